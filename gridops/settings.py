@@ -1,0 +1,57 @@
+"""Environment → one frozen Settings object.
+
+Every process reads its settings once, through :func:`load_settings`. Nothing else in gridops
+reads the environment.
+
+| variable               | default                                   |
+|------------------------|-------------------------------------------|
+| GRIDOPS_DATA_DIR       | ./.gridops                                |
+| GRIDOPS_DATABASE_URL   | sqlite:///<data dir>/gridops.db           |
+| GRIDOPS_REDIS_URL      | unset → an embedded redis-server under the data dir |
+| GRIDOPS_GRID           | sample_grids/pudong (shipped with the repo) |
+| GRIDOPS_CONFIG_DIR     | config (shipped with the repo)            |
+| GRIDOPS_TIMEZONE       | Asia/Shanghai                             |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_GRID = REPO_ROOT / "sample_grids" / "pudong"
+DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where gridops keeps its data and which services it talks to."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    grid_path: Path
+    config_dir: Path
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when gridops must start its own redis-server under the data dir."""
+        return self.redis_url is None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("GRIDOPS_DATA_DIR") or ".gridops").expanduser().resolve()
+    database_url = env.get("GRIDOPS_DATABASE_URL") or f"sqlite:///{data_dir / 'gridops.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=env.get("GRIDOPS_REDIS_URL") or None,
+        grid_path=Path(env.get("GRIDOPS_GRID") or DEFAULT_GRID),
+        config_dir=Path(env.get("GRIDOPS_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
+        timezone=env.get("GRIDOPS_TIMEZONE") or "Asia/Shanghai",
+    )

@@ -1,0 +1,60 @@
+"""Shared fixtures: real services only, started on free ports and cleaned up.
+
+PostgreSQL: GRIDOPS_TEST_PG_URL names a server (CI sets it, with GRIDOPS_TEST_REQUIRE_PG=1 so an
+unreachable server fails the run instead of skipping). Each test session works in a database of
+its own, created and dropped here, so parallel runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "gridops", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
+)
+settings.load_profile("gridops")
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this session (dropped afterwards)."""
+    base = os.environ.get("GRIDOPS_TEST_PG_URL")
+    required = os.environ.get("GRIDOPS_TEST_REQUIRE_PG") == "1"
+    if not base:
+        pytest.skip("PostgreSQL tests need GRIDOPS_TEST_PG_URL (CI sets it)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"gridops_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - reported as the reason
+        admin.dispose()
+        if required:
+            pytest.fail(f"PostgreSQL at {base} is unreachable: {exc}")
+        pytest.skip(f"PostgreSQL at {base} is unreachable: {exc}")
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()

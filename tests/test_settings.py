@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from gridops.settings import DEFAULT_GRID, load_settings
+
+
+def test_defaults_use_the_data_dir_for_sqlite_and_embedded_redis(tmp_path: Path) -> None:
+    s = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path)})
+    assert s.data_dir == tmp_path.resolve()
+    assert s.database_url == f"sqlite:///{tmp_path.resolve() / 'gridops.db'}"
+    assert s.embedded_redis
+    assert s.grid_path == DEFAULT_GRID
+
+
+def test_environment_overrides_services(tmp_path: Path) -> None:
+    s = load_settings(
+        {
+            "GRIDOPS_DATA_DIR": str(tmp_path),
+            "GRIDOPS_DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "GRIDOPS_REDIS_URL": "redis://127.0.0.1:6379/3",
+        }
+    )
+    assert s.database_url == "postgresql+psycopg://u@h/db"
+    assert s.redis_url == "redis://127.0.0.1:6379/3"
+    assert not s.embedded_redis

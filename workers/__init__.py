@@ -1,0 +1,1 @@
+"""RQ worker entry points: thin, they call gridops.services."""
