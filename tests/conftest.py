@@ -51,9 +51,7 @@ def pg_url() -> Iterator[str]:
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ),
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
             {"n": name},
         )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -1,8 +1,8 @@
-"""The `gridops` command line: one sub-command group per module of gridops/cli/.
+"""The `gridops` command line. Each module of gridops/cli/ mounts its own commands.
 
-Each module defines ``app = typer.Typer(...)``; this file only mounts them. A user's mistake
-(bad file, bad value) is raised as :class:`gridops.errors.UserError` and printed as one line
-with exit status 2 (usage) or 1 (failed check) — never a traceback.
+A module defines ``register(app)``; this file only calls them. A user's mistake (bad file, bad
+value) is raised as :class:`gridops.errors.UserError` and printed as one line with its exit
+status — never a traceback.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from gridops.cli import grid
+    from gridops.cli import audit, bench, config, grid, runtime
 
-    app.add_typer(grid.app, name="grid")
+    for module in (grid, audit, config, runtime, bench):
+        module.register(app)
 
 
 _mount()

@@ -1,7 +1,11 @@
-"""`gridops grid …`: check, stats, locate, generate and export grids."""
+"""`gridops grid …`: Grids: check, stats, locate, generate, export."""
 
 from __future__ import annotations
 
 import typer
 
 app = typer.Typer(help="Grids: check, stats, locate, generate, export.", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="grid")
