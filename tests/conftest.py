@@ -11,9 +11,13 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 settings.register_profile(
     "gridops", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
@@ -56,3 +60,26 @@ def pg_url() -> Iterator[str]:
         )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real redis-server (the embedded launcher) on a free port, for this session."""
+    from gridops.queue.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    info, _ = server.start(port=free_port())
+    yield info.url
+    server.stop()
+
+
+@pytest.fixture
+def redis_conn(redis_server: str) -> Iterator[Redis]:
+    """A connection to the session's Redis, flushed before and after the test."""
+    from redis import Redis
+
+    conn = Redis.from_url(redis_server)
+    conn.flushall()
+    yield conn
+    conn.flushall()
+    conn.close()

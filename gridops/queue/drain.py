@@ -1,0 +1,158 @@
+"""Drains: the RQ job of a stage (the database is the queue of record, RQ the trigger).
+
+``kick(conn, stage)`` enqueues one drain unless one is already pending (a Redis key set with
+NX — not RQ's fixed job id: RQ keeps a job's hash while it runs, so a kick arriving during a
+run would be dropped and its ticket would wait for the safety net). A drain first clears the
+pending key (later kicks enqueue a fresh drain), runs ``process_batch(limit)``, and kicks
+itself again while the batch came back full.
+
+Transient failures (database unreachable: SQLAlchemy OperationalError/InterfaceError,
+ConnectionError, TimeoutError, or :class:`TransientError`) are retried with exponential backoff
+(0.5 s, 1 s, 2 s … capped at 30 s): the drain records the stage in a Redis sorted set of due
+retries that every worker's ticker polls. RQ's own Retry needs its scheduler process, which
+outlives a SIGKILLed worker; this keeps retries inside the worker process. Other errors fail
+the job (kept in RQ's failed registry); the ticker's safety re-kick tries the stage again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from rq import Queue, get_current_job
+
+from gridops.queue.stages import Stage
+
+log = logging.getLogger(__name__)
+
+PREFIX = "gridops:"
+RETRY_KEY = PREFIX + "retry"  # sorted set: stage name -> due time (epoch seconds)
+PENDING_TTL_S = 60  # a lost pending flag blocks kicks at most this long
+BACKOFF_BASE_S = 0.5
+BACKOFF_MAX_S = 30.0
+
+
+class TransientError(Exception):
+    """Raised by a stage when a retry later may succeed (a dependency is down)."""
+
+
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """The exception classes that mean "retry later"."""
+    errors: list[type[BaseException]] = [TransientError, ConnectionError, TimeoutError]
+    try:
+        from sqlalchemy import exc
+
+        errors += [exc.OperationalError, exc.InterfaceError, exc.TimeoutError]
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        pass
+    return tuple(errors)
+
+
+def pending_key(name: str) -> str:
+    return f"{PREFIX}pending:{name}"
+
+
+def running_key(name: str) -> str:
+    return f"{PREFIX}running:{name}"
+
+
+def attempts_key(name: str) -> str:
+    return f"{PREFIX}attempts:{name}"
+
+
+def kick(conn: Redis, stage: Stage) -> bool:
+    """Enqueue a drain of ``stage`` unless one is already pending; True if one was enqueued."""
+    if not conn.set(pending_key(stage.name), "1", nx=True, ex=PENDING_TTL_S):
+        return False
+    Queue(stage.queue, connection=conn).enqueue(
+        run_drain,
+        kwargs={"stage": stage.to_job()},
+        job_timeout=stage.timeout_s,
+        result_ttl=0,
+        failure_ttl=3600,
+        description=f"drain {stage.name}",
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class DrainOutcome:
+    """What one drain did: processed count, whether it re-kicked, skipped or will retry."""
+
+    processed: int = 0
+    rekicked: bool = False
+    skipped: bool = False  # an exclusive stage already running elsewhere
+    retry_in: float | None = None
+
+
+def run_drain(stage: dict[str, Any]) -> dict[str, Any]:
+    """The RQ job: drain one batch of the stage described by plain fields."""
+    job = get_current_job()
+    if job is None:
+        raise RuntimeError("run_drain runs inside an RQ job; call drain() directly otherwise")
+    outcome = drain(job.connection, Stage(**stage))
+    return {
+        "processed": outcome.processed,
+        "rekicked": outcome.rekicked,
+        "skipped": outcome.skipped,
+        "retry_in": outcome.retry_in,
+    }
+
+
+def drain(conn: Redis, stage: Stage) -> DrainOutcome:
+    """Run one batch of ``stage`` now; kicks the next drain while batches come back full."""
+    conn.delete(pending_key(stage.name))
+    token = uuid.uuid4().hex
+    if stage.exclusive and not conn.set(
+        running_key(stage.name), token, nx=True, ex=stage.timeout_s
+    ):
+        return DrainOutcome(skipped=True)
+    try:
+        processed = stage.resolve()(stage.batch_limit)
+    except transient_errors() as exc:
+        delay = schedule_retry(conn, stage)
+        log.warning("stage %s: transient error, retry in %.1fs: %s", stage.name, delay, exc)
+        return DrainOutcome(retry_in=delay)
+    finally:
+        if stage.exclusive:
+            _release(conn, running_key(stage.name), token)
+    conn.delete(attempts_key(stage.name))
+    rekicked = processed >= stage.batch_limit and kick(conn, stage)
+    return DrainOutcome(processed=processed, rekicked=rekicked)
+
+
+def schedule_retry(conn: Redis, stage: Stage, now: float | None = None) -> float:
+    """Record a retry of ``stage`` after exponential backoff; returns the delay in seconds."""
+    attempts = int(conn.incr(attempts_key(stage.name)))
+    conn.expire(attempts_key(stage.name), 3600)
+    delay = min(BACKOFF_BASE_S * 2 ** (attempts - 1), BACKOFF_MAX_S)
+    due = (time.time() if now is None else now) + delay
+    conn.zadd(RETRY_KEY, {stage.name: due})
+    return delay
+
+
+def due_retries(conn: Redis, now: float) -> list[str]:
+    """Take (atomically, once across workers) the stage names whose retry is due."""
+    taken = []
+    for raw in conn.zrangebyscore(RETRY_KEY, 0, now):
+        name = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if conn.zrem(RETRY_KEY, name):
+            taken.append(name)
+    return taken
+
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def _release(conn: Redis, key: str, token: str) -> None:
+    try:
+        conn.eval(_RELEASE, 1, key, token)
+    except Exception:  # noqa: BLE001 - the lock expires by itself
+        log.warning("could not release %s; it expires by itself", key)

@@ -1,0 +1,92 @@
+"""Run one RQ worker over gridops stages (``gridops worker`` / ``python -m workers``).
+
+A :class:`rq.SimpleWorker` (jobs run in the worker process): a drain does one batch of real work
+per job, and the per-process context (grid index, routing table, store engine) is built once and
+reused, which the forking Worker would rebuild or copy per job (measured upstream: SimpleWorker
+~170 jobs/s vs the forking Worker ~50 jobs/s on 2 cores). Each worker also runs the ticker
+thread (periodic stages, safety re-kicks, retries). Any number of workers on any number of
+machines may share one Redis and one database: claims in the database split the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from gridops.errors import UserError
+from gridops.queue.embedded import redis_url
+from gridops.queue.stages import load_stages
+from gridops.queue.ticker import Ticker
+from gridops.settings import Settings, load_settings
+
+DEFAULT_STAGES = "gridops.services.stages:STAGES"
+
+
+def worker_name(name: str | None = None) -> str:
+    """A unique worker name: the given one, or host.pid.random."""
+    return name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    stages_path: str = DEFAULT_STAGES,
+    queues: list[str] | None = None,
+    burst: bool = False,
+    name: str | None = None,
+    log_level: str = "INFO",
+) -> int:
+    """Work the given queues (default: all queues of the stage set); returns an exit status."""
+    stages = load_stages(stages_path)
+    wanted = queues or stages.queues
+    unknown = sorted(set(wanted) - set(stages.queues))
+    if unknown:
+        raise UserError(
+            f"--queues: no stage uses {', '.join(unknown)}; "
+            f"known queues: {', '.join(stages.queues)}"
+        )
+    url = redis_url(settings)
+    conn = Redis.from_url(url, health_check_interval=10)
+    ticker = Ticker(Redis.from_url(url, health_check_interval=10), stages.on_queues(wanted))
+    worker = SimpleWorker(
+        [Queue(q, connection=conn) for q in wanted], connection=conn, name=worker_name(name)
+    )
+    if burst:
+        ticker.tick()  # kick every stage once so pending work gets drained, then drain it
+    else:
+        ticker.start()
+    try:
+        worker.work(burst=burst, logging_level=log_level)
+    finally:
+        ticker.stop()
+    return 0
+
+
+def main() -> None:
+    """``python -m workers [--stages M:A] [--queues a,b] [--burst] [--name N]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
+    parser.add_argument("--stages", default=os.environ.get("GRIDOPS_STAGES", DEFAULT_STAGES))
+    parser.add_argument("--queues", default="")
+    parser.add_argument("--burst", action="store_true")
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args()
+    logging.basicConfig(level=args.log_level)
+    queues = [q for q in args.queues.split(",") if q] or None
+    raise SystemExit(
+        run_worker(
+            load_settings(),
+            stages_path=args.stages,
+            queues=queues,
+            burst=args.burst,
+            name=args.name,
+            log_level=args.log_level,
+        )
+    )
