@@ -1,0 +1,180 @@
+"""Load a grid from its spec: read each layer, apply the templates, link parents.
+
+A parent comes from the level's ``parent`` template, or — when absent — is the cell of the level
+above that holds most of the child's area. Problems that make the grid unusable (duplicate
+codes, a parent code that does not exist) are error Issues: :func:`load_grid` raises on them,
+:func:`read_grid` returns them so that `grid check` can report them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from gridops.errors import ConfigError
+from gridops.grids.crs import is_geographic
+from gridops.grids.features import Feature, read_features
+from gridops.grids.geodesy import areas_m2
+from gridops.grids.issues import Issue
+from gridops.grids.model import Cell, Grid
+from gridops.grids.spec import GridSpec, LayerSpec, read_spec
+
+log = logging.getLogger(__name__)
+
+
+def load_grid(path: str | Path) -> Grid:
+    """Load a grid from a spec file or a directory holding ``grid.yaml``.
+
+    Raises ConfigError (one line) on bad input or when the grid has errors; warnings are logged.
+    """
+    grid, issues = read_grid(path)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more; run `gridops grid check`)" if len(errors) > 1 else ""
+        raise ConfigError(errors[0].line() + more)
+    for issue in issues:
+        log.warning("%s", issue.line())
+    return grid
+
+
+def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
+    """The grid and every issue found while reading it (duplicates are dropped, keeping the
+    first)."""
+    spec = read_spec(path)
+    issues: list[Issue] = []
+    geographic = is_geographic(spec.crs)
+    cells: dict[str, Cell] = {}
+    prev: list[Cell] = []
+    for layer in spec.levels:
+        level_cells = _layer_cells(layer, geographic, issues, taken=cells)
+        _link_parents(layer, level_cells, prev, issues)
+        linked = [c for c in level_cells]
+        cells.update({c.code: c for c in linked})
+        prev = linked
+    overlays = {
+        layer.layer: _layer_cells(layer, geographic, issues, taken={}) for layer in spec.overlays
+    }
+    return Grid(spec.name, spec.crs, len(spec.levels), cells, overlays), issues
+
+
+def _layer_cells(
+    layer: LayerSpec, geographic: bool, issues: list[Issue], taken: Mapping[str, Cell]
+) -> list[Cell]:
+    feats = read_features(layer.file, geographic=geographic, issues=issues)
+    areas = areas_m2([f.geometry for f in feats])
+    seen: dict[str, int] = {}
+    out: list[Cell] = []
+    for feat, area in zip(feats, areas, strict=True):
+        code = _fill(layer, "code", layer.code, feat, {})
+        if not code:
+            raise ConfigError(f"{layer.file}: feature {feat.index}: template 'code' gives ''")
+        if code in seen or code in taken:
+            first = f"feature {seen[code]}" if code in seen else "another level"
+            issues.append(
+                Issue(
+                    "error",
+                    "duplicate-code",
+                    f"duplicate code {code!r} (already used by {first})",
+                    str(layer.file),
+                    feat.index,
+                    code,
+                )
+            )
+            continue
+        seen[code] = feat.index
+        extra = {"code": code}
+        name = _fill(layer, "name", layer.name, feat, extra) if layer.name else code
+        owner = _fill(layer, "owner", layer.owner, feat, extra) if layer.owner else ""
+        parent = _fill(layer, "parent", layer.parent, feat, extra) if layer.parent else None
+        out.append(Cell(code, layer.level, parent, name, owner, feat.geometry, float(area)))
+    return out
+
+
+def _fill(
+    layer: LayerSpec, key: str, template: str | None, feat: Feature, extra: dict[str, str]
+) -> str:
+    assert template is not None
+    values: dict[str, Any] = {**{str(k): _text(v) for k, v in feat.properties.items()}, **extra}
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is None:
+            continue
+        root = field.split(".")[0].split("[")[0]
+        if root not in values:
+            have = ", ".join(sorted(values)) or "none"
+            raise ConfigError(
+                f"{layer.file}: feature {feat.index}: {key} template {template!r} names "
+                f"property {root!r}, which the feature lacks (it has: {have})"
+            )
+    try:
+        return template.format_map(values).strip()
+    except (ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ConfigError(
+            f"{layer.file}: feature {feat.index}: {key} template {template!r} failed: {exc}"
+        ) from None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _link_parents(
+    layer: LayerSpec, cells: list[Cell], parents: list[Cell], issues: list[Issue]
+) -> None:
+    """Check template parents exist; infer missing ones by largest shared area (in place)."""
+    if layer.level == 1:
+        for k, c in enumerate(cells):
+            if c.parent is not None:
+                cells[k] = _with_parent(c, None)
+        return
+    codes = {p.code for p in parents}
+    if layer.parent is not None:
+        for c in cells:
+            if c.parent not in codes:
+                issues.append(
+                    Issue(
+                        "error",
+                        "missing-parent",
+                        f"parent {c.parent!r} is not a level-{layer.level - 1} code",
+                        str(layer.file),
+                        None,
+                        c.code,
+                    )
+                )
+        return
+    geoms = np.array([p.geometry for p in parents], dtype=object)
+    tree = shapely.STRtree(geoms)
+    for k, c in enumerate(cells):
+        cands = tree.query(c.geometry, predicate="intersects")
+        best = None
+        if cands.size:
+            shared = shapely.area(shapely.intersection(geoms[cands], c.geometry))
+            if shared.max() > 0:
+                best = parents[int(cands[int(np.argmax(shared))])].code
+        if best is None:
+            issues.append(
+                Issue(
+                    "warning",
+                    "orphan",
+                    f"lies outside every level-{layer.level - 1} cell; no parent",
+                    str(layer.file),
+                    None,
+                    c.code,
+                )
+            )
+        cells[k] = _with_parent(c, best)
+
+
+def _with_parent(c: Cell, parent: str | None) -> Cell:
+    return Cell(c.code, c.level, parent, c.name, c.owner_unit, c.geometry, c.area_m2)
+
+
+__all__ = ["GridSpec", "load_grid", "read_grid"]
