@@ -1,0 +1,93 @@
+"""Tickets ⇄ plain JSON data, and the canonical JSON encoding that event hashes are taken over.
+
+Timestamps are ISO-8601 UTC with a ``Z`` (``2026-11-22T02:30:00.000000Z``); tuples become
+lists; enums their values. ``decode_ticket(encode_ticket(t)) == t``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from gridops.tickets.model import Clock, Reporter, Status, Ticket
+from gridops.tickets.vocabulary import Kind, Source, TimeLimit
+
+_DATETIMES = frozenset(f.name for f in dataclasses.fields(Ticket) if "datetime" in str(f.type)) | {
+    "reported_at"
+}
+_CLOCK_DATETIMES = ("started_at", "due_at", "paused_at", "stopped_at")
+
+
+def iso(dt: datetime) -> str:
+    """ISO-8601 UTC with microseconds and a Z; refuses naive datetimes."""
+    if dt.tzinfo is None:
+        raise ValueError(f"naive datetime {dt!r}: gridops needs timezone-aware times")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def canonical(data: Any) -> str:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 kept, no NaN."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def plain(value: Any) -> Any:
+    """Any field value as JSON-ready data."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, TimeLimit):
+        return {"amount": value.amount, "clock": value.clock.value}
+    if isinstance(value, Clock | Reporter):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Status | Kind | Source):
+        return value.value
+    return value
+
+
+def encode_ticket(ticket: Ticket) -> dict[str, Any]:
+    """The ticket as plain JSON data (every field)."""
+    return {f.name: plain(getattr(ticket, f.name)) for f in dataclasses.fields(ticket)}
+
+
+def _opt_dt(v: Any) -> datetime | None:
+    return None if v is None else parse_iso(v)
+
+
+def decode_clock(data: dict[str, Any]) -> Clock:
+    limit = data.get("limit")
+    return Clock(
+        limit=None if limit is None else TimeLimit(limit["amount"], limit["clock"]),
+        remaining_s=data.get("remaining_s"),
+        extended=data.get("extended", 0.0),
+        **{k: _opt_dt(data.get(k)) for k in _CLOCK_DATETIMES},
+    )
+
+
+def decode_ticket(data: dict[str, Any]) -> Ticket:
+    """Inverse of :func:`encode_ticket`."""
+    d = dict(data)
+    for name in _DATETIMES:
+        if name in d:
+            d[name] = _opt_dt(d[name])
+    d["kind"] = Kind(d["kind"])
+    d["source"] = Source(d["source"])
+    d["status"] = Status(d["status"])
+    if d.get("suspended_from") is not None:
+        d["suspended_from"] = Status(d["suspended_from"])
+    for name in ("cells", "media", "returned_by", "evidence"):
+        d[name] = tuple(d.get(name) or ())
+    d["overlays"] = tuple(tuple(p) for p in d.get("overlays") or ())
+    d["reporter"] = Reporter(**(d.get("reporter") or {}))
+    d["clock"] = decode_clock(d.get("clock") or {})
+    return Ticket(**d)

@@ -1,0 +1,113 @@
+"""Events (事件日志) and their hash chain: every change of a ticket appends one Event.
+
+``hash = sha256(prev_hash + canonical JSON of the event)``. The canonical form holds the
+ticket id, type, from/to status, actor, role, time (ISO-8601 UTC) and payload — not the sequence
+number, so that an event moved to another place in the chain shows up as *reordered* rather than
+*altered*. The first event of a ticket chains from :data:`GENESIS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from gridops.tickets.codec import canonical, iso
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Event:
+    """One appended fact: ``type`` is the action (``report`` for the first)."""
+
+    ticket_id: str
+    seq: int
+    type: str
+    from_status: str
+    to_status: str
+    actor: str
+    role: str
+    at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """The hashed content (everything except seq and the hashes)."""
+        return {
+            "ticket_id": self.ticket_id,
+            "type": self.type,
+            "from": self.from_status,
+            "to": self.to_status,
+            "actor": self.actor,
+            "role": self.role,
+            "at": iso(self.at),
+            "payload": self.payload,
+        }
+
+    def sealed(self) -> Event:
+        """This event with ``hash`` computed from ``prev_hash``."""
+        return replace(self, hash=chain_hash(self.prev_hash, self))
+
+
+def chain_hash(prev_hash: str, event: Event) -> str:
+    """sha256 hex over the previous hash and the event's canonical JSON."""
+    data = (prev_hash + canonical(event.body())).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """Something wrong with one ticket's history: ``kind`` is altered, deleted or reordered."""
+
+    ticket_id: str
+    kind: str
+    detail: str
+
+
+def check_chain(
+    ticket_id: str, events: list[Event], *, version: int | None, head: str | None
+) -> list[ChainProblem]:
+    """Problems of one ticket's chain (events in stored sequence order).
+
+    ``version`` and ``head`` come from the ticket row (None when the row is gone), so that a
+    deleted last event is caught too.
+    """
+    problems: list[ChainProblem] = []
+
+    def bad(kind: str, detail: str) -> None:
+        problems.append(ChainProblem(ticket_id, kind, detail))
+
+    if version is None:
+        bad("deleted", f"{len(events)} events but the ticket row is gone")
+    for ev in events:
+        if chain_hash(ev.prev_hash, ev) != ev.hash:
+            bad("altered", f"event {ev.seq} ({ev.type}) does not match its hash")
+    if problems and any(p.kind == "altered" for p in problems):
+        return problems
+    seqs = [ev.seq for ev in events]
+    if seqs != list(range(1, len(events) + 1)):
+        bad("deleted", f"sequence numbers have gaps: {seqs[:10]}")
+    prev = GENESIS
+    broken = False
+    for ev in events:
+        if ev.prev_hash != prev:
+            broken = True
+            break
+        prev = ev.hash
+    if broken:
+        by_prev = {ev.prev_hash: ev for ev in events}
+        walk, cur = 0, GENESIS
+        while cur in by_prev and walk <= len(events):
+            cur = by_prev[cur].hash
+            walk += 1
+        if walk == len(events):
+            bad("reordered", "every event is intact but they are stored out of chain order")
+        else:
+            bad("deleted", f"the chain breaks after {walk} of {len(events)} events")
+    elif version is not None and (version != len(events) or (head or GENESIS) != prev):
+        kind = "deleted" if version > len(events) else "altered"
+        bad(kind, f"ticket is at version {version} but its chain holds {len(events)} events")
+    return problems

@@ -1,0 +1,303 @@
+"""The workflow as one transition table, and the one function that applies it.
+
+Every row says, for an action: the statuses it may leave, the status it reaches, the roles that
+may take it, the fields it requires (and may take), and what it does to the deadline clock.
+:func:`apply` checks the row, computes the changes and returns the new ticket with the Event
+that records them; :func:`report` creates a ticket with its first event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from gridops.tickets import clocks
+from gridops.tickets.calendar import WorkCalendar
+from gridops.tickets.clocks import ClockEffect
+from gridops.tickets.codec import encode_ticket, plain
+from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
+from gridops.tickets.events import GENESIS, Event
+from gridops.tickets.fields import coerce
+from gridops.tickets.model import DONE, TERMINAL, Status, Ticket, TicketDraft
+from gridops.tickets.vocabulary import Kind, Role, Source, TimeLimit
+
+S = Status
+R = Role
+DEFAULT_CALENDAR = WorkCalendar()
+DERIVED = ("version", "chain_head", "updated_at")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of an accepted move: the new ticket and the event to append with it."""
+
+    ticket: Ticket
+    event: Event
+
+    @property
+    def expected_version(self) -> int:
+        """The version the stored ticket must still have for this move to apply."""
+        return self.event.seq - 1
+
+
+Effect = Callable[[Ticket, Mapping[str, Any], datetime, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the transition table."""
+
+    action: str
+    sources: frozenset[Status]
+    target: Status | None  # None: the status does not change (resume: back to suspended_from)
+    roles: frozenset[Role]
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    clock: ClockEffect = ClockEffect.NONE
+    effect: Effect = lambda t, f, now, actor: {}
+
+
+def _rule(action: str, sources: set[Status], target: Status | None, roles: set[Role], **kw: Any):
+    return Rule(action, frozenset(sources), target, frozenset(roles), **kw)
+
+
+WORKING = {S.DISPATCHED, S.ACCEPTED, S.REWORK, S.ESCALATED}
+OPEN = set(Status) - DONE
+NOT_TERMINAL = set(Status) - TERMINAL
+
+# fmt: off
+TABLE: dict[str, Rule] = {
+    r.action: r
+    for r in (
+        _rule("verify", {S.REPORTED}, S.VERIFYING, {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM},
+              optional=("note",), effect=lambda t, f, now, a: {"verifying_at": now}),
+        _rule("verified", {S.VERIFYING}, S.VERIFIED, {R.INSPECTOR, R.GRID_WORKER, R.ACCEPTOR},
+              optional=("note",)),
+        _rule("dispatch", {S.REPORTED, S.VERIFIED, S.RETURNED}, S.DISPATCHED,
+              {R.DISPATCHER, R.ACCEPTOR, R.SYSTEM}, required=("owner_unit", "time_limit"),
+              optional=("assignee", "priority", "routing"), clock=ClockEffect.START,
+              effect=lambda t, f, now, a: {
+                  "owner_unit": f["owner_unit"], "assignee": f.get("assignee", ""),
+                  "priority": f.get("priority", t.priority),
+                  "routing": f.get("routing", t.routing), "dispatched_at": now}),
+        _rule("accept", {S.DISPATCHED, S.REWORK, S.ESCALATED}, S.ACCEPTED,
+              {R.FIELD_STAFF, R.GRID_WORKER}, optional=("assignee",),
+              effect=lambda t, f, now, a: {"assignee": f.get("assignee") or a,
+                                           "accepted_at": now}),
+        _rule("return", {S.DISPATCHED, S.ACCEPTED, S.ESCALATED}, S.RETURNED,
+              {R.FIELD_STAFF, R.GRID_WORKER}, required=("reason",), clock=ClockEffect.STOP,
+              effect=lambda t, f, now, a: {
+                  "returned_by": (*t.returned_by, t.owner_unit), "owner_unit": "",
+                  "assignee": "", "last_reason": f["reason"]}),
+        _rule("handle", {S.ACCEPTED}, S.HANDLED, {R.FIELD_STAFF, R.GRID_WORKER},
+              required=("note",), optional=("evidence",), clock=ClockEffect.STOP,
+              effect=lambda t, f, now, a: {"handled_at": now, "handling_note": f["note"],
+                                           "evidence": f.get("evidence", ())}),
+        _rule("onsite_resolve", {S.REPORTED}, S.HANDLED, {R.GRID_WORKER, R.INSPECTOR},
+              required=("note",), optional=("evidence", "owner_unit"),
+              effect=lambda t, f, now, a: {
+                  "onsite": True, "handled_at": now, "handling_note": f["note"],
+                  "evidence": f.get("evidence", ()), "assignee": a,
+                  "owner_unit": f.get("owner_unit", t.owner_unit)}),
+        _rule("check_pass", {S.HANDLED}, S.CLOSED, {R.INSPECTOR, R.SUPERVISOR},
+              optional=("note",), effect=lambda t, f, now, a: {"closed_at": now}),
+        _rule("check_fail", {S.HANDLED}, S.REWORK, {R.INSPECTOR, R.SUPERVISOR},
+              required=("reason",), clock=ClockEffect.CONTINUE,
+              effect=lambda t, f, now, a: {"rework_count": t.rework_count + 1,
+                                           "last_reason": f["reason"]}),
+        _rule("escalate", {S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REWORK}, S.ESCALATED,
+              {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM}, required=("group",), optional=("reason",),
+              effect=lambda t, f, now, a: {
+                  "escalation_level": t.escalation_level + 1, "joint_group": f["group"],
+                  "owner_unit": f["group"], "assignee": "",
+                  "last_reason": f.get("reason", t.last_reason)}),
+        _rule("suspend", WORKING, S.SUSPENDED, {R.DISPATCHER, R.SUPERVISOR},
+              required=("approval", "reason"), clock=ClockEffect.PAUSE,
+              effect=lambda t, f, now, a: {"suspended_from": t.status,
+                                           "last_reason": f["reason"]}),
+        _rule("resume", {S.SUSPENDED}, None, {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM},
+              optional=("note",), clock=ClockEffect.RESUME,
+              effect=lambda t, f, now, a: {"suspended_from": None}),
+        _rule("extend", WORKING | {S.SUSPENDED}, None, {R.DISPATCHER, R.SUPERVISOR},
+              required=("amount", "approval"), optional=("reason",), clock=ClockEffect.EXTEND),
+        _rule("void", {S.REPORTED, S.VERIFYING, S.VERIFIED, S.RETURNED}, S.VOID,
+              {R.ACCEPTOR, R.DISPATCHER, R.SUPERVISOR}, required=("reason",),
+              clock=ClockEffect.STOP, effect=lambda t, f, now, a: {"last_reason": f["reason"]}),
+        _rule("merge_duplicate", {S.REPORTED, S.VERIFYING, S.VERIFIED}, S.DUPLICATE,
+              {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM}, required=("duplicate_of",),
+              effect=lambda t, f, now, a: {"duplicate_of": f["duplicate_of"]}),
+        _rule("absorb_duplicate", NOT_TERMINAL, None, {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM},
+              required=("duplicate_id",),
+              effect=lambda t, f, now, a: {"report_count": t.report_count + 1}),
+        _rule("supervise", OPEN, None, {R.SUPERVISOR, R.SYSTEM}, optional=("reason",),
+              effect=lambda t, f, now, a: {"supervised": True}),
+        _rule("force_close", OPEN, S.CLOSED, {R.SUPERVISOR, R.ADMIN}, required=("reason",),
+              clock=ClockEffect.STOP,
+              effect=lambda t, f, now, a: {"closed_at": now, "last_reason": f["reason"],
+                                           "suspended_from": None}),
+        _rule("evaluate", {S.CLOSED}, S.EVALUATED, {R.SUPERVISOR, R.PUBLIC, R.SYSTEM},
+              required=("satisfaction",), optional=("note",),
+              effect=lambda t, f, now, a: {"satisfaction": f["satisfaction"],
+                                           "evaluated_at": now}),
+        _rule("reopen", {S.CLOSED, S.EVALUATED}, S.REWORK, {R.SUPERVISOR, R.ADMIN},
+              required=("reason",), clock=ClockEffect.RESTART,
+              effect=lambda t, f, now, a: {"last_reason": f["reason"], "closed_at": None,
+                                           "evaluated_at": None, "handled_at": None}),
+        _rule("reassign", WORKING, S.DISPATCHED, {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM},
+              required=("owner_unit",), optional=("assignee", "reason"),
+              effect=lambda t, f, now, a: {"owner_unit": f["owner_unit"],
+                                           "assignee": f.get("assignee", ""),
+                                           "dispatched_at": now}),
+    )
+}
+# fmt: on
+
+
+def apply(
+    ticket: Ticket,
+    action: str,
+    *,
+    actor: str,
+    role: Role | str,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    **fields: Any,
+) -> Transition:
+    """Take ``action`` on ``ticket``; raise a TransitionError (nothing changes) if not allowed."""
+    rule = TABLE.get(action)
+    if rule is None:
+        raise IllegalTransition(ticket, action, f"unknown action; known: {', '.join(TABLE)}")
+    if ticket.status not in rule.sources:
+        raise IllegalTransition(ticket, action)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise RoleNotAllowed(ticket, action, f"unknown role {role!r}") from None
+    if role not in rule.roles:
+        allowed = ", ".join(sorted(r.value for r in rule.roles))
+        raise RoleNotAllowed(ticket, action, f"role {role.value} may not; allowed: {allowed}")
+    if not actor:
+        raise BadTransitionInput(f"ticket {ticket.number}: {action} needs an actor")
+    _check_now(now)
+    values = _fields(ticket, rule, fields)
+    changes = rule.effect(ticket, values, now, actor)
+    target = rule.target or (ticket.suspended_from if action == "resume" else ticket.status)
+    assert target is not None
+    if target is not ticket.status:
+        changes["status"] = target
+    clock = _clock(ticket, rule.clock, values, now, calendar or DEFAULT_CALENDAR)
+    if clock != ticket.clock:
+        changes["clock"] = clock
+    event = Event(
+        ticket_id=ticket.id,
+        seq=ticket.version + 1,
+        type=action,
+        from_status=ticket.status.value,
+        to_status=target.value,
+        actor=actor,
+        role=role.value,
+        at=now,
+        payload={"fields": plain(values), "changes": plain(changes)},
+        prev_hash=ticket.chain_head or GENESIS,
+    ).sealed()
+    new = replace(ticket, **changes, version=event.seq, chain_head=event.hash, updated_at=now)
+    return Transition(new, event)
+
+
+def report(
+    draft: TicketDraft,
+    *,
+    id: str,
+    number: str,
+    now: datetime,
+    actor: str,
+    role: Role | str,
+    categories: Any = None,
+) -> Transition:
+    """A new ticket in ``reported`` (or whatever the draft says) and its first event."""
+    draft.validate(categories)
+    _check_now(now)
+    lon, lat = float(draft.lon), float(draft.lat)  # type: ignore[arg-type]
+    ticket = Ticket(
+        id=id,
+        number=number,
+        category=draft.category,
+        kind=Kind(draft.kind),
+        source=Source(draft.source),
+        lon=lon,
+        lat=lat,
+        crs=draft.crs,
+        point_lon=lon if draft.point_lon is None else float(draft.point_lon),
+        point_lat=lat if draft.point_lat is None else float(draft.point_lat),
+        reported_at=now,
+        description=draft.description,
+        idempotency_key=draft.idempotency_key,
+        cells=tuple(draft.cells),
+        overlays=tuple(tuple(o) for o in draft.overlays),  # type: ignore[misc]
+        reporter=draft.reporter,
+        media=tuple(draft.media),
+        priority=draft.priority,
+        created_at=now,
+    )
+    snapshot = {k: v for k, v in encode_ticket(ticket).items() if k not in DERIVED}
+    event = Event(
+        ticket_id=id,
+        seq=1,
+        type="report",
+        from_status="",
+        to_status=Status.REPORTED.value,
+        actor=actor,
+        role=Role(role).value,
+        at=now,
+        payload={"changes": snapshot},
+    ).sealed()
+    return Transition(replace(ticket, version=1, chain_head=event.hash, updated_at=now), event)
+
+
+def _check_now(now: datetime) -> None:
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise BadTransitionInput(f"now must be a timezone-aware datetime, got {now!r}")
+
+
+def _fields(ticket: Ticket, rule: Rule, fields: Mapping[str, Any]) -> dict[str, Any]:
+    where = f"ticket {ticket.number or ticket.id}: {rule.action}"
+    known = set(rule.required) | set(rule.optional)
+    for name in fields:
+        if name not in known:
+            raise BadTransitionInput(
+                f"{where} takes no field {name!r}; it takes {sorted(known) or 'none'}"
+            )
+    for name in rule.required:
+        if fields.get(name) in (None, "", ()):
+            raise BadTransitionInput(f"{where} requires {name!r}")
+    values = {k: coerce(where, k, v) for k, v in fields.items() if v is not None}
+    if values.get("duplicate_of") == ticket.id:
+        raise BadTransitionInput(f"{where}: a ticket cannot duplicate itself")
+    return values
+
+
+def _clock(
+    ticket: Ticket, effect: ClockEffect, f: Mapping[str, Any], now: datetime, cal: WorkCalendar
+):
+    c = ticket.clock
+    try:
+        if effect is ClockEffect.START:
+            limit: TimeLimit = f["time_limit"]
+            return clocks.start(limit, now, cal)
+        if effect is ClockEffect.RESTART:
+            return clocks.start(c.limit, now, cal) if c.limit else c
+        if effect is ClockEffect.PAUSE:
+            return clocks.pause(c, now, cal)
+        if effect is ClockEffect.RESUME:
+            return clocks.resume(c, now, cal)
+        if effect is ClockEffect.EXTEND:
+            return clocks.extend(c, f["amount"], cal)
+        if effect is ClockEffect.STOP:
+            return clocks.stop(c, now)
+        if effect is ClockEffect.CONTINUE:
+            return clocks.continue_(c)
+    except ValueError as exc:
+        raise BadTransitionInput(f"ticket {ticket.number or ticket.id}: {exc}") from None
+    return c

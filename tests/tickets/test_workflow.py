@@ -1,0 +1,215 @@
+"""The transition table: every path, every guard, and the events it produces."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridops.tickets import (
+    TABLE,
+    BadTransitionInput,
+    IllegalTransition,
+    Role,
+    RoleNotAllowed,
+    Status,
+    Ticket,
+    TimeLimit,
+    apply,
+    check_chain,
+    rebuild,
+)
+from tickets.factory import LIMIT, NOW, fresh
+
+H = timedelta(hours=1)
+
+
+def walk(steps: list[tuple[str, str, dict[str, object]]]) -> tuple[Ticket, list]:
+    tr = fresh()
+    t, events, now = tr.ticket, [tr.event], NOW
+    for action, role, fields in steps:
+        now += H
+        tr = apply(t, action, actor="someone", role=role, now=now, **fields)
+        t = tr.ticket
+        events.append(tr.event)
+    return t, events
+
+
+DISPATCH = ("dispatch", "dispatcher", {"owner_unit": "sc-310115001", "time_limit": LIMIT})
+
+
+def test_happy_path_reaches_evaluated_and_rebuilds():
+    t, events = walk(
+        [
+            ("verify", "acceptor", {}),
+            ("verified", "inspector", {"note": "seen"}),
+            DISPATCH,
+            ("accept", "field_staff", {}),
+            ("handle", "field_staff", {"note": "cleaned", "evidence": ["m1"]}),
+            ("check_pass", "inspector", {}),
+            ("evaluate", "public", {"satisfaction": 5}),
+        ]
+    )
+    assert t.status is Status.EVALUATED and t.satisfaction == 5
+    assert t.assignee == "someone" and t.evidence == ("m1",)
+    assert [e.to_status for e in events][-1] == "evaluated"
+    assert t.version == len(events) == 8
+    assert rebuild(events) == t
+    assert check_chain(t.id, events, version=t.version, head=t.chain_head) == []
+
+
+def test_return_then_redispatch_records_the_unit():
+    t, _ = walk([DISPATCH, ("return", "field_staff", {"reason": "not ours"})])
+    assert t.status is Status.RETURNED and t.returned_by == ("sc-310115001",)
+    assert t.owner_unit == "" and t.last_reason == "not ours"
+    t2 = apply(t, *DISPATCH[:1], actor="d", role="dispatcher", now=NOW + 5 * H,
+               owner_unit="ws-1", time_limit=LIMIT).ticket  # fmt: skip
+    assert t2.status is Status.DISPATCHED and t2.owner_unit == "ws-1"
+
+
+def test_onsite_resolution_is_its_own_path():
+    t, _ = walk([("onsite_resolve", "grid_worker", {"note": "fixed it"})])
+    assert t.status is Status.HANDLED and t.onsite and t.clock.due_at is None
+
+
+def test_rework_loop_counts_and_keeps_the_deadline():
+    t, _ = walk(
+        [
+            DISPATCH,
+            ("accept", "field_staff", {}),
+            ("handle", "field_staff", {"note": "done"}),
+            ("check_fail", "inspector", {"reason": "still dirty"}),
+        ]
+    )
+    assert t.status is Status.REWORK and t.rework_count == 1
+    assert t.clock.stopped_at is None and t.clock.due_at is not None
+
+
+def test_suspend_resume_returns_to_previous_status_and_pauses_clock():
+    t, _ = walk([DISPATCH, ("accept", "field_staff", {})])
+    s = apply(t, "suspend", actor="d", role="dispatcher", now=NOW + 3 * H,
+              approval="lead", reason="waiting").ticket  # fmt: skip
+    assert s.status is Status.SUSPENDED and s.clock.paused_at is not None
+    r = apply(s, "resume", actor="d", role="dispatcher", now=NOW + 100 * H).ticket
+    assert r.status is Status.ACCEPTED and r.clock.paused_at is None
+    assert r.clock.due_at is not None and t.clock.due_at is not None
+    assert r.clock.due_at >= t.clock.due_at
+
+
+def test_extend_adds_time():
+    t, _ = walk([DISPATCH])
+    e = apply(t, "extend", actor="d", role="supervisor", now=NOW + 2 * H,
+              amount=2, approval="chief").ticket  # fmt: skip
+    assert e.clock.due_at is not None and t.clock.due_at is not None
+    assert e.clock.due_at > t.clock.due_at and e.clock.extended == 2
+
+
+def test_escalate_hands_to_joint_group():
+    t, _ = walk([DISPATCH, ("escalate", "supervisor", {"group": "jeg-markets"})])
+    assert t.status is Status.ESCALATED and t.owner_unit == "jeg-markets"
+    assert t.escalation_level == 1
+
+
+def test_supervise_sets_flag_without_status_change():
+    t, events = walk([DISPATCH, ("supervise", "supervisor", {"reason": "overdue"})])
+    assert t.supervised and t.status is Status.DISPATCHED
+    assert events[-1].from_status == events[-1].to_status == "dispatched"
+
+
+def test_force_close_and_reopen():
+    t, _ = walk([DISPATCH, ("force_close", "supervisor", {"reason": "resolved elsewhere"})])
+    assert t.status is Status.CLOSED
+    r = apply(t, "reopen", actor="s", role="supervisor", now=NOW + 9 * H, reason="appeal")
+    assert r.ticket.status is Status.REWORK and r.ticket.clock.due_at is not None
+
+
+@pytest.mark.parametrize(
+    "steps,final",
+    [([("void", "acceptor", {"reason": "out of scope"})], Status.VOID),
+     ([("merge_duplicate", "system", {"duplicate_of": "a" * 32})], Status.DUPLICATE)],
+)  # fmt: skip
+def test_terminal_states_refuse_every_action(steps, final):
+    t, _ = walk(steps)
+    assert t.status is final
+    for action in TABLE:
+        with pytest.raises(IllegalTransition):
+            apply(t, action, actor="x", role="admin", now=NOW + 9 * H)
+
+
+def test_illegal_move_names_ticket_status_and_action():
+    t = fresh().ticket
+    with pytest.raises(IllegalTransition) as err:
+        apply(t, "check_pass", actor="i", role="inspector", now=NOW)
+    assert t.number in str(err.value) and "reported" in str(err.value)
+    assert "check_pass" in str(err.value)
+    assert err.value.status is Status.REPORTED and err.value.action == "check_pass"
+
+
+def test_wrong_role_is_refused():
+    with pytest.raises(RoleNotAllowed, match="public may not"):
+        apply(fresh().ticket, "dispatch", actor="p", role="public", now=NOW,
+              owner_unit="x", time_limit=LIMIT)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "action,role,fields,match",
+    [
+        ("dispatch", "dispatcher", {"owner_unit": "x"}, "requires 'time_limit'"),
+        ("void", "acceptor", {}, "requires 'reason'"),
+        ("void", "acceptor", {"reason": "x", "colour": "red"}, "no field 'colour'"),
+        ("merge_duplicate", "system", {"duplicate_of": "nope"}, "32 lowercase hex"),
+        ("dispatch", "dispatcher", {"owner_unit": "x", "time_limit": {"amount": -1,
+                                    "clock": "hours"}}, "TimeLimit"),
+    ],
+)  # fmt: skip
+def test_bad_fields_are_refused(action, role, fields, match):
+    with pytest.raises(BadTransitionInput, match=match):
+        apply(fresh().ticket, action, actor="a", role=role, now=NOW, **fields)
+
+
+def test_a_ticket_cannot_duplicate_itself():
+    t = fresh().ticket
+    with pytest.raises(BadTransitionInput, match="itself"):
+        apply(t, "merge_duplicate", actor="a", role="system", now=NOW, duplicate_of=t.id)
+
+
+def test_naive_now_is_refused():
+    with pytest.raises(BadTransitionInput, match="timezone-aware"):
+        apply(fresh().ticket, "verify", actor="a", role="acceptor", now=NOW.replace(tzinfo=None))
+
+
+def test_every_row_is_reachable_in_some_role():
+    for rule in TABLE.values():
+        assert rule.roles and rule.sources
+        assert all(isinstance(r, Role) for r in rule.roles)
+
+
+@given(st.lists(st.sampled_from(sorted(TABLE)), max_size=25), st.randoms())
+def test_random_walks_keep_chain_and_projection(actions, rnd):
+    tr = fresh()
+    t, events, now = tr.ticket, [tr.event], NOW
+    fields = {
+        "owner_unit": "u", "time_limit": TimeLimit(2, "working_days"), "reason": "r",
+        "note": "n", "approval": "a", "group": "jeg-x", "amount": 1.5, "satisfaction": 3,
+        "duplicate_of": "b" * 32, "duplicate_id": "c" * 32,
+    }  # fmt: skip
+    for action in actions:
+        rule = TABLE[action]
+        now += timedelta(minutes=rnd.randint(1, 3000))
+        given_fields = {k: fields[k] for k in rule.required}
+        role = rnd.choice(sorted(rule.roles))
+        try:
+            tr = apply(t, action, actor="x", role=role, now=now, **given_fields)
+        except IllegalTransition:
+            assert t.status not in rule.sources
+            continue
+        except BadTransitionInput as exc:
+            assert action == "extend" and "no deadline" in str(exc)
+            continue
+        assert t.status in rule.sources
+        t = tr.ticket
+        events.append(tr.event)
+    assert rebuild(events) == t
+    assert check_chain(t.id, events, version=t.version, head=t.chain_head) == []
