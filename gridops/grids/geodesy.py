@@ -38,6 +38,8 @@ def areas_m2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     if arr.size == 0:
         return np.zeros(0)
     x0, y0, x1, y1 = shapely.total_bounds(arr)
+    if not np.isfinite([x0, y0, x1, y1]).all():  # nothing but empty geometries
+        return np.zeros(arr.size)
     tr = local_metric((x0 + x1) / 2, (y0 + y1) / 2)
 
     def fwd(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from gridops.grids.geodesy import from_metres, to_metres
-from gridops.grids.subdivide import PRECISION, sample_seeds, subdivide
+from gridops.grids.subdivide import node_coverage, round_geometry, sample_seeds, subdivide
 
 # code, 中文, English, lon, lat (approximate GCJ-02 centres)
 LEVEL1_SEEDS: tuple[tuple[str, str, str, float, float], ...] = (
@@ -91,7 +91,7 @@ def generate_pudong(
 ) -> list[Layer]:
     """Layers level1, level2, level3, devzone, expressway for the Pudong outline."""
     n2_total, n3_total = SIZES[size]
-    outline = shapely.set_precision(outline, PRECISION)
+    outline = round_geometry(outline)
     seeds = np.array(seed_points(outline))
     l1_geoms = subdivide(outline, seeds)
     assert len(l1_geoms) == len(LEVEL1_SEEDS), "a level-1 seed lost its cell"
@@ -101,12 +101,35 @@ def generate_pudong(
     l1.sort(key=lambda f: f[0]["code"])
     l2 = _children(l1, n2_total, seed, _community_name)
     l3 = _children(l2, n3_total, seed + 1, None)
+    l3, l2, l1 = _nest_exactly(l3, l2, l1)
     return [
         Layer("level1", l1),
         Layer("level2", l2),
         Layer("level3", l3),
         Layer("devzone", _devzones(outline)),
         Layer("expressway", _expressway(outline)),
+    ]
+
+
+Features = list[tuple[dict[str, Any], shapely.Geometry]]
+
+
+def _nest_exactly(l3: Features, l2: Features, l1: Features) -> tuple[Features, Features, Features]:
+    """Snap level 3 onto the precision grid as one coverage; rebuild levels 2 and 1 as unions."""
+    geoms3 = node_coverage([g for _, g in l3])
+    l3 = [(p, g) for (p, _), g in zip(l3, geoms3, strict=True) if not g.is_empty]
+    l2 = _unions(l2, l3)
+    return l3, l2, _unions(l1, l2)
+
+
+def _unions(parents: Features, children: Features) -> Features:
+    groups: dict[str, list[shapely.Geometry]] = {}
+    for props, geom in children:
+        groups.setdefault(str(props["parent"]), []).append(geom)
+    return [
+        (p, shapely.normalize(shapely.coverage_union_all(groups[str(p["code"])])))
+        for p, _ in parents
+        if str(p["code"]) in groups
     ]
 
 
@@ -152,7 +175,7 @@ def _metric_shape(
     outline: shapely.Geometry, geom_m: shapely.Geometry, lon0: float, lat0: float
 ) -> shapely.Geometry:
     geom = from_metres(geom_m, lon0, lat0)
-    return shapely.normalize(shapely.intersection(geom, outline, grid_size=PRECISION))
+    return round_geometry(shapely.intersection(geom, outline))
 
 
 def _devzones(outline: shapely.Geometry) -> list[tuple[dict[str, Any], shapely.Geometry]]:

@@ -2,10 +2,11 @@
 
 Seeds are spread with best-candidate sampling (each new seed is the farthest of a few random
 candidates from the seeds so far), the Voronoi diagram is built in a locally isotropic frame
-(longitude scaled by cos(latitude)), and every cell is intersected with the parent on a 1e-6
-degree precision grid, so children are the parent cut into pieces. Pieces smaller than a small
-share of the mean child (slivers where a Voronoi cell grazes a concave parent) are merged into
-the neighbour that shares the longest boundary with them.
+(longitude scaled by cos(latitude)), and every cell is intersected with the parent. Pieces
+smaller than a small share of the mean child (slivers where a Voronoi cell grazes a concave
+parent) are merged into the neighbour that shares the longest boundary with them.
+:func:`node_coverage` then snaps the finest level onto the 1e-6 degree grid (~0.1 m) as one
+planar graph, so that parents rebuilt as unions of their children nest exactly.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ def subdivide(parent: shapely.Geometry, seeds: npt.NDArray[np.float64]) -> list[
 
     Returns the pieces in seed order; a seed whose piece vanished into a neighbour is dropped.
     """
-    parent = shapely.set_precision(parent, PRECISION)
     if len(seeds) <= 1:
         return [parent]
     c = math.cos(math.radians(float(np.mean(seeds[:, 1]))))
@@ -77,8 +77,43 @@ def subdivide(parent: shapely.Geometry, seeds: npt.NDArray[np.float64]) -> list[
         shapely.multipoints(seeds * scale), extend_to=frame, ordered=True
     )
     cells = shapely.transform(shapely.get_parts(vor), lambda xy: xy / scale)
-    pieces = shapely.intersection(cells, parent, grid_size=PRECISION)
+    pieces = shapely.intersection(cells, parent)
     return merge_slivers(list(pieces), SLIVER_SHARE)
+
+
+def round_geometry(geom: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` snapped to the 1e-6 degree grid (valid, normalised)."""
+    return shapely.normalize(shapely.set_precision(geom, PRECISION))
+
+
+def node_coverage(cells: list[shapely.Geometry]) -> list[shapely.Geometry]:
+    """The cells rebuilt from one noded planar graph on the 1e-6 degree grid.
+
+    All boundaries are unioned (noded and snap-rounded together), polygonised into faces, and
+    each face goes to the cell holding its interior point (or sharing most area with it). Every
+    edge is then shared vertex for vertex by the cells on both sides: unions of these cells
+    nest exactly, with no gaps or overlaps. A cell that lost every face is returned empty.
+    """
+    arr = np.array(cells, dtype=object)
+    lines = shapely.union_all(shapely.boundary(arr), grid_size=PRECISION)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    tree = shapely.STRtree(arr)
+    fi, ci = tree.query(shapely.point_on_surface(faces), predicate="intersects")
+    owner = np.full(len(faces), -1, dtype=np.intp)
+    owner[fi[::-1]] = ci[::-1]
+    for k in np.flatnonzero(owner < 0):
+        cands = tree.query(faces[k], predicate="intersects")
+        if cands.size:
+            shared = shapely.area(shapely.intersection(arr[cands], faces[k]))
+            if shared.max() > 0:
+                owner[k] = cands[int(np.argmax(shared))]
+    order = np.argsort(owner, kind="stable")
+    bounds = np.searchsorted(owner[order], np.arange(len(cells) + 1))
+    out = []
+    for k in range(len(cells)):
+        mine = faces[order[bounds[k] : bounds[k + 1]]]
+        out.append(shapely.normalize(shapely.coverage_union_all(mine)) if mine.size else None)
+    return [g if g is not None else shapely.Polygon() for g in out]
 
 
 def merge_slivers(pieces: list[shapely.Geometry], share: float) -> list[shapely.Geometry]:
@@ -112,6 +147,5 @@ def merge_slivers(pieces: list[shapely.Geometry], share: float) -> list[shapely.
         groups.setdefault(owner, []).append(part)
     out = []
     for i in sorted(groups):
-        merged = shapely.union_all(groups[i], grid_size=PRECISION)
-        out.append(shapely.normalize(merged))
+        out.append(shapely.union_all(groups[i]))
     return out

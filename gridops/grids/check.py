@@ -1,0 +1,158 @@
+"""`grid check`: how well imported layers nest — straddling children, gaps, overlaps, owners.
+
+Real boundary data does not nest perfectly. These findings are warnings (locate stays exact
+whatever they say); errors come from reading (duplicate codes, unknown parents, broken input).
+Thresholds ignore the sub-metre noise of coordinate rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from gridops.grids.geodesy import areas_m2
+from gridops.grids.issues import Issue
+from gridops.grids.model import Cell, Grid
+
+STRADDLE_MIN_SHARE = 1e-4  # a child with more than 0.01 % of its area outside its parent
+GAP_MIN_M2 = 10.0  # uncovered area of a parent worth reporting
+OVERLAP_MIN_M2 = 10.0  # shared area of two cells of one level worth reporting
+
+
+@dataclass
+class CheckReport:
+    """All issues of a grid, errors first."""
+
+    grid: str
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 with only warnings (or none), 1 with errors."""
+        return 1 if self.errors else 0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in self.issues:
+            key = f"{i.severity}:{i.kind}"
+            out[key] = out.get(key, 0) + 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "grid": self.grid,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "counts": self.counts(),
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+def check_grid(grid: Grid, read_issues: list[Issue] | None = None) -> CheckReport:
+    """Every finding about ``grid``: those from reading it, then nesting and coverage checks."""
+    issues = list(read_issues or [])
+    for level in range(1, grid.levels + 1):
+        cells = grid.cells_at(level)
+        issues += _no_owner(cells)
+        issues += _overlaps(cells, level)
+        if level > 1:
+            issues += _straddles(grid, cells)
+            issues += _gaps(grid.cells_at(level - 1), cells, level)
+    for name, cells in grid.overlays.items():
+        issues += _no_owner(cells, layer=name)
+    issues.sort(key=lambda i: (i.severity != "error", i.kind, i.file, i.code))
+    return CheckReport(grid.name, issues)
+
+
+def _no_owner(cells: list[Cell], layer: str = "") -> list[Issue]:
+    where = f"overlay {layer}: " if layer else ""
+    return [
+        Issue("warning", "no-owner", f"{where}level {c.level} cell has no owner unit", code=c.code)
+        for c in cells
+        if not c.owner_unit
+    ]
+
+
+def _straddles(grid: Grid, cells: list[Cell]) -> list[Issue]:
+    linked = [c for c in cells if c.parent in grid.cells]
+    if not linked:
+        return []
+    kids = np.array([c.geometry for c in linked], dtype=object)
+    parents = np.array([grid.cells[str(c.parent)].geometry for c in linked], dtype=object)
+    outside = shapely.area(shapely.difference(kids, parents)) / shapely.area(kids)
+    out = []
+    for c, share in zip(linked, outside, strict=True):
+        if share > STRADDLE_MIN_SHARE:
+            out.append(
+                Issue(
+                    "warning",
+                    "straddle",
+                    f"{share:.1%} of the cell lies outside its parent {c.parent}",
+                    code=c.code,
+                    value=round(float(share), 6),
+                )
+            )
+    return out
+
+
+def _gaps(parents: list[Cell], children: list[Cell], level: int) -> list[Issue]:
+    geoms = np.array([c.geometry for c in children], dtype=object)
+    tree = shapely.STRtree(geoms)
+    holes = []
+    for p in parents:
+        near = tree.query(p.geometry, predicate="intersects")
+        cover = shapely.union_all(geoms[near]) if near.size else shapely.Polygon()
+        holes.append(shapely.difference(p.geometry, cover))
+    areas = areas_m2(holes)
+    out = []
+    for p, hole, area in zip(parents, holes, areas, strict=True):
+        if area > GAP_MIN_M2:
+            share = area / p.area_m2 if p.area_m2 else 0.0
+            out.append(
+                Issue(
+                    "warning",
+                    "gap",
+                    f"{area:,.0f} m² ({share:.1%}) of the cell is in no level-{level} cell",
+                    code=p.code,
+                    value=round(float(area), 1),
+                )
+            )
+    return out
+
+
+def _overlaps(cells: list[Cell], level: int) -> list[Issue]:
+    if len(cells) < 2:
+        return []
+    geoms = np.array([c.geometry for c in cells], dtype=object)
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    inner = shapely.relate_pattern(geoms[a], geoms[b], "T********")
+    a, b = a[inner], b[inner]
+    if a.size == 0:
+        return []
+    areas = areas_m2(shapely.intersection(geoms[a], geoms[b]))
+    out = []
+    for i, j, area in zip(a, b, areas, strict=True):
+        if area > OVERLAP_MIN_M2:
+            out.append(
+                Issue(
+                    "warning",
+                    "overlap",
+                    f"level {level} cell overlaps {cells[j].code} by {area:,.0f} m²",
+                    code=cells[i].code,
+                    value=round(float(area), 1),
+                )
+            )
+    return out
