@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import time
 import uuid
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, SimpleWorker
 
 from gridops.errors import UserError
@@ -25,6 +29,10 @@ from gridops.queue.ticker import Ticker
 from gridops.settings import Settings, load_settings
 
 DEFAULT_STAGES = "gridops.services.stages:STAGES"
+MAX_RECONNECT_WAIT_S = 2.0  # RQ waits 1 s, 2 s … between reconnection attempts; cap it
+RESTART_PAUSE_S = 0.5
+
+log = logging.getLogger(__name__)
 
 
 def worker_name(name: str | None = None) -> str:
@@ -53,18 +61,51 @@ def run_worker(
     url = redis_url(settings)
     conn = Redis.from_url(url, health_check_interval=10)
     ticker = Ticker(Redis.from_url(url, health_check_interval=10), stages.on_queues(wanted))
-    worker = SimpleWorker(
-        [Queue(q, connection=conn) for q in wanted], connection=conn, name=worker_name(name)
-    )
+    stop = _StopFlag()
     if burst:
         ticker.tick()  # kick every stage once so pending work gets drained, then drain it
     else:
         ticker.start()
     try:
-        worker.work(burst=burst, logging_level=log_level)
+        while True:
+            worker: SimpleWorker | None = None
+            try:
+                worker = SimpleWorker(
+                    [Queue(q, connection=conn) for q in wanted],
+                    connection=conn,
+                    name=worker_name(name),
+                )
+                worker.max_connection_wait_time = MAX_RECONNECT_WAIT_S
+                worker.work(burst=burst, logging_level=log_level)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                log.warning("worker: Redis went away (%s); reconnecting", exc)
+            stop.install()  # RQ's handlers stay installed after work() returns
+            asked = worker is not None and (
+                worker._stop_requested or worker._shutdown_requested_date is not None
+            )
+            if burst or asked or stop.requested:
+                break
+            # RQ's loop quit on its own (Redis gone mid-job, or flushed): start a fresh worker
+            time.sleep(RESTART_PAUSE_S)
     finally:
         ticker.stop()
     return 0
+
+
+class _StopFlag:
+    """Remembers a SIGINT/SIGTERM that arrived outside RQ's own handlers."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.install()
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._set)
+
+    def _set(self, signum: int, frame: object) -> None:
+        self.requested = True
+        raise SystemExit(0)
 
 
 def main() -> None:

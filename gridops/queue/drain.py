@@ -7,11 +7,12 @@ pending key (later kicks enqueue a fresh drain), runs ``process_batch(limit)``, 
 itself again while the batch came back full.
 
 Transient failures (database unreachable: SQLAlchemy OperationalError/InterfaceError,
-ConnectionError, TimeoutError, or :class:`TransientError`) are retried with exponential backoff
-(0.5 s, 1 s, 2 s … capped at 30 s): the drain records the stage in a Redis sorted set of due
-retries that every worker's ticker polls. RQ's own Retry needs its scheduler process, which
-outlives a SIGKILLed worker; this keeps retries inside the worker process. Other errors fail
-the job (kept in RQ's failed registry); the ticker's safety re-kick tries the stage again.
+sqlite3.OperationalError, ConnectionError, TimeoutError, or :class:`TransientError`) are
+retried with exponential backoff (0.5 s, 1 s, 2 s … capped at 30 s): the drain records the
+stage in a Redis sorted set of due retries that every worker's ticker polls. RQ's own Retry
+needs its scheduler process, which outlives a SIGKILLed worker; this keeps retries inside the
+worker process. Other errors fail the job (kept in RQ's failed registry); the ticker's safety
+re-kick tries the stage again.
 """
 
 from __future__ import annotations
@@ -42,7 +43,14 @@ class TransientError(Exception):
 
 def transient_errors() -> tuple[type[BaseException], ...]:
     """The exception classes that mean "retry later"."""
-    errors: list[type[BaseException]] = [TransientError, ConnectionError, TimeoutError]
+    import sqlite3
+
+    errors: list[type[BaseException]] = [
+        TransientError,
+        ConnectionError,
+        TimeoutError,
+        sqlite3.OperationalError,  # locked, or the file unreachable
+    ]
     try:
         from sqlalchemy import exc
 

@@ -59,7 +59,9 @@ def free_port() -> int:
 
 
 def _port_in_use(port: int) -> bool:
+    """True if something listens on the port (TIME_WAIT leftovers do not count, as for Redis)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -6,7 +6,8 @@ of workers each periodic stage (the sweeper) is kicked once per interval, and ea
 is re-kicked once per ``rekick_seconds`` — the safety net for triggers lost with a Redis flush,
 a restart, or a worker killed mid-batch. The tick keys are ordinary keys: after FLUSHALL the
 next tick simply sets them again, so nothing needs re-arming. The ticker also kicks stages whose
-backoff retry (see :mod:`gridops.queue.drain`) has come due.
+backoff retry (see :mod:`gridops.queue.drain`) has come due, and skips the safety re-kick of a
+stage that is waiting for one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 
 from redis import Redis
 
-from gridops.queue.drain import PREFIX, due_retries, kick
+from gridops.queue.drain import PREFIX, RETRY_KEY, due_retries, kick
 from gridops.queue.stages import Stage
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Ticker:
         kicked = []
         for stage in self.stages.values():
             interval = stage.interval
-            if interval is None:
+            if interval is None or self._backing_off(stage):
                 continue
             px = max(1, int(interval * 1000))
             if self.conn.set(tick_key(stage.name), "1", nx=True, px=px) and kick(self.conn, stage):
@@ -56,6 +57,10 @@ class Ticker:
             if due is not None and kick(self.conn, due):
                 kicked.append(name)
         return kicked
+
+    def _backing_off(self, stage: Stage) -> bool:
+        """A drained stage waiting for its backoff retry is not re-kicked early."""
+        return stage.every_seconds is None and self.conn.zscore(RETRY_KEY, stage.name) is not None
 
     def run(self) -> None:
         """Tick until stopped; Redis errors are logged and the loop carries on."""

@@ -1,0 +1,69 @@
+"""Drains against a real Redis: de-duplicated kicks, re-kick while full, backoff retries."""
+
+from __future__ import annotations
+
+import pytest
+import toy_stage
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from gridops.queue import Stage, drain, kick
+from gridops.queue.drain import RETRY_KEY, due_retries, pending_key, running_key
+
+
+def stage(func: str, **options: object) -> Stage:
+    return Stage(name="t", func=f"toy_stage:{func}", queue="t", **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    toy_stage.CALLS.clear()
+    toy_stage.FAIL_TIMES["n"] = 0
+
+
+def test_kick_enqueues_one_drain_until_it_starts(redis_conn: Redis) -> None:
+    s = stage("flaky", batch_limit=5)
+    assert kick(redis_conn, s)
+    assert not kick(redis_conn, s)
+    assert Queue("t", connection=redis_conn).count == 1
+    assert drain(redis_conn, s).processed == 0  # clears the pending flag first
+    assert not redis_conn.exists(pending_key("t"))
+    assert kick(redis_conn, s)  # a kick during or after a run enqueues a fresh drain
+
+
+def test_full_batch_rekicks_and_worker_drains_to_empty(redis_conn: Redis) -> None:
+    s = stage("count_full", batch_limit=5)
+    kick(redis_conn, s)
+    SimpleWorker([Queue("t", connection=redis_conn)], connection=redis_conn).work(
+        burst=True, logging_level="WARNING"
+    )
+    assert toy_stage.CALLS == [5, 5]  # full → one more drain → empty → stop
+    assert Queue("t", connection=redis_conn).count == 0
+
+
+def test_transient_error_schedules_backoff_retries(redis_conn: Redis) -> None:
+    s = stage("flaky")
+    toy_stage.FAIL_TIMES["n"] = 3
+    delays = [drain(redis_conn, s).retry_in for _ in range(3)]
+    assert delays == [0.5, 1.0, 2.0]
+    assert redis_conn.zcard(RETRY_KEY) == 1
+    assert due_retries(redis_conn, now=0) == []
+    assert due_retries(redis_conn, now=float("inf")) == ["t"]
+    assert due_retries(redis_conn, now=float("inf")) == []  # taken once
+    assert drain(redis_conn, s).retry_in is None
+    assert drain(redis_conn, stage("flaky", batch_limit=1)).processed == 0
+
+
+def test_other_errors_propagate(redis_conn: Redis) -> None:
+    with pytest.raises(ValueError):
+        drain(redis_conn, stage("broken"))
+
+
+def test_exclusive_stage_skips_while_another_runs(redis_conn: Redis) -> None:
+    s = stage("count_full", exclusive=True, batch_limit=3)
+    redis_conn.set(running_key("t"), "someone-else", ex=30)
+    assert drain(redis_conn, s).skipped
+    assert toy_stage.CALLS == []
+    redis_conn.delete(running_key("t"))
+    assert drain(redis_conn, s).processed == 3
+    assert not redis_conn.exists(running_key("t"))  # released after the run

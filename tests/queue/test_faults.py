@@ -1,0 +1,205 @@
+"""Losing nothing, with real processes: worker SIGKILL, Redis FLUSHALL, Redis restart.
+
+The toy stage (toy_stage.py) keeps its pending work in a real SQLite table, claimed with an
+expiring claim and moved to done under a version guard, like tickets. Real `python -m workers`
+subprocesses drain it through a real redis-server. Tests wait on outcomes with generous
+deadlines and never assert a duration.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import toy_stage
+from redis import Redis
+
+from gridops.queue import kick
+from gridops.queue.drain import attempts_key
+from gridops.queue.embedded import EmbeddedRedis, free_port
+from gridops.settings import REPO_ROOT
+
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
+
+HERE = Path(__file__).resolve().parent
+DEADLINE_S = 60.0
+
+
+def wait_for(what: str, check: Callable[[], bool], deadline_s: float = DEADLINE_S) -> None:
+    """Poll ``check`` until true; fail naming ``what`` if the (generous) deadline passes."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def query(db: Path, sql: str, *args: object) -> list[tuple]:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def scalar(db: Path, sql: str, *args: object) -> int:
+    return int(query(db, sql, *args)[0][0])
+
+
+class Workers:
+    """Starts `python -m workers` subprocesses and stops them all at the end."""
+
+    def __init__(self, url: str, db: Path, tmp: Path) -> None:
+        self.url, self.db, self.tmp = url, db, tmp
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        self, queues: str = "toy,toy-sweeper", delay: float = 0.02
+    ) -> subprocess.Popen[bytes]:
+        env = dict(os.environ)
+        env.update(
+            GRIDOPS_REDIS_URL=self.url,
+            GRIDOPS_DATA_DIR=str(self.tmp),
+            TOY_DB=str(self.db),
+            TOY_DELAY=str(delay),
+            TOY_CLAIM_S="2",
+            PYTHONPATH=os.pathsep.join([str(HERE), str(REPO_ROOT)]),
+        )
+        log = open(self.tmp / f"worker{len(self.procs)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers", "--stages", "toy_stage:STAGES", "--queues", queues],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.procs.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def toy_db(tmp_path: Path) -> Path:
+    (tmp_path / "db").mkdir()
+    db = tmp_path / "db" / "toy.db"
+    toy_stage.create(str(db))
+    return db
+
+
+@pytest.fixture
+def workers(
+    redis_server: str, redis_conn: Redis, toy_db: Path, tmp_path: Path
+) -> Iterator[Workers]:
+    pool = Workers(redis_server, toy_db, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+def assert_exactly_once(db: Path, n: int) -> None:
+    assert scalar(db, "SELECT count(*) FROM items WHERE status = 'done'") == n
+    assert scalar(db, "SELECT count(*) FROM applied") == n
+    assert query(db, "SELECT item_id FROM applied GROUP BY item_id HAVING count(*) > 1") == []
+
+
+def all_done(db: Path, n: int) -> Callable[[], bool]:
+    return lambda: scalar(db, "SELECT count(*) FROM items WHERE status = 'done'") == n
+
+
+def test_sigkill_mid_batch_loses_nothing_and_applies_once(
+    workers: Workers, redis_conn: Redis, toy_db: Path
+) -> None:
+    victim = workers.start(delay=0.04)
+    workers.start(delay=0.04)
+    toy_stage.add_items(str(toy_db), range(100))
+    kick(redis_conn, toy_stage.TOY)
+    mid_batch = "SELECT count(*) FROM items WHERE status = 'pending' AND claimed_by = ?"
+    wait_for(
+        "the victim to hold a claimed batch", lambda: scalar(toy_db, mid_batch, victim.pid) > 0
+    )
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert scalar(toy_db, mid_batch, victim.pid) > 0  # killed holding claimed, unfinished rows
+    wait_for("every item done after the kill", all_done(toy_db, 100))
+    assert_exactly_once(toy_db, 100)
+
+
+def test_flushall_while_rows_flow_loses_nothing(
+    workers: Workers, redis_conn: Redis, toy_db: Path
+) -> None:
+    workers.start()
+    workers.start()
+    toy_stage.add_items(str(toy_db), range(100))
+    kick(redis_conn, toy_stage.TOY)
+    wait_for("some progress", lambda: scalar(toy_db, "SELECT count(*) FROM applied") >= 20)
+    redis_conn.flushall()
+    toy_stage.add_items(str(toy_db), range(100, 150))  # new work whose trigger is never sent
+    wait_for("every item done after FLUSHALL", all_done(toy_db, 150))
+    assert_exactly_once(toy_db, 150)
+
+
+def test_redis_restart_while_rows_flow_loses_nothing(
+    redis_conn: Redis, toy_db: Path, tmp_path: Path
+) -> None:
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    port = free_port()
+    info, _ = server.start(port=port)
+    conn = Redis.from_url(info.url)
+    pool = Workers(info.url, toy_db, tmp_path)
+    try:
+        pool.start()
+        pool.start()
+        toy_stage.add_items(str(toy_db), range(100))
+        kick(conn, toy_stage.TOY)
+        wait_for("some progress", lambda: scalar(toy_db, "SELECT count(*) FROM applied") >= 20)
+        server.stop()
+        toy_stage.add_items(str(toy_db), range(100, 150))
+        time.sleep(1.0)  # workers see Redis gone for a moment
+        server.start(port=port)
+        wait_for("every item done after the restart", all_done(toy_db, 150))
+        assert_exactly_once(toy_db, 150)
+        assert all(p.poll() is None for p in pool.procs)  # workers rode out the outage
+    finally:
+        pool.stop_all()
+        conn.close()
+        server.stop()
+
+
+def test_periodic_stage_runs_one_at_a_time_across_workers(workers: Workers, toy_db: Path) -> None:
+    workers.start(queues="toy-sweeper")
+    workers.start(queues="toy-sweeper")
+    wait_for("a few sweeps", lambda: scalar(toy_db, "SELECT count(*) FROM sweeps") >= 4)
+    runs = sorted(query(toy_db, "SELECT started, ended FROM sweeps"))
+    assert all(prev_end <= start for (_, prev_end), (start, _) in zip(runs, runs[1:], strict=False))
+
+
+def test_database_unreachable_retries_with_backoff_then_finishes(
+    workers: Workers, redis_conn: Redis, toy_db: Path
+) -> None:
+    toy_stage.add_items(str(toy_db), range(50))
+    away = toy_db.parent.with_name("db-away")
+    toy_db.parent.rename(away)  # the database is unreachable
+    workers.start(queues="toy")
+    kick(redis_conn, toy_stage.TOY)
+    wait_for("backoff retries", lambda: int(redis_conn.get(attempts_key("toy")) or 0) >= 2)
+    away.rename(toy_db.parent)
+    wait_for("every item done once the database is back", all_done(toy_db, 50))
+    assert_exactly_once(toy_db, 50)
