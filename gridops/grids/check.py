@@ -116,7 +116,7 @@ def _gaps(parents: list[Cell], children: list[Cell], level: int) -> list[Issue]:
         holes.append(shapely.difference(p.geometry, cover))
     areas = areas_m2(holes)
     out = []
-    for p, hole, area in zip(parents, holes, areas, strict=True):
+    for p, area in zip(parents, areas, strict=True):
         if area > GAP_MIN_M2:
             share = area / p.area_m2 if p.area_m2 else 0.0
             out.append(

@@ -101,12 +101,12 @@ def node_coverage(cells: list[shapely.Geometry]) -> list[shapely.Geometry]:
     fi, ci = tree.query(shapely.point_on_surface(faces), predicate="intersects")
     owner = np.full(len(faces), -1, dtype=np.intp)
     owner[fi[::-1]] = ci[::-1]
-    for k in np.flatnonzero(owner < 0):
-        cands = tree.query(faces[k], predicate="intersects")
+    for f in np.flatnonzero(owner < 0):
+        cands = tree.query(faces[f], predicate="intersects")
         if cands.size:
-            shared = shapely.area(shapely.intersection(arr[cands], faces[k]))
+            shared = shapely.area(shapely.intersection(arr[cands], faces[f]))
             if shared.max() > 0:
-                owner[k] = cands[int(np.argmax(shared))]
+                owner[f] = cands[int(np.argmax(shared))]
     order = np.argsort(owner, kind="stable")
     bounds = np.searchsorted(owner[order], np.arange(len(cells) + 1))
     out = []
