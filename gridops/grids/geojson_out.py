@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import mapping
 
@@ -41,3 +42,28 @@ def write_features(
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return len(lines)
+
+
+def cell_features(
+    cells: Iterable[Any], from_crs: str, to_crs: str | None = None
+) -> list[tuple[dict[str, Any], shapely.Geometry]]:
+    """Cells as (properties, geometry), optionally converted to ``to_crs``."""
+    from gridops.grids.crs import to_grid_crs_many
+
+    def convert(xy: Any) -> Any:
+        x, y = to_grid_crs_many(xy[:, 0], xy[:, 1], from_crs, str(to_crs))
+        return np.column_stack([x, y])
+
+    out = []
+    for c in cells:
+        geom = c.geometry if to_crs is None else shapely.transform(c.geometry, convert)
+        props = {
+            "code": c.code,
+            "level": c.level,
+            "parent": c.parent,
+            "name": c.name,
+            "owner_unit": c.owner_unit,
+            "area_m2": round(c.area_m2, 1),
+        }
+        out.append((props, geom))
+    return out
