@@ -1,0 +1,24 @@
+"""Errors of the store."""
+
+from __future__ import annotations
+
+from gridops.errors import UserError
+
+
+class StaleTicket(Exception):
+    """A write based on an old version of a ticket (someone else moved it first)."""
+
+    def __init__(self, ticket_id: str, expected: int, actual: int | None) -> None:
+        self.ticket_id, self.expected, self.actual = ticket_id, expected, actual
+        now = "is gone" if actual is None else f"is at version {actual}"
+        super().__init__(f"ticket {ticket_id}: write expected version {expected} but it {now}")
+
+
+class UnknownTicket(UserError):
+    """No ticket with that id, number or key."""
+
+    exit_code = 1
+
+
+class UnsupportedDatabase(UserError):
+    """The database URL names a backend gridops does not support."""

@@ -1,0 +1,374 @@
+"""The ticket store: create (idempotent), read, claim, transition (versioned) and audit.
+
+Every change writes the ticket row and its event in one transaction. A write names the version
+it was computed from; if the row has moved on, :class:`StaleTicket` (or, in batch mode, a report
+of the stale ones). Claims mark tickets as taken by a worker until ``claim_until``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from gridops.store.engine import make_engine, migrate, write
+from gridops.store.errors import StaleTicket, UnknownTicket
+from gridops.store.rows import event_of, event_row, ticket_of, ticket_row
+from gridops.store.schema import number_counters, ticket_events, tickets
+from gridops.tickets import (
+    ChainProblem,
+    Event,
+    Role,
+    Status,
+    Ticket,
+    TicketDraft,
+    Transition,
+    WorkCalendar,
+    apply,
+    case_number,
+    check_chain,
+    check_id,
+    rebuild,
+    report,
+)
+from gridops.tickets.model import category_code
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What a batch of transitions did: the tickets moved, and the stale writes skipped."""
+
+    applied: list[Ticket] = field(default_factory=list)
+    stale: list[StaleTicket] = field(default_factory=list)
+
+
+def open_store(url: str, *, timezone: str = "Asia/Shanghai") -> Store:
+    """Connect to ``url`` and bring its schema up to date (alembic upgrade head)."""
+    engine = make_engine(url)
+    migrate(engine)
+    return Store(engine, timezone=timezone)
+
+
+class Store:
+    """Repository over the tickets, ticket_events and number_counters tables."""
+
+    def __init__(self, engine: Engine, *, timezone: str = "Asia/Shanghai") -> None:
+        self.engine = engine
+        self.tz = ZoneInfo(timezone)
+        self.dialect = engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- intake -------------------------------------------------------------------------
+    def create_tickets(
+        self,
+        drafts: Sequence[TicketDraft],
+        *,
+        now: datetime,
+        actor: str = "intake",
+        role: Role | str = Role.SYSTEM,
+        categories: Collection[str] | None = None,
+    ) -> list[Ticket]:
+        """One ticket per draft, in order. A draft whose idempotency key is already stored
+        (or repeats an earlier draft's) gives the existing ticket, never a second one."""
+        for d in drafts:
+            d.validate(categories)
+        for attempt in range(3):
+            try:
+                with write(self.engine) as conn:
+                    return self._create(conn, drafts, now, actor, role)
+            except IntegrityError:
+                if attempt == 2:  # a concurrent creator won each race: give up loudly
+                    raise
+        raise AssertionError("unreachable")
+
+    def _create(
+        self, conn: Connection, drafts: Sequence[TicketDraft], now: datetime, actor: str, role: Any
+    ) -> list[Ticket]:
+        keys = {d.idempotency_key for d in drafts if d.idempotency_key}
+        known: dict[str, Ticket] = {}
+        for chunk in _chunks(sorted(keys), 500):
+            rows = conn.execute(select(tickets.c.data).where(tickets.c.idempotency_key.in_(chunk)))
+            for t in map(ticket_of, rows):
+                assert t.idempotency_key
+                known[t.idempotency_key] = t
+        fresh = [d for d in drafts if not d.idempotency_key or d.idempotency_key not in known]
+        seen: set[str] = set()
+        todo: list[TicketDraft] = []
+        for d in fresh:
+            if d.idempotency_key and d.idempotency_key in seen:
+                continue
+            seen.add(d.idempotency_key or f"\0{len(todo)}")
+            todo.append(d)
+        day = now.astimezone(self.tz).strftime("%Y%m%d")
+        serials = self._serials(conn, day, [category_code(d.category) for d in todo])
+        made: list[Transition] = []
+        for d, serial in zip(todo, serials, strict=True):
+            number = case_number(d.kind, d.category, day, serial)  # type: ignore[arg-type]
+            made.append(report(d, id=uuid.uuid4().hex, number=number, now=now, actor=actor,
+                               role=role))  # fmt: skip
+        if made:
+            conn.execute(tickets.insert(), [ticket_row(tr.ticket) for tr in made])
+            conn.execute(ticket_events.insert(), [event_row(tr.event) for tr in made])
+        for tr in made:
+            if tr.ticket.idempotency_key:
+                known[tr.ticket.idempotency_key] = tr.ticket
+        it = iter(tr.ticket for tr in made)
+        return [known[d.idempotency_key] if d.idempotency_key else next(it) for d in drafts]
+
+    def _serials(self, conn: Connection, day: str, codes: list[str]) -> list[int]:
+        """Reserve one serial per item from the (day, category) counters, in order."""
+        need: dict[str, int] = defaultdict(int)
+        for code in codes:
+            need[code] += 1
+        start: dict[str, int] = {}
+        ins = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        for code, n in sorted(need.items()):
+            upsert = ins(number_counters).values(day=day, category=code, last=n)
+            stmt = upsert.on_conflict_do_update(
+                index_elements=["day", "category"],
+                set_={"last": number_counters.c.last + n},
+            ).returning(number_counters.c.last)
+            start[code] = int(conn.execute(stmt).scalar_one()) - n + 1
+        out = []
+        for code in codes:
+            out.append(start[code])
+            start[code] += 1
+        return out
+
+    # -- reads --------------------------------------------------------------------------
+    def get(self, ticket_id: str) -> Ticket:
+        """The ticket with this id; UnknownTicket if none."""
+        check_id(ticket_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tickets.c.data).where(tickets.c.id == ticket_id)).first()
+        if row is None:
+            raise UnknownTicket(f"no ticket with id {ticket_id}")
+        return ticket_of(row)
+
+    def get_by_number(self, number: str) -> Ticket:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tickets.c.data).where(tickets.c.number == number)).first()
+        if row is None:
+            raise UnknownTicket(f"no ticket with number {number!r}")
+        return ticket_of(row)
+
+    def find(
+        self,
+        *,
+        status: Status | str | None = None,
+        owner_unit: str | None = None,
+        cell: str | None = None,
+        due_before: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """Tickets matching every filter given, oldest first."""
+        q = select(tickets.c.data).order_by(tickets.c.created_at, tickets.c.id)
+        if status is not None:
+            q = q.where(tickets.c.status == Status(status).value)
+        if owner_unit is not None:
+            q = q.where(tickets.c.owner_unit == owner_unit)
+        if cell:
+            q = q.where(or_(tickets.c.cell_1 == cell, tickets.c.cell_2 == cell,
+                            tickets.c.cell_3 == cell))  # fmt: skip
+        if due_before is not None:
+            q = q.where(tickets.c.open_due_at < due_before)
+        with self.engine.connect() as conn:
+            return [ticket_of(r) for r in conn.execute(q.limit(limit).offset(offset))]
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(tickets)).scalar_one())
+
+    def events(self, ticket_id: str) -> list[Event]:
+        """The ticket's events in sequence order."""
+        check_id(ticket_id)
+        q = select(ticket_events).where(ticket_events.c.ticket_id == ticket_id)
+        with self.engine.connect() as conn:
+            return [event_of(r) for r in conn.execute(q.order_by(ticket_events.c.seq))]
+
+    # -- claims -------------------------------------------------------------------------
+    def claim(
+        self, status: Status | str, *, limit: int, worker_id: str, now: datetime, ttl: timedelta
+    ) -> list[Ticket]:
+        """Take up to ``limit`` tickets in ``status`` whose claim is free or expired."""
+        free = or_(tickets.c.claim_until.is_(None), tickets.c.claim_until < now)
+        q = (
+            select(tickets.c.id)
+            .where(tickets.c.status == Status(status).value, free)
+            .order_by(tickets.c.created_at)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        with write(self.engine) as conn:
+            ids = list(conn.execute(q).scalars())
+            if not ids:
+                return []
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id.in_(ids))
+                .values(claimed_by=worker_id, claim_until=now + ttl)
+            )
+            rows = conn.execute(select(tickets.c.data).where(tickets.c.id.in_(ids)))
+            found = {t.id: t for t in map(ticket_of, rows)}
+        return [found[i] for i in ids]
+
+    def release(self, ids: Iterable[str], *, worker_id: str) -> None:
+        """Give back claims this worker holds."""
+        with write(self.engine) as conn:
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id.in_(list(ids)), tickets.c.claimed_by == worker_id)
+                .values(claimed_by=None, claim_until=None)
+            )
+
+    # -- changes ------------------------------------------------------------------------
+    def apply_transitions(
+        self, transitions: Sequence[Transition], *, skip_stale: bool = False
+    ) -> ApplyResult:
+        """Write many transitions in one transaction, each guarded by its ticket's version.
+
+        A stale one raises StaleTicket and writes nothing — or, with ``skip_stale``, is left
+        out and reported while the rest are written. Writing a ticket releases its claim.
+        """
+        result = ApplyResult()
+        if not transitions:
+            return result
+        with write(self.engine) as conn:
+            current = self._versions(conn, {tr.ticket.id for tr in transitions})
+            good: list[Transition] = []
+            for tr in transitions:
+                tid = tr.ticket.id
+                if current.get(tid) != tr.expected_version:
+                    stale = StaleTicket(tid, tr.expected_version, current.get(tid))
+                    if not skip_stale:
+                        raise stale
+                    result.stale.append(stale)
+                    continue
+                current[tid] = tr.ticket.version
+                good.append(tr)
+            if good:
+                rows = [ticket_row(tr.ticket) for tr in good]
+                for r in rows:
+                    r["b_id"] = r.pop("id")
+                    for k in ("number", "idempotency_key", "created_at", "kind", "category"):
+                        r.pop(k)
+                cols = [k for k in rows[0] if k != "b_id"]
+                stmt = (
+                    update(tickets)
+                    .where(tickets.c.id == bindparam("b_id"))
+                    .values(
+                        {c: bindparam(c) for c in cols} | {"claimed_by": None, "claim_until": None}
+                    )
+                )
+                conn.execute(stmt, rows)
+                conn.execute(ticket_events.insert(), [event_row(tr.event) for tr in good])
+        result.applied.extend(tr.ticket for tr in good)
+        return result
+
+    def _versions(self, conn: Connection, ids: set[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(sorted(ids), 500):
+            q = select(tickets.c.id, tickets.c.version).where(tickets.c.id.in_(chunk))
+            if self.dialect == "postgresql":
+                q = q.with_for_update()
+            out.update({r.id: r.version for r in conn.execute(q)})
+        return out
+
+    def transition(
+        self,
+        ticket_id: str,
+        action: str,
+        *,
+        actor: str,
+        role: Role | str,
+        now: datetime,
+        calendar: WorkCalendar | None = None,
+        **fields: Any,
+    ) -> Ticket:
+        """Load, apply one action, save (StaleTicket if someone moved it meanwhile)."""
+        tr = apply(self.get(ticket_id), action, actor=actor, role=role, now=now,
+                   calendar=calendar, **fields)  # fmt: skip
+        return self.apply_transitions([tr]).applied[0]
+
+    # -- audit --------------------------------------------------------------------------
+    def verify_chains(
+        self, progress: Callable[[int, int], None] | None = None, *, batch: int = 500
+    ) -> list[ChainProblem]:
+        """Walk every ticket's chain; problems name the ticket and what is wrong."""
+        problems: list[ChainProblem] = []
+        with self.engine.connect() as conn:
+            total = self.count()
+            done = 0
+            for rows in _pages(conn, batch):
+                ids = [r.id for r in rows]
+                evq = (
+                    select(ticket_events)
+                    .where(ticket_events.c.ticket_id.in_(ids))
+                    .order_by(ticket_events.c.ticket_id, ticket_events.c.seq)
+                )
+                by_ticket: dict[str, list[Event]] = defaultdict(list)
+                for r in conn.execute(evq):
+                    by_ticket[r.ticket_id].append(event_of(r))
+                for row in rows:
+                    problems.extend(_check_one(row, by_ticket.get(row.id, [])))
+                done += len(rows)
+                if progress:
+                    progress(done, total)
+            orphan = (
+                select(ticket_events.c.ticket_id)
+                .where(~ticket_events.c.ticket_id.in_(select(tickets.c.id)))
+                .distinct()
+            )
+            for tid in conn.execute(orphan).scalars():
+                problems.append(
+                    ChainProblem(tid, "deleted", "events remain but the ticket is gone")
+                )
+        return problems
+
+    def rebuild(self, ticket_id: str) -> Ticket:
+        """The ticket as its events describe it (the projection, recomputed)."""
+        events = self.events(ticket_id)
+        if not events:
+            raise UnknownTicket(f"no events for ticket {ticket_id}")
+        return rebuild(events)
+
+
+def _check_one(row: Any, events: list[Event]) -> list[ChainProblem]:
+    problems = check_chain(row.id, events, version=row.version, head=row.chain_head)
+    if problems or not events:
+        return problems
+    stored = ticket_of(row)
+    if rebuild(events) != stored:
+        return [ChainProblem(row.id, "altered", "the stored state differs from its history")]
+    return []
+
+
+def _pages(conn: Connection, size: int) -> Iterator[list[Any]]:
+    after = ""
+    cols = (tickets.c.id, tickets.c.version, tickets.c.chain_head, tickets.c.data)
+    while True:
+        q = select(*cols).where(tickets.c.id > after).order_by(tickets.c.id).limit(size)
+        rows = list(conn.execute(q))
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].id
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,108 @@
+"""Tables (SQLAlchemy Core). The Alembic migrations in ``migrations/versions`` create them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out (SQLite stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store needs timezone-aware times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("idempotency_key", String(200), unique=True),
+    Column("category", String(40), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("owner_unit", String(100), nullable=False, default=""),
+    Column("assignee", String(100), nullable=False, default=""),
+    Column("priority", SmallInteger, nullable=False),
+    Column("open_due_at", UTCDateTime),  # due_at while the clock runs on an open ticket
+    Column("cell_1", String(32), nullable=False, default=""),
+    Column("cell_2", String(32), nullable=False, default=""),
+    Column("cell_3", String(32), nullable=False, default=""),
+    Column("supervised", Boolean, nullable=False, default=False),
+    Column("chain_head", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claim_until", UTCDateTime),
+    Column("data", Text, nullable=False),  # the full ticket as canonical JSON
+    Index("ix_tickets_status_created", "status", "created_at"),
+    Index("ix_tickets_owner_status", "owner_unit", "status"),
+    Index("ix_tickets_open_due", "open_due_at"),
+    Index("ix_tickets_cell_1", "cell_1"),
+    Index("ix_tickets_cell_2", "cell_2"),
+    Index("ix_tickets_cell_3", "cell_3"),
+    Index("ix_tickets_created", "created_at"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(32), ForeignKey("tickets.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(30), nullable=False),
+    Column("from_status", String(20), nullable=False),
+    Column("to_status", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("payload", Text, nullable=False),  # canonical JSON, exactly what was hashed
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_seq"),
+    Index("ix_ticket_events_at", "at"),
+)
+
+number_counters = Table(
+    "number_counters",
+    metadata,
+    Column("day", String(8), primary_key=True),
+    Column("category", String(40), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
