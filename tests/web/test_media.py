@@ -33,6 +33,7 @@ def png_with_text() -> bytes:
     info.add_text("Author", "王小明 13812345678")
     out = io.BytesIO()
     exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
     exif.get_ifd(GPS_IFD).update({1: "N"})
     Image.new("RGBA", (16, 16), (0, 0, 255, 128)).save(out, "PNG", pnginfo=info, exif=exif)
     return out.getvalue()
