@@ -1,0 +1,170 @@
+"""The category taxonomy (部件 components / 事件 events): classes (大类) and categories (小类).
+
+Codes carry the kind letter so component and event codes never collide: ``C0101`` 上水井盖,
+``E0102`` 暴露垃圾; classes are ``C01``, ``E01``. A category inherits any field it does not set
+from its class, and the class from the file's ``defaults``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gridops.org._yaml import Node, check_ref, read_yaml
+from gridops.tickets.vocabulary import ClockType, Kind, TimeLimit
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+"""Ticket priorities, lowest first."""
+
+_INHERITED = (
+    "departments",
+    "time_limit",
+    "on_site",
+    "verify_public",
+    "joint_group",
+    "priority",
+    "duplicate_radius_m",
+    "duplicate_window_h",
+    "escalation",
+)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One 小类: what it is, who owns it by default and how fast it must be handled."""
+
+    code: str
+    kind: Kind
+    class_code: str
+    zh: str
+    en: str
+    departments: tuple[str, ...]  # default owning departments, ``dept-<slug>``
+    time_limit: TimeLimit
+    on_site: bool  # a grid worker may resolve it on the spot
+    verify_public: bool  # public reports are verified (核实) before registration
+    joint_group: str | None  # ``jeg-<slug>`` when it needs joint enforcement (联合执法)
+    priority: str
+    duplicate_radius_m: float
+    duplicate_window_h: float
+    escalation: str | None  # escalation policy name; None → the routing default
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.zh} ({self.en})"
+
+
+@dataclass(frozen=True)
+class CategoryClass:
+    """One 大类."""
+
+    code: str
+    kind: Kind
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """All classes and categories by code."""
+
+    classes: Mapping[str, CategoryClass]
+    categories: Mapping[str, Category]
+
+    def __getitem__(self, code: str) -> Category:
+        return self.categories[code]
+
+
+def load_categories(
+    path: Path,
+    *,
+    departments: Collection[str],
+    joint_groups: Collection[str],
+    policies: Collection[str],
+) -> Taxonomy:
+    """Read categories.yaml, checking references to departments, groups and policies."""
+    root = Node(read_yaml(path), path).mapping({"defaults", "classes"}, {"classes"})
+    defaults = root.child("defaults")
+    if defaults.value is None:
+        defaults = Node({}, path, "defaults")
+    defaults.mapping(_INHERITED)
+    classes: dict[str, CategoryClass] = {}
+    categories: dict[str, Category] = {}
+    for cnode in root.child("classes").seq():
+        cnode.mapping({"code", "kind", "zh", "en", "categories", *_INHERITED}, {"code", "kind"})
+        kind = Kind(cnode.choice("kind", [k.value for k in Kind]))
+        ccode = cnode.text("code")
+        if not (ccode.startswith(kind.letter) and len(ccode) == 3 and ccode[1:].isdigit()):
+            raise cnode.error(f"class code {ccode!r} must be {kind.letter} + 2 digits", "code")
+        if ccode in classes:
+            raise cnode.error(f"duplicate class code {ccode!r}", "code")
+        classes[ccode] = CategoryClass(ccode, kind, cnode.text("zh"), cnode.text("en"))
+        for node in cnode.child("categories").seq():
+            node.mapping({"code", "zh", "en", *_INHERITED}, {"code", "zh", "en"})
+            code = node.text("code")
+            if not (code.startswith(ccode) and len(code) in (5, 6) and code[1:].isdigit()):
+                raise node.error(f"category code {code!r} must be {ccode} + 2 or 3 digits", "code")
+            if code in categories:
+                raise node.error(f"duplicate category code {code!r}", "code")
+            categories[code] = _category(
+                node, cnode, defaults, code, kind, ccode, departments, joint_groups, policies
+            )
+    if not categories:
+        raise root.error("no categories defined", "classes")
+    return Taxonomy(classes, categories)
+
+
+def _category(
+    node: Node,
+    cls: Node,
+    defaults: Node,
+    code: str,
+    kind: Kind,
+    class_code: str,
+    departments: Collection[str],
+    joint_groups: Collection[str],
+    policies: Collection[str],
+) -> Category:
+    def source(key: str) -> Node:
+        for n in (node, cls, defaults):
+            if n.has(key):
+                return n
+        return node
+
+    depts = source("departments").texts("departments")
+    for dept in depts:
+        check_ref(source("departments"), "departments", dept, departments, "department")
+    if not depts:
+        raise node.error("no owning department (set departments here or on the class)")
+    group = source("joint_group").opt_text("joint_group")
+    if group is not None:
+        check_ref(source("joint_group"), "joint_group", group, joint_groups, "joint group")
+    policy = source("escalation").opt_text("escalation")
+    if policy is not None:
+        check_ref(source("escalation"), "escalation", policy, policies, "escalation policy")
+    return Category(
+        code=code,
+        kind=kind,
+        class_code=class_code,
+        zh=node.text("zh"),
+        en=node.text("en"),
+        departments=depts,
+        time_limit=read_time_limit(source("time_limit"), "time_limit"),
+        on_site=source("on_site").flag("on_site", False),
+        verify_public=source("verify_public").flag("verify_public", False),
+        joint_group=group,
+        priority=source("priority").choice("priority", PRIORITIES, "normal"),
+        duplicate_radius_m=source("duplicate_radius_m").number("duplicate_radius_m", 50),
+        duplicate_window_h=source("duplicate_window_h").number("duplicate_window_h", 24),
+        escalation=policy,
+    )
+
+
+def read_time_limit(parent: Node, key: str) -> TimeLimit:
+    """``{amount: 4, clock: working_hours}`` → TimeLimit."""
+    node = parent.child(key)
+    if node.value is None:
+        raise parent.error("missing time limit (set it here, on the class or in defaults)", key)
+    node.mapping({"amount", "clock"}, {"amount", "clock"})
+    clock = node.choice("clock", [c.value for c in ClockType])
+    return TimeLimit(node.number("amount"), ClockType(clock))

@@ -1,0 +1,247 @@
+"""The totality proof behind ``gridops config check``: every level-3 cell × category has an
+owner, plus the reports a deployer needs (units with no staff, departments with no coverage,
+rules that can never match, escalation cycles, overlays with no owner).
+
+Errors make ``load_ops_config`` refuse the config; warnings are for the deployer to read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gridops.org.decision import RoutingFacts
+from gridops.org.engine import designated_owner, static_ok
+from gridops.org.orgchart import BRANCH, DEPARTMENT, JOINT_GROUP
+
+if TYPE_CHECKING:
+    from gridops.org.config import OpsConfig
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report."""
+
+    severity: str  # error | warning
+    check: str  # totality, shadowed-rule, escalation-cycle, overlay-owner, coverage, staff, …
+    subject: str
+    message: str
+
+
+@dataclass
+class CheckReport:
+    """All findings and a few counts."""
+
+    findings: list[Finding] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, severity: str, check: str, subject: str, message: str) -> None:
+        self.findings.append(Finding(severity, check, subject, message))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "stats": self.stats,
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+
+def _examples(items: Collection[str], n: int = 3) -> str:
+    items = sorted(items)
+    more = f" … (+{len(items) - n})" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def check_config(config: OpsConfig, *, staffed_units: Collection[str] | None = None) -> CheckReport:
+    """Prove totality and report problems. ``staffed_units`` (from the roster) enables the
+    units-with-no-staff report; None skips it."""
+    report = CheckReport()
+    _totality(config, report)
+    _rules(config, report)
+    _cycles(config, report)
+    _overlays(config, report)
+    _coverage(config, report)
+    _grid_owners(config, report)
+    if staffed_units is not None:
+        _staff(config, report, set(staffed_units))
+    else:
+        report.stats["staff_checked"] = False
+    return report
+
+
+def _totality(config: OpsConfig, report: CheckReport) -> None:
+    """Every level-3 cell × category has an owner that exists: the designated one of the rule
+    certain to match, or the last resort (counted, as a warning per category)."""
+    org = config.org
+    entries = config.table.compile_all()
+    categories = config.taxonomy.categories
+    missing: list[str] = []
+    last_resort: Counter[str] = Counter()
+    owners: Counter[str] = Counter()
+    for code, row in config.table.rows().items():
+        facts = RoutingFacts("", row.cells)
+        for cat, entry in row.entries.items():
+            owner = designated_owner(config, entry.rule, facts, categories[cat])
+            if owner is None:
+                last_resort[cat] += 1
+                owner = org.locality.get(row.cells[0], org.centre)
+            if owner not in org.units:
+                missing.append(f"{code}×{cat}")
+            else:
+                owners[org.units[owner].kind] += 1
+    for level in range(1, config.grid.levels + 1):
+        lacking = [c.code for c in config.grid.cells_at(level) if c.code not in org.locality]
+        if lacking:
+            report.add(ERROR, "totality", f"level-{level} cells", f"no unit: {_examples(lacking)}")
+    if missing:
+        report.add(
+            ERROR,
+            "totality",
+            f"{len(missing)} cell × category pairs",
+            f"owner is not a unit: {_examples(missing)}",
+        )
+    for cat, n in sorted(last_resort.items()):
+        report.add(
+            WARNING,
+            "last-resort",
+            cat,
+            f"{categories[cat].label}: no designated unit in {n} cells; the sub-centre assigns "
+            "by hand (末位责任制)",
+        )
+    report.stats.update(
+        level3_cells=len(config.grid.cells_at(config.grid.levels)),
+        categories=len(categories),
+        entries=entries,
+        units=len(org.units),
+        owners_by_kind=dict(sorted(owners.items())),
+        rules=len(config.rules.all),
+    )
+
+
+def _rules(config: OpsConfig, report: CheckReport) -> None:
+    """Rules that can never match: shadowed by earlier ones, or matching no cell × category."""
+    used: set[str] = set()
+    rows = config.table.rows()
+    for row in rows.values():
+        for entry in row.entries.values():
+            used.add(entry.rule.id)
+            used.update(r.id for r in entry.residual)
+    for rule in config.rules.rules:
+        if rule.id in used:
+            continue
+        shadow = None
+        for row in rows.values():
+            for cat, entry in row.entries.items():
+                if static_ok(rule.match, config.taxonomy.categories[cat], row.cells):
+                    shadow = entry.rule.id
+                    break
+            if shadow:
+                break
+        why = (
+            f"shadowed by earlier rule {shadow!r} (first match wins)"
+            if shadow
+            else "matches no level-3 cell × category"
+        )
+        report.add(WARNING, "dead-rule", rule.id, f"can never match: {why}")
+
+
+def _cycles(config: OpsConfig, report: CheckReport) -> None:
+    for cycle in config.org.up_cycles():
+        path = " → ".join([*cycle, cycle[0]])
+        report.add(ERROR, "escalation-cycle", cycle[0], f"'hand up' loops: {path}")
+
+
+def _overlays(config: OpsConfig, report: CheckReport) -> None:
+    for layer, cells in sorted(config.grid.overlays.items()):
+        for cell in cells:
+            if (layer, cell.code) not in config.org.overlay_owners:
+                report.add(
+                    ERROR,
+                    "overlay-owner",
+                    f"{layer}/{cell.code}",
+                    "overlay cell has no owner unit in org.yaml overlay_owners",
+                )
+
+
+def _coverage(config: OpsConfig, report: CheckReport) -> None:
+    org = config.org
+    level1 = {c.code for c in config.grid.cells_at(1)}
+    used = {d for c in config.taxonomy.categories.values() for d in c.departments}
+    used |= {str(t.arg) for r in config.rules.all for t in r.targets if t.kind == "branch"}
+    used |= {m for g in org.of_kind(JOINT_GROUP) for m in g.members}
+    for dept in org.of_kind(DEPARTMENT):
+        covered = {u.cell for u in org.of_kind(BRANCH) if u.department == dept.id}
+        if not covered:
+            report.add(
+                WARNING,
+                "coverage",
+                dept.id,
+                "no branches cover any level-1 cell: its tickets go to headquarters",
+            )
+        elif level1 - covered:
+            report.add(
+                WARNING,
+                "coverage",
+                dept.id,
+                f"no branch in {len(level1 - covered)} level-1 cells: "
+                f"{_examples(level1 - covered)} (headquarters takes those)",
+            )
+        if dept.id not in used:
+            report.add(WARNING, "coverage", dept.id, "no category or rule routes to it")
+
+
+def _grid_owners(config: OpsConfig, report: CheckReport) -> None:
+    unknown = [
+        c.code
+        for c in config.grid.cells.values()
+        if c.owner_unit and c.owner_unit not in config.org.units
+    ]
+    if unknown:
+        report.add(
+            WARNING,
+            "grid-owner",
+            f"{len(unknown)} cells",
+            f"the grid names an owner_unit org.yaml does not define: {_examples(unknown)}",
+        )
+
+
+def _staff(config: OpsConfig, report: CheckReport, staffed: set[str]) -> None:
+    """Units that own tickets in the table but have nobody on the roster."""
+    owners: set[str] = set()
+    categories = config.taxonomy.categories
+    for row in config.table.rows().values():
+        facts = RoutingFacts("", row.cells)
+        for cat, entry in row.entries.items():
+            owner = designated_owner(config, entry.rule, facts, categories[cat])
+            owners.add(owner or config.org.locality.get(row.cells[0], config.org.centre))
+    unstaffed = owners - staffed
+    by_kind: dict[str, list[str]] = {}
+    for unit in unstaffed:
+        by_kind.setdefault(config.org.units[unit].kind, []).append(unit)
+    for kind, units in sorted(by_kind.items()):
+        report.add(
+            WARNING,
+            "staff",
+            f"{len(units)} {kind} units",
+            f"own tickets but have no staff on the roster: {_examples(units)}",
+        )
+    report.stats["staff_checked"] = True

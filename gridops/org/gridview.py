@@ -1,0 +1,77 @@
+"""The few grid attributes routing uses, as a Protocol, and a plain-data grid that satisfies it.
+
+gridops.org never imports gridops.grids: any object with these attributes will do (the real
+``gridops.grids.Grid``, or :class:`PlainGrid` built from hand-made cells in tests and tools).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class CellLike(Protocol):
+    """One grid cell: level 1 街镇, 2 居村, 3 单元网格; overlays are level 0."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def owner_unit(self) -> str | None: ...
+
+
+class GridLike(Protocol):
+    """A grid: its cells by code, its number of levels and its overlay layers."""
+
+    @property
+    def levels(self) -> int: ...
+    @property
+    def cells(self) -> Mapping[str, CellLike]: ...
+    @property
+    def overlays(self) -> Mapping[str, Sequence[CellLike]]: ...
+    def cells_at(self, level: int) -> Sequence[CellLike]: ...
+
+
+@dataclass(frozen=True)
+class PlainCell:
+    """A cell as plain data (no geometry)."""
+
+    code: str
+    level: int
+    parent: str | None = None
+    name: str = ""
+    owner_unit: str | None = None
+
+
+@dataclass
+class PlainGrid:
+    """A grid as plain data: enough for routing and its proofs."""
+
+    cell_list: Iterable[PlainCell]
+    overlay_cells: Mapping[str, Sequence[PlainCell]] = field(default_factory=dict)
+    levels: int = 3
+
+    def __post_init__(self) -> None:
+        self.cells: dict[str, PlainCell] = {c.code: c for c in self.cell_list}
+        self.overlays: dict[str, list[PlainCell]] = {
+            k: list(v) for k, v in self.overlay_cells.items()
+        }
+
+    def cells_at(self, level: int) -> list[PlainCell]:
+        return [c for c in self.cells.values() if c.level == level]
+
+
+def lineage(grid: GridLike, code: str) -> tuple[str, ...]:
+    """Codes from level 1 down to ``code`` (its ancestors, then itself)."""
+    chain = []
+    cell: CellLike | None = grid.cells.get(code)
+    while cell is not None:
+        chain.append(cell.code)
+        cell = grid.cells.get(cell.parent) if cell.parent else None
+    return tuple(reversed(chain))

@@ -1,0 +1,250 @@
+"""The organisation graph: the units that own tickets and how they hang together.
+
+区城运中心 district centre → 街镇城运分中心 sub-centres (one per level-1 cell) → 居村工作站 /
+联勤联动站 workstations (level 2) → 网格员 grid-worker posts (level 3, field staff); professional
+departments (``dept-<slug>``) with branches covering level-1 cells (``dept-<slug>@<l1>``);
+联合执法 joint-enforcement groups (``jeg-<slug>``: members and a lead); overlay owners
+(``zone-<code>``, ``roadco-<code>``) bound to overlay cells. org.yaml lists templates, not
+6,000 units: "a sub-centre per level-1 cell" is expanded against the grid at load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from gridops.org._yaml import Node, check_ref, read_yaml
+from gridops.org.gridview import CellLike, GridLike
+
+CENTRE = "centre"
+LOCALITY = "locality"
+DEPARTMENT = "department"
+BRANCH = "branch"
+JOINT_GROUP = "joint_group"
+OVERLAY_OWNER = "overlay_owner"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit that can own a ticket."""
+
+    id: str
+    kind: str  # one of the module constants above
+    zh: str
+    en: str
+    parent: str | None  # the unit one level up (escalation's "hand up")
+    cell: str | None = None  # the grid cell it is responsible for (localities, branches, owners)
+    level: int | None = None  # the cell's level (0 for overlays)
+    department: str | None = None  # the department a branch belongs to
+    field_staff: bool = False
+    members: tuple[str, ...] = ()  # joint-enforcement group members
+    lead: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.zh}"
+
+
+@dataclass
+class OrgChart:
+    """Units by id, the networkx graph (child → parent "up" edges, member → group edges) and
+    the lookups routing needs."""
+
+    units: dict[str, Unit] = field(default_factory=dict)
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    locality: dict[str, str] = field(default_factory=dict)  # cell code → unit id
+    branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (dept, l1) → branch
+    overlay_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (layer, code)
+    centre: str = "district-centre"
+
+    def add(self, unit: Unit, node: Node) -> None:
+        if unit.id in self.units:
+            raise node.error(f"duplicate unit id {unit.id!r}")
+        self.units[unit.id] = unit
+        self.graph.add_node(unit.id, kind=unit.kind)
+
+    def link(self) -> None:
+        for unit in self.units.values():
+            if unit.parent:
+                self.graph.add_edge(unit.id, unit.parent, rel="up")
+            for member in unit.members:
+                self.graph.add_edge(member, unit.id, rel="member")
+
+    def __contains__(self, unit_id: object) -> bool:
+        return unit_id in self.units
+
+    def of_kind(self, kind: str) -> Iterator[Unit]:
+        return (u for u in self.units.values() if u.kind == kind)
+
+    def up_chain(self, unit_id: str) -> tuple[str, ...]:
+        """The units above ``unit_id``, nearest first (stops at a cycle)."""
+        chain: list[str] = []
+        parent = self.units[unit_id].parent if unit_id in self.units else None
+        while parent and parent not in chain and parent != unit_id:
+            chain.append(parent)
+            parent = self.units[parent].parent if parent in self.units else None
+        return tuple(chain)
+
+    def up_cycles(self) -> list[list[str]]:
+        """Cycles along the parent edges (each would make "hand up" loop forever)."""
+        up = nx.DiGraph((u, v) for u, v, rel in self.graph.edges(data="rel") if rel == "up")
+        return [list(c) for c in nx.simple_cycles(up)]
+
+
+def load_org(path: Path, grid: GridLike) -> OrgChart:
+    """Read org.yaml and expand its templates against ``grid``."""
+    root = Node(read_yaml(path), path).mapping(
+        {"centre", "localities", "departments", "joint_groups", "overlay_owners"},
+        {"centre", "localities"},
+    )
+    org = OrgChart()
+    centre = root.child("centre").mapping({"id", "zh", "en"}, {"id", "zh", "en"})
+    org.centre = centre.text("id")
+    org.add(Unit(org.centre, CENTRE, centre.text("zh"), centre.text("en"), None), centre)
+    _expand_localities(org, root.child("localities"), grid)
+    if root.has("departments"):
+        _expand_departments(org, root.child("departments"), grid)
+    if root.has("joint_groups"):
+        _joint_groups(org, root.child("joint_groups"))
+    if root.has("overlay_owners"):
+        _overlay_owners(org, root.child("overlay_owners"), grid)
+    org.link()
+    return org
+
+
+def _fill(template: str, node: Node, key: str, **values: object) -> str:
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        names = ", ".join("{" + k + "}" for k in values)
+        raise node.error(f"bad template {template!r} ({exc}); placeholders: {names}", key) from None
+
+
+def _names(cell: CellLike) -> dict[str, str]:
+    """Template values of a cell: code, name, and its Chinese and non-Chinese parts."""
+    tokens = (cell.name or cell.code).split()
+    zh = "".join(t for t in tokens if any(ord(ch) > 0x2E7F for ch in t))
+    en = " ".join(t for t in tokens if not any(ord(ch) > 0x2E7F for ch in t))
+    return {
+        "code": cell.code,
+        "name": cell.name or cell.code,
+        "name_zh": zh or cell.code,
+        "name_en": en or cell.code,
+    }
+
+
+def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
+    seen: set[int] = set()
+    for tpl in node.seq():
+        tpl.mapping({"level", "id", "zh", "en", "field_staff"}, {"level", "id", "zh", "en"})
+        level = int(tpl.number("level"))
+        if not 1 <= level <= grid.levels or level in seen:
+            raise tpl.error(f"level {level} is not a new grid level 1..{grid.levels}", "level")
+        seen.add(level)
+        for cell in sorted(grid.cells_at(level), key=lambda c: c.code):
+            parent = org.locality.get(cell.parent or "", org.centre) if level > 1 else org.centre
+            names = _names(cell)
+            unit = Unit(
+                id=_fill(tpl.text("id"), tpl, "id", **names),
+                kind=LOCALITY,
+                zh=_fill(tpl.text("zh"), tpl, "zh", **names),
+                en=_fill(tpl.text("en"), tpl, "en", **names),
+                parent=parent,
+                cell=cell.code,
+                level=level,
+                field_staff=tpl.flag("field_staff", False),
+            )
+            org.add(unit, tpl)
+            org.locality[cell.code] = unit.id
+    missing = set(range(1, grid.levels + 1)) - seen
+    if missing:
+        raise node.error(f"no locality template for grid level(s) {sorted(missing)}")
+
+
+def _expand_departments(org: OrgChart, node: Node, grid: GridLike) -> None:
+    level1 = {c.code: c for c in grid.cells_at(1)}
+    for dnode in node.seq():
+        dnode.mapping({"slug", "zh", "en", "branches", "covers"}, {"slug", "zh", "en"})
+        dept_id = f"dept-{dnode.text('slug')}"
+        zh, en = dnode.text("zh"), dnode.text("en")
+        org.add(Unit(dept_id, DEPARTMENT, zh, en, org.centre), dnode)
+        if not dnode.has("branches"):
+            continue
+        bnode = dnode.child("branches").mapping({"zh", "en"}, {"zh", "en"})
+        covers = dnode.texts("covers") or ("all",)
+        cells: list[CellLike] = []
+        if covers == ("all",):
+            cells = list(level1.values())
+        else:
+            for code in covers:
+                check_ref(dnode, "covers", code, level1, "level-1 cell")
+                cells.append(level1[code])
+        for cell in sorted(cells, key=lambda c: c.code):
+            values = dict(_names(cell), dept_zh=zh, dept_en=en)
+            unit = Unit(
+                id=f"{dept_id}@{cell.code}",
+                kind=BRANCH,
+                zh=_fill(bnode.text("zh"), bnode, "zh", **values),
+                en=_fill(bnode.text("en"), bnode, "en", **values),
+                parent=dept_id,
+                cell=cell.code,
+                level=1,
+                department=dept_id,
+                field_staff=True,
+            )
+            org.add(unit, bnode)
+            org.branches[(dept_id, cell.code)] = unit.id
+
+
+def _joint_groups(org: OrgChart, node: Node) -> None:
+    departments = {u.id for u in org.of_kind(DEPARTMENT)}
+    for gnode in node.seq():
+        gnode.mapping({"slug", "zh", "en", "lead", "members"}, {"slug", "zh", "en", "lead"})
+        members = gnode.texts("members")
+        for member in members:
+            check_ref(gnode, "members", member, departments, "department")
+        lead = gnode.text("lead")
+        check_ref(gnode, "lead", lead, members, "member (the lead must be one of the members)")
+        if len(members) < 2:
+            raise gnode.error("a joint-enforcement group needs at least two members", "members")
+        unit = Unit(
+            f"jeg-{gnode.text('slug')}",
+            JOINT_GROUP,
+            gnode.text("zh"),
+            gnode.text("en"),
+            org.centre,
+            members=members,
+            lead=lead,
+        )
+        org.add(unit, gnode)
+
+
+def _overlay_owners(org: OrgChart, node: Node, grid: GridLike) -> None:
+    for onode in node.seq():
+        onode.mapping({"id", "zh", "en", "layer", "cells", "parent"}, {"id", "zh", "en", "layer"})
+        layer = onode.text("layer")
+        check_ref(onode, "layer", layer, grid.overlays, "overlay layer")
+        codes = {c.code for c in grid.overlays[layer]}
+        cells = onode.texts("cells") or tuple(sorted(codes))
+        for code in cells:
+            check_ref(onode, "cells", code, codes, f"cell of overlay layer {layer!r}")
+        parent = onode.text("parent", org.centre)
+        check_ref(onode, "parent", parent, org.units, "unit")
+        unit_id = onode.text("id")
+        unit = Unit(
+            unit_id,
+            OVERLAY_OWNER,
+            onode.text("zh"),
+            onode.text("en"),
+            parent,
+            cell=cells[0],
+            level=0,
+        )
+        org.add(unit, onode)
+        for code in cells:
+            if (layer, code) in org.overlay_owners:
+                raise onode.error(f"overlay {layer}/{code} already owned", "cells")
+            org.overlay_owners[(layer, code)] = unit_id
