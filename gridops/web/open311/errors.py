@@ -36,3 +36,8 @@ def outside_grid(lat: float, long: float, grid_name: str) -> Open311Error:
         f"lat={lat} long={long} is outside every level-1 cell of grid {grid_name!r}; "
         "report a location inside the served area",
     )
+
+
+def invalid_api_key() -> Open311Error:
+    """403 for an api_key that matches no stored key (the key itself is not echoed)."""
+    return Open311Error(403, "api_key is not valid; ask the operator of this endpoint for a key")

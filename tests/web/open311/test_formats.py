@@ -297,3 +297,60 @@ def test_xmltodict_reads_the_same_as_json(r: Open311Request) -> None:
         else:
             # xmltodict strips surrounding whitespace by default
             assert x == j.strip() or (x is None and j.strip() == "")
+
+
+codes = st.from_regex(r"[A-Za-z0-9-]{1,12}", fullmatch=True)
+services = st.builds(
+    Open311Service,
+    service_code=codes,
+    service_name=text,
+    description=opt_text,
+    metadata=st.booleans(),
+    type=st.sampled_from(["realtime", "batch", "blackbox"]),
+    keywords=st.lists(st.from_regex(r"[a-z路面]{1,8}", fullmatch=True), max_size=3).map(tuple),
+    group=opt_text,
+)
+
+
+@given(st.lists(services, min_size=2, max_size=4))
+def test_services_xmltodict_equals_json(items: list[Open311Service]) -> None:
+    from_json = json.loads(render_services(items, Format.JSON).body)
+    from_xml = xmltodict.parse(render_services(items, Format.XML).body)["services"]["service"]
+    for j, x in zip(from_json, from_xml, strict=True):
+        assert list(j) == list(x)
+        for key, value in j.items():
+            if isinstance(value, bool):
+                assert x[key] == ("true" if value else "false")
+            elif value is None or not value.strip():
+                assert x[key] is None
+            else:
+                assert x[key] == value.strip()
+
+
+definitions = st.builds(
+    Open311ServiceDefinition,
+    service_code=codes,
+    attributes=st.lists(
+        st.builds(
+            Open311Attribute,
+            code=codes,
+            datatype=st.sampled_from(["string", "number", "datetime", "text"]),
+            description=text,
+            required=st.booleans(),
+            order=st.integers(1, 99),
+        ),
+        max_size=4,
+        unique_by=lambda a: a.code,
+    ).map(tuple),
+)
+
+
+@given(definitions)
+def test_definition_json_round_trip(d: Open311ServiceDefinition) -> None:
+    data = json.loads(render_service_definition(d, Format.JSON).body)
+    assert data["service_code"] == d.service_code
+    assert [(a["code"], a["order"], a["required"]) for a in data["attributes"]] == [
+        (a.code, a.order, a.required) for a in d.attributes
+    ]
+    root = xml_root(render_service_definition(d, Format.XML).body)
+    assert [a.findtext("code") for a in root.iter("attribute")] == [a.code for a in d.attributes]
