@@ -9,6 +9,7 @@ unit, or any unit above it (``TicketView.unit_path``, from the org graph), is in
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -116,7 +117,7 @@ class Principal:
 
     user_id: str
     role: Role
-    unit_scope: frozenset[str] | Literal["all"] = frozenset()
+    unit_scope: Set[str] | Literal["all"] = frozenset()  # stored as a frozenset
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -130,7 +131,7 @@ def root() -> Iterator[str]:
 
 
 @pytest.fixture(params=["json", "xml"])
-def client(request: pytest.FixtureRequest, root: str):  # type: ignore[no-untyped-def]
+def client(request: pytest.FixtureRequest, root: str) -> Any:
     return georeport.GeoReport(root, output_format=request.param)
 
 
@@ -143,14 +144,14 @@ def text(value: object) -> str | None:
     return str(value)
 
 
-def test_service_list(client) -> None:  # type: ignore[no-untyped-def]
+def test_service_list(client: Any) -> None:
     services = client.get_service_list()
     assert [s["service_code"] for s in services] == ["01-03", "02-01"]
     assert text(services[0]["metadata"]) == "true"
     assert services[0]["service_name"] == "道路破损" and services[1]["group"] is None
 
 
-def test_service_definition(client) -> None:  # type: ignore[no-untyped-def]
+def test_service_definition(client: Any) -> None:
     definition = client.get_service_definition("01-03")
     assert definition["service_code"] == "01-03"
     attributes = definition["attributes"]
@@ -164,7 +165,7 @@ def test_service_definition(client) -> None:  # type: ignore[no-untyped-def]
     assert text(attributes[0]["required"]) == "true"
 
 
-def test_service_requests_with_filters(client) -> None:  # type: ignore[no-untyped-def]
+def test_service_requests_with_filters(client: Any) -> None:
     both = client.get_service_requests()
     assert {r["service_request_id"] for r in both} == set(REQUESTS)
     opened = client.get_service_requests(status="open")
@@ -177,7 +178,7 @@ def test_service_requests_with_filters(client) -> None:  # type: ignore[no-untyp
     assert only[0]["status_notes"] == "已清运"
 
 
-def test_single_request_matches_our_values(client) -> None:  # type: ignore[no-untyped-def]
+def test_single_request_matches_our_values(client: Any) -> None:
     got = client.get_service_request("E0102261122000001")
     want = REQUESTS["E0102261122000001"]
     assert got["description"] == "人行道破损 & 积水"
@@ -186,7 +187,7 @@ def test_single_request_matches_our_values(client) -> None:  # type: ignore[no-u
     assert got["media_url"] is None and got["address"] is None
 
 
-def test_errors_reach_the_client_as_http_errors(client) -> None:  # type: ignore[no-untyped-def]
+def test_errors_reach_the_client_as_http_errors(client: Any) -> None:
     with pytest.raises(requests.HTTPError) as caught:
         client.get_service_requests(status="fixed")
     response = caught.value.response

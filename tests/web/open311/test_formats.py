@@ -81,7 +81,8 @@ def test_requests_xml_shape_and_empty_elements() -> None:
     assert root.tag == "service_requests"
     (req,) = root.findall("request")
     assert [c.tag for c in req] == list(REQUEST_FIELDS)
-    assert req.findtext("status_notes") == "" and len(req.find("status_notes")) == 0
+    empty = req.find("status_notes")
+    assert empty is not None and empty.text is None and len(empty) == 0
     assert req.findtext("description") == "人行道 <坑> & crack"
     assert req.findtext("long") == "121.5905"
 
@@ -98,7 +99,8 @@ def test_extensions_add_extended_attributes_and_notes() -> None:
         }
     ]
     req = xml_root(render_requests([REQUEST], Format.XML, extensions=True).body)[0]
-    assert [c.text for c in req.find("extended_attributes/cells")] == ["310115125", "310115125001"]
+    cells = req.findall("extended_attributes/cells/item")
+    assert [c.text for c in cells] == ["310115125", "310115125001"]
     assert req.findtext("extended_attributes/workflow_status") == "dispatched"
     assert req.findtext("notes/note/type") == "dispatch"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,7 +44,7 @@ DEFINITION = Open311ServiceDefinition(
 )
 
 
-def error(code: int, func, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+def error(code: int, func: Callable[..., object], *args: object, **kwargs: object) -> str:
     with pytest.raises(Open311Error) as caught:
         func(*args, **kwargs)
     assert caught.value.code == code
