@@ -2,11 +2,116 @@
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from gridops.errors import ConfigError, UserError
+from gridops.org.check import ERROR, CheckReport, check_config
+from gridops.org.config import OpsConfig, load_ops_config
+from gridops.settings import load_settings
 
 app = typer.Typer(
     help="Configuration: check that routing is total before deploying.", no_args_is_help=True
 )
+
+
+def staffed_units(config: OpsConfig) -> set[str] | None:
+    """Units with at least one person on the roster (config_dir/roster.yaml); None without one.
+
+    The hook of the units-with-no-staff report: check_config(staffed_units=…).
+    """
+    if config.config_dir is None or not (config.config_dir / "roster.yaml").is_file():
+        return None
+    from gridops.org.roster import load_roster
+
+    roster = load_roster(config.config_dir / "roster.yaml", config.org.units)
+    return {unit for unit in config.org.units if roster.staff_of(unit)}
+
+
+def run_check(config_dir: Path, grid_spec: Path) -> tuple[CheckReport, float]:
+    """Load the grid and the configuration and run the proof; load failures become errors."""
+    t0 = time.perf_counter()
+    report = CheckReport()
+    try:
+        from gridops.grids import load_grid
+
+        grid = load_grid(grid_spec)
+    except ConfigError as exc:
+        report.add(ERROR, "grid", str(grid_spec), str(exc))
+        return report, time.perf_counter() - t0
+    try:
+        config = load_ops_config(config_dir, grid, verify=False)
+        report = check_config(config, staffed_units=staffed_units(config))
+    except ConfigError as exc:
+        report.add(ERROR, "load", str(config_dir), str(exc))
+    return report, time.perf_counter() - t0
+
+
+def _print(report: CheckReport, seconds: float, config_dir: Path, grid_spec: Path) -> None:
+    console = Console()
+    stats: dict[str, Any] = report.stats
+    if stats:
+        console.print(
+            f"[bold]{config_dir}[/] on grid [bold]{grid_spec}[/]: "
+            f"{stats.get('level3_cells', 0):,} level-3 cells × {stats.get('categories', 0)} "
+            f"categories = {stats.get('entries', 0):,} pairs, {stats.get('units', 0):,} units, "
+            f"{stats.get('rules', 0)} rules; owners by kind {stats.get('owners_by_kind', {})}"
+        )
+        if not stats.get("staff_checked"):
+            console.print("staff: not checked (no roster.yaml in the config directory)")
+    if report.findings:
+        table = Table(title="gridops config check")
+        for col in ("severity", "check", "subject", "finding"):
+            table.add_column(col, overflow="fold")
+        for f in report.findings:
+            colour = "red" if f.severity == ERROR else "yellow"
+            table.add_row(f"[{colour}]{f.severity}[/]", f.check, f.subject, f.message)
+        console.print(table)
+    verdict = (
+        "[green]total: every level-3 cell × category has an owner[/]"
+        if report.ok
+        else "[red]FAILED[/]"
+    )
+    console.print(
+        f"{verdict} — {len(report.errors)} errors, {len(report.warnings)} warnings "
+        f"({seconds:.2f} s)"
+    )
+
+
+@app.command("check")
+def check(
+    config_dir: Path | None = typer.Option(
+        None, "--config-dir", help="Directory of categories/org/routing/escalation.yaml"
+    ),
+    grid: Path | None = typer.Option(None, "--grid", help="Grid spec YAML or its directory"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object"),
+) -> None:
+    """Prove routing is total: every level-3 cell × category has an owner; report units with no
+    staff, departments with no coverage, rules that never match, escalation cycles and overlays
+    with no owner. Exit 0 when there are only warnings, 1 on errors, 2 on usage errors.
+
+    Example: gridops config check --json
+    """
+    settings = load_settings()
+    config_dir = config_dir or settings.config_dir
+    grid_spec = grid or settings.grid_path
+    if not config_dir.is_dir():
+        raise UserError(f"--config-dir {config_dir}: no such directory")
+    if not grid_spec.exists():
+        raise UserError(f"--grid {grid_spec}: no such file or directory")
+    report, seconds = run_check(config_dir, grid_spec)
+    if as_json:
+        out = report.to_dict() | {"config_dir": str(config_dir), "grid": str(grid_spec)}
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        _print(report, seconds, config_dir, grid_spec)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def register(root: typer.Typer) -> None:

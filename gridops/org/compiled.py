@@ -50,9 +50,10 @@ class CompiledTable:
 
     Entries depend on the cell only through the rules that name cells, so cells matching the
     same such rules share one entries mapping: the table stays small and compiles in well under
-    a second for the Pudong sample. Plain facts (no overlay, intake unit or return, and no
-    residual rule) are answered from ``cache``, a plain dict keyed by (cell, category) and
-    cleared when it reaches ``cache_size``; other facts are decided from the entry's rule.
+    a second for the Pudong sample. When no residual rule matches, plain facts (no overlay,
+    intake unit or return) are answered from ``cache``, a plain dict keyed by (cell, category)
+    and cleared when it reaches ``cache_size`` (the decision of the entry's rule depends on
+    nothing else); other facts are decided from the entry's rule.
     """
 
     def __init__(self, config: OpsConfig, *, cache_size: int = 100_000) -> None:
@@ -109,25 +110,27 @@ class CompiledTable:
     def route(self, facts: RoutingFacts) -> RoutingDecision:
         """Route ``facts`` by lookup (equal to rule evaluation)."""
         cells = facts.cells
-        plain = not (facts.overlays or facts.returned_by or facts.intake_unit)
-        if plain and cells:
-            found = self.cache.get((cells[-1], facts.category))
-            if found is not None and self._rows[cells[-1]].cells == cells:
-                return found
-        config = self.config
-        if len(cells) != config.grid.levels or cells[-1] not in config.grid.cells:
-            return evaluate(config, facts)
-        row = self.row(cells[-1])
+        row = self._rows.get(cells[-1]) if cells else None
+        if row is None:
+            config = self.config
+            if len(cells) != config.grid.levels or cells[-1] not in config.grid.cells:
+                return evaluate(config, facts)
+            row = self.row(cells[-1])
         entry = row.entries.get(facts.category)
         if entry is None or row.cells != cells:
-            return evaluate(config, facts)
-        category = config.taxonomy.categories[facts.category]
+            return evaluate(self.config, facts)
+        category = self.config.taxonomy.categories[facts.category]
         for rule in entry.residual:
             if dynamic_ok(rule.match, facts, category):
-                return decide(config, rule, facts, category)
-        decision = decide(config, entry.rule, facts, category)
-        if plain and not entry.residual:
+                return decide(self.config, rule, facts, category)
+        if facts.overlays or facts.returned_by or facts.intake_unit:
+            return decide(self.config, entry.rule, facts, category)
+        # plain facts: the decision depends on nothing else than (cell, category)
+        key = (cells[-1], facts.category)
+        decision = self.cache.get(key)
+        if decision is None:
+            decision = decide(self.config, entry.rule, facts, category)
             if len(self.cache) >= self.cache_size:
                 self.cache.clear()
-            self.cache[(cells[-1], facts.category)] = decision
+            self.cache[key] = decision
         return decision
