@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,14 +80,14 @@ def _read_geojson(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:
 def _read_shapefile(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:
     try:
         reader = shapefile.Reader(str(path))
-    except (shapefile.ShapefileException, OSError, ValueError) as exc:
+    except Exception as exc:  # pyshp raises struct.error, IndexError, … on corrupt files
         raise ConfigError(f"{path}: cannot read the Shapefile: {exc}") from None
     with reader:
         try:
             for i, rec in enumerate(reader.iterShapeRecords()):
                 geo = rec.shape.__geo_interface__ if rec.shape.shapeType != 0 else None
                 yield i, rec.record.as_dict(), geo
-        except (shapefile.ShapefileException, OSError, ValueError, IndexError) as exc:
+        except Exception as exc:  # as above: any corruption is reported as one line
             raise ConfigError(f"{path}: broken Shapefile: {exc}") from None
 
 
@@ -100,7 +101,9 @@ def _to_polygonal(
     if kind not in ("Polygon", "MultiPolygon"):
         raise ConfigError(f"{where}: geometry is {kind}, expected Polygon or MultiPolygon")
     try:
-        geom = shape(geo)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NaN: reported just below
+            geom = shape(geo)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
         raise ConfigError(f"{where}: malformed {kind} coordinates ({exc})") from None
     _check_coords(where, np.asarray(shapely.get_coordinates(geom)), geographic)

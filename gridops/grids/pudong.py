@@ -99,9 +99,9 @@ def generate_pudong(
     for (code, zh, en, _, _), geom in zip(LEVEL1_SEEDS, l1_geoms, strict=True):
         l1.append(({"code": code, "name": f"{zh} {en}", "kind": _kind(code)}, geom))
     l1.sort(key=lambda f: f[0]["code"])
-    l2 = _children(l1, n2_total, seed, _community_name)
-    l3 = _children(l2, n3_total, seed + 1, None)
-    l3, l2, l1 = _nest_exactly(l3, l2, l1)
+    l2 = subdivide_level(l1, n2_total, seed, _community_name)
+    l3 = subdivide_level(l2, n3_total, seed + 1, None)
+    l3, l2, l1 = nest_exactly(l3, l2, l1)
     return [
         Layer("level1", l1),
         Layer("level2", l2),
@@ -114,7 +114,7 @@ def generate_pudong(
 Features = list[tuple[dict[str, Any], shapely.Geometry]]
 
 
-def _nest_exactly(l3: Features, l2: Features, l1: Features) -> tuple[Features, Features, Features]:
+def nest_exactly(l3: Features, l2: Features, l1: Features) -> tuple[Features, Features, Features]:
     """Snap level 3 onto the precision grid as one coverage; rebuild levels 2 and 1 as unions."""
     geoms3 = node_coverage([g for _, g in l3])
     l3 = [(p, g) for (p, _), g in zip(l3, geoms3, strict=True) if not g.is_empty]
@@ -143,7 +143,7 @@ def _community_name(parent: dict[str, Any], n: int) -> str:
     return f"{zh} 第{n}{word} (community {n})"
 
 
-def _children(
+def subdivide_level(
     parents: list[tuple[dict[str, Any], shapely.Geometry]],
     total: int,
     seed: int,

@@ -46,7 +46,7 @@ def _stats(layer: str, cells: list[Cell]) -> LayerStats:
 def grid_stats(grid: Grid) -> list[LayerStats]:
     """One LayerStats per level (1..N), then one per overlay layer."""
     out = [
-        _stats(f"level {lv} {LEVEL_NAMES.get(lv, '')}".strip(), grid.cells_at(lv))
+        _stats(f"level {lv} {LEVEL_NAMES.get(lv, '').split(' ')[0]}".strip(), grid.cells_at(lv))
         for lv in range(1, grid.levels + 1)
     ]
     out += [_stats(f"overlay {name}", cells) for name, cells in grid.overlays.items()]

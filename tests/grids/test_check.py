@@ -1,0 +1,86 @@
+"""A hand-made imperfect pair of layers gives the documented check report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import shapely
+
+from gridops.grids import read_grid
+from gridops.grids.check import check_grid
+from grids.layers import feature, write_layer, write_spec
+
+DEG2_M2 = 12_308e6  # about one square degree at the equator, in m²
+
+
+def imperfect(folder: Path) -> Path:
+    """Level 1: A | B side by side. Level 2: c1 inside A; c2 straddles A/B (1/3 in B);
+    c3 in B overlaps c2 by 0.1 deg²; A and B are left partly uncovered (gaps)."""
+    write_layer(
+        folder / "l1.geojson",
+        [
+            feature({"id": "A"}, shapely.box(0, 0, 2, 2)),
+            feature({"id": "B"}, shapely.box(2, 0, 4, 2)),
+        ],
+    )
+    write_layer(
+        folder / "l2.geojson",
+        [
+            feature({"id": "c1"}, shapely.box(0, 0, 1.2, 2)),
+            feature({"id": "c2"}, shapely.box(1.2, 0, 2.4, 1)),
+            feature({"id": "c3"}, shapely.box(2.3, 0, 4, 2)),
+        ],
+    )
+    return write_spec(
+        folder,
+        "name: imperfect\nlevels:\n"
+        '  - {level: 1, file: l1.geojson, code: "{id}", owner: "sc-{code}"}\n'
+        '  - {level: 2, file: l2.geojson, code: "{id}"}\n',
+    )
+
+
+def test_imperfect_layers_report(tmp_path: Path) -> None:
+    grid, issues = read_grid(imperfect(tmp_path))
+    report = check_grid(grid, issues)
+    assert report.exit_code == 0 and not report.errors
+    by_kind: dict[str, dict[str, float | None]] = {}
+    for i in report.issues:
+        by_kind.setdefault(i.kind, {})[i.code] = i.value
+    assert set(by_kind) == {"straddle", "gap", "overlap", "no-owner"}
+    assert by_kind["straddle"] == {"c2": pytest.approx(1 / 3, abs=1e-3)}
+    assert grid.cells["c2"].parent == "A"  # most of its area
+    gaps = by_kind["gap"]
+    assert set(gaps) == {"A", "B"}
+    assert gaps["A"] == pytest.approx(0.8 * DEG2_M2, rel=0.01)
+    assert gaps["B"] == pytest.approx(0.3 * DEG2_M2, rel=0.01)
+    assert set(by_kind["overlap"]) == {"c2"}
+    assert by_kind["overlap"]["c2"] == pytest.approx(0.1 * DEG2_M2, rel=0.01)
+    assert set(by_kind["no-owner"]) == {"c1", "c2", "c3"}
+
+
+def test_locate_is_exact_where_layers_do_not_nest(tmp_path: Path) -> None:
+    grid, _ = read_grid(imperfect(tmp_path))
+    loc = grid.locate(2.2, 0.5)  # in B, inside c2 (whose parent is A)
+    assert loc is not None and loc.codes == ("B", "c2")
+    loc = grid.locate(2.35, 0.5)  # in the c2/c3 overlap: lowest code wins
+    assert loc is not None and loc.codes == ("B", "c2")
+    loc = grid.locate(1.5, 1.5)  # in A, in the gap
+    assert loc is not None and loc.codes == ("A", "")
+
+
+def test_missing_parent_code_is_an_error(tmp_path: Path) -> None:
+    imperfect(tmp_path)
+    write_layer(
+        tmp_path / "l2.geojson", [feature({"id": "c1", "up": "Z"}, shapely.box(0, 0, 1, 1))]
+    )
+    spec = write_spec(
+        tmp_path,
+        "name: g\nlevels:\n"
+        '  - {level: 1, file: l1.geojson, code: "{id}"}\n'
+        '  - {level: 2, file: l2.geojson, code: "{id}", parent: "{up}"}\n',
+    )
+    grid, issues = read_grid(spec)
+    report = check_grid(grid, issues)
+    assert report.exit_code == 1
+    assert [(i.kind, i.code) for i in report.errors] == [("missing-parent", "c1")]

@@ -1,0 +1,66 @@
+"""The committed sample grid: counts, codes, owners, exact nesting, a clean check."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from gridops.grids import Grid, load_grid, read_grid
+from gridops.grids.check import check_grid
+from gridops.grids.pudong import LEVEL1_SEEDS
+from gridops.settings import REPO_ROOT
+
+SAMPLE = REPO_ROOT / "sample_grids" / "pudong"
+
+
+@pytest.fixture(scope="module")
+def grid() -> Grid:
+    return load_grid(SAMPLE)
+
+
+def test_counts_codes_and_owners(grid: Grid) -> None:
+    assert grid.crs == "GCJ-02" and grid.levels == 3
+    l1, l2, l3 = (grid.cells_at(lv) for lv in (1, 2, 3))
+    assert len(l1) == 36
+    assert 1200 <= len(l2) <= 1400
+    assert 4700 <= len(l3) <= 5300
+    prefixes = {1: "sc-", 2: "ws-", 3: "gw-"}
+    for cell in grid.cells.values():
+        assert len(cell.code) == 6 + 3 * cell.level and cell.code.startswith("310115")
+        assert cell.owner_unit == prefixes[cell.level] + cell.code
+        if cell.level > 1:
+            assert cell.parent == cell.code[:-3]
+    assert grid.cells["310115005"].name == "陆家嘴街道 Lujiazui"
+    assert grid.cells["310115005003"].name == "陆家嘴街道 第3居委 (community 3)"
+    overlays = {k: {(c.code, c.owner_unit) for c in v} for k, v in grid.overlays.items()}
+    assert overlays == {
+        "devzone": {("zhangjiang", "zone-zhangjiang"), ("lingang", "zone-lingang")},
+        "expressway": {("outer-ring", "roadco-outer-ring")},
+    }
+
+
+def test_every_child_lies_in_its_parent(grid: Grid) -> None:
+    for level in (2, 3):
+        cells = grid.cells_at(level)
+        parents = [grid.cells[str(c.parent)].geometry for c in cells]
+        assert shapely.covers(parents, [c.geometry for c in cells]).all()
+
+
+def test_seeds_locate_in_their_own_level1_cell(grid: Grid) -> None:
+    for code, _, _, lon, lat in LEVEL1_SEEDS:
+        loc = grid.locate(lon, lat)
+        assert loc is not None and loc.codes[0] == code
+        assert all(loc.codes) and loc.codes[2].startswith(loc.codes[1])
+
+
+def test_denser_in_the_urban_west(grid: Grid) -> None:
+    def median_area(kind_digit: str) -> float:
+        areas = sorted(c.area_m2 for c in grid.cells_at(3) if c.code[6] == kind_digit)
+        return areas[len(areas) // 2]
+
+    assert median_area("0") * 3 < median_area("1")  # 街道 streets vs 镇 towns
+
+
+def test_check_reports_nothing() -> None:
+    report = check_grid(*read_grid(SAMPLE))
+    assert report.issues == []
