@@ -17,6 +17,7 @@ from gridops.tickets.vocabulary import Kind, Source, TimeLimit
 _DATETIMES = frozenset(f.name for f in dataclasses.fields(Ticket) if "datetime" in str(f.type)) | {
     "reported_at"
 }
+_TICKET_FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
 _CLOCK_DATETIMES = ("started_at", "due_at", "paused_at", "stopped_at")
 
 
@@ -38,8 +39,13 @@ def canonical(data: Any) -> str:
     )
 
 
+_PRIMITIVE = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """Any field value as JSON-ready data."""
+    if type(value) in _PRIMITIVE:
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, TimeLimit):
@@ -57,7 +63,7 @@ def plain(value: Any) -> Any:
 
 def encode_ticket(ticket: Ticket) -> dict[str, Any]:
     """The ticket as plain JSON data (every field)."""
-    return {f.name: plain(getattr(ticket, f.name)) for f in dataclasses.fields(ticket)}
+    return {name: plain(getattr(ticket, name)) for name in _TICKET_FIELDS}
 
 
 def _opt_dt(v: Any) -> datetime | None:
