@@ -82,6 +82,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SUPERVISOR: frozenset(
         {
             Action.READ_TICKET,
+            Action.REASSIGN,
+            Action.ESCALATE,
             Action.FLAG_SUPERVISION,
             Action.CHECK,
             Action.FORCE_CLOSE,
