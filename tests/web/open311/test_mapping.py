@@ -6,7 +6,16 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 from gridops.org.categories import Category
-from gridops.tickets import Kind, Reporter, TicketDraft, TimeLimit, apply, case_number, report
+from gridops.tickets import (
+    Kind,
+    Reporter,
+    TicketDraft,
+    TimeLimit,
+    Transition,
+    apply,
+    case_number,
+    report,
+)
 from gridops.tickets.vocabulary import ClockType
 from gridops.web.open311.formats import Format, render_requests
 from gridops.web.open311.mapping import request_from_ticket, service_from_category
@@ -15,7 +24,7 @@ NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 CST = timezone(timedelta(hours=8))
 
 
-def reported(crs: str = "EPSG:4326"):  # type: ignore[no-untyped-def]
+def reported(crs: str = "EPSG:4326") -> Transition:
     draft = TicketDraft(
         category="E0102",
         kind=Kind.EVENT,
