@@ -312,6 +312,12 @@ def _comma_list(name: str, value: str | None) -> tuple[str, ...]:
     return parts
 
 
+def _joined(fields: Mapping[str, list[str]], name: str) -> str | None:
+    """A comma list; a repeated parameter (``status=open&status=closed``) counts as one."""
+    values = fields.get(name)
+    return ",".join(values) if values else None
+
+
 def _int(name: str, value: str | None, default: int, low: int, high: int) -> int:
     if value is None:
         return default
@@ -371,10 +377,10 @@ def parse_request_query(
         "extensions": extensions,
         "jurisdiction_id": jid,
     }
-    ids = _comma_list("service_request_id", _one(fields, "service_request_id"))
+    ids = _comma_list("service_request_id", _joined(fields, "service_request_id"))
     if ids:
         return RequestQuery(service_request_ids=ids, **common)  # type: ignore[arg-type]
-    statuses = _comma_list("status", _one(fields, "status"))
+    statuses = _comma_list("status", _joined(fields, "status"))
     for status in statuses:
         if status not in STATUSES:
             raise bad_request(f"status {status!r} must be open or closed")
@@ -385,7 +391,7 @@ def parse_request_query(
     if after is not None and before is not None and before < after:
         raise bad_request(f"updated_before {before_s!r} is before updated_after {after_s!r}")
     return RequestQuery(
-        service_codes=_comma_list("service_code", _one(fields, "service_code")),
+        service_codes=_comma_list("service_code", _joined(fields, "service_code")),
         start=start,
         end=end,
         statuses=frozenset(statuses),

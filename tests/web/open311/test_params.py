@@ -164,6 +164,8 @@ def test_query_filters() -> None:
     assert q.service_codes == ("01-03", "02-01") and q.statuses == {"open", "closed"}
     assert q.start == datetime(2026, 9, 30, 16, tzinfo=UTC) and q.extensions
     assert q.updated_after == datetime(2026, 10, 2, tzinfo=UTC)
+    repeated = parse_request_query([("status", "open"), ("status", "closed")], now=NOW)
+    assert repeated.statuses == {"open", "closed"}
     only_start = parse_request_query({"start_date": "2026-01-01T00:00:00Z"}, now=NOW)
     assert only_start.end == datetime(2026, 4, 1, tzinfo=UTC)
 
