@@ -10,6 +10,7 @@ machines may share one Redis and one database: claims in the database split the 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import signal
@@ -24,11 +25,10 @@ from rq import Queue, SimpleWorker
 
 from gridops.errors import UserError
 from gridops.queue.embedded import redis_url
-from gridops.queue.stages import load_stages
+from gridops.queue.stages import DEFAULT_STAGES, load_stages
 from gridops.queue.ticker import Ticker
 from gridops.settings import Settings, load_settings
 
-DEFAULT_STAGES = "gridops.services.stages:STAGES"
 MAX_RECONNECT_WAIT_S = 2.0  # RQ waits 1 s, 2 s … between reconnection attempts; cap it
 RESTART_PAUSE_S = 0.5
 
@@ -67,13 +67,14 @@ def run_worker(
     else:
         ticker.start()
     try:
-        while True:
+        for attempt in itertools.count():
             worker: SimpleWorker | None = None
             try:
                 worker = SimpleWorker(
                     [Queue(q, connection=conn) for q in wanted],
                     connection=conn,
-                    name=worker_name(name),
+                    # a restart gets a new name: the old registration may outlive a Redis restart
+                    name=worker_name(name and (f"{name}.r{attempt}" if attempt else name)),
                 )
                 worker.max_connection_wait_time = MAX_RECONNECT_WAIT_S
                 worker.work(burst=burst, logging_level=log_level)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from gridops.queue.stages import DEFAULT_STAGES
 from gridops.settings import load_settings
-
-DEFAULT_STAGES = "gridops.services.stages:STAGES"
 
 
 def worker(

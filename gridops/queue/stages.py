@@ -18,6 +18,9 @@ from gridops.errors import UserError
 
 ProcessBatch = Callable[[int], int]
 
+#: Where workers find the deployment's stages unless told otherwise (--stages / GRIDOPS_STAGES).
+DEFAULT_STAGES = "gridops.services.stages:STAGES"
+
 #: The queue of each workflow stage (one RQ queue per stage, so workers can specialise).
 QUEUES = ("routing", "notify", "evaluation", "sweeper")
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ from redis import Redis
 from gridops.queue import kick
 from gridops.queue.drain import attempts_key
 from gridops.queue.embedded import EmbeddedRedis, free_port
+from gridops.queue.pool import WorkerPool
 from gridops.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
@@ -54,47 +53,19 @@ def scalar(db: Path, sql: str, *args: object) -> int:
     return int(query(db, sql, *args)[0][0])
 
 
-class Workers:
-    """Starts `python -m workers` subprocesses and stops them all at the end."""
-
-    def __init__(self, url: str, db: Path, tmp: Path) -> None:
-        self.url, self.db, self.tmp = url, db, tmp
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(
-        self, queues: str = "toy,toy-sweeper", delay: float = 0.02
-    ) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        env.update(
-            GRIDOPS_REDIS_URL=self.url,
-            GRIDOPS_DATA_DIR=str(self.tmp),
-            TOY_DB=str(self.db),
-            TOY_DELAY=str(delay),
-            TOY_CLAIM_S="2",
-            PYTHONPATH=os.pathsep.join([str(HERE), str(REPO_ROOT)]),
-        )
-        log = open(self.tmp / f"worker{len(self.procs)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "workers", "--stages", "toy_stage:STAGES", "--queues", queues],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+def pool(url: str, db: Path, tmp: Path) -> WorkerPool:
+    """Worker processes on the toy stages (nothing started yet)."""
+    env = dict(
+        os.environ,
+        GRIDOPS_DATA_DIR=str(tmp),
+        TOY_DB=str(db),
+        TOY_DELAY="0.02",
+        TOY_CLAIM_S="2",
+        PYTHONPATH=os.pathsep.join([str(HERE), str(REPO_ROOT)]),
+    )
+    return WorkerPool(
+        url, count=0, stages="toy_stage:STAGES", env=env, log_dir=tmp / "logs", cwd=REPO_ROOT
+    )
 
 
 @pytest.fixture
@@ -108,10 +79,10 @@ def toy_db(tmp_path: Path) -> Path:
 @pytest.fixture
 def workers(
     redis_server: str, redis_conn: Redis, toy_db: Path, tmp_path: Path
-) -> Iterator[Workers]:
-    pool = Workers(redis_server, toy_db, tmp_path)
-    yield pool
-    pool.stop_all()
+) -> Iterator[WorkerPool]:
+    workers = pool(redis_server, toy_db, tmp_path)
+    yield workers
+    workers.stop()
 
 
 def assert_exactly_once(db: Path, n: int) -> None:
@@ -125,10 +96,11 @@ def all_done(db: Path, n: int) -> Callable[[], bool]:
 
 
 def test_sigkill_mid_batch_loses_nothing_and_applies_once(
-    workers: Workers, redis_conn: Redis, toy_db: Path
+    workers: WorkerPool, redis_conn: Redis, toy_db: Path
 ) -> None:
-    victim = workers.start(delay=0.04)
-    workers.start(delay=0.04)
+    workers.env["TOY_DELAY"] = "0.04"
+    victim = workers.add()
+    workers.add()
     toy_stage.add_items(str(toy_db), range(100))
     kick(redis_conn, toy_stage.TOY)
     mid_batch = "SELECT count(*) FROM items WHERE status = 'pending' AND claimed_by = ?"
@@ -143,10 +115,10 @@ def test_sigkill_mid_batch_loses_nothing_and_applies_once(
 
 
 def test_flushall_while_rows_flow_loses_nothing(
-    workers: Workers, redis_conn: Redis, toy_db: Path
+    workers: WorkerPool, redis_conn: Redis, toy_db: Path
 ) -> None:
-    workers.start()
-    workers.start()
+    workers.add()
+    workers.add()
     toy_stage.add_items(str(toy_db), range(100))
     kick(redis_conn, toy_stage.TOY)
     wait_for("some progress", lambda: scalar(toy_db, "SELECT count(*) FROM applied") >= 20)
@@ -163,10 +135,10 @@ def test_redis_restart_while_rows_flow_loses_nothing(
     port = free_port()
     info, _ = server.start(port=port)
     conn = Redis.from_url(info.url)
-    pool = Workers(info.url, toy_db, tmp_path)
+    workers = pool(info.url, toy_db, tmp_path)
     try:
-        pool.start()
-        pool.start()
+        workers.add()
+        workers.add()
         toy_stage.add_items(str(toy_db), range(100))
         kick(conn, toy_stage.TOY)
         wait_for("some progress", lambda: scalar(toy_db, "SELECT count(*) FROM applied") >= 20)
@@ -176,28 +148,30 @@ def test_redis_restart_while_rows_flow_loses_nothing(
         server.start(port=port)
         wait_for("every item done after the restart", all_done(toy_db, 150))
         assert_exactly_once(toy_db, 150)
-        assert all(p.poll() is None for p in pool.procs)  # workers rode out the outage
+        assert workers.alive() == 2  # the workers rode out the outage
     finally:
-        pool.stop_all()
+        workers.stop()
         conn.close()
         server.stop()
 
 
-def test_periodic_stage_runs_one_at_a_time_across_workers(workers: Workers, toy_db: Path) -> None:
-    workers.start(queues="toy-sweeper")
-    workers.start(queues="toy-sweeper")
+def test_periodic_stage_runs_one_at_a_time_across_workers(
+    workers: WorkerPool, toy_db: Path
+) -> None:
+    workers.add(queues="toy-sweeper")
+    workers.add(queues="toy-sweeper")
     wait_for("a few sweeps", lambda: scalar(toy_db, "SELECT count(*) FROM sweeps") >= 4)
     runs = sorted(query(toy_db, "SELECT started, ended FROM sweeps"))
     assert all(prev_end <= start for (_, prev_end), (start, _) in zip(runs, runs[1:], strict=False))
 
 
 def test_database_unreachable_retries_with_backoff_then_finishes(
-    workers: Workers, redis_conn: Redis, toy_db: Path
+    workers: WorkerPool, redis_conn: Redis, toy_db: Path
 ) -> None:
     toy_stage.add_items(str(toy_db), range(50))
     away = toy_db.parent.with_name("db-away")
     toy_db.parent.rename(away)  # the database is unreachable
-    workers.start(queues="toy")
+    workers.add(queues="toy")
     kick(redis_conn, toy_stage.TOY)
     wait_for("backoff retries", lambda: int(redis_conn.get(attempts_key("toy")) or 0) >= 2)
     away.rename(toy_db.parent)
