@@ -10,6 +10,7 @@ from gridops.sim.model import (
     SimCategory,
     SimParams,
 )
+from gridops.sim.pace import paced
 
 __all__ = [
     "DEFAULT_MIX",
@@ -19,4 +20,5 @@ __all__ = [
     "SimCategory",
     "SimParams",
     "Simulator",
+    "paced",
 ]
