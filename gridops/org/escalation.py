@@ -94,7 +94,9 @@ def load_escalation(path: Path) -> Escalation:
     for snode, name, target in refs:
         check_ref(snode, "then", target, policies, "escalation policy")
         graph.add_edge(name, target)
-    for cycle in nx.simple_cycles(graph):
+    for cycle in sorted(nx.simple_cycles(graph)):
+        i = cycle.index(min(cycle))
+        cycle = cycle[i:] + cycle[:i]
         raise root.error(f"escalation cycle through 'then': {' → '.join([*cycle, cycle[0]])}")
     default = root.text("default")
     check_ref(root, "default", default, policies, "escalation policy")

@@ -1,0 +1,91 @@
+"""The category taxonomy: seeded from the reference, inherited fields, strict loading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gridops.errors import ConfigError
+from gridops.org import OpsConfig, load_ops_config
+from gridops.org.gridview import PlainGrid
+from gridops.tickets.vocabulary import ClockType, Kind, TimeLimit
+
+REFERENCE_CODES = {
+    Kind.COMPONENT: "0101 0102 0103 0104 0105 0106 0113 0115 0118 0121 0201 0203 0205 0209 0214"
+    " 0301 0305 0307 0401 0402 0405 0501 0502",
+    Kind.EVENT: "0101 0102 0103 0104 0105 0106 0201 0202 0301 0302 0304 0401 0403 0411 0501 0504"
+    " 0505 0506 0507",
+}
+
+
+def test_every_reference_class_and_category_is_seeded(config: OpsConfig) -> None:
+    tax = config.taxonomy
+    for kind, codes in REFERENCE_CODES.items():
+        for code in codes.split():
+            cat = tax.categories[f"{kind.letter}{code}"]
+            assert cat.kind is kind and cat.zh and cat.en and cat.departments
+    classes = {c[1:] for c in tax.classes if c.startswith("C")}
+    assert classes == {"01", "02", "03", "04", "05", "06"}
+    assert {c[1:] for c in tax.classes if c.startswith("E")} == {"01", "02", "03", "04", "05"}
+
+
+def test_limits_follow_the_workflow_reference(config: OpsConfig) -> None:
+    cats = config.taxonomy.categories
+    assert cats["E0102"].time_limit == TimeLimit(4, ClockType.WORKING_HOURS)  # exposed garbage
+    assert cats["E0104"].time_limit == TimeLimit(2, ClockType.WORKING_HOURS)  # road cleaning
+    assert cats["E0101"].time_limit == TimeLimit(20, ClockType.WORKING_DAYS)  # illegal building
+    assert cats["E0401"].time_limit.clock is ClockType.HOURS  # road collapse: urgent hours
+    assert cats["E0102"].duplicate_radius_m == 50 and cats["E0102"].duplicate_window_h == 24
+
+
+def test_fields_are_inherited_from_class_then_defaults(config: OpsConfig) -> None:
+    fire = config.taxonomy.categories["E0411"]
+    assert fire.priority == "urgent" and fire.escalation == "urgent"  # from class E04
+    assert fire.joint_group == "jeg-emergency"
+    assert config.taxonomy.categories["C0118"].verify_public  # from defaults
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    departments: [dept-water]\n",
+            "    departmnets: [dept-water]\n",
+            "unknown key 'departmnets' (did you mean 'departments'?)",
+        ),
+        ("code: C0102,", "code: C0101,", "duplicate category code 'C0101'"),
+        (
+            "departments: [dept-power]",
+            "departments: [dept-powr]",
+            "unknown department 'dept-powr' (did you mean 'dept-power'?)",
+        ),
+        ("clock: hours}}", "clock: hourz}}", "unknown value 'hourz'"),
+        ("code: C0201,", "code: C0301,", "must be C02 + 2 or 3 digits"),
+        ("priority: high,", "priority: 3,", "unknown value '3'"),
+        ("joint_group: jeg-construction-site", "joint_group: jeg-nobody", "unknown joint group"),
+        ("on_site: true\n", "on_site: yes please\n", "expected true or false"),
+    ],
+)
+def test_bad_categories_name_file_key_and_value(
+    grid: PlainGrid, config_copy: Callable[..., Path], old: str, new: str, message: str
+) -> None:
+    path = config_copy("categories.yaml", old, new)
+    with pytest.raises(ConfigError, match="categories.yaml") as err:
+        load_ops_config(path, grid)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_malformed_yaml_names_the_line(grid: PlainGrid, config_copy: Callable[..., Path]) -> None:
+    path = config_copy("categories.yaml", "classes:\n", "classes: [\n")
+    with pytest.raises(ConfigError, match=r"categories.yaml: line \d+ column \d+: malformed YAML"):
+        load_ops_config(path, grid)
+
+
+def test_missing_file_is_named(grid: PlainGrid, config_copy: Callable[..., Path]) -> None:
+    path = config_copy()
+    (path / "routing.yaml").unlink()
+    with pytest.raises(ConfigError, match="routing.yaml: file not found"):
+        load_ops_config(path, grid)
