@@ -25,25 +25,16 @@ class LayerIndex:
         self.tree = shapely.STRtree(self.geoms)
         self._none = len(ordered)
 
-    def locate_one(self, x: float, y: float) -> str:
-        """The lowest code whose cell holds (x, y), or ""."""
-        cands = self.tree.query(shapely.Point(x, y))
-        if cands.size == 0:
-            return ""
-        cands.sort()
-        hits = shapely.intersects_xy(self.geoms[cands], x, y)
-        if not hits.any():
-            return ""
-        return str(self.codes[cands[int(np.argmax(hits))]])
+    def locate_one(self, point: shapely.Point) -> str:
+        """The lowest code whose cell holds ``point``, or ""."""
+        hits = self.tree.query(point, predicate="intersects")
+        return str(self.codes[hits.min()]) if hits.size else ""
 
-    def locate_all(self, x: float, y: float) -> list[str]:
-        """Every code whose cell holds (x, y), sorted."""
-        cands = self.tree.query(shapely.Point(x, y))
-        if cands.size == 0:
-            return []
-        cands.sort()
-        hits = shapely.intersects_xy(self.geoms[cands], x, y)
-        return [str(c) for c in self.codes[cands[hits]]]
+    def locate_all(self, point: shapely.Point) -> list[str]:
+        """Every code whose cell holds ``point``, sorted."""
+        hits = self.tree.query(point, predicate="intersects")
+        hits.sort()
+        return [str(c) for c in self.codes[hits]]
 
     def locate_many(
         self,

@@ -11,6 +11,7 @@ outside (``None``; empty codes at every level in bulk), whatever lower levels sa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -85,16 +86,17 @@ class Grid:
         """
         if crs is not None:
             lon, lat = to_grid_crs(lon, lat, crs, self.crs)
-        if not (np.isfinite(lon) and np.isfinite(lat)):
+        if not (math.isfinite(lon) and math.isfinite(lat)):
             return None
-        first = self._index[1].locate_one(lon, lat)
+        point = shapely.Point(lon, lat)
+        first = self._index[1].locate_one(point)
         if not first:
             return None
-        codes = [first] + [self._index[lv].locate_one(lon, lat) for lv in range(2, self.levels + 1)]
+        codes = [first] + [self._index[lv].locate_one(point) for lv in range(2, self.levels + 1)]
         overlays = tuple(
             (name, code)
             for name, index in self._overlay_index.items()
-            for code in index.locate_all(lon, lat)
+            for code in index.locate_all(point)
         )
         return Location(tuple(codes), overlays)
 
