@@ -42,18 +42,34 @@ redis_app = typer.Typer(help="The embedded Redis under the data dir (内置 Redi
 
 @redis_app.command("status")
 def redis_status() -> None:
-    """Say which Redis gridops uses and whether it answers."""
+    """Say which Redis gridops uses, whether it answers, and what its queues hold."""
+    from redis import Redis
+
     from gridops.queue.embedded import embedded_for
+    from gridops.queue.status import snapshot
 
     settings = load_settings()
     if settings.redis_url:
-        typer.echo(f"external Redis: {settings.redis_url}")
-        return
-    info = embedded_for(settings).info()
-    if info is None:
-        typer.echo(f"embedded Redis: not running (data dir {settings.data_dir})")
-        raise typer.Exit(1)
-    typer.echo(f"embedded Redis: running, pid {info.pid}, {info.url}")
+        url = settings.redis_url
+        typer.echo(f"external Redis: {url}")
+    else:
+        info = embedded_for(settings).info()
+        if info is None:
+            typer.echo(f"embedded Redis: not running (data dir {settings.data_dir})")
+            raise typer.Exit(1)
+        url = info.url
+        typer.echo(f"embedded Redis: running, pid {info.pid}, {url}")
+    try:
+        with Redis.from_url(url, socket_connect_timeout=2) as conn:
+            snap = snapshot(conn)
+    except Exception as exc:  # noqa: BLE001 - reported in words
+        typer.echo(f"  not answering: {exc}")
+        raise typer.Exit(1) from None
+    typer.echo(f"  workers: {snap.workers}")
+    for q in snap.queues:
+        typer.echo(f"  queue {q.name}: {q.queued} queued, {q.running} running, {q.failed} failed")
+    if snap.retrying:
+        typer.echo(f"  waiting for a retry: {', '.join(snap.retrying)}")
 
 
 @redis_app.command("start")

@@ -67,3 +67,14 @@ def test_exclusive_stage_skips_while_another_runs(redis_conn: Redis) -> None:
     redis_conn.delete(running_key("t"))
     assert drain(redis_conn, s).processed == 3
     assert not redis_conn.exists(running_key("t"))  # released after the run
+
+
+def test_snapshot_counts_queues_and_retries(redis_conn: Redis) -> None:
+    from gridops.queue.status import snapshot
+
+    kick(redis_conn, stage("flaky"))
+    toy_stage.FAIL_TIMES["n"] = 1
+    drain(redis_conn, stage("flaky"))
+    snap = snapshot(redis_conn)
+    assert [(q.name, q.queued) for q in snap.queues] == [("t", 1)]
+    assert snap.retrying == ("t",)
