@@ -35,6 +35,7 @@ class Entry:
 
     residual: tuple[Rule, ...]  # rules with dynamic conditions that may win before ``rule``
     rule: Rule  # the first rule certain to match (possibly the default)
+    outside_overlays: tuple[Rule, ...]  # the residual rules that can match outside overlays
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ class CompiledTable:
     same such rules share one entries mapping: the table stays small and compiles in well under
     a second for the Pudong sample. When no residual rule matches, plain facts (no overlay,
     intake unit or return) are answered from ``cache``, a plain dict keyed by (cell, category)
-    and cleared when it reaches ``cache_size`` (the decision of the entry's rule depends on
-    nothing else); other facts are decided from the entry's rule.
+    and cleared when it reaches ``cache_size`` (0: no cache) — the decision of the entry's rule
+    depends on nothing else. Other facts are decided from the entry's rule.
     """
 
     def __init__(self, config: OpsConfig, *, cache_size: int = 100_000) -> None:
@@ -93,7 +94,7 @@ class CompiledTable:
     def _compile(self, cells: tuple[str, ...]) -> dict[str, Entry]:
         config = self.config
         entries: dict[str, Entry] = {}
-        interned: dict[tuple[tuple[Rule, ...], Rule], Entry] = {}
+        interned: dict[tuple[tuple[Rule, ...], Rule], Entry] = {}  # equal entries shared
         for category in config.taxonomy.categories.values():
             residual: list[Rule] = []
             certain = config.rules.default
@@ -104,7 +105,8 @@ class CompiledTable:
                         break
                     residual.append(rule)
             key = (tuple(residual), certain)
-            entries[category.code] = interned.setdefault(key, Entry(*key))
+            outside = tuple(r for r in residual if not r.match.overlays)
+            entries[category.code] = interned.setdefault(key, Entry(*key, outside))
         return entries
 
     def route(self, facts: RoutingFacts) -> RoutingDecision:
@@ -120,17 +122,21 @@ class CompiledTable:
         if entry is None or row.cells != cells:
             return evaluate(self.config, facts)
         category = self.config.taxonomy.categories[facts.category]
-        for rule in entry.residual:
+        if facts.overlays or facts.returned_by or facts.intake_unit:
+            for rule in entry.residual:
+                if dynamic_ok(rule.match, facts, category):
+                    return decide(self.config, rule, facts, category)
+            return decide(self.config, entry.rule, facts, category)
+        for rule in entry.outside_overlays:
             if dynamic_ok(rule.match, facts, category):
                 return decide(self.config, rule, facts, category)
-        if facts.overlays or facts.returned_by or facts.intake_unit:
-            return decide(self.config, entry.rule, facts, category)
         # plain facts: the decision depends on nothing else than (cell, category)
         key = (cells[-1], facts.category)
         decision = self.cache.get(key)
         if decision is None:
             decision = decide(self.config, entry.rule, facts, category)
-            if len(self.cache) >= self.cache_size:
-                self.cache.clear()
-            self.cache[key] = decision
+            if self.cache_size:
+                if len(self.cache) >= self.cache_size:
+                    self.cache.clear()
+                self.cache[key] = decision
         return decision
