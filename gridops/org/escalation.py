@@ -24,10 +24,10 @@ from gridops.tickets.vocabulary import ClockType, Role, TimeLimit
 
 ACTIONS = ("wait", "notify", "supervise", "hand_up", "joint_group", "then", "stop")
 
-STOPPED_STATUSES = frozenset(
-    {"reported", "verifying", "done", "closed", "evaluated", "voided", "suspended", "merged"}
-)
-"""Ticket statuses in which escalation does not run (not yet with a unit, paused, or over)."""
+RUNNING_STATUSES = frozenset({"dispatched", "accepted", "escalated", "rework"})
+"""Ticket statuses (gridops.tickets.Status values) in which escalation runs: a unit holds the
+ticket. Before dispatch, after a return (a new decision is made), while suspended (缓办), once
+handled and waiting for the check, and after closing, nothing escalates."""
 
 Deadline = Callable[[datetime, TimeLimit], datetime]
 Snapshot = Mapping[str, Any]
@@ -154,7 +154,7 @@ def next_escalation_step(
     now: datetime,
     *,
     deadline: Deadline,
-    stopped_statuses: Collection[str] = STOPPED_STATUSES,
+    running_statuses: Collection[str] = RUNNING_STATUSES,
 ) -> EscalationStep | None:
     """The next step of ``snapshot`` for a ticket in ``state``, or None when nothing is left.
 
@@ -162,7 +162,7 @@ def next_escalation_step(
     the first, at ``dispatched_at``. Steps that would do nothing (supervise an already supervised
     ticket, hand up past the top, a joint group the decision has none of) are passed over.
     """
-    if state.status in stopped_statuses:
+    if state.status not in running_statuses:
         return None
     steps: Sequence[Mapping[str, Any]] = snapshot["steps"]
     up_chain: Sequence[str] = snapshot.get("up_chain", ())

@@ -84,7 +84,7 @@ def test_already_supervised_and_missing_group_are_passed_over(config: OpsConfig)
     assert "joint_group" not in actions
 
 
-@pytest.mark.parametrize("status", ["closed", "suspended", "evaluated"])
+@pytest.mark.parametrize("status", ["reported", "returned", "suspended", "handled", "closed"])
 def test_no_escalation_once_closed_or_paused(config: OpsConfig, status: str) -> None:
     d = route(config, RoutingFacts("E0102", ZJ))
     state = EscalationState(status, T0, T0)
@@ -146,3 +146,18 @@ def test_bad_escalation_yaml_names_file_and_key(
     with pytest.raises(ConfigError, match="escalation.yaml") as err:
         load_escalation(path / "escalation.yaml")
     assert message in str(err.value)
+
+
+def test_waits_are_counted_on_the_work_calendar(config: OpsConfig) -> None:
+    """With the real working-hours clock a 4-working-hour wait after 17:00 ends next morning."""
+    from gridops.settings import DEFAULT_CONFIG_DIR
+    from gridops.tickets import load_calendar
+
+    calendar = load_calendar(DEFAULT_CONFIG_DIR / "calendar.yaml")
+    d = route(config, RoutingFacts("E0102", ZJ))
+    # Monday 2026-03-02 17:00 Asia/Shanghai = 09:00 UTC; the supervise step was carried out then
+    state = EscalationState("dispatched", T0, T0, steps_done=3, last_step_at=T0, supervised=True)
+    step = next_escalation_step(d.escalation, state, T0, deadline=calendar.deadline)
+    assert step is not None and step.action == "hand_up"
+    assert step.due_at == calendar.deadline(T0, TimeLimit(4, ClockType.WORKING_HOURS))
+    assert step.due_at - T0 > timedelta(hours=4)  # the night is not counted
