@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, get_current_job
 
 from gridops.queue.stages import Stage
@@ -85,6 +86,18 @@ def kick(conn: Redis, stage: Stage) -> bool:
         description=f"drain {stage.name}",
     )
     return True
+
+
+def try_kick(conn: Redis, stage: Stage) -> bool:
+    """:func:`kick` for callers that have already committed their work (intake, services):
+    a Redis outage is logged, not raised — the ticker's safety re-kick finds the work later."""
+    try:
+        return kick(conn, stage)
+    except RedisError as exc:
+        log.warning(
+            "kick %s lost (Redis: %s); the safety re-kick will find the work", stage.name, exc
+        )
+        return False
 
 
 @dataclass(frozen=True)

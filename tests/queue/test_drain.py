@@ -78,3 +78,11 @@ def test_snapshot_counts_queues_and_retries(redis_conn: Redis) -> None:
     snap = snapshot(redis_conn)
     assert [(q.name, q.queued) for q in snap.queues] == [("t", 1)]
     assert snap.retrying == ("t",)
+
+
+def test_try_kick_survives_a_redis_outage() -> None:
+    from gridops.queue import try_kick
+    from gridops.queue.embedded import free_port
+
+    down = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    assert try_kick(down, stage("flaky")) is False
