@@ -57,7 +57,7 @@ class CompiledTable:
     depends on nothing else. Other facts are decided from the entry's rule.
     """
 
-    def __init__(self, config: OpsConfig, *, cache_size: int = 100_000) -> None:
+    def __init__(self, config: OpsConfig, *, cache_size: int = 20_000) -> None:
         self.config = config
         self.cache_size = cache_size
         self.cache: dict[tuple[str, str], RoutingDecision] = {}
