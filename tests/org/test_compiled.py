@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gridops.org import OpsConfig, RoutingFacts, evaluate, route
+from gridops.org import OpsConfig, RoutingFacts, evaluate, load_ops_config, route
 from gridops.org.compiled import CompiledTable
+from gridops.settings import DEFAULT_CONFIG_DIR, DEFAULT_GRID
+
+from .conftest import random_facts
 
 
 @settings(max_examples=300)
@@ -42,3 +46,24 @@ def test_cache_is_bounded(config: OpsConfig) -> None:
         parent = config.grid.cells[cell.parent or ""]
         table.route(RoutingFacts("C0118", (parent.parent or "", parent.code, cell.code)))
     assert 0 < len(table.cache) <= 3
+
+
+SAMPLE = DEFAULT_GRID / "grid.yaml"
+
+
+@pytest.fixture(scope="module")
+def pudong() -> OpsConfig:
+    if not SAMPLE.is_file():
+        pytest.skip("sample grid not generated yet")
+    from gridops.grids import load_grid
+
+    return load_ops_config(DEFAULT_CONFIG_DIR, load_grid(DEFAULT_GRID))
+
+
+@settings(max_examples=200)
+@given(data=st.data())
+def test_table_equals_evaluation_on_the_pudong_sample(
+    pudong: OpsConfig, data: st.DataObject
+) -> None:
+    f = data.draw(random_facts(pudong))
+    assert route(pudong, f) == evaluate(pudong, f)
