@@ -43,11 +43,36 @@ def read_features(
     raw = list(_read_shapefile(path) if path.suffix.lower() == ".shp" else _read_geojson(path))
     if not raw:
         raise ConfigError(f"{path}: no features (the file is empty)")
+    fast = None if path.suffix.lower() == ".shp" else _fast_geometries(path, len(raw), geographic)
+    if fast is not None:
+        return [Feature(i, props, g) for (i, props, _), g in zip(raw, fast, strict=True)]
     out = []
     for i, props, geo in raw:
         geom = _to_polygonal(path, i, geo, geographic, issues)
         out.append(Feature(i, props, geom))
     return out
+
+
+def _fast_geometries(path: Path, n: int, geographic: bool) -> list[shapely.Geometry] | None:
+    """Every geometry parsed at once by GEOS, or None when anything at all looks wrong — the
+    feature-by-feature path then finds the problem and names it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            collection = shapely.from_geojson(path.read_text(encoding="utf-8-sig"))
+    except Exception:  # any parse problem: let the slow path explain it
+        return None
+    geoms = shapely.get_parts(collection)
+    if len(geoms) != n or not np.isin(shapely.get_type_id(geoms), (3, 6)).all():
+        return None
+    xy = shapely.get_coordinates(geoms)
+    if not np.isfinite(xy).all():
+        return None
+    if geographic and ((np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any()):
+        return None
+    if shapely.is_empty(geoms).any() or not shapely.is_valid(geoms).all():
+        return None
+    return list(geoms)
 
 
 def _read_geojson(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:

@@ -50,5 +50,10 @@ class LayerIndex:
             qi, ti = self.tree.query(points[sel])
             pi = sel[qi]
             hit = shapely.intersects_xy(self.geoms[ti], x[pi], y[pi])
-            np.minimum.at(best, pi[hit], ti[hit])
+            pi, ti = pi[hit], ti[hit]
+            best[pi] = ti  # most points have one hit; ties (shared edges) are fixed below
+            tied = np.bincount(pi, minlength=x.size)[pi] > 1
+            if tied.any():
+                best[pi[tied]] = self._none
+                np.minimum.at(best, pi[tied], ti[tied])
         return self.codes[best]

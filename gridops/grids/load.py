@@ -12,6 +12,7 @@ import logging
 import math
 import string
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +103,7 @@ def _fill(
 ) -> str:
     assert template is not None
     values: dict[str, Any] = {**{str(k): _text(v) for k, v in feat.properties.items()}, **extra}
-    for _, field, _, _ in string.Formatter().parse(template):
-        if field is None:
-            continue
-        root = field.split(".")[0].split("[")[0]
+    for root in _fields(template):
         if root not in values:
             have = ", ".join(sorted(values)) or "none"
             raise ConfigError(
@@ -118,6 +116,16 @@ def _fill(
         raise ConfigError(
             f"{layer.file}: feature {feat.index}: {key} template {template!r} failed: {exc}"
         ) from None
+
+
+@lru_cache(maxsize=256)
+def _fields(template: str) -> tuple[str, ...]:
+    """The property names a template uses."""
+    return tuple(
+        field.split(".")[0].split("[")[0]
+        for _, field, _, _ in string.Formatter().parse(template)
+        if field is not None
+    )
 
 
 def _text(value: Any) -> str:
