@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridops.grids import Grid, load_grid, read_grid
 from gridops.grids.check import check_grid
@@ -64,3 +67,35 @@ def test_denser_in_the_urban_west(grid: Grid) -> None:
 def test_check_reports_nothing() -> None:
     report = check_grid(*read_grid(SAMPLE))
     assert report.issues == []
+
+
+def brute_codes(grid: Grid, x: float, y: float) -> tuple[str, ...] | None:
+    pt = shapely.Point(x, y)
+    codes = []
+    for level in range(1, grid.levels + 1):
+        cells = grid.cells_at(level)
+        hits = np.flatnonzero(shapely.covers([c.geometry for c in cells], pt))
+        codes.append(cells[hits[0]].code if hits.size else "")  # cells_at is sorted by code
+    return tuple(codes) if codes[0] else None
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_sample_vertices_and_points_match_brute_force(grid: Grid, data: st.DataObject) -> None:
+    cells = grid.cells_at(3)
+    cell = cells[data.draw(st.integers(0, len(cells) - 1))]
+    xy = shapely.get_coordinates(cell.geometry)
+    k = data.draw(st.integers(0, len(xy) - 1))
+    t = data.draw(st.sampled_from([0.0, 0.5, 1.0]))  # a vertex, or (about) mid-edge
+    x, y = xy[k] * (1 - t) + xy[(k + 1) % len(xy)] * t
+    loc = grid.locate(float(x), float(y))
+    assert (loc.codes if loc else None) == brute_codes(grid, float(x), float(y))
+    many = grid.locate_many([x], [y])
+    assert tuple(str(c[0]) for c in many) == (loc.codes if loc else ("", "", ""))
+
+
+def test_wgs84_input_is_converted_to_gcj02(grid: Grid) -> None:
+    from gridops.grids.crs import to_grid_crs
+
+    lon, lat = to_grid_crs(121.508, 31.235, "GCJ-02", "WGS84")
+    assert grid.locate(lon, lat, crs="WGS84") == grid.locate(121.508, 31.235)
