@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from gridops.errors import ConfigError
-from gridops.grids.crs import is_geographic
+from gridops.grids.crs import BD09, GCJ02, WGS84, is_geographic, to_grid_crs_many
 from gridops.grids.features import Feature, read_features
 from gridops.grids.geodesy import areas_m2
 from gridops.grids.issues import Issue
@@ -51,24 +51,33 @@ def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
     spec = read_spec(path)
     issues: list[Issue] = []
     geographic = is_geographic(spec.crs)
+    source_crs = spec.crs
+    grid_crs = spec.crs if spec.crs in (WGS84, GCJ02, BD09) else WGS84  # any EPSG → lon/lat
     cells: dict[str, Cell] = {}
     prev: list[Cell] = []
     for layer in spec.levels:
-        level_cells = _layer_cells(layer, geographic, issues, taken=cells)
+        level_cells = _layer_cells(layer, geographic, source_crs, issues, taken=cells)
         _link_parents(layer, level_cells, prev, issues)
         linked = [c for c in level_cells]
         cells.update({c.code: c for c in linked})
         prev = linked
     overlays = {
-        layer.layer: _layer_cells(layer, geographic, issues, taken={}) for layer in spec.overlays
+        layer.layer: _layer_cells(layer, geographic, source_crs, issues, taken={})
+        for layer in spec.overlays
     }
-    return Grid(spec.name, spec.crs, len(spec.levels), cells, overlays), issues
+    return Grid(spec.name, grid_crs, len(spec.levels), cells, overlays), issues
 
 
 def _layer_cells(
-    layer: LayerSpec, geographic: bool, issues: list[Issue], taken: Mapping[str, Cell]
+    layer: LayerSpec,
+    geographic: bool,
+    source_crs: str,
+    issues: list[Issue],
+    taken: Mapping[str, Cell],
 ) -> list[Cell]:
     feats = read_features(layer.file, geographic=geographic, issues=issues)
+    if source_crs not in (WGS84, GCJ02, BD09):
+        feats = _to_lonlat(layer, feats, source_crs)
     areas = areas_m2([f.geometry for f in feats])
     seen: dict[str, int] = {}
     out: list[Cell] = []
@@ -95,6 +104,28 @@ def _layer_cells(
         owner = _fill(layer, "owner", layer.owner, feat, extra) if layer.owner else ""
         parent = _fill(layer, "parent", layer.parent, feat, extra) if layer.parent else None
         out.append(Cell(code, layer.level, parent, name, owner, feat.geometry, float(area)))
+    return out
+
+
+def _to_lonlat(layer: LayerSpec, feats: list[Feature], source_crs: str) -> list[Feature]:
+    """Features of an EPSG-coded layer converted to WGS84 lon/lat."""
+
+    def convert(xy: np.ndarray) -> np.ndarray:
+        x, y = to_grid_crs_many(xy[:, 0], xy[:, 1], source_crs, WGS84)
+        return np.column_stack([x, y])
+
+    out = []
+    for f in feats:
+        geom = shapely.transform(f.geometry, convert)
+        xy = shapely.get_coordinates(geom)
+        if not np.isfinite(xy).all():
+            raise ConfigError(
+                f"{layer.file}: feature {f.index}: coordinates cannot be converted from "
+                f"{source_crs} to lon/lat (wrong crs in the spec?)"
+            )
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        out.append(Feature(f.index, f.properties, geom))
     return out
 
 

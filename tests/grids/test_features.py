@@ -127,3 +127,20 @@ def test_missing_layer_file(tmp_path: Path) -> None:
 def test_write_layer_helper_roundtrip(tmp_path: Path) -> None:
     path = write_layer(tmp_path / "x.geojson", [feature({"id": "a"}, poly(SQUARE))])
     assert len(read_features(path)) == 1
+
+
+def test_projected_layer_is_converted_to_lonlat(tmp_path: Path) -> None:
+    # a 1 km square in UTM zone 51N (metres) near Lujiazui
+    square = shapely.box(355_000, 3_456_000, 356_000, 3_457_000)
+    write_layer(tmp_path / "c.geojson", [feature({"id": "a"}, square)])
+    spec = write_spec(
+        tmp_path,
+        'name: g\ncrs: EPSG:32651\nlevels:\n  - {level: 1, file: c.geojson, code: "{id}"}\n',
+    )
+    grid = load_grid(spec)
+    cell = grid.cells["a"]
+    assert grid.crs == "EPSG:4326"
+    assert cell.area_m2 == pytest.approx(1e6, rel=2e-3)
+    lon, lat = cell.geometry.centroid.x, cell.geometry.centroid.y
+    assert 121 < lon < 122 and 31 < lat < 32
+    assert grid.locate(lon, lat) is not None
