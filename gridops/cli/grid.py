@@ -36,8 +36,9 @@ def check(
     spec: Path | None = GRID_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
-    """Report invalid geometries, duplicate codes, straddling children, gaps, overlaps and
-    cells without owner. Exit 0 with only warnings, 1 on errors, 2 on usage errors.
+    """Report bad geometries, duplicate codes, straddling children, gaps, overlaps, no owner.
+
+    Exit 0 with only warnings, 1 on errors, 2 on usage errors.
 
     Example: gridops grid check sample_grids/pudong
     """
