@@ -15,14 +15,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gridops demo
+	$(BIN)/gridops grid demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check gridops workers tests bench
 	$(BIN)/ruff format --check gridops workers tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy gridops
+	$(BIN)/mypy gridops workers
 
 unit: $(STAMP)
 	$(BIN)/pytest

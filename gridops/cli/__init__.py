@@ -23,9 +23,9 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from gridops.cli import audit, bench, config, grid, runtime
+    from gridops.cli import audit, bench, config, grid, report, runtime, serve
 
-    for module in (grid, audit, config, runtime, bench):
+    for module in (grid, config, runtime, serve, audit, report, bench):
         module.register(app)
 
 
