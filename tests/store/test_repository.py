@@ -178,9 +178,17 @@ def test_transition_releases_the_claim(store: Store):
 
 
 def test_migrations_are_idempotent_and_at_head(store: Store):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from gridops.store.engine import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
     again = open_store(store.engine.url.render_as_string(hide_password=False))
     with again.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
     again.close()
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -76,19 +76,18 @@ class Workflow(RuleBasedStateMachine):
         self.accepted.setdefault(t.id, 0)
         return t.id
 
-    @rule(
-        tid=tickets,
-        action=st.sampled_from(ACTIONS),
-        data=st.data(),
-        minutes=st.integers(1, 3000),
-    )
-    def move(self, tid: str, action: str, data: st.DataObject, minutes: int) -> None:
+    @rule(tid=tickets, data=st.data(), minutes=st.integers(1, 3000))
+    def move(self, tid: str, data: st.DataObject, minutes: int) -> None:
+        """Mostly a legal move by an allowed role; sometimes anything, which must be refused."""
         self.now += timedelta(minutes=minutes)
-        rule_ = TABLE[action]
-        roles = sorted(rule_.roles) if data.draw(st.booleans()) else ROLES
-        role = data.draw(st.sampled_from(roles))
-        fields = {k: FIELDS[k] for k in rule_.required}
         before = self.store.get(tid)
+        legal = [a for a in ACTIONS if before.status in TABLE[a].sources]
+        wild = data.draw(st.integers(0, 9)) == 0
+        action = data.draw(st.sampled_from(ACTIONS if wild or not legal else legal))
+        rule_ = TABLE[action]
+        wild = data.draw(st.integers(0, 9)) == 0
+        role = data.draw(st.sampled_from(ROLES if wild else sorted(rule_.roles)))
+        fields = {k: FIELDS[k] for k in rule_.required}
         try:
             tr = apply(before, action, actor="tester", role=role, now=self.now, **fields)
         except TransitionError:
@@ -96,6 +95,7 @@ class Workflow(RuleBasedStateMachine):
             return
         self.store.apply_transitions([tr])
         self.accepted[tid] += 1
+        event(f"accepted {action}")
 
     @rule(tid=tickets)
     def stale_write(self, tid: str) -> None:
@@ -136,7 +136,7 @@ class Workflow(RuleBasedStateMachine):
                 self.terminal[tid] = status
 
 
-SETTINGS = settings(max_examples=40, stateful_step_count=25, deadline=None)
+SETTINGS = settings(max_examples=25, stateful_step_count=40, deadline=None)
 
 
 @pytest.mark.slow
@@ -148,5 +148,5 @@ def test_workflow_state_machine_sqlite():
 @pytest.mark.pg
 def test_workflow_state_machine_postgresql(pg_url: str):
     run_state_machine_as_test(
-        lambda: Workflow(pg_url), settings=settings(SETTINGS, max_examples=15)
+        lambda: Workflow(pg_url), settings=settings(SETTINGS, max_examples=10)
     )
