@@ -1,0 +1,105 @@
+"""The service context (服务上下文): grid, configuration, calendar, roster, store and Redis.
+
+Built once per process (:func:`current`) from :func:`gridops.settings.load_settings`. The
+loaded grid and operations configuration are read-only, so they are shared between contexts of
+the same files in one process (tests build many contexts cheaply).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+
+from gridops.grids import Grid, load_grid
+from gridops.org import OpsConfig, load_ops_config
+from gridops.org.roster import Roster, load_roster
+from gridops.queue import process_cached, try_kick
+from gridops.settings import Settings, load_settings
+from gridops.store import Store, open_store
+from gridops.tickets import WorkCalendar, load_calendar
+
+log = logging.getLogger(__name__)
+
+_STATIC: dict[tuple[str, str], tuple[Grid, OpsConfig]] = {}
+_STATIC_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """Everything a service needs; ``redis()`` connects on first use."""
+
+    settings: Settings
+    grid: Grid
+    ops: OpsConfig
+    calendar: WorkCalendar
+    roster: Roster
+    store: Store
+    _redis: dict[str, Redis] = field(default_factory=dict, repr=False, compare=False)
+
+    def redis(self) -> Redis:
+        """The Redis of these settings (the embedded server is started if needed)."""
+        conn = self._redis.get("conn")
+        if conn is None:
+            from gridops.queue import redis_connection
+
+            conn = self._redis["conn"] = redis_connection(self.settings)
+        return conn
+
+    def kick(self, stage: str) -> bool:
+        """Trigger a stage after a commit; never fails the caller (the ticker finds lost work)."""
+        from gridops.services.stages import STAGES
+
+        try:
+            return try_kick(self.redis(), STAGES[stage])
+        except Exception as exc:  # noqa: BLE001 - Redis unreachable: the safety net re-kicks
+            log.warning("kick %s lost: %s", stage, exc)
+            return False
+
+    def close(self) -> None:
+        conn = self._redis.pop("conn", None)
+        if conn is not None:
+            conn.close()
+        self.store.close()
+
+
+def _static(grid_path: Path, config_dir: Path) -> tuple[Grid, OpsConfig]:
+    key = (str(Path(grid_path).resolve()), str(Path(config_dir).resolve()))
+    with _STATIC_LOCK:
+        if key not in _STATIC:
+            grid = load_grid(grid_path)
+            _STATIC[key] = (grid, load_ops_config(config_dir, grid))
+        return _STATIC[key]
+
+
+def build_context(settings: Settings | None = None) -> ServiceContext:
+    """Load grid + config (the totality proof runs; a failing config raises ConfigError),
+    calendar and roster, open the store (migrated) and the services' tables."""
+    from gridops.services.tables import ensure_tables
+
+    settings = settings or load_settings()
+    grid, ops = _static(settings.grid_path, settings.config_dir)
+    calendar = load_calendar(settings.config_dir / "calendar.yaml")
+    roster = load_roster(settings.config_dir / "roster.yaml", ops.org.units)
+    store = open_store(settings.database_url, timezone=settings.timezone)
+    ensure_tables(store.engine)
+    return ServiceContext(settings, grid, ops, calendar, roster, store)
+
+
+@process_cached
+def current() -> ServiceContext:
+    """This process's context (built on first use; again after a fork)."""
+    return build_context()
+
+
+def plain(value: Any) -> Any:
+    """Tuples → lists, recursively (for JSON payloads)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

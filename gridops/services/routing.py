@@ -1,0 +1,185 @@
+"""The routing stage (派遣): claim pending tickets in a batch and dispatch them together.
+
+For each claimed ticket (``reported``, ``verified`` or ``returned``): a new report of the same
+category within the category's radius and window of an open ticket is merged into it (the open
+ticket counts the report); a public report of a category that needs verification goes to the
+cell's grid worker first (核实); everything else is routed (the compiled table), given an
+assignee on shift (least open work; nobody on shift → the unit's queue) and its deadline from
+the work calendar, and dispatched. One version-guarded write per batch; a ticket someone moved
+meanwhile is skipped; a ticket that failed is released for a later try.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gridops.grids.geodesy import distance_m
+from gridops.org import RoutingFacts, route
+from gridops.org.roster import assign
+from gridops.services.context import ServiceContext, current
+from gridops.services.queries import duplicate_candidates, open_work
+from gridops.tickets import Role, Source, Status, Ticket, Transition, apply
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL = timedelta(seconds=10)
+ACTOR = "router"
+PENDING = (Status.REPORTED, Status.VERIFIED, Status.RETURNED)
+PRIORITY_WORDS = {1: "urgent", 2: "high", 4: "low", 5: "low"}  # 3: the category's own
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}.{os.getpid()}"
+
+
+def process_batch(limit: int) -> int:
+    """The stage function: one batch with this process's context and the wall clock."""
+    return route_batch(current(), limit, now=datetime.now(UTC))
+
+
+def route_batch(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
+    """Claim up to ``limit`` pending tickets, decide them all, write once; returns how many
+    were claimed."""
+    me = worker_id()
+    claimed: list[Ticket] = []
+    for status in PENDING:
+        if len(claimed) >= limit:
+            break
+        claimed += ctx.store.claim(
+            status, limit=limit - len(claimed), worker_id=me, now=now, ttl=CLAIM_TTL
+        )
+    if not claimed:
+        return 0
+    batch = Batch(ctx, now, claimed)
+    failed = []
+    for ticket in claimed:
+        try:
+            batch.decide(ticket)
+        except Exception:  # a bug or bad data: leave it for a later try, keep the batch
+            log.exception("routing %s failed; released", ticket.number)
+            failed.append(ticket.id)
+    result = ctx.store.apply_transitions(batch.transitions, skip_stale=True)
+    for stale in result.stale:
+        log.info("routing: %s moved meanwhile; skipped", stale.ticket_id)
+    if failed:
+        ctx.store.release(failed, worker_id=me)
+    if result.applied:
+        ctx.kick("notify")
+    return len(claimed)
+
+
+@dataclass
+class Batch:
+    """The decisions of one batch, in order, with what earlier ones changed."""
+
+    ctx: ServiceContext
+    now: datetime
+    claimed: list[Ticket]
+    transitions: list[Transition] = field(default_factory=list)
+    latest: dict[str, Ticket] = field(default_factory=dict)  # tickets moved in this batch
+    routed: list[Ticket] = field(default_factory=list)  # dispatched here: duplicate targets
+    _candidates: list[dict] | None = None
+    _load: dict[str, int] | None = None
+
+    def decide(self, ticket: Ticket) -> None:
+        ctx = self.ctx
+        category = ctx.ops.taxonomy.categories[ticket.category]
+        if ticket.status is Status.REPORTED:
+            target = self._duplicate_of(ticket, category.duplicate_radius_m,
+                                        category.duplicate_window_h)  # fmt: skip
+            if target is not None:
+                self._merge(ticket, target)
+                return
+            if ticket.source is Source.PUBLIC and category.verify_public:
+                post = ctx.grid.cells[ticket.cells[-1]].owner_unit if ticket.cells else ""
+                note = f"public report: verification task to {post} (核实)"
+                self._add(apply(ticket, "verify", actor=ACTOR, role=Role.SYSTEM, now=self.now,
+                                note=note))  # fmt: skip
+                return
+        self._dispatch(ticket)
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def _dispatch(self, ticket: Ticket) -> None:
+        ctx = self.ctx
+        local = self.now.astimezone(ZoneInfo(ctx.settings.timezone))
+        facts = RoutingFacts(
+            category=ticket.category,
+            cells=ticket.cells,
+            overlays=ticket.overlays,
+            source=ticket.source,
+            local_time=local.time(),
+            priority=PRIORITY_WORDS.get(ticket.priority),
+            returned_by=frozenset(ticket.returned_by),
+        )
+        decision = route(ctx.ops, facts)
+        routing = decision.to_dict()
+        assignee = ""
+        if decision.manual:
+            routing["assignment"] = [f"manual: left in {decision.owner_unit}'s queue"]
+        else:
+            load = self._open_work()
+            chosen = assign(ctx.roster, decision.owner_unit, self.now, load,
+                            ctx.calendar.is_working_day)  # fmt: skip
+            routing["assignment"] = list(chosen.reasons)
+            if chosen.staff is not None:
+                assignee = chosen.staff.id
+                load[assignee] = load.get(assignee, 0) + 1
+        tr = apply(ticket, "dispatch", actor=ACTOR, role=Role.SYSTEM, now=self.now,
+                   calendar=ctx.calendar, owner_unit=decision.owner_unit,
+                   time_limit=decision.time_limit, assignee=assignee, routing=routing)  # fmt: skip
+        self._add(tr)
+        self.routed.append(tr.ticket)
+
+    def _open_work(self) -> dict[str, int]:
+        """Open work per assignee, across all units (one grouped query per batch)."""
+        if self._load is None:
+            self._load = open_work(self.ctx.store)
+        return self._load
+
+    # -- duplicates --------------------------------------------------------------------------
+    def _duplicate_of(self, ticket: Ticket, radius_m: float, window_h: float) -> str | None:
+        since = ticket.reported_at - timedelta(hours=window_h)
+        best: tuple[float, str] | None = None
+        for c in self._pool():
+            if c["id"] == ticket.id or c["category"] != ticket.category:
+                continue
+            if c["created_at"] < since:
+                continue
+            d = distance_m(ticket.point_lon, ticket.point_lat, c["point_lon"], c["point_lat"])
+            if d <= radius_m and (best is None or d < best[0]):
+                best = (d, c["id"])
+        return None if best is None else best[1]
+
+    def _pool(self) -> Iterable[dict]:
+        if self._candidates is None:
+            ctx = self.ctx
+            cats = ctx.ops.taxonomy.categories
+            window = max(c.duplicate_window_h for c in cats.values())
+            self._candidates = duplicate_candidates(
+                ctx.store,
+                {t.category for t in self.claimed},
+                {t.cells[1] for t in self.claimed if len(t.cells) > 1},
+                self.now - timedelta(hours=window),
+            )
+        yield from self._candidates
+        for t in self.routed:
+            yield {"id": t.id, "category": t.category, "created_at": t.created_at,
+                   "point_lon": t.point_lon, "point_lat": t.point_lat}  # fmt: skip
+
+    def _merge(self, ticket: Ticket, target_id: str) -> None:
+        target = self.latest.get(target_id) or self.ctx.store.get(target_id)
+        self._add(apply(ticket, "merge_duplicate", actor=ACTOR, role=Role.SYSTEM, now=self.now,
+                        duplicate_of=target_id))  # fmt: skip
+        if not target.status.terminal:
+            self._add(apply(target, "absorb_duplicate", actor=ACTOR, role=Role.SYSTEM,
+                            now=self.now, duplicate_id=ticket.id))  # fmt: skip
+
+    def _add(self, tr: Transition) -> None:
+        self.transitions.append(tr)
+        self.latest[tr.ticket.id] = tr.ticket

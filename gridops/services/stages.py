@@ -1,0 +1,28 @@
+"""The deployment's stages (处理环节) — what ``gridops worker`` runs by default.
+
+- ``routing``: reported / verified / returned tickets → duplicates, verification, route,
+  assignee on shift, deadline, dispatch (batches of up to 200).
+- ``notify``: turns new events into deliveries and sends them; failures retried per recipient.
+- ``evaluation``: samples closed tickets for a call-back (回访抽查).
+- ``sweeper`` (periodic, one at a time cluster-wide): overdue flags, due escalation steps,
+  missing joint tasks, re-kicks of stages with pending work.
+"""
+
+from __future__ import annotations
+
+from gridops.queue import StageSet
+
+STAGES = StageSet()
+ROUTING = STAGES.register(
+    "routing", "gridops.services.routing:process_batch", "routing", batch_limit=200,
+    rekick_seconds=2.0,
+)  # fmt: skip
+NOTIFY = STAGES.register(
+    "notify", "gridops.services.notifying:process_batch", "notify", batch_limit=500,
+    rekick_seconds=5.0, exclusive=True, timeout_s=120,
+)  # fmt: skip
+EVALUATION = STAGES.register(
+    "evaluation", "gridops.services.evaluation:process_batch", "evaluation", batch_limit=500,
+    rekick_seconds=10.0,
+)  # fmt: skip
+SWEEPER = STAGES.register_periodic("sweeper", "gridops.services.sweeper:process_batch", 2.0)

@@ -1,0 +1,116 @@
+"""The routing stage, run in-process on a real store: dispatch, duplicates, verification,
+assignment on shift, returns and the batch's single version-guarded write."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gridops.org import RoutingDecision
+from gridops.services.actions import act
+from gridops.services.intake import submit
+from gridops.services.queries import count_by_status
+from gridops.services.routing import route_batch
+from gridops.tickets import Role, Source, Status
+
+from .conftest import NOW, report_at, some_cells
+
+
+def dispatch_events(ctx, ticket_id: str) -> int:
+    return sum(1 for e in ctx.store.events(ticket_id) if e.type == "dispatch")
+
+
+def test_batch_dispatches_with_owner_assignee_deadline_and_reasons(ctx) -> None:
+    cells = some_cells(ctx, 20)
+    made = submit(ctx, [report_at(ctx, c) for c in cells], actor="gw", role=Role.GRID_WORKER,
+                  now=NOW)  # fmt: skip
+    assert route_batch(ctx, 200, now=NOW) == 20
+    for t in made:
+        got = ctx.store.get(t.id)
+        assert got.status is Status.DISPATCHED
+        decision = RoutingDecision.from_dict(got.routing)
+        assert got.owner_unit == decision.owner_unit and decision.reasons
+        assert got.routing["assignment"]
+        assert got.clock.due_at is not None and got.clock.due_at > NOW
+        if got.assignee:
+            assert got.assignee.startswith(got.owner_unit)
+        assert dispatch_events(ctx, t.id) == 1
+    assert route_batch(ctx, 200, now=NOW) == 0  # nothing left; running again changes nothing
+    assert ctx.store.verify_chains() == []
+
+
+def test_least_open_work_spreads_assignments(ctx) -> None:
+    cell = some_cells(ctx, 1)[0]
+    cats = ("E0102", "E0104", "E0103", "E0105")  # different categories: no duplicates
+    reports = [report_at(ctx, cell, category=c, source=Source.INSPECTOR) for c in cats]
+    made = submit(ctx, reports, actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 200, now=NOW)
+    got = [ctx.store.get(t.id) for t in made]
+    by_unit: dict[str, list[str]] = {}
+    for t in got:
+        if t.assignee:
+            by_unit.setdefault(t.owner_unit, []).append(t.assignee)
+    for assignees in by_unit.values():  # within a unit, nobody gets a second before all have one
+        counts = [assignees.count(a) for a in set(assignees)]
+        assert max(counts) - min(counts) <= 1
+
+
+def test_a_nearby_report_of_the_same_category_is_merged(ctx) -> None:
+    cell = some_cells(ctx, 1)[0]
+    (first,) = submit(ctx, [report_at(ctx, cell)], actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 200, now=NOW)
+    later = NOW + timedelta(hours=1)
+    dupes = submit(ctx, [report_at(ctx, cell), report_at(ctx, cell)], actor="i",
+                   role=Role.INSPECTOR, now=later)  # fmt: skip
+    route_batch(ctx, 200, now=later)
+    assert all(ctx.store.get(d.id).status is Status.DUPLICATE for d in dupes)
+    assert all(ctx.store.get(d.id).duplicate_of == first.id for d in dupes)
+    assert ctx.store.get(first.id).report_count == 3
+    assert ctx.store.verify_chains() == []
+
+
+def test_duplicates_inside_one_batch_merge_into_the_first(ctx) -> None:
+    cell = some_cells(ctx, 1)[0]
+    made = submit(ctx, [report_at(ctx, cell)] * 3, actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 200, now=NOW)
+    statuses = [ctx.store.get(t.id).status for t in made]
+    assert statuses == [Status.DISPATCHED, Status.DUPLICATE, Status.DUPLICATE]
+    assert ctx.store.get(made[0].id).report_count == 3
+
+
+def test_public_reports_that_need_verification_go_to_the_grid_worker(ctx) -> None:
+    cell = some_cells(ctx, 1)[0]
+    (t,) = submit(ctx, [report_at(ctx, cell, category="E0103", source=Source.PUBLIC)],
+                  actor="citizen", role=Role.PUBLIC, now=NOW)  # fmt: skip
+    route_batch(ctx, 200, now=NOW)
+    assert ctx.store.get(t.id).status is Status.VERIFYING
+    act(ctx, t.id, "verified", actor=f"gw-{cell}-1", role=Role.GRID_WORKER, now=NOW)
+    route_batch(ctx, 200, now=NOW)
+    assert ctx.store.get(t.id).status is Status.DISPATCHED
+
+
+def test_a_returned_ticket_goes_to_the_next_candidate_then_manual(ctx) -> None:
+    cell = some_cells(ctx, 1)[0]
+    (t,) = submit(ctx, [report_at(ctx, cell)], actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 200, now=NOW)
+    owners = []
+    for _ in range(3):
+        cur = ctx.store.get(t.id)
+        owners.append(cur.owner_unit)
+        act(ctx, t.id, "return", actor="staff", role=Role.FIELD_STAFF, now=NOW,
+            reason="not ours")  # fmt: skip
+        route_batch(ctx, 200, now=NOW)
+    final = ctx.store.get(t.id)
+    assert final.status is Status.DISPATCHED
+    assert len(set(owners)) == len(owners)  # never back to a unit that returned it
+    assert final.owner_unit not in owners
+    assert final.routing["manual"] and final.assignee == ""
+    assert dispatch_events(ctx, t.id) == 4
+
+
+def test_counts_by_status_add_up(ctx) -> None:
+    cells = some_cells(ctx, 10)
+    submit(ctx, [report_at(ctx, c) for c in cells], actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 4, now=NOW)
+    counts = count_by_status(ctx.store)
+    assert sum(counts.values()) == ctx.store.count() == 10
+    assert counts == {"dispatched": 4, "reported": 6}
