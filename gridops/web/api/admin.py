@@ -1,0 +1,107 @@
+"""Admins: users (role + unit scope), API keys, and a config reload that runs the same
+totality proof as ``gridops config check`` first (a failing config changes nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from gridops.web.auth import check_unit_ids, create_api_key, create_user, rotate_token
+from gridops.web.permissions import Action, require
+from gridops.web.state import Me, State
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+Id = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class UserIn(BaseModel):
+    id: Id
+    name: Annotated[str, Field(max_length=200)] = ""
+    role: Annotated[str, Field(max_length=20)]
+    units: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=200)
+
+
+class UserPatch(BaseModel):
+    role: Annotated[str, Field(max_length=20)] | None = None
+    units: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=200)
+    active: bool | None = None
+
+
+class ApiKeyIn(BaseModel):
+    name: Id
+
+
+@router.get("/users", summary="All users")
+def list_users(state: State, me: Me) -> dict[str, Any]:
+    require(me, Action.MANAGE_USERS)
+    return {"users": [u.to_dict() for u in state.accounts.list_users()]}
+
+
+@router.post("/users", summary="Add a user; the answer holds their token (shown once)")
+def add_user(state: State, me: Me, body: UserIn) -> dict[str, Any]:
+    require(me, Action.MANAGE_USERS)
+    user, token = create_user(
+        state.accounts,
+        body.id,
+        name=body.name,
+        role=body.role,
+        units=body.units,
+        now=state.now(),
+        org=state.ctx.ops.org,
+    )
+    return {"user": user.to_dict(), "token": token}
+
+
+@router.patch("/users/{user_id}", summary="Change role, units or active")
+def update_user(state: State, me: Me, user_id: str, body: UserPatch) -> dict[str, Any]:
+    require(me, Action.MANAGE_USERS)
+    if body.units is not None:
+        check_unit_ids(body.units, state.ctx.ops.org)
+    user = state.accounts.update_user(
+        user_id, now=state.now(), role=body.role, units=body.units, active=body.active
+    )
+    return {"user": user.to_dict()}
+
+
+@router.post("/users/{user_id}/token", summary="Issue a new token (the old one stops working)")
+def new_token(state: State, me: Me, user_id: str) -> dict[str, Any]:
+    require(me, Action.MANAGE_USERS)
+    user, token = rotate_token(state.accounts, user_id, now=state.now())
+    return {"user": user.to_dict(), "token": token}
+
+
+@router.get("/api-keys", summary="All Open311 API keys (hints only)")
+def list_keys(state: State, me: Me) -> dict[str, Any]:
+    require(me, Action.MANAGE_API_KEYS)
+    return {"api_keys": [k.to_dict() for k in state.accounts.list_api_keys()]}
+
+
+@router.post("/api-keys", summary="Create an API key; the answer holds it (shown once)")
+def add_key(state: State, me: Me, body: ApiKeyIn) -> dict[str, Any]:
+    require(me, Action.MANAGE_API_KEYS)
+    key, secret = create_api_key(state.accounts, body.name, now=state.now())
+    return {"api_key": key.to_dict(), "key": secret}
+
+
+@router.delete("/api-keys/{name}", summary="Revoke an API key")
+def revoke_key(state: State, me: Me, name: str) -> dict[str, Any]:
+    require(me, Action.MANAGE_API_KEYS)
+    return {"api_key": state.accounts.revoke_api_key(name).to_dict()}
+
+
+@router.post("/config/reload", summary="Reload config/ after the totality proof passes")
+def reload_config(state: State, me: Me) -> dict[str, Any]:
+    from gridops.org.config import load_ops_config
+
+    require(me, Action.RELOAD_CONFIG)
+    ctx = state.ctx
+    ops = load_ops_config(ctx.settings.config_dir, ctx.grid, verify=True)  # ConfigError → 400
+    state.ctx = replace(ctx, ops=ops)
+    return {
+        "reloaded": str(ctx.settings.config_dir),
+        "categories": len(ops.taxonomy.categories),
+        "units": len(ops.org.units),
+    }

@@ -1,0 +1,106 @@
+"""What every JSON API route does: load a ticket, check the principal may act on it, take the
+action through the services with the principal as actor, and show the ticket as that principal
+may see it (reporter contact masked for everyone but dispatchers and supervisors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gridops.tickets.codec import encode_ticket, plain
+from gridops.tickets.events import Event
+from gridops.tickets.model import Ticket
+from gridops.web.permissions import (
+    Action,
+    Principal,
+    TicketView,
+    require,
+    sees_reporter_contact,
+)
+from gridops.web.security import ReporterContact, mask_contact
+from gridops.web.state import WebState
+
+
+def load_ticket(state: WebState, ticket: str) -> Ticket:
+    """A ticket by id or public number (404 if unknown)."""
+    from gridops.services.actions import load
+
+    return load(state.ctx, ticket)
+
+
+def view_of(state: WebState, ticket: Ticket) -> TicketView:
+    """What authorization needs: owner, assignee and the units above the owner."""
+    org = state.ctx.ops.org
+    owner = ticket.owner_unit or None
+    return TicketView(
+        ticket_id=ticket.number,
+        owner_unit=owner,
+        assignee_id=ticket.assignee or None,
+        unit_path=org.up_chain(owner) if owner else (),
+    )
+
+
+def allowed_ticket(state: WebState, me: Principal, ticket: str, action: Action) -> Ticket:
+    """Load ``ticket`` and require ``action`` on it (403 with the reason otherwise)."""
+    found = load_ticket(state, ticket)
+    require(me, action, view_of(state, found))
+    return found
+
+
+def act_as(state: WebState, me: Principal, ticket: Ticket, action: str, **fields: Any) -> Ticket:
+    """One workflow action with the principal as the event's actor."""
+    from gridops.services.actions import act
+
+    return act(
+        state.ctx, ticket.id, action, actor=me.user_id, role=me.role, now=state.now(), **fields
+    )
+
+
+def _reporter(me: Principal, ticket: Ticket) -> dict[str, Any]:
+    r = ticket.reporter
+    contact = ReporterContact(r.name or None, r.phone or None, r.email or None)
+    shown = contact if sees_reporter_contact(me) else mask_contact(contact)
+    return {"name": shown.name, "phone": shown.phone, "email": shown.email}
+
+
+def ticket_out(state: WebState, me: Principal, ticket: Ticket) -> dict[str, Any]:
+    """The ticket as JSON for this principal; adds ``overdue`` and the owner unit's name."""
+    data = encode_ticket(ticket)
+    data["reporter"] = _reporter(me, ticket)
+    data["overdue"] = ticket.overdue(state.now())
+    unit = state.ctx.ops.org.units.get(ticket.owner_unit)
+    data["owner_unit_name"] = unit.zh if unit else None
+    return data
+
+
+def event_out(me: Principal, event: Event) -> dict[str, Any]:
+    """One timeline entry; the first event's reporter snapshot is masked like the ticket."""
+    payload = plain(event.payload)
+    changes = payload.get("changes") if isinstance(payload, dict) else None
+    if isinstance(changes, dict) and "reporter" in changes and not sees_reporter_contact(me):
+        r = changes["reporter"] or {}
+        masked = mask_contact(
+            ReporterContact(r.get("name") or None, r.get("phone") or None, r.get("email") or None)
+        )
+        changes["reporter"] = {"name": masked.name, "phone": masked.phone, "email": masked.email}
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor": event.actor,
+        "role": event.role,
+        "at": plain(event.at),
+        "payload": payload,
+        "hash": event.hash,
+    }
+
+
+def tickets_out(state: WebState, me: Principal, found: list[Ticket]) -> list[dict[str, Any]]:
+    """Only the tickets this principal may read, each as :func:`ticket_out`."""
+    from gridops.web.permissions import authorize
+
+    return [
+        ticket_out(state, me, t)
+        for t in found
+        if authorize(me, Action.READ_TICKET, view_of(state, t)).allowed
+    ]

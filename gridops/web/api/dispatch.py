@@ -1,0 +1,146 @@
+"""Dispatchers (派遣员): work queues with filters, and dispatch, reassign, escalate to a
+joint-enforcement group (联合执法), void (作废), merge a duplicate, flag for supervision (督办)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from gridops.errors import UserError
+from gridops.tickets.vocabulary import ClockType, Role
+from gridops.web.api.common import act_as, allowed_ticket, load_ticket, ticket_out, tickets_out
+from gridops.web.permissions import ALL, Action, PermissionDenied, Principal
+from gridops.web.state import Me, State, WebState
+
+router = APIRouter(tags=["dispatch"])
+QueueName = Literal["new", "returned", "overdue", "escalated", "supervised", "handled"]
+QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.ACCEPTOR, Role.SUPERVISOR})
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class TimeLimitIn(BaseModel):
+    amount: float = Field(gt=0, le=10_000)
+    clock: ClockType
+
+
+class DispatchIn(BaseModel):
+    owner_unit: Text
+    assignee: Annotated[str, Field(max_length=100)] = ""
+    priority: Annotated[int, Field(ge=1, le=5)] | None = None
+    time_limit: TimeLimitIn | None = None  # default: the category's time limit
+
+
+class ReassignIn(BaseModel):
+    owner_unit: Text
+    assignee: Annotated[str, Field(max_length=100)] = ""
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+class EscalateIn(BaseModel):
+    group: Text  # jeg-<slug>
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ReasonIn(BaseModel):
+    reason: Text
+
+
+class MergeIn(BaseModel):
+    duplicate_of: Text  # the ticket it repeats (id or number)
+
+
+class SuperviseIn(BaseModel):
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+def _check_queue_reader(state: WebState, me: Principal, unit: str | None) -> None:
+    if me.role not in QUEUE_ROLES:
+        raise PermissionDenied(
+            f"{me.role.value} may not read work queues; dispatchers, acceptors and supervisors may"
+        )
+    if unit is None or me.unit_scope == ALL:
+        return
+    above = (unit, *state.ctx.ops.org.up_chain(unit)) if unit in state.ctx.ops.org else (unit,)
+    if not any(u in me.unit_scope for u in above):
+        raise PermissionDenied(
+            f"unit {unit} is outside your units ({', '.join(sorted(me.unit_scope))})"
+        )
+
+
+@router.get("/queues/{name}", summary="A work queue (new, returned, overdue, …)")
+def work_queue(
+    state: State,
+    me: Me,
+    name: QueueName,
+    unit: Annotated[str | None, Query(max_length=100)] = None,
+    cell: Annotated[str | None, Query(max_length=32)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    from gridops.services.queues import queue
+
+    _check_queue_reader(state, me, unit)
+    found = queue(
+        state.ctx, name, now=state.now(), unit=unit, cell=cell, category=category,
+        limit=limit, offset=offset,
+    )  # fmt: skip
+    return {"queue": name, "tickets": tickets_out(state, me, found)}
+
+
+@router.post("/tickets/{ticket}/dispatch", summary="Dispatch to a unit (派遣)")
+def dispatch(state: State, me: Me, ticket: str, body: DispatchIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.DISPATCH)
+    if body.owner_unit not in state.ctx.ops.org:
+        raise UserError(f"owner_unit {body.owner_unit!r} is not in the org chart")
+    if body.time_limit is not None:
+        limit: Any = {"amount": body.time_limit.amount, "clock": body.time_limit.clock.value}
+    else:
+        limit = state.ctx.ops.taxonomy[found.category].time_limit
+    fields: dict[str, Any] = {"owner_unit": body.owner_unit, "time_limit": limit}
+    if body.assignee:
+        fields["assignee"] = body.assignee
+    if body.priority is not None:
+        fields["priority"] = body.priority
+    return ticket_out(state, me, act_as(state, me, found, "dispatch", **fields))
+
+
+@router.post("/tickets/{ticket}/reassign", summary="Reassign to another unit")
+def reassign(state: State, me: Me, ticket: str, body: ReassignIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.REASSIGN)
+    if body.owner_unit not in state.ctx.ops.org:
+        raise UserError(f"owner_unit {body.owner_unit!r} is not in the org chart")
+    fields = {"owner_unit": body.owner_unit, "assignee": body.assignee}
+    if body.reason:
+        fields["reason"] = body.reason
+    return ticket_out(state, me, act_as(state, me, found, "reassign", **fields))
+
+
+@router.post("/tickets/{ticket}/escalate", summary="Escalate to a joint-enforcement group")
+def escalate(state: State, me: Me, ticket: str, body: EscalateIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.ESCALATE)
+    fields = {"group": body.group} | ({"reason": body.reason} if body.reason else {})
+    return ticket_out(state, me, act_as(state, me, found, "escalate", **fields))
+
+
+@router.post("/tickets/{ticket}/void", summary="Void (作废 / 不予立案)")
+def void(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.VOID)
+    return ticket_out(state, me, act_as(state, me, found, "void", reason=body.reason))
+
+
+@router.post("/tickets/{ticket}/merge", summary="Merge as a duplicate of another ticket")
+def merge(state: State, me: Me, ticket: str, body: MergeIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.MERGE)
+    original = load_ticket(state, body.duplicate_of)
+    moved = act_as(state, me, found, "merge_duplicate", duplicate_of=original.id)
+    return ticket_out(state, me, moved)
+
+
+@router.post("/tickets/{ticket}/supervise", summary="Flag for supervision (督办)")
+def supervise(state: State, me: Me, ticket: str, body: SuperviseIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.FLAG_SUPERVISION)
+    fields = {"reason": body.reason} if body.reason else {}
+    return ticket_out(state, me, act_as(state, me, found, "supervise", **fields))

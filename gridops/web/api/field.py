@@ -1,0 +1,120 @@
+"""Field staff (处置人员, 网格员): my tasks by deadline, accept (签收), return with a reason
+(退单), report done with a note and photos (处理反馈), and self-report an on-site fix
+(自行处置) with its location."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import BaseModel, Field
+
+from gridops.tickets.model import Ticket
+from gridops.tickets.vocabulary import Role, Source
+from gridops.web.api.common import act_as, allowed_ticket, ticket_out
+from gridops.web.media import MAX_BYTES, store_photo
+from gridops.web.permissions import ALL, FIELD_ROLES, Action, PermissionDenied, require
+from gridops.web.state import Me, State, WebState
+
+router = APIRouter(tags=["field"])
+MAX_PHOTOS = 9
+Photos = Annotated[list[UploadFile], File(description="JPEG or PNG photos, ≤ 10 MB each")]
+
+
+class ReturnIn(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+async def _store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
+    """Each upload checked by content, EXIF stripped, stored by hash; returns the file names."""
+    if len(photos) > MAX_PHOTOS:
+        from gridops.errors import UserError
+
+        raise UserError(f"{len(photos)} photos sent; at most {MAX_PHOTOS} per report")
+    refs = []
+    for upload in photos:
+        data = await upload.read(MAX_BYTES + 1)
+        refs.append(store_photo(data, state.ctx.settings.data_dir).filename)
+    return tuple(refs)
+
+
+@router.get("/my/tasks", summary="My open tasks, earliest deadline first")
+def my_tasks(state: State, me: Me) -> dict[str, Any]:
+    from gridops.services.queries import WORKING, select_tickets
+    from gridops.services.queues import my_tasks as tasks_of
+
+    if me.role not in FIELD_ROLES:
+        raise PermissionDenied(f"{me.role.value} has no field tasks; field staff do")
+    now = state.now()
+    found: dict[str, Ticket] = {}
+    if me.unit_scope == ALL:
+        mine = select_tickets(state.ctx.store, statuses=WORKING, assignee=me.user_id, limit=500)
+        found.update((t.id, t) for t in mine)
+    else:
+        for unit in sorted(me.unit_scope):
+            for t in tasks_of(state.ctx, assignee=me.user_id, unit=unit, now=now):
+                found[t.id] = t
+            open_to_unit = select_tickets(
+                state.ctx.store, statuses=WORKING, owner_unit=unit, assignee="", limit=500
+            )
+            found.update((t.id, t) for t in open_to_unit)
+    far = now.replace(year=9999)
+    ordered = sorted(found.values(), key=lambda t: (t.clock.due_at or far, t.number))
+    return {"tickets": [ticket_out(state, me, t) for t in ordered]}
+
+
+@router.post("/tickets/{ticket}/accept", summary="Accept a task (签收)")
+def accept(state: State, me: Me, ticket: str) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.ACCEPT)
+    return ticket_out(state, me, act_as(state, me, found, "accept", assignee=me.user_id))
+
+
+@router.post("/tickets/{ticket}/return", summary="Return with a reason (退单)")
+def return_ticket(state: State, me: Me, ticket: str, body: ReturnIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.RETURN)
+    return ticket_out(state, me, act_as(state, me, found, "return", reason=body.reason))
+
+
+@router.post("/tickets/{ticket}/done", summary="Report done with a note and photos")
+async def report_done(
+    state: State,
+    me: Me,
+    ticket: str,
+    note: Annotated[str, Form(min_length=1, max_length=2000)],
+    photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
+) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
+    evidence = await _store_photos(state, photos)
+    moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
+    return ticket_out(state, me, moved)
+
+
+@router.post("/onsite", summary="Self-report a problem fixed on the spot (自行处置)")
+async def onsite(
+    state: State,
+    me: Me,
+    category: Annotated[str, Form(min_length=1, max_length=40)],
+    lon: Annotated[float, Form(ge=-180, le=180)],
+    lat: Annotated[float, Form(ge=-90, le=90)],
+    note: Annotated[str, Form(min_length=1, max_length=2000)],
+    crs: Annotated[str, Form(max_length=20)] = "EPSG:4326",
+    description: Annotated[str, Form(max_length=4000)] = "",
+    photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
+) -> dict[str, Any]:
+    from gridops.services.intake import IntakeReport, submit
+
+    require(me, Action.SELF_REPORT)
+    media = await _store_photos(state, photos)
+    source = Source.INSPECTOR if me.role is Role.INSPECTOR else Source.GRID_WORKER
+    report = IntakeReport(
+        category=category,
+        lon=lon,
+        lat=lat,
+        crs=crs,
+        source=source,
+        description=description,
+        media=media,
+        onsite_note=note,
+    )
+    [made] = submit(state.ctx, [report], actor=me.user_id, role=me.role, now=state.now())
+    return ticket_out(state, me, made)

@@ -1,0 +1,89 @@
+"""Supervisors (考核员 / 监督中心): check pass or fail (核查; fail = rework 返工), force close
+(强制结案), record the call-back satisfaction (回访), the audit sample (抽查) and reports."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from gridops.errors import UserError
+from gridops.tickets.model import Status
+from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
+from gridops.web.permissions import Action, require
+from gridops.web.state import Me, State
+
+router = APIRouter(tags=["supervise"])
+
+
+class CheckIn(BaseModel):
+    passed: bool
+    note: Annotated[str, Field(max_length=2000)] = ""
+    reason: Annotated[str, Field(max_length=2000)] = ""  # required when the check fails
+
+
+class ReasonIn(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class CallbackIn(BaseModel):
+    satisfaction: Annotated[int, Field(ge=1, le=5)]  # 1 very dissatisfied … 5 very satisfied
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+@router.post("/tickets/{ticket}/check", summary="Check the work: pass closes, fail is rework")
+def check(state: State, me: Me, ticket: str, body: CheckIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.CHECK)
+    if body.passed:
+        fields = {"note": body.note} if body.note else {}
+        return ticket_out(state, me, act_as(state, me, found, "check_pass", **fields))
+    if not body.reason:
+        raise UserError("check: a failed check needs a reason (what must be redone)")
+    return ticket_out(state, me, act_as(state, me, found, "check_fail", reason=body.reason))
+
+
+@router.post("/tickets/{ticket}/force-close", summary="Force close with a reason (强制结案)")
+def force_close(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.FORCE_CLOSE)
+    return ticket_out(state, me, act_as(state, me, found, "force_close", reason=body.reason))
+
+
+@router.post("/tickets/{ticket}/callback", summary="Record call-back satisfaction (回访)")
+def callback(state: State, me: Me, ticket: str, body: CallbackIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.RECORD_CALLBACK)
+    fields: dict[str, Any] = {"satisfaction": body.satisfaction}
+    if body.note:
+        fields["note"] = body.note
+    return ticket_out(state, me, act_as(state, me, found, "evaluate", **fields))
+
+
+@router.get("/audit-sample", summary="A random sample of closed tickets to audit (抽查)")
+def audit_sample(
+    state: State,
+    me: Me,
+    size: Annotated[int, Query(ge=1, le=100)] = 10,
+    seed: Annotated[int | None, Query(ge=0, le=2**31)] = None,
+) -> dict[str, Any]:
+    from gridops.services.queries import select_tickets
+
+    require(me, Action.READ_AUDIT_SAMPLE)
+    closed = select_tickets(state.ctx.store, statuses=(Status.CLOSED,), limit=2000)
+    visible = tickets_out(state, me, closed)
+    rng = random.Random(seed)
+    return {"size": size, "tickets": rng.sample(visible, min(size, len(visible)))}
+
+
+@router.get("/reports/summary", summary="Tickets by status, open and overdue counts")
+def report_summary(state: State, me: Me) -> dict[str, Any]:
+    from gridops.web.queries import count_overdue, tickets_by_status
+
+    require(me, Action.READ_REPORTS)
+    engine = state.ctx.store.engine
+    by_status = tickets_by_status(engine)
+    return {
+        "by_status": by_status,
+        "open": sum(n for s, n in by_status.items() if Status(s).open),
+        "overdue": count_overdue(engine, state.now()),
+    }

@@ -1,0 +1,118 @@
+"""The HTTP application (FastAPI): Open311 GeoReport v2, the JSON API per role, media, metrics.
+
+``create_app(ctx)`` wires the routers onto one ServiceContext; ``gridops serve`` runs it on
+uvicorn. Every error a user can cause comes back as JSON with a reason: 403 for a refusal
+(from :func:`gridops.web.permissions.authorize`), 404 for an unknown ticket, 409 for a move the
+workflow refuses or a ticket someone else just changed, 400/422 for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from gridops.errors import UserError
+from gridops.services.errors import UnknownQueue
+from gridops.store.accounts import Accounts
+from gridops.store.errors import StaleTicket, UnknownTicket
+from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
+from gridops.web.limits import MAX_BODY, BodySizeLimit, RateLimiter, RateLimits
+from gridops.web.media import MediaError
+from gridops.web.permissions import PermissionDenied
+from gridops.web.state import WebState, utc_now
+
+if TYPE_CHECKING:
+    from gridops.services.context import ServiceContext
+
+TITLE = "gridops"
+DESCRIPTION = (
+    "Grid-based urban operations event router (网格化管理). Open311 GeoReport v2 at "
+    "/open311/v2/ (lat/long are WGS84; the grid works in GCJ-02 and gridops converts both "
+    "ways; times are in the operations centre's zone), the JSON API per role at /api/v1 "
+    "(Authorization: Bearer <token>), Prometheus metrics at /metrics."
+)
+
+
+def create_app(
+    ctx: ServiceContext | None = None,
+    *,
+    rate_limits: RateLimits | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    """The application over ``ctx`` (``build_context()`` when None)."""
+    from gridops.web.metrics import WebMetrics
+
+    if ctx is None:
+        from gridops.services.context import build_context
+
+        ctx = build_context()
+    app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0")
+    app.state.web = WebState(
+        ctx=ctx,
+        accounts=Accounts(ctx.store.engine),
+        limiter=RateLimiter(ctx.redis, rate_limits or RateLimits()),
+        metrics=WebMetrics(),
+        clock=clock,
+    )
+    app.state.web.metrics.bind(app.state.web)
+    _errors(app)
+    _routers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body)
+    return app
+
+
+def _routers(app: FastAPI) -> None:
+    from gridops.web import media_routes, metrics, open311_routes
+    from gridops.web.api import admin, dispatch, field, supervise, tickets
+
+    app.include_router(open311_routes.router)
+    for module in (tickets, dispatch, field, supervise, admin):
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(media_routes.router)
+    app.include_router(metrics.router)
+    # The console (HTML pages) mounts here: app.include_router(console_router)
+
+
+def _json(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def _errors(app: FastAPI) -> None:
+    """Map domain errors to HTTP answers (most specific first)."""
+
+    async def denied(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PermissionDenied)
+        return _json(403, exc.reason)
+
+    async def unknown(_: Request, exc: Exception) -> JSONResponse:
+        return _json(404, str(exc))
+
+    async def stale(_: Request, exc: Exception) -> JSONResponse:
+        return _json(409, f"{exc}; reload the ticket and try again")
+
+    async def role(_: Request, exc: Exception) -> JSONResponse:
+        return _json(403, str(exc))
+
+    async def illegal(_: Request, exc: Exception) -> JSONResponse:
+        return _json(409, str(exc))
+
+    async def unprocessable(_: Request, exc: Exception) -> JSONResponse:
+        return _json(422, str(exc))
+
+    async def bad(_: Request, exc: Exception) -> JSONResponse:
+        return _json(400, str(exc))
+
+    app.add_exception_handler(PermissionDenied, denied)
+    app.add_exception_handler(UnknownTicket, unknown)
+    app.add_exception_handler(StaleTicket, stale)
+    app.add_exception_handler(RoleNotAllowed, role)
+    app.add_exception_handler(IllegalTransition, illegal)
+    app.add_exception_handler(BadTransitionInput, unprocessable)
+    app.add_exception_handler(MediaError, unprocessable)
+    app.add_exception_handler(UnknownQueue, unknown)
+    app.add_exception_handler(UserError, bad)

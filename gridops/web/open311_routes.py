@@ -1,0 +1,275 @@
+"""Open311 GeoReport v2 at ``/open311/v2/`` (公众上报接口), in JSON and XML.
+
+Parsing, checking and rendering live in :mod:`gridops.web.open311`; the routes only glue them
+to the services. lat/long are WGS84 in and out (converted to the grid's CRS by intake; a ticket
+reported in another CRS is converted back for output). Reporter data never goes out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from gridops.errors import UserError
+from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
+from gridops.tickets.model import Reporter, Ticket
+from gridops.tickets.vocabulary import Role, Source
+from gridops.web.auth import api_key_for
+from gridops.web.open311 import formats
+from gridops.web.open311.errors import (
+    Open311Error,
+    bad_request,
+    invalid_api_key,
+    not_found,
+    outside_grid,
+)
+from gridops.web.open311.formats import Document, Format
+from gridops.web.open311.mapping import WGS84_LIKE, request_from_ticket, service_from_category
+from gridops.web.open311.models import Open311Receipt, Open311ServiceDefinition, Open311TokenStatus
+from gridops.web.open311.params import check_draft, parse_request_form, parse_request_query
+from gridops.web.queries import search_requests
+from gridops.web.state import State, WebState
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+SERVICE_NOTICE = (
+    "lat/long are WGS84; times are in the operations centre's zone (Asia/Shanghai by default)"
+)
+FmtParam = Annotated[str, Path(description="json or xml", pattern="^[A-Za-z]+$")]
+_FORM_FIELDS = {
+    "api_key": {"type": "string"},
+    "service_code": {"type": "string"},
+    "lat": {"type": "string"},
+    "long": {"type": "string"},
+    "address_string": {"type": "string"},
+    "email": {"type": "string"},
+    "first_name": {"type": "string"},
+    "last_name": {"type": "string"},
+    "phone": {"type": "string"},
+    "description": {"type": "string", "maxLength": 4000},
+    "media_url": {"type": "string"},
+    "device_id": {"type": "string"},
+    "account_id": {"type": "string"},
+}
+_POST_DOC: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": _FORM_FIELDS,
+                    "required": ["api_key", "service_code"],
+                }
+            }
+        },
+        "required": True,
+    }
+}
+
+
+def _respond(doc: Document, headers: dict[str, str] | None = None) -> Response:
+    return Response(doc.body, status_code=doc.status, media_type=doc.media_type, headers=headers)
+
+
+def _answer(suffix: str, make: Callable[[Format], Document]) -> Response:
+    """Render ``make(fmt)``, or the Open311 error in the asked format (JSON if unknown)."""
+    try:
+        fmt = Format.from_suffix(suffix)
+    except Open311Error as exc:
+        return _respond(formats.render_error(exc, Format.JSON))
+    try:
+        return _respond(make(fmt))
+    except Open311Error as exc:
+        return _respond(formats.render_error(exc, fmt))
+
+
+def _definitions(state: WebState) -> dict[str, Open311ServiceDefinition]:
+    cached = state.extra.get("open311_definitions")
+    if cached is None or cached[0] is not state.ctx:
+        codes = state.ctx.ops.taxonomy.categories
+        cached = (state.ctx, {code: Open311ServiceDefinition(code) for code in codes})
+        state.extra["open311_definitions"] = cached
+    return cached[1]
+
+
+def _services(state: WebState) -> list[Any]:
+    taxonomy = state.ctx.ops.taxonomy
+    return [
+        service_from_category(
+            c, group=taxonomy.classes[c.class_code].zh if c.class_code in taxonomy.classes else None
+        )
+        for c in taxonomy.categories.values()
+    ]
+
+
+def _wgs84(ticket: Ticket) -> tuple[float, float] | None:
+    if ticket.crs.upper() in WGS84_LIKE:
+        return None  # request_from_ticket uses lon/lat as they are
+    try:
+        return to_grid_crs(ticket.lon, ticket.lat, normalise_crs(ticket.crs), WGS84)
+    except UserError:
+        return None
+
+
+def open311_request(state: WebState, ticket: Ticket, *, with_notes: bool) -> Any:
+    """A ticket as an Open311 request (no reporter data; media only as public URLs)."""
+    ctx = state.ctx
+    category = ctx.ops.taxonomy.categories.get(ticket.category)
+    names = (
+        {ticket.owner_unit: ctx.ops.org.units[ticket.owner_unit].zh}
+        if (ticket.owner_unit in ctx.ops.org.units)
+        else {}
+    )
+    events = ctx.store.events(ticket.id) if with_notes else ()
+    req = request_from_ticket(
+        ticket,
+        service_name=category.zh if category else None,
+        agency_names=names,
+        events=events,
+        wgs84=_wgs84(ticket),
+        tz=state.tz,
+    )
+    public = next((m for m in ticket.media if m.startswith(("http://", "https://"))), None)
+    return replace(req, media_url=public, service_notice=SERVICE_NOTICE)
+
+
+@router.get("/services.{fmt}", summary="List services (our categories)")
+def services(state: State, fmt: FmtParam) -> Response:
+    return _answer(fmt, lambda f: formats.render_services(_services(state), f))
+
+
+@router.get("/services/{service_code}.{fmt}", summary="A service definition")
+def service_definition(state: State, service_code: str, fmt: FmtParam) -> Response:
+    def make(f: Format) -> Document:
+        definition = _definitions(state).get(service_code)
+        if definition is None:
+            raise not_found("service_code", service_code)
+        return formats.render_service_definition(definition, f)
+
+    return _answer(fmt, make)
+
+
+@router.get("/requests.{fmt}", summary="Search service requests")
+def list_requests(state: State, request: Request, fmt: FmtParam) -> Response:
+    def make(f: Format) -> Document:
+        q = parse_request_query(request.query_params.multi_items(), now=state.now())
+        found = search_requests(state.ctx.store.engine, q)
+        reqs = [open311_request(state, t, with_notes=q.extensions) for t in found]
+        return formats.render_requests(reqs, f, extensions=q.extensions)
+
+    return _answer(fmt, make)
+
+
+@router.get("/requests/{service_request_id}.{fmt}", summary="One service request")
+def get_request(state: State, service_request_id: str, fmt: FmtParam, request: Request) -> Response:
+    def make(f: Format) -> Document:
+        extensions = request.query_params.get("extensions", "").lower() in ("true", "1")
+        found = search_requests(
+            state.ctx.store.engine,
+            parse_request_query([("service_request_id", service_request_id)], now=state.now()),
+        )
+        if not found:
+            raise not_found("service_request_id", service_request_id)
+        req = open311_request(state, found[0], with_notes=extensions)
+        return formats.render_requests([req], f, extensions=extensions)
+
+    return _answer(fmt, make)
+
+
+@router.get("/tokens/{token}.{fmt}", summary="The request id behind a token")
+def get_token(state: State, token: str, fmt: FmtParam) -> Response:
+    def make(f: Format) -> Document:
+        if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
+            raise not_found("token", token)
+        try:
+            ticket = state.ctx.store.get(token)
+        except UserError:
+            raise not_found("token", token) from None
+        return formats.render_tokens([Open311TokenStatus(token, ticket.number)], f)
+
+    return _answer(fmt, make)
+
+
+@router.post("/requests.{fmt}", summary="Create a service request", openapi_extra=_POST_DOC)
+async def create_request(state: State, request: Request, fmt: FmtParam) -> Response:
+    try:
+        out_fmt = Format.from_suffix(fmt)
+    except Open311Error as exc:
+        return _respond(formats.render_error(exc, Format.JSON))
+    started = time.perf_counter()
+    try:
+        form = await request.form()
+        draft = parse_request_form(form.multi_items())
+        key = api_key_for(state.accounts, draft.api_key)
+        if key is None:
+            raise invalid_api_key()
+        address = request.client.host if request.client else "unknown"
+        verdict = state.limiter.check(key_name=key.name, address=address, now=time.time())
+        if not verdict.allowed:
+            return _too_many(out_fmt, verdict.reason, verdict.retry_after)
+        draft = check_draft(draft, _definitions(state))
+        if not draft.has_point:
+            raise bad_request(
+                "lat and long are required here: this endpoint does not geocode "
+                "address_string or address_id"
+            )
+        ticket = _submit(state, draft, key.name)
+    except Open311Error as exc:
+        return _respond(formats.render_error(exc, out_fmt))
+    finally:
+        await request.close()
+    state.metrics.intake_seconds.labels("open311").observe(time.perf_counter() - started)
+    receipt = Open311Receipt(
+        service_request_id=ticket.number, service_notice=SERVICE_NOTICE, account_id=draft.account_id
+    )
+    return _respond(formats.render_receipts([receipt], out_fmt))
+
+
+def _submit(state: WebState, draft: Any, key_name: str) -> Ticket:
+    """Hand the checked draft to intake; intake's refusals become Open311 400s."""
+    from gridops.services.errors import OutsideGrid
+    from gridops.services.intake import IntakeReport, submit
+
+    name = " ".join(p for p in (draft.first_name, draft.last_name) if p)
+    report = IntakeReport(
+        category=draft.service_code,
+        lon=draft.long,
+        lat=draft.lat,
+        crs=WGS84,
+        source=Source.PUBLIC,
+        description=draft.description or "",
+        reporter=Reporter(name=name, phone=draft.phone or "", email=draft.email or ""),
+        media=(draft.media_url,) if draft.media_url else (),
+    )
+    try:
+        [ticket] = submit(
+            state.ctx, [report], actor=f"apikey:{key_name}", role=Role.PUBLIC, now=state.now()
+        )
+    except OutsideGrid:
+        raise outside_grid(draft.lat, draft.long, state.ctx.grid.name) from None
+    except UserError as exc:
+        raise bad_request(str(exc)) from None
+    return ticket
+
+
+def _too_many(fmt: Format, reason: str, retry_after: int) -> Response:
+    """429 in the Open311 error shape (the spec has no code for it; clients see HTTP 429)."""
+    data = [{"code": 429, "description": formats.clean_text(reason)}]
+    if fmt is Format.JSON:
+        body = formats._json(data, 429)
+    else:
+        body = formats._xml("errors", "error", data, 429)
+    return _respond(body, headers={"Retry-After": str(retry_after)})
+
+
+@router.api_route(
+    "/{rest:path}", methods=["GET", "POST"], include_in_schema=False, summary="Unknown resource"
+)
+def unknown(rest: str) -> Response:
+    suffix = rest.rpartition(".")[2] if "." in rest else "json"
+    fmt = Format.XML if suffix.lower() == "xml" else Format.JSON
+    return _respond(formats.render_error(Open311Error(404, f"{rest!r} is not a resource"), fmt))

@@ -1,0 +1,66 @@
+"""What every route reaches through ``request.app.state.web``: the service context, accounts,
+the clock, limits and metrics — and the FastAPI dependencies built on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Header, Request
+
+from gridops.store.accounts import Accounts
+from gridops.web.auth import authenticate
+from gridops.web.limits import RateLimiter
+from gridops.web.permissions import Principal
+
+if TYPE_CHECKING:
+    from gridops.services.context import ServiceContext
+    from gridops.web.metrics import WebMetrics
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware (the only clock read of the web layer)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class WebState:
+    """Per-app state. ``ctx`` may be swapped by a config reload (it is frozen itself)."""
+
+    ctx: ServiceContext
+    accounts: Accounts
+    limiter: RateLimiter
+    metrics: WebMetrics
+    clock: Callable[[], datetime] = utc_now
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The operations centre's zone (Open311 timestamps are given in it)."""
+        return ZoneInfo(self.ctx.settings.timezone)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def web_state(request: Request) -> WebState:
+    """The app's WebState."""
+    state: WebState = request.app.state.web
+    return state
+
+
+State = Annotated[WebState, Depends(web_state)]
+
+
+def current_principal(
+    state: State,
+    authorization: Annotated[str | None, Header(description="Bearer token: `Bearer gut_…`")] = None,
+) -> Principal:
+    """The signed-in user; 403 with the reason when the token is missing or not valid."""
+    return authenticate(state.accounts, authorization)
+
+
+Me = Annotated[Principal, Depends(current_principal)]
