@@ -33,6 +33,16 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "data": canonical(encode_ticket(t)),
+        "source": t.source.value,
+        "due_at": t.clock.due_at,
+        "dispatched_at": t.dispatched_at,
+        "handled_at": t.handled_at,
+        "closed_at": t.closed_at,
+        "onsite": t.onsite,
+        "satisfaction": t.satisfaction,
+        "escalation_level": t.escalation_level,
+        "rework_count": t.rework_count,
+        "return_count": len(t.returned_by),
     }
 
 

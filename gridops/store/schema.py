@@ -71,6 +71,17 @@ tickets = Table(
     Column("claimed_by", String(100)),
     Column("claim_until", UTCDateTime),
     Column("data", Text, nullable=False),  # the full ticket as canonical JSON
+    # indicator columns (migration 0003_metrics), read by gridops.store.rollups
+    Column("source", String(20), nullable=False, default=""),
+    Column("due_at", UTCDateTime),  # the deadline, whatever the clock's state
+    Column("dispatched_at", UTCDateTime),
+    Column("handled_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("onsite", Boolean, nullable=False, default=False),
+    Column("satisfaction", SmallInteger),
+    Column("escalation_level", SmallInteger, nullable=False, default=0),
+    Column("rework_count", SmallInteger, nullable=False, default=0),
+    Column("return_count", SmallInteger, nullable=False, default=0),
     Index("ix_tickets_status_created", "status", "created_at"),
     Index("ix_tickets_owner_status", "owner_unit", "status"),
     Index("ix_tickets_open_due", "open_due_at"),

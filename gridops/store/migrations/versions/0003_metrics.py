@@ -1,0 +1,95 @@
+"""Indicator columns on tickets (source, stage times, deadline, outcome counts), backfilled
+from the JSON ``data`` column, so that supervisors' indicators are plain grouped SQL.
+
+Revision ID: 0003_metrics
+Revises: 0002_accounts
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+from gridops.store.schema import UTCDateTime
+
+revision = "0003_metrics"
+down_revision = "0002_accounts"
+branch_labels = None
+depends_on = None
+
+TIMES = ("due_at", "dispatched_at", "handled_at", "closed_at")
+COUNTS = ("escalation_level", "rework_count", "return_count")
+
+
+def upgrade() -> None:
+    op.add_column("tickets", sa.Column("source", sa.String(20), nullable=False, server_default=""))
+    for name in TIMES:
+        op.add_column("tickets", sa.Column(name, UTCDateTime))
+    op.add_column(
+        "tickets", sa.Column("onsite", sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    op.add_column("tickets", sa.Column("satisfaction", sa.SmallInteger))
+    for name in COUNTS:
+        op.add_column(
+            "tickets", sa.Column(name, sa.SmallInteger, nullable=False, server_default="0")
+        )
+    _backfill()
+
+
+def _backfill() -> None:
+    """Fill the new columns of existing tickets from their JSON, a page at a time."""
+    conn = op.get_bind()
+    t = sa.table(
+        "tickets",
+        sa.column("id", sa.String),
+        sa.column("data", sa.Text),
+        sa.column("source", sa.String),
+        sa.column("onsite", sa.Boolean),
+        sa.column("satisfaction", sa.SmallInteger),
+        *(sa.column(n, UTCDateTime) for n in TIMES),
+        *(sa.column(n, sa.SmallInteger) for n in COUNTS),
+    )
+    stmt = (
+        sa.update(t)
+        .where(t.c.id == sa.bindparam("b_id"))
+        .values({c: sa.bindparam(c) for c in ("source", "onsite", "satisfaction", *TIMES, *COUNTS)})
+    )
+    after = ""
+    while True:
+        rows = conn.execute(
+            sa.select(t.c.id, t.c.data).where(t.c.id > after).order_by(t.c.id).limit(2000)
+        ).all()
+        if not rows:
+            return
+        conn.execute(stmt, [_values(r.id, json.loads(r.data)) for r in rows])
+        after = rows[-1].id
+
+
+def _values(ticket_id: str, d: dict[str, Any]) -> dict[str, Any]:
+    clock = d.get("clock") or {}
+    return {
+        "b_id": ticket_id,
+        "source": d.get("source", ""),
+        "onsite": bool(d.get("onsite")),
+        "satisfaction": d.get("satisfaction"),
+        "due_at": _dt(clock.get("due_at")),
+        "dispatched_at": _dt(d.get("dispatched_at")),
+        "handled_at": _dt(d.get("handled_at")),
+        "closed_at": _dt(d.get("closed_at")),
+        "escalation_level": int(d.get("escalation_level") or 0),
+        "rework_count": int(d.get("rework_count") or 0),
+        "return_count": len(d.get("returned_by") or ()),
+    }
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if not text else datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def downgrade() -> None:
+    for name in ("source", *TIMES, "onsite", "satisfaction", *COUNTS):
+        op.drop_column("tickets", name)
