@@ -9,9 +9,12 @@ rebuilt from the tickets and their events.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -21,6 +24,7 @@ from sqlalchemy import (
     Text,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from gridops.store.engine import write
 from gridops.store.schema import UTCDateTime
@@ -100,3 +104,11 @@ def ensure_tables(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
         metadata.create_all(conn, checkfirst=True)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, skipping any that a unique key says exist already."""
+    if not rows:
+        return
+    ins = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(ins(table).on_conflict_do_nothing(), rows)

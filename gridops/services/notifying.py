@@ -1,0 +1,139 @@
+"""The notify stage (通知): new events become deliveries to their recipients, then are sent.
+
+The event log is the outbox: a cursor (``svc_cursors``) records how far it has been read, and
+the deliveries of a batch of events are written with the cursor in one transaction (a unique
+index makes a repeat harmless). Sending is per recipient: a failure is retried with backoff
+for that recipient only, and given up after ``MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from gridops.notify import DeliveryFailed, LogSender, Message, Sender
+from gridops.services.context import ServiceContext, current
+from gridops.services.tables import cursors, deliveries, insert_ignore
+from gridops.store.engine import write
+from gridops.store.schema import ticket_events, tickets
+
+CURSOR = "notify"
+MAX_ATTEMPTS = 5
+BACKOFF_S = 30.0
+KINDS = ("dispatch", "reassign", "escalate", "supervise", "return", "check_fail", "verify")
+
+SENDER: Sender = LogSender()
+
+
+def process_batch(limit: int) -> int:
+    """The stage function."""
+    return notify_batch(current(), limit, now=datetime.now(UTC), sender=SENDER)
+
+
+def notify_batch(ctx: ServiceContext, limit: int, *, now: datetime, sender: Sender) -> int:
+    """Turn up to ``limit`` new events into deliveries and send up to ``limit`` due ones;
+    returns the larger of the two counts (a full batch re-kicks the stage)."""
+    return max(collect(ctx, limit, now=now), send_due(ctx, limit, now=now, sender=sender))
+
+
+def recipients(kind: str, ticket: dict, payload: dict) -> list[str]:
+    """Who hears of an event: the assignee (else the owning unit) of a dispatch; the group
+    of an escalation; the sub-centre's supervisor of a 督办 flag; the grid-worker post of a
+    verification; the follow-up unit's dispatcher of a return."""
+    changes = payload.get("changes", {})
+    owner = changes.get("owner_unit", ticket["owner_unit"])
+    assignee = changes.get("assignee", ticket["assignee"])
+    l1 = ticket["cell_1"]
+    if kind in ("dispatch", "reassign", "check_fail"):
+        return [assignee or owner]
+    if kind == "escalate":
+        return [owner]
+    if kind == "supervise":
+        return [f"supervisor@sc-{l1}", owner] if owner else [f"supervisor@sc-{l1}"]
+    if kind == "verify":
+        return [f"gw-{ticket['cell_3']}"] if ticket["cell_3"] else [f"sc-{l1}"]
+    if kind == "return":
+        return [f"dispatcher@sc-{l1}"]
+    return []
+
+
+def collect(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
+    """Read events past the cursor; write their deliveries and the new cursor together."""
+    e, t = ticket_events.c, tickets.c
+    with write(ctx.store.engine) as conn:
+        pos = conn.execute(select(cursors.c.position).where(cursors.c.name == CURSOR)).scalar()
+        if pos is None:
+            conn.execute(cursors.insert().values(name=CURSOR, position=0))
+            pos = 0
+        rows = conn.execute(
+            select(e.id, e.seq, e.type, e.payload, e.ticket_id, t.number, t.owner_unit,
+                   t.assignee, t.cell_1, t.cell_3)
+            .join(tickets, t.id == e.ticket_id)
+            .where(e.id > pos)
+            .order_by(e.id)
+            .limit(limit)
+        ).all()  # fmt: skip
+        if not rows:
+            return 0
+        new = []
+        for r in rows:
+            if r.type not in KINDS:
+                continue
+            ticket = {"owner_unit": r.owner_unit, "assignee": r.assignee, "cell_1": r.cell_1,
+                      "cell_3": r.cell_3}  # fmt: skip
+            for who in recipients(r.type, ticket, json.loads(r.payload)):
+                new.append(delivery(r.ticket_id, r.seq, r.type, who, f"{r.number} {r.type}", now))
+        insert_ignore(conn, deliveries, new)
+        conn.execute(update(cursors).where(cursors.c.name == CURSOR).values(position=rows[-1].id))
+    return len(rows)
+
+
+def delivery(ticket_id: str, seq: int, kind: str, recipient: str, text: str, now: datetime) -> dict:
+    """A pending delivery row."""
+    return {"ticket_id": ticket_id, "event_seq": seq, "kind": kind, "recipient": recipient,
+            "message": text, "status": "pending", "attempts": 0, "next_at": now,
+            "last_error": "", "created_at": now}  # fmt: skip
+
+
+def send_due(ctx: ServiceContext, limit: int, *, now: datetime, sender: Sender) -> int:
+    """Send pending deliveries whose time has come; record each outcome."""
+    d = deliveries.c
+    with ctx.store.engine.connect() as conn:
+        due = conn.execute(
+            select(deliveries).where(d.status == "pending", d.next_at <= now)
+            .order_by(d.id).limit(limit)
+        ).all()  # fmt: skip
+    outcomes = []
+    for row in due:
+        number, _, kind = row.message.partition(" ")
+        try:
+            sender.send(Message(row.recipient, number, row.kind, row.message))
+            outcomes.append({"b_id": row.id, "status": "sent", "attempts": row.attempts + 1,
+                             "next_at": now, "last_error": ""})  # fmt: skip
+        except DeliveryFailed as exc:
+            tries = row.attempts + 1
+            outcomes.append({
+                "b_id": row.id, "status": "failed" if tries >= MAX_ATTEMPTS else "pending",
+                "attempts": tries, "next_at": now + timedelta(seconds=BACKOFF_S * 2 ** (tries - 1)),
+                "last_error": str(exc)[:500]})  # fmt: skip
+    if outcomes:
+        from sqlalchemy import bindparam
+
+        stmt = (
+            update(deliveries)
+            .where(d.id == bindparam("b_id"))
+            .values(status=bindparam("status"), attempts=bindparam("attempts"),
+                    next_at=bindparam("next_at"), last_error=bindparam("last_error"))
+        )  # fmt: skip
+        with write(ctx.store.engine) as conn:
+            conn.execute(stmt, outcomes)
+    return len(due)
+
+
+def delivery_counts(ctx: ServiceContext) -> dict[str, int]:
+    """Deliveries by status (pending, sent, failed)."""
+    q = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+    with ctx.store.engine.connect() as conn:
+        return {r[0]: int(r[1]) for r in conn.execute(q)}
