@@ -36,7 +36,7 @@ STAGE_EVENTS = {
 
 def search_requests(engine: Engine, q: RequestQuery) -> list[Ticket]:
     """Tickets matching an Open311 GET requests query, newest first, one page."""
-    sel = select(tickets.c.data).order_by(tickets.c.created_at.desc(), tickets.c.id)
+    sel = select(tickets.c.data).order_by(tickets.c.created_at.desc(), tickets.c.number.desc())
     if q.service_request_ids:
         sel = sel.where(tickets.c.number.in_(q.service_request_ids))
     else:
