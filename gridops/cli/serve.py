@@ -1,9 +1,100 @@
-"""Serve the HTTP API (Open311 + JSON API) and bootstrap users and API keys."""
+"""`gridops serve` (the HTTP API on uvicorn), `gridops user add`, `gridops apikey create`.
+
+``user add`` and ``apikey create`` print the new secret as the last line of their output; only
+its SHA-256 is stored, so it cannot be shown again (issue a new one instead).
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import typer
+
+from gridops.settings import load_settings
+
+user_app = typer.Typer(help="Users of the JSON API (用户): role, unit scope, bearer token.")
+apikey_app = typer.Typer(help="Open311 API keys (接口密钥) for public intake clients.")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8311, "--port", help="TCP port."),
+    log_level: str = typer.Option("warning", "--log-level"),
+) -> None:
+    """Serve Open311 (/open311/v2/), the JSON API (/api/v1), /metrics and /openapi.json.
+
+    Uses the same settings as the workers (GRIDOPS_DATA_DIR, GRIDOPS_DATABASE_URL,
+    GRIDOPS_REDIS_URL; the embedded Redis under the data dir when unset).
+    Example: gridops serve --port 8311
+    """
+    import uvicorn
+
+    from gridops.services.context import build_context
+    from gridops.web.app import create_app
+
+    ctx = build_context(load_settings())
+    ctx.redis()  # start (or find) the embedded Redis before the first request
+    typer.echo(f"gridops: serving on http://{host}:{port} (OpenAPI at /openapi.json)")
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower())
+
+
+@user_app.command("add")
+def user_add(
+    user_id: str = typer.Argument(..., help="User id, e.g. li-na"),
+    role: str = typer.Option(..., "--role", help="dispatcher, field_staff, supervisor, admin…"),
+    unit: list[str] = typer.Option(  # noqa: B008
+        [], "--unit", help="A unit id the user works for (repeat; 'all' for every unit)"
+    ),
+    name: str = typer.Option("", "--name", help="Display name (default: the id)"),
+) -> None:
+    """Add a user and print their bearer token as the last line (shown once).
+
+    Example: gridops user add li-na --role dispatcher --unit sc-310115005
+    """
+    from gridops.services.context import build_context
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import create_user
+
+    ctx = build_context(load_settings())
+    try:
+        user, token = create_user(
+            Accounts(ctx.store.engine),
+            user_id,
+            name=name,
+            role=role,
+            units=unit,
+            now=datetime.now(UTC),
+            org=ctx.ops.org,
+        )
+    finally:
+        ctx.close()
+    units = user.units if isinstance(user.units, str) else ", ".join(sorted(user.units))
+    typer.echo(f"user {user.id} ({user.role.value}; units: {units or 'none'}) added; token:")
+    typer.echo(token)
+
+
+@apikey_app.command("create")
+def apikey_create(name: str = typer.Argument(..., help="Key name, e.g. city-app")) -> None:
+    """Create an Open311 API key and print it as the last line (shown once).
+
+    Example: gridops apikey create city-app
+    """
+    from gridops.store import open_store
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import create_api_key
+
+    settings = load_settings()
+    store = open_store(settings.database_url, timezone=settings.timezone)
+    try:
+        key, secret = create_api_key(Accounts(store.engine), name, now=datetime.now(UTC))
+    finally:
+        store.close()
+    typer.echo(f"API key {key.name} created; key:")
+    typer.echo(secret)
 
 
 def register(root: typer.Typer) -> None:
-    """Mount this module's commands on the root app (filled in by its owner)."""
+    """Mount serve, user and apikey."""
+    root.command("serve")(serve)
+    root.add_typer(user_app, name="user")
+    root.add_typer(apikey_app, name="apikey")
