@@ -109,6 +109,7 @@ TABLE: dict[str, Rule] = {
                                            "last_reason": f["reason"]}),
         _rule("escalate", {S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REWORK}, S.ESCALATED,
               {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM}, required=("group",), optional=("reason",),
+              clock=ClockEffect.CONTINUE,
               effect=lambda t, f, now, a: {
                   "escalation_level": t.escalation_level + 1, "joint_group": f["group"],
                   "owner_unit": f["group"], "assignee": "",
@@ -301,3 +302,26 @@ def _clock(
     except ValueError as exc:
         raise BadTransitionInput(f"ticket {ticket.number or ticket.id}: {exc}") from None
     return c
+
+
+def describe() -> str:
+    """The transition table as a Markdown table (for the README and reviewers)."""
+    lines = [
+        "| action | from | to | roles | requires | clock |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in TABLE.values():
+        sources = (
+            "any open"
+            if r.sources == frozenset(OPEN)
+            else ", ".join(s.value for s in Status if s in r.sources)
+        )
+        if r.sources == frozenset(NOT_TERMINAL):
+            sources = "any but void/duplicate"
+        target = r.target.value if r.target else ("previous" if r.action == "resume" else "(same)")
+        roles = ", ".join(sorted(x.value for x in r.roles))
+        lines.append(
+            f"| {r.action} | {sources} | {target} | {roles} | {', '.join(r.required) or '-'} "
+            f"| {r.clock.value} |"
+        )
+    return "\n".join(lines)

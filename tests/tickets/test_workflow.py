@@ -213,3 +213,10 @@ def test_random_walks_keep_chain_and_projection(actions, rnd):
         events.append(tr.event)
     assert rebuild(events) == t
     assert check_chain(t.id, events, version=t.version, head=t.chain_head) == []
+
+
+def test_describe_lists_every_action():
+    from gridops.tickets.workflow import describe
+
+    text = describe()
+    assert all(f"| {action} |" in text for action in TABLE)
