@@ -1,0 +1,82 @@
+"""The indicators supervisors audit (评价指标), each a ratio of two named counts, with n.
+
+Counts come from :func:`gridops.store.rollups.indicator_counts` (one grouped SQL query);
+here they become rates. ``n`` is always the denominator; a rate over n = 0 is None, never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One rate: ``numerator`` / ``denominator`` (names of counts)."""
+
+    name: str
+    zh: str
+    en: str
+    numerator: str
+    denominator: str
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("registration_rate", "立案率", "registration rate", "registered", "reports"),
+    Indicator(
+        "dispatch_accuracy", "准确派遣率", "dispatch accuracy", "dispatched_right", "dispatched"
+    ),
+    Indicator(
+        "on_time_dispatch", "按时派遣率", "on-time dispatch", "dispatched_on_time", "dispatched"
+    ),
+    Indicator("handling_rate", "处置率", "handling rate", "handled", "due"),
+    Indicator("on_time_handling", "按期处置率", "on-time handling", "handled_on_time", "due"),
+    Indicator("close_rate", "结案率", "close rate", "closed", "due"),
+    Indicator(
+        "close_rate_ex_suspended",
+        "结案率(扣除缓办)",
+        "close rate (suspended excluded)",
+        "closed",
+        "due_not_suspended",
+    ),
+    Indicator("on_time_close", "按期结案率", "on-time close", "closed_on_time", "due"),
+    Indicator("rework_rate", "返工率", "rework rate", "reworked", "handled"),
+    Indicator(
+        "onsite_resolution", "现场解决率", "on-site resolution", "resolved_onsite", "resolved"
+    ),
+    Indicator("escalation_rate", "升级率", "escalation rate", "escalated", "dispatched"),
+    Indicator("supervision_rate", "督办率", "supervision rate", "supervised", "dispatched"),
+    Indicator("satisfaction", "满意率", "satisfaction", "satisfied", "callbacks"),
+    Indicator(
+        "valid_report_rate",
+        "有效上报率",
+        "valid report rate",
+        "valid_inspector_reports",
+        "inspector_reports",
+    ),
+)
+BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate in [0, 1] (None when n is 0) and its sample size n (the denominator)."""
+
+    value: float | None
+    n: int
+
+    def __post_init__(self) -> None:
+        if self.n < 0 or (self.value is not None and not 0.0 <= self.value <= 1.0):
+            raise ValueError(f"rate {self.value!r} over n={self.n} is impossible")
+
+
+def rate(numerator: int, denominator: int) -> Rate:
+    """numerator / denominator; the numerator may never exceed the denominator."""
+    if numerator > denominator or numerator < 0:
+        raise ValueError(f"count {numerator} cannot exceed its base {denominator}")
+    return Rate(numerator / denominator if denominator else None, denominator)
+
+
+def rates(counts: Mapping[str, int]) -> dict[str, Rate]:
+    """Every indicator of one group, from its counts."""
+    return {i.name: rate(counts[i.numerator], counts[i.denominator]) for i in INDICATORS}
