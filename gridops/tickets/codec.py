@@ -61,9 +61,53 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _enc_dt(v: datetime | None) -> str | None:
+    return None if v is None else iso(v)
+
+
+def _enc_tuple(v: tuple[Any, ...]) -> list[Any]:
+    return [x if type(x) is str else plain(x) for x in v]
+
+
+def _enc_enum(v: Any) -> Any:
+    return None if v is None else v.value
+
+
+def _enc_clock(c: Clock) -> dict[str, Any]:
+    limit = c.limit
+    return {
+        "limit": None if limit is None else {"amount": limit.amount, "clock": limit.clock.value},
+        "started_at": _enc_dt(c.started_at),
+        "due_at": _enc_dt(c.due_at),
+        "paused_at": _enc_dt(c.paused_at),
+        "remaining_s": c.remaining_s,
+        "stopped_at": _enc_dt(c.stopped_at),
+        "extended": c.extended,
+    }
+
+
+def _enc_reporter(r: Reporter) -> dict[str, Any]:
+    return {"name": r.name, "phone": r.phone, "email": r.email}
+
+
+_ENCODERS: dict[str, Any] = {
+    **{name: _enc_dt for name in _DATETIMES},
+    **{name: _enc_tuple for name in ("cells", "overlays", "media", "returned_by", "evidence")},
+    **{name: _enc_enum for name in ("kind", "source", "status", "suspended_from")},
+    "clock": _enc_clock,
+    "reporter": _enc_reporter,
+    "routing": plain,
+}
+
+
 def encode_ticket(ticket: Ticket) -> dict[str, Any]:
     """The ticket as plain JSON data (every field)."""
-    return {name: plain(getattr(ticket, name)) for name in _TICKET_FIELDS}
+    out: dict[str, Any] = {}
+    for name in _TICKET_FIELDS:
+        value = getattr(ticket, name)
+        enc = _ENCODERS.get(name)
+        out[name] = enc(value) if enc is not None else value
+    return out
 
 
 def _opt_dt(v: Any) -> datetime | None:
