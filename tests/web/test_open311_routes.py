@@ -15,9 +15,17 @@ BASE = "/open311/v2"
 
 def post(client: TestClient, ctx: ServiceContext, api_key: str, fmt: str = "json", **extra):
     lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
-    form = {"api_key": api_key, "service_code": "E0102", "lat": str(lat), "long": str(lon),
-            "description": "路边暴露垃圾", "first_name": "三", "last_name": "张",
-            "phone": "13812345678", "email": "zhang@example.com"} | extra  # fmt: skip
+    form = {
+        "api_key": api_key,
+        "service_code": "E0102",
+        "lat": str(lat),
+        "long": str(lon),
+        "description": "路边暴露垃圾",
+        "first_name": "三",
+        "last_name": "张",
+        "phone": "13812345678",
+        "email": "zhang@example.com",
+    } | extra
     return client.post(f"{BASE}/requests.{fmt}", data=form)
 
 
@@ -85,8 +93,10 @@ def test_errors_in_the_spec_shape(client: TestClient, ctx: ServiceContext, api_k
     assert missing.status_code == 403 and missing.json()[0]["code"] == 403
     wrong = post(client, ctx, "gok_wrong")
     assert wrong.status_code == 403 and "api_key is not valid" in wrong.json()[0]["description"]
-    outside = client.post(f"{BASE}/requests.json", data={"api_key": api_key,
-                          "service_code": "E0102", "lat": "39.9", "long": "116.4"})  # fmt: skip
+    outside = client.post(
+        f"{BASE}/requests.json",
+        data={"api_key": api_key, "service_code": "E0102", "lat": "39.9", "long": "116.4"},
+    )
     assert outside.status_code == 400
     assert "outside every level-1 cell" in outside.json()[0]["description"]
     long_text = post(client, ctx, api_key, description="x" * 4001)
@@ -113,6 +123,9 @@ def test_rate_limit_per_address(client: TestClient, ctx: ServiceContext, api_key
 
 
 def test_body_size_limit(client: TestClient, api_key: str) -> None:
-    big = client.post(f"{BASE}/requests.json", content=b"x" * (11 * 1024 * 1024),
-                      headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    big = client.post(
+        f"{BASE}/requests.json",
+        content=b"x" * (11 * 1024 * 1024),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert big.status_code == 413

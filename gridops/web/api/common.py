@@ -28,14 +28,21 @@ def load_ticket(state: WebState, ticket: str) -> Ticket:
 
 
 def view_of(state: WebState, ticket: Ticket) -> TicketView:
-    """What authorization needs: owner, assignee and the units above the owner."""
+    """What authorization needs: owner, assignee, and the units above the owner followed by
+    the territorial units (属地) of the ticket's cells, so a sub-centre sees what happens in its
+    area — also before routing, when the ticket has no owner yet."""
     org = state.ctx.ops.org
     owner = ticket.owner_unit or None
+    path = list(org.up_chain(owner)) if owner else []
+    for cell in reversed(ticket.cells):  # level 3 first: the nearest territory
+        local = org.locality.get(cell)
+        if local is not None:
+            path.extend((local, *org.up_chain(local)))
     return TicketView(
         ticket_id=ticket.number,
         owner_unit=owner,
         assignee_id=ticket.assignee or None,
-        unit_path=org.up_chain(owner) if owner else (),
+        unit_path=tuple(dict.fromkeys(u for u in path if u != owner)),
     )
 
 

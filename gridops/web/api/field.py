@@ -38,7 +38,7 @@ async def _store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str,
     return tuple(refs)
 
 
-@router.get("/my/tasks", summary="My open tasks, earliest deadline first")
+@router.get("/my/tasks", summary="Open tasks of mine and my units, earliest deadline first")
 def my_tasks(state: State, me: Me) -> dict[str, Any]:
     from gridops.services.queries import WORKING, select_tickets
     from gridops.services.queues import my_tasks as tasks_of
@@ -54,10 +54,8 @@ def my_tasks(state: State, me: Me) -> dict[str, Any]:
         for unit in sorted(me.unit_scope):
             for t in tasks_of(state.ctx, assignee=me.user_id, unit=unit, now=now):
                 found[t.id] = t
-            open_to_unit = select_tickets(
-                state.ctx.store, statuses=WORKING, owner_unit=unit, assignee="", limit=500
-            )
-            found.update((t.id, t) for t in open_to_unit)
+            of_unit = select_tickets(state.ctx.store, statuses=WORKING, owner_unit=unit, limit=500)
+            found.update((t.id, t) for t in of_unit)
     far = now.replace(year=9999)
     ordered = sorted(found.values(), key=lambda t: (t.clock.due_at or far, t.number))
     return {"tickets": [ticket_out(state, me, t) for t in ordered]}
