@@ -33,15 +33,21 @@ def ctx(
     url = None if request.param == "sqlite" else request.getfixturevalue("pg_url")
     context = make_context(tmp_path, redis_server, url)
     if url:
-        with context.store.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "TRUNCATE ticket_events, tickets, number_counters, svc_deliveries, "
-                    "svc_cursors, svc_joint_tasks, svc_escalations, svc_callbacks"
-                )
-            )
+        empty_pg(context)
     yield context
     context.close()
+
+
+def empty_pg(ctx: ServiceContext) -> None:
+    """Remove every row of every table but Alembic's (the session's PostgreSQL database)."""
+    with ctx.store.engine.begin() as conn:
+        names = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        conn.execute(text(f"TRUNCATE {', '.join(names)} CASCADE"))
 
 
 def point_in(ctx: ServiceContext, l3: str) -> tuple[float, float]:
