@@ -208,8 +208,13 @@ def category_code(category: str) -> str:
 
 
 def case_number(kind: Kind, category: str, day: str, serial: int) -> str:
-    """Public case number: C/E + category code + YYYYMMDD + serial, e.g. E01022026112200001."""
-    return f"{Kind(kind).letter}{category_code(category)}{day}{serial:05d}"
+    """Public case number: C/E + category code + YYYYMMDD + serial, e.g. E01022026112200001.
+
+    Category codes that already begin with their kind letter (``E0102``) do not repeat it.
+    """
+    letter = Kind(kind).letter
+    code = category_code(category)
+    return f"{letter}{code.removeprefix(letter)}{day}{serial:05d}"
 
 
 __all__ = [

@@ -44,6 +44,9 @@ def test_malformed_ids(bad):
 
 def test_case_number_format():
     assert case_number(Kind.COMPONENT, "01.01", "20261122", 7) == "C010120261122" + "00007"
+    # codes that carry their kind letter (config/categories.yaml) do not repeat it
+    assert case_number(Kind.EVENT, "E0102", "20261122", 12) == "E010220261122" + "00012"
+    assert case_number(Kind.COMPONENT, "C0101", "20261122", 1) == "C010120261122" + "00001"
 
 
 def test_encode_decode_round_trip():
