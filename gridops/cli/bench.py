@@ -1,21 +1,29 @@
-"""`gridops bench NAME [--json]`: run bench/NAME.py and print its figures beside their baselines."""
+"""`gridops bench NAME [--json]`: run bench/NAME.py and print its figures beside their baselines.
+
+`gridops bench all [--write] [--quick]` runs every benchmark; --write saves bench/results.json
+(each figure, its same-run baseline and ratio, the CPU count and the commit) and refreshes the
+README table between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from gridops.benchmarking import BenchResult
+from gridops.benchmarking import BenchResult, current_commit
 from gridops.errors import UserError
 from gridops.settings import REPO_ROOT
 
 BENCH_DIR = REPO_ROOT / "bench"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def available() -> list[str]:
@@ -52,19 +60,88 @@ def print_table(result: BenchResult) -> None:
 
 
 def bench(
-    name: str = typer.Argument(..., help="Benchmark name (a file in bench/), e.g. locate"),
+    name: str = typer.Argument(..., help="Benchmark name (a file in bench/), e.g. locate, or all"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line"),
     quick: bool = typer.Option(False, "--quick", help="Smaller inputs, for a smoke run"),
+    write: bool = typer.Option(
+        False, "--write", help="With all: write bench/results.json and the README table"
+    ),
 ) -> None:
-    """Run a benchmark beside its same-run baseline.
+    """Run a benchmark (or all of them) beside its same-run baseline.
 
-    Example: gridops bench locate --json
+    Example: gridops bench locate --json · gridops bench all --write
     """
-    result = run_bench(name, quick=quick)
+    if name != "all":
+        if write:
+            raise UserError("--write goes with 'gridops bench all' (results.json holds every run)")
+        result = run_bench(name, quick=quick)
+        if as_json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            print_table(result)
+        return
+    results = []
+    for each in available():
+        typer.echo(f"bench {each} …", err=True)
+        results.append(run_bench(each, quick=quick))
+        if not as_json:
+            print_table(results[-1])
+    doc = all_results(results, quick=quick)
     if as_json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
-    else:
-        print_table(result)
+        print(json.dumps(doc, ensure_ascii=False))
+    if write:
+        write_results(doc)
+
+
+def all_results(results: list[BenchResult], *, quick: bool) -> dict[str, Any]:
+    """One document for bench/results.json."""
+    return {
+        "commit": current_commit(),
+        "cpus": os.cpu_count(),
+        "quick": quick,
+        "benches": [
+            {k: v for k, v in r.to_dict().items() if k not in ("cpus", "commit")} for r in results
+        ],  # fmt: skip
+    }
+
+
+def write_results(doc: dict[str, Any], readme: Path | None = None) -> None:
+    """Write bench/results.json and refresh the README table between the markers."""
+    results_path().write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    readme = readme or REPO_ROOT / "README.md"
+    text = readme.read_text("utf-8")
+    if START not in text or END not in text or text.index(START) > text.index(END):
+        raise UserError(
+            f"{readme}: markers {START} … {END} not found; add them where the table goes"
+        )
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{readme_table(doc)}{END}{tail}", "utf-8")
+
+
+def readme_table(doc: dict[str, Any]) -> str:
+    """The markdown table of every figure (value and baseline with their unit, ratio)."""
+    lines = ["| bench | figure | value | baseline | ratio |", "|---|---|---|---|---|"]
+    for b in doc["benches"]:
+        for f in b["figures"]:
+            unit = f["unit"]
+            lines.append(
+                f"| {b['bench']} | {f['name']} | {_num(f['value'])} {unit} | "
+                f"{_num(f['baseline'])} {unit} | {f['ratio']:.3g} |"
+            )
+    quick = " (--quick inputs)" if doc.get("quick") else ""
+    lines.append("")
+    lines.append(f"{doc['cpus']} CPUs, commit {str(doc['commit'])[:10]}{quick}; ratio > 1: "
+                 "better than the same-run baseline.")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float) -> str:
+    if v >= 100_000:
+        return f"{v / 1000:,.0f}k"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
 
 
 def register(app: typer.Typer) -> None:

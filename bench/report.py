@@ -1,0 +1,192 @@
+"""Supervisor report speed: the indicator report by unit and by level-1 cell, for a month and
+for a year, over 1,000,000 tickets with their events (``--quick``: 50,000).
+
+The tickets are written in bulk (whole histories built through the transition table on every
+CPU, so hash chains are valid; Core inserts, not the pipeline) into a scratch SQLite file
+under .gridops/bench/ and a scratch PostgreSQL
+database. Beside each report time, in the same run and on the same tables: a plain
+``SELECT count(*) FROM tickets``. Goal: the monthly report by unit within 10× that count.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gridops.benchmarking import BenchResult, Figure, best_time
+from gridops.metrics.history import HistoricalCase, history
+from gridops.metrics.periods import parse_period
+from gridops.settings import REPO_ROOT
+from gridops.store import Store, open_store
+from gridops.store.engine import write
+from gridops.store.rollups import indicator_counts, plain_count
+from gridops.store.rows import event_row, ticket_row
+from gridops.store.schema import ticket_events, tickets
+from gridops.tickets import TimeLimit, case_number
+from gridops.tickets.vocabulary import Kind, Source
+
+YEAR_START = datetime(2025, 12, 31, 16, 0, tzinfo=UTC)  # 2026-01-01 00:00 Shanghai
+CATEGORIES = [f"E{c:02d}{s:02d}" for c in range(1, 6) for s in range(1, 5)]
+DEPTS = ("water", "greening", "transport", "housing", "urban-mgmt")
+LIMIT = TimeLimit(4, "hours")
+TZ = ZoneInfo("Asia/Shanghai")
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def cases(n: int, start: int = 0, stop: int | None = None) -> Iterator[HistoricalCase]:
+    """Cases ``start..stop`` of ``n`` synthetic ones spread over 2026: 36 sub-districts, ~300
+    units, 20 categories; most closed, some reworked, returned, on site, evaluated, or open."""
+    rnd = random.Random(start)
+    year_s = 365 * 86400
+    for i in range(start, n if stop is None else stop):
+        l1 = f"310115{rnd.randrange(1, 37):03d}"
+        l2 = f"{l1}{rnd.randrange(1, 11):03d}"
+        l3 = f"{l2}{rnd.randrange(1, 11):03d}"
+        unit = rnd.choice((f"sc-{l1}", f"ws-{l2}", *(f"dept-{d}@{l1}" for d in DEPTS)))
+        at = YEAR_START + timedelta(seconds=year_s * i / n)
+        onsite = rnd.random() < 0.1
+        dispatched = None if onsite else at + timedelta(minutes=rnd.uniform(1, 60))
+        handled = (dispatched or at) + timedelta(hours=rnd.uniform(0.2, 6))
+        closed = handled + timedelta(hours=rnd.uniform(0.2, 3))
+        still_open = rnd.random() < 0.03
+        yield HistoricalCase(
+            row_id=str(i),
+            category=rnd.choice(CATEGORIES),
+            kind=Kind.EVENT,
+            lon=121.5,
+            lat=31.2,
+            reported_at=at,
+            owner_unit=unit,
+            cells=(l1, l2, l3),
+            source=rnd.choice((Source.INSPECTOR, Source.GRID_WORKER, Source.HOTLINE)),
+            dispatched_at=dispatched,
+            handled_at=None if still_open else handled,
+            closed_at=None if still_open else closed,
+            satisfaction=rnd.randint(1, 5) if not still_open and rnd.random() < 0.5 else None,
+            onsite=onsite,
+            returned_by=f"sc-{l1}" if not onsite and rnd.random() < 0.03 else "",
+            reworked=not still_open and rnd.random() < 0.02,
+        )
+
+
+def rows(args: tuple[int, int, int]) -> tuple[list[dict], list[dict]]:
+    """Ticket and event rows of cases ``start..stop`` (run in worker processes)."""
+    n, start, stop = args
+    t_rows, e_rows = [], []
+    for i, case in enumerate(cases(n, start, stop), start):
+        day = case.reported_at.astimezone(TZ).strftime("%Y%m%d")
+        number = case_number(case.kind, case.category, day, i + 1)
+        ticket, events = history(case, id=uuid.uuid4().hex, number=number, time_limit=LIMIT)
+        t_rows.append(ticket_row(ticket))
+        e_rows.extend(event_row(e) for e in events)
+    return t_rows, e_rows
+
+
+def fill(store: Store, n: int, *, batch: int = 5000) -> None:
+    """Write ``n`` tickets with their events, built on every CPU, inserted in batches."""
+    parts = [(n, i, min(n, i + batch)) for i in range(0, n, batch)]
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        for t_rows, e_rows in pool.imap(rows, parts):
+            with write(store.engine) as conn:
+                conn.execute(tickets.insert(), t_rows)
+                conn.execute(ticket_events.insert(), e_rows)
+    with store.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def measure(result: BenchResult, label: str, url: str, n: int) -> None:
+    store = open_store(url)
+    try:
+        t0 = time.perf_counter()
+        fill(store, n)
+        load_s = time.perf_counter() - t0
+        count = best_time(lambda: plain_count(store.engine), repeats=5)
+        for by in ("unit", "l1"):
+            for period in ("2026-10", "2026"):
+                p = parse_period(period)
+
+                def report(p=p, by=by) -> object:
+                    return indicator_counts(
+                        store.engine, by=by, start=p.start, end=p.end, as_of=p.end
+                    )
+
+                secs = best_time(report, repeats=3)
+                span = "month" if "-" in period else "year"
+                result.add(
+                    Figure(
+                        name=f"{label}: report by {by}, {span} ({n:,} tickets)",
+                        value=secs * 1000,
+                        unit="ms",
+                        baseline=count * 1000,
+                        lower_is_better=True,
+                        note="baseline: SELECT count(*) FROM tickets, same run; goal ratio ≥ 0.1",
+                    )
+                )
+        result.add(
+            Figure(
+                name=f"{label}: bulk load, tickets with events",
+                value=n / load_s,
+                unit="tickets/s",
+                baseline=n / load_s,
+                note="no baseline: the data set's build rate, for information",
+            )
+        )
+    finally:
+        store.close()
+
+
+@contextmanager
+def scratch_pg() -> Iterator[str | None]:
+    """A throw-away PostgreSQL database (GRIDOPS_TEST_PG_URL or the local default), or None."""
+    base = os.environ.get("GRIDOPS_TEST_PG_URL") or ADMIN_URL
+    url = make_url(base).set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"gridops_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:  # noqa: BLE001 - no server: SQLite only
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(quick: bool = False, n: int | None = None) -> BenchResult:
+    """SQLite (a scratch file under .gridops/bench/) and PostgreSQL when reachable."""
+    n = n or (50_000 if quick else 1_000_000)
+    result = BenchResult("report")
+    scratch = REPO_ROOT / ".gridops" / "bench" / f"report-{uuid.uuid4().hex[:8]}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        measure(result, "sqlite", f"sqlite:///{scratch / 'report.db'}", n)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    with scratch_pg() as pg:
+        if pg:
+            measure(result, "postgresql", pg, n)
+    return result
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else None
+    print(json.dumps(run(n=size).to_dict(), ensure_ascii=False))
