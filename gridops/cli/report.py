@@ -48,15 +48,28 @@ def report(
     ),
     names: bool = typer.Option(True, "--names/--no-names", help="中文 + English names"),
     limit: int = typer.Option(0, "--limit", help="Only the N largest groups (table only)"),
+    exact: bool = typer.Option(
+        False, "--exact", help="Read the tickets, not the daily rollups (adds median and p90)"
+    ),
 ) -> None:
     """Indicators per unit, cell or category for a period, each rate with its n.
+
+    By unit, l1, l2 and category the report reads the daily rollups (brought up to date
+    first: only days whose tickets changed are recomputed); by l3, or with --exact, it
+    aggregates the tickets themselves.
 
     Example: gridops report --by unit --period 2026-10 --format csv
     """
     from gridops.metrics import build_report, load_indicator_config, parse_period
     from gridops.settings import load_settings
     from gridops.store import open_store
-    from gridops.store.rollups import indicator_counts
+    from gridops.store.rollups import (
+        DIMS,
+        RollupParams,
+        indicator_counts,
+        refresh_rollups,
+        rollup_counts,
+    )
 
     if by not in BY:
         raise UserError(f"--by {by!r}: use one of {', '.join(BY)}")
@@ -65,17 +78,24 @@ def report(
     settings = load_settings()
     p = parse_period(period, settings.timezone)
     config = load_indicator_config(indicators or settings.config_dir / "indicators.yaml")
+    params = RollupParams(config.dispatch_limit_minutes * 60, config.satisfied_min)
+    now = datetime.now(UTC)
     store = open_store(settings.database_url, timezone=settings.timezone)
     try:
-        groups = indicator_counts(
-            store.engine,
-            by=by,
-            start=p.start,
-            end=p.end,
-            as_of=p.as_of(datetime.now(UTC)),
-            dispatch_limit_s=config.dispatch_limit_minutes * 60,
-            satisfied_min=config.satisfied_min,
-        )
+        if exact or by not in DIMS:
+            groups = indicator_counts(
+                store.engine,
+                by=by,
+                start=p.start,
+                end=p.end,
+                as_of=now,
+                dispatch_limit_s=params.dispatch_limit_s,
+                satisfied_min=params.satisfied_min,
+            )
+        else:
+            refresh_rollups(store.engine, now=now, params=params, tz=settings.timezone)
+            first, after = p.days(settings.timezone)
+            groups = rollup_counts(store.engine, by=by, first=first, after=after)
     finally:
         store.close()
     labels = _names(settings, by, [g.key for g in groups]) if names and groups else {}

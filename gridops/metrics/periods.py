@@ -27,6 +27,11 @@ class Period:
     start: datetime
     end: datetime
 
+    def days(self, timezone: str = "Asia/Shanghai") -> tuple[date, date]:
+        """The first local day and the day after the last one."""
+        tz = ZoneInfo(timezone)
+        return self.start.astimezone(tz).date(), self.end.astimezone(tz).date()
+
     def as_of(self, now: datetime) -> datetime:
         """The moment deadlines are judged at: the period's end, or ``now`` if earlier."""
         return min(self.end, now)

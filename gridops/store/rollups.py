@@ -8,14 +8,22 @@ p90 (nearest rank) computed by window functions. Dialect-neutral: SQLite and Pos
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Connection,
     Engine,
     Float,
+    Integer,
+    String,
+    Table,
+    Text,
     and_,
     case,
     func,
@@ -27,7 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from gridops.store.schema import tickets
+from gridops.store.engine import write
+from gridops.store.schema import UTCDateTime, metadata, tickets
 
 t = tickets.c
 GROUPS: dict[str, Any] = {
@@ -204,3 +213,147 @@ def plain_count(engine: Engine) -> int:
     """``SELECT count(*)`` over the tickets table: the benchmark's same-run baseline."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(tickets)).scalar_one())
+
+
+# -- daily rollups ---------------------------------------------------------------------------
+# One row per (dimension, local day, key) holding every count and the stage-time sums, so that
+# a report over whole days reads a few thousand narrow rows instead of every ticket. A periodic
+# stage keeps them current: days whose tickets changed since the last refresh are recomputed.
+
+DIMS = ("unit", "l1", "l2", "category")
+ROLLUP_NAMES = (
+    "reports", "registered", "dispatched", "dispatched_right", "dispatched_on_time", "due",
+    "due_not_suspended", "handled", "handled_on_time", "closed", "closed_on_time", "reworked",
+    "resolved", "resolved_onsite", "escalated", "supervised", "callbacks", "satisfied",
+    "inspector_reports", "valid_inspector_reports",
+)  # fmt: skip
+ticket_rollups = Table(
+    "ticket_rollups",
+    metadata,
+    Column("dim", String(10), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    *(Column(c, Integer, nullable=False) for c in ROLLUP_NAMES),
+    *(Column(f"{s}_n", Integer, nullable=False) for s in STAGES),
+    *(Column(f"{s}_s", Float, nullable=False) for s in STAGES),
+)
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("refreshed_at", UTCDateTime, nullable=False),
+    Column("params", Text, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class RollupParams:
+    """What the counts depend on besides the tickets (from config/indicators.yaml)."""
+
+    dispatch_limit_s: float = 1800.0
+    satisfied_min: int = 4
+
+    def text(self) -> str:
+        return f"dispatch_limit_s={self.dispatch_limit_s:g};satisfied_min={self.satisfied_min}"
+
+
+def refresh_rollups(
+    engine: Engine,
+    *,
+    now: datetime,
+    params: RollupParams,
+    tz: str = "Asia/Shanghai",
+    days: Iterable[date] | None = None,
+) -> int:
+    """Recompute the rollups of ``days``, or of every day whose tickets changed (or passed a
+    deadline) since the last refresh — all days on the first run or when ``params`` changed.
+    Returns the number of days recomputed. Safe to run twice."""
+    zone = ZoneInfo(tz)
+    with write(engine) as conn:
+        state = conn.execute(select(rollup_state).where(rollup_state.c.name == "daily")).first()
+        if days is not None:
+            todo = set(days)
+        elif state is None or state.params != params.text():
+            todo = _all_days(conn, zone)
+        else:
+            since = state.refreshed_at
+            changed = or_(t.updated_at > since, and_(t.open_due_at > since, t.open_due_at <= now))
+            created = conn.execute(select(t.created_at).where(changed)).scalars()
+            todo = {c.astimezone(zone).date() for c in created}
+        for day in sorted(todo):
+            _rebuild_day(conn, day, zone, now, params)
+        values = {"refreshed_at": now, "params": params.text()}
+        if state is None:
+            conn.execute(rollup_state.insert().values(name="daily", **values))
+        elif days is None:
+            conn.execute(
+                rollup_state.update().where(rollup_state.c.name == "daily").values(**values)
+            )
+    return len(todo)
+
+
+def _all_days(conn: Connection, zone: ZoneInfo) -> set[date]:
+    first, last = conn.execute(select(func.min(t.created_at), func.max(t.created_at))).one()
+    if first is None:
+        return set()
+    a, b = first.astimezone(zone).date(), last.astimezone(zone).date()
+    return {a + timedelta(days=i) for i in range((b - a).days + 1)}
+
+
+def _rebuild_day(
+    conn: Connection, day: date, zone: ZoneInfo, now: datetime, params: RollupParams
+) -> None:
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    in_day = and_(t.created_at >= start, t.created_at < start + timedelta(days=1))
+    exprs = count_expressions(
+        as_of=now, dispatch_limit_s=params.dispatch_limit_s, satisfied_min=params.satisfied_min
+    )
+    sums = [func.sum(case((cond, 1), else_=0)) for cond in exprs.values()]
+    stage_cols: list[Any] = []
+    for a, b in _stage_spans().values():
+        done = and_(a.is_not(None), b.is_not(None), b >= a)
+        stage_cols.append(func.sum(case((done, 1), else_=0)))
+        stage_cols.append(func.coalesce(func.sum(case((done, seconds_between(a, b)))), 0.0))
+    names = [*exprs, *(f"{s}_{x}" for s in STAGES for x in ("n", "s"))]
+    label = day.isoformat()
+    conn.execute(ticket_rollups.delete().where(ticket_rollups.c.day == label))
+    for dim in DIMS:
+        key = GROUPS[dim]
+        q = select(literal(dim), literal(label), key, *sums, *stage_cols).where(in_day)
+        conn.execute(
+            ticket_rollups.insert().from_select(["dim", "day", "key", *names], q.group_by(key))
+        )
+
+
+def rollup_counts(engine: Engine, *, by: str, first: date, after: date) -> list[GroupCounts]:
+    """Counts per group from the rollups of days ``first`` ≤ day < ``after`` (stage times: n
+    and mean only), largest first."""
+    if by not in DIMS:
+        raise ValueError(f"rollups hold {', '.join(DIMS)}, not {by!r}")
+    r = ticket_rollups.c
+    cols = [func.sum(r[c]).label(c) for c in ROLLUP_NAMES]
+    cols += [func.sum(r[f"{s}_{x}"]).label(f"{s}_{x}") for s in STAGES for x in ("n", "s")]
+    q = (
+        select(r.key, *cols)
+        .where(r.dim == by, r.day >= first.isoformat(), r.day < after.isoformat())
+        .group_by(r.key)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    out = []
+    for row in rows:
+        stages = {}
+        for s in STAGES:
+            n = int(getattr(row, f"{s}_n") or 0)
+            total = float(getattr(row, f"{s}_s") or 0.0)
+            stages[s] = StageTime(n, total / n if n else None)
+        counts = {c: int(getattr(row, c) or 0) for c in ROLLUP_NAMES}
+        out.append(GroupCounts(str(row.key), counts, stages))
+    return sorted(out, key=lambda g: (-g.counts["reports"], g.key))
+
+
+def rollups_fresh(engine: Engine, params: RollupParams) -> bool:
+    """True when the rollups exist and were built with these params."""
+    with engine.connect() as conn:
+        state = conn.execute(select(rollup_state).where(rollup_state.c.name == "daily")).first()
+    return state is not None and state.params == params.text()

@@ -89,6 +89,7 @@ tickets = Table(
     Index("ix_tickets_cell_2", "cell_2"),
     Index("ix_tickets_cell_3", "cell_3"),
     Index("ix_tickets_created", "created_at"),
+    Index("ix_tickets_updated", "updated_at"),
 )
 
 ticket_events = Table(

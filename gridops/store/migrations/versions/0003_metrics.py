@@ -1,5 +1,6 @@
 """Indicator columns on tickets (source, stage times, deadline, outcome counts), backfilled
-from the JSON ``data`` column, so that supervisors' indicators are plain grouped SQL.
+from the JSON ``data`` column, so that supervisors' indicators are plain grouped SQL; the daily
+rollups (ticket_rollups, one row per local day × dimension × key) and their refresh state.
 
 Revision ID: 0003_metrics
 Revises: 0002_accounts
@@ -23,6 +24,29 @@ depends_on = None
 
 TIMES = ("due_at", "dispatched_at", "handled_at", "closed_at")
 COUNTS = ("escalation_level", "rework_count", "return_count")
+ROLLUP_COUNTS = (
+    "reports",
+    "registered",
+    "dispatched",
+    "dispatched_right",
+    "dispatched_on_time",
+    "due",
+    "due_not_suspended",
+    "handled",
+    "handled_on_time",
+    "closed",
+    "closed_on_time",
+    "reworked",
+    "resolved",
+    "resolved_onsite",
+    "escalated",
+    "supervised",
+    "callbacks",
+    "satisfied",
+    "inspector_reports",
+    "valid_inspector_reports",
+)
+STAGES = ("report_to_dispatch", "dispatch_to_handled", "handled_to_closed")
 
 
 def upgrade() -> None:
@@ -38,6 +62,22 @@ def upgrade() -> None:
             "tickets", sa.Column(name, sa.SmallInteger, nullable=False, server_default="0")
         )
     _backfill()
+    op.create_index("ix_tickets_updated", "tickets", ["updated_at"])
+    op.create_table(
+        "ticket_rollups",
+        sa.Column("dim", sa.String(10), primary_key=True),
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("key", sa.String(100), primary_key=True),
+        *(sa.Column(c, sa.Integer, nullable=False) for c in ROLLUP_COUNTS),
+        *(sa.Column(f"{s}_n", sa.Integer, nullable=False) for s in STAGES),
+        *(sa.Column(f"{s}_s", sa.Float, nullable=False) for s in STAGES),
+    )
+    op.create_table(
+        "rollup_state",
+        sa.Column("name", sa.String(20), primary_key=True),
+        sa.Column("refreshed_at", UTCDateTime, nullable=False),
+        sa.Column("params", sa.Text, nullable=False),
+    )
 
 
 def _backfill() -> None:
@@ -91,5 +131,8 @@ def _dt(text: str | None) -> datetime | None:
 
 
 def downgrade() -> None:
+    op.drop_table("rollup_state")
+    op.drop_table("ticket_rollups")
+    op.drop_index("ix_tickets_updated", "tickets")
     for name in ("source", *TIMES, "onsite", "satisfaction", *COUNTS):
         op.drop_column("tickets", name)
