@@ -6,6 +6,9 @@ CPU, so hash chains are valid; Core inserts, not the pipeline) into a scratch SQ
 under .gridops/bench/ and a scratch PostgreSQL
 database. Beside each report time, in the same run and on the same tables: a plain
 ``SELECT count(*) FROM tickets``. Goal: the monthly report by unit within 10× that count.
+The report reads the daily rollups (kept current by the rollup stage; its refresh is not timed);
+the same report straight from the tickets (``--exact``) and the rollups' full build are shown
+for comparison.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from gridops.metrics.periods import parse_period
 from gridops.settings import REPO_ROOT
 from gridops.store import Store, open_store
 from gridops.store.engine import write
-from gridops.store.rollups import indicator_counts, plain_count
+from gridops.store.rollups import (
+    RollupParams,
+    indicator_counts,
+    plain_count,
+    refresh_rollups,
+    rollup_counts,
+)
 from gridops.store.rows import event_row, ticket_row
 from gridops.store.schema import ticket_events, tickets
 from gridops.tickets import TimeLimit, case_number
@@ -41,6 +50,7 @@ CATEGORIES = [f"E{c:02d}{s:02d}" for c in range(1, 6) for s in range(1, 5)]
 DEPTS = ("water", "greening", "transport", "housing", "urban-mgmt")
 LIMIT = TimeLimit(4, "hours")
 TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2027, 1, 15, 2, 0, tzinfo=UTC)
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -111,28 +121,43 @@ def measure(result: BenchResult, label: str, url: str, n: int) -> None:
         t0 = time.perf_counter()
         fill(store, n)
         load_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        days = refresh_rollups(store.engine, now=NOW, params=RollupParams())
+        build_s = time.perf_counter() - t0
         count = best_time(lambda: plain_count(store.engine), repeats=5)
+
+        def figure(what: str, secs: float, note: str = "") -> None:
+            result.add(
+                Figure(
+                    name=f"{label}: {what} ({n:,} tickets)",
+                    value=secs * 1000,
+                    unit="ms",
+                    baseline=count * 1000,
+                    lower_is_better=True,
+                    note=note or "baseline: SELECT count(*) FROM tickets, same run; goal ≥ 0.1",
+                )
+            )
+
         for by in ("unit", "l1"):
             for period in ("2026-10", "2026"):
-                p = parse_period(period)
+                first, after = parse_period(period).days()
 
-                def report(p=p, by=by) -> object:
-                    return indicator_counts(
-                        store.engine, by=by, start=p.start, end=p.end, as_of=p.end
-                    )
+                def rolled(by=by, first=first, after=after) -> object:
+                    return rollup_counts(store.engine, by=by, first=first, after=after)
 
-                secs = best_time(report, repeats=3)
                 span = "month" if "-" in period else "year"
-                result.add(
-                    Figure(
-                        name=f"{label}: report by {by}, {span} ({n:,} tickets)",
-                        value=secs * 1000,
-                        unit="ms",
-                        baseline=count * 1000,
-                        lower_is_better=True,
-                        note="baseline: SELECT count(*) FROM tickets, same run; goal ratio ≥ 0.1",
-                    )
-                )
+                figure(f"report by {by}, {span}", best_time(rolled, repeats=5))
+        p = parse_period("2026-10")
+
+        def exact() -> object:
+            return indicator_counts(store.engine, by="unit", start=p.start, end=p.end, as_of=NOW)
+
+        figure("report by unit, month, --exact (no rollups)", best_time(exact, repeats=3))
+        figure(
+            f"daily rollups, full build ({days} days)",
+            build_s,
+            note="once, or when the indicator config changes; baseline: count(*)",
+        )
         result.add(
             Figure(
                 name=f"{label}: bulk load, tickets with events",
@@ -168,8 +193,10 @@ def scratch_pg() -> Iterator[str | None]:
         admin.dispose()
 
 
-def run(quick: bool = False, n: int | None = None) -> BenchResult:
-    """SQLite (a scratch file under .gridops/bench/) and PostgreSQL when reachable."""
+def run(quick: bool = False, n: int | None = None, pg: bool = True) -> BenchResult:
+    """SQLite (a scratch file under .gridops/bench/) and PostgreSQL when reachable.
+
+    ``python bench/report.py 200000 sqlite``: another size, SQLite only."""
     n = n or (50_000 if quick else 1_000_000)
     result = BenchResult("report")
     scratch = REPO_ROOT / ".gridops" / "bench" / f"report-{uuid.uuid4().hex[:8]}"
@@ -178,9 +205,11 @@ def run(quick: bool = False, n: int | None = None) -> BenchResult:
         measure(result, "sqlite", f"sqlite:///{scratch / 'report.db'}", n)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    with scratch_pg() as pg:
-        if pg:
-            measure(result, "postgresql", pg, n)
+    if not pg:
+        return result
+    with scratch_pg() as url:
+        if url:
+            measure(result, "postgresql", url, n)
     return result
 
 
@@ -189,4 +218,5 @@ if __name__ == "__main__":
     import sys
 
     size = int(sys.argv[1]) if len(sys.argv) > 1 else None
-    print(json.dumps(run(n=size).to_dict(), ensure_ascii=False))
+    only_sqlite = sys.argv[2:] == ["sqlite"]
+    print(json.dumps(run(n=size, pg=not only_sqlite).to_dict(), ensure_ascii=False))
