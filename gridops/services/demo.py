@@ -1,0 +1,158 @@
+"""Running the whole system for `gridops demo` and `gridops simulate` (演示).
+
+Starts (or reuses) the Redis — the embedded one under the data dir unless GRIDOPS_REDIS_URL is
+set — and stops it on exit if it started it; builds the context once (grid + configuration
+load); starts N workers (WorkerPool) and optionally `gridops serve`; then loops: feed the due
+synthetic incidents into intake, let the simulated field staff act, report progress to a
+callback. On Ctrl-C or when the duration / count is reached, it stops its processes and
+returns the summary rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from gridops.queue.embedded import embedded_for, running_redis
+from gridops.queue.pool import WorkerPool
+from gridops.services.context import ServiceContext, build_context
+from gridops.services.queries import count_by_status
+from gridops.services.simulation import SimulationRun, SummaryRow, summary
+from gridops.settings import REPO_ROOT, Settings, load_settings
+
+TICK_S = 0.25
+FAST_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the live display shows."""
+
+    elapsed_s: float
+    submitted: int
+    acted: int
+    by_status: dict[str, int]
+    workers: int
+    web: str | None
+
+
+Display = Callable[[Progress], None]
+
+
+def _redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    info = embedded_for(settings).info()
+    assert info is not None, "the embedded Redis should be running"
+    return info.url
+
+
+def _web(settings: Settings, url: str, port: int) -> subprocess.Popen[bytes] | None:
+    env = dict(os.environ, GRIDOPS_REDIS_URL=url, GRIDOPS_DATA_DIR=str(settings.data_dir),
+               GRIDOPS_DATABASE_URL=settings.database_url)  # fmt: skip
+    log = settings.data_dir / "logs" / "web.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from gridops.cli import main; main()", "serve", "--port",
+             str(port)],
+            env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def run(
+    *,
+    rate: float,
+    fast: bool,
+    duration: float,
+    count: int,
+    seed: int,
+    workers: int,
+    staff: bool,
+    web: bool,
+    port: int = 8311,
+    display: Display | None = None,
+    settings: Settings | None = None,
+) -> tuple[list[SummaryRow], Progress]:
+    """Run until the duration or count is reached or Ctrl-C; returns (summary, last progress)."""
+    settings = settings or load_settings()
+    with running_redis(settings):
+        url = _redis_url(settings)
+        ctx = build_context(dataclasses.replace(settings, redis_url=url))
+        env = dict(os.environ, GRIDOPS_DATA_DIR=str(settings.data_dir),
+                   GRIDOPS_DATABASE_URL=settings.database_url)  # fmt: skip
+        pool = WorkerPool(url, count=workers, env=env, log_dir=settings.data_dir / "logs",
+                          cwd=REPO_ROOT)  # fmt: skip
+        server = None
+        start = datetime.now(UTC)
+        progress = Progress(0.0, 0, 0, {}, 0, None)
+        try:
+            pool.start()
+            if web:
+                server = _web(settings, url, port)
+            sim = SimulationRun(ctx, start=start, rate_per_s=rate, seed=seed)
+            progress = _loop(ctx, sim, pool, server, port, fast=fast, duration=duration,
+                             count=count, staff=staff, display=display)  # fmt: skip
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if server is not None and server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+            pool.stop(timeout=10)
+        rows = summary(ctx, since=start, now=datetime.now(UTC))
+        ctx.close()
+    return rows, progress
+
+
+def _loop(
+    ctx: ServiceContext,
+    sim: SimulationRun,
+    pool: WorkerPool,
+    server: subprocess.Popen[bytes] | None,
+    port: int,
+    *,
+    fast: bool,
+    duration: float,
+    count: int,
+    staff: bool,
+    display: Display | None,
+) -> Progress:
+    t0 = time.monotonic()
+    last_show = 0.0
+    progress = Progress(0.0, 0, 0, {}, pool.alive(), None)
+    web = f"http://127.0.0.1:{port}" if server is not None else None
+    while True:
+        elapsed = time.monotonic() - t0
+        if duration and elapsed >= duration:
+            break
+        now = datetime.now(UTC)
+        room = count - sim.submitted if count else FAST_BATCH if fast else 2000
+        if room > 0:
+            horizon = now + timedelta(days=3650) if fast else now
+            sim.feed(sim.due_incidents(horizon, limit=min(room, FAST_BATCH)), now)
+        if staff:
+            sim.staff_step(now)
+        if display is not None and (time.monotonic() - last_show >= 0.5):
+            last_show = time.monotonic()
+            web_state = web if server is not None and server.poll() is None else None
+            progress = Progress(elapsed, sim.submitted, sim.acted, count_by_status(ctx.store),
+                                pool.alive(), web_state)  # fmt: skip
+            display(progress)
+        if count and sim.submitted >= count and (not duration or fast):
+            break
+        if not fast:
+            time.sleep(TICK_S)
+    return Progress(time.monotonic() - t0, sim.submitted, sim.acted,
+                    count_by_status(ctx.store), pool.alive(), web)  # fmt: skip

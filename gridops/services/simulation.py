@@ -1,0 +1,269 @@
+"""The simulation service (模拟运行): synthetic incidents into the real intake, and simulated
+field staff acting on the tickets the real pipeline dispatched.
+
+:class:`SimulationRun` turns the pure :class:`gridops.sim.Simulator` stream into
+``intake.submit`` calls (on-site fixes by grid workers included) and plays each ticket's
+behaviour — acceptance delay, return (退单), joint enforcement (联合执法), rework (返工), the
+check and the call-back (回访) — through ``actions.act`` and the joint-task service, with the
+simulated delays divided by ``speed``. :func:`summary` counts what happened since a start time,
+by level-1 cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, distinct, func, select
+
+from gridops.services import joint
+from gridops.services.actions import act
+from gridops.services.context import ServiceContext
+from gridops.services.evaluation import pending_callbacks
+from gridops.services.intake import IntakeReport, submit
+from gridops.services.queries import select_tickets
+from gridops.sim import Incident, SimArea, SimCategory, SimParams, Simulator
+from gridops.store import StaleTicket
+from gridops.store.schema import ticket_events, tickets
+from gridops.tickets import Role, Source, Status, Ticket, TransitionError
+
+log = logging.getLogger(__name__)
+
+ROLE_OF_SOURCE = {
+    Source.GRID_WORKER: Role.GRID_WORKER,
+    Source.INSPECTOR: Role.INSPECTOR,
+    Source.HOTLINE: Role.ACCEPTOR,
+    Source.PUBLIC: Role.PUBLIC,
+    Source.CAMERA: Role.ACCEPTOR,
+    Source.IMPORT: Role.ACCEPTOR,
+}
+CHECK_DELAY_S = 900.0  # the supervision centre checks a handled ticket after ~15 minutes
+CALLBACK_DELAY_S = 3600.0
+DEFAULT_GROUP = "jeg-street-order"
+
+
+def sim_categories(ctx: ServiceContext) -> list[SimCategory]:
+    """The configured categories as the simulator sees them."""
+    return [
+        SimCategory(c.code, c.kind.value, c.zh, c.on_site)
+        for c in ctx.ops.taxonomy.categories.values()
+    ]
+
+
+def sim_areas(ctx: ServiceContext) -> list[SimArea]:
+    """The level-3 cells of the grid (points are drawn inside them, in the grid's CRS)."""
+    return [SimArea(c.code, c.geometry) for c in ctx.grid.cells_at(ctx.grid.levels)]
+
+
+def report_of(incident: Incident, crs: str, key: str) -> IntakeReport:
+    """The intake report a synthetic incident becomes."""
+    onsite = incident.on_site_fix
+    return IntakeReport(
+        category=incident.category,
+        lon=incident.lon,
+        lat=incident.lat,
+        crs=crs,
+        source=incident.source,
+        description=incident.description,
+        media=(f"sim/photo-{incident.seq}.jpg",) if onsite else (),
+        idempotency_key=f"{key}-{incident.seq}",
+        onsite_note="自行处置: fixed on the spot (simulated)" if onsite else None,
+    )
+
+
+@dataclass
+class SimulationRun:
+    """One run: the incident stream, the tickets it made, and their planned behaviour."""
+
+    ctx: ServiceContext
+    start: datetime
+    rate_per_s: float = 5.0
+    speed: float = 600.0  # simulated seconds per wall-clock second for field-staff delays
+    seed: int = 0
+    params: SimParams | None = None
+    plans: dict[str, Incident] = field(default_factory=dict)
+    submitted: int = 0
+    acted: int = 0
+    _stream: Iterator[Incident] | None = None
+    _next: Incident | None = None
+    _rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        params = self.params or SimParams(rate_per_hour=self.rate_per_s * 3600)
+        sim = Simulator(sim_categories(self.ctx), sim_areas(self.ctx), params, seed=self.seed)
+        self._stream = sim.incidents(self.start)
+        self._rng = random.Random(f"{self.seed}:staff")
+        self._key = f"sim-{self.seed}-{self.start:%Y%m%d%H%M%S}"
+
+    # -- intake ----------------------------------------------------------------------------
+    def due_incidents(self, now: datetime, limit: int = 2000) -> list[Incident]:
+        """Incidents whose (simulated = wall-clock) time has come, in order."""
+        out: list[Incident] = []
+        assert self._stream is not None
+        while len(out) < limit:
+            if self._next is None:
+                self._next = next(self._stream)
+            if self._next.at > now:
+                break
+            out.append(self._next)
+            self._next = None
+        return out
+
+    def feed(self, incidents: list[Incident], now: datetime) -> int:
+        """Submit incidents through the real intake, one call per reporting role."""
+        by_role: dict[Role, list[Incident]] = {}
+        for inc in incidents:
+            by_role.setdefault(ROLE_OF_SOURCE[Source(inc.source)], []).append(inc)
+        for role, group in by_role.items():
+            reports = [report_of(i, self.ctx.grid.crs, self._key) for i in group]
+            made = submit(self.ctx, reports, actor=f"sim-{role.value}", role=role, now=now)
+            for inc, ticket in zip(group, made, strict=True):
+                self.plans[ticket.id] = inc
+        self.submitted += len(incidents)
+        return len(incidents)
+
+    # -- field staff -----------------------------------------------------------------------
+    def _waited(self, ticket: Ticket, seconds: float, now: datetime) -> bool:
+        since = ticket.updated_at or ticket.reported_at
+        return (now - since).total_seconds() * self.speed >= seconds
+
+    def staff_step(self, now: datetime, limit: int = 300) -> int:
+        """Let simulated people act on tickets whose delay has passed; returns actions taken."""
+        done = 0
+        for status in (Status.VERIFYING, Status.DISPATCHED, Status.ESCALATED, Status.ACCEPTED,
+                       Status.REWORK, Status.HANDLED):  # fmt: skip
+            for t in select_tickets(self.ctx.store, statuses=(status,), order="created",
+                                    limit=limit):  # fmt: skip
+                plan = self.plans.get(t.id)
+                if plan is None:
+                    continue
+                try:
+                    done += self._act(t, plan, now)
+                except (StaleTicket, TransitionError) as exc:
+                    log.debug("sim: %s: %s", t.number, exc)
+        for ticket_id in pending_callbacks(self.ctx, limit):
+            plan = self.plans.get(ticket_id)
+            t = self.ctx.store.get(ticket_id)
+            if plan is not None and self._waited(t, CALLBACK_DELAY_S, now):
+                score = 5 if self._rng.random() < 0.8 else self._rng.choice((2, 3, 4))
+                act(self.ctx, ticket_id, "evaluate", actor="sim-citizen", role=Role.PUBLIC,
+                    now=now, satisfaction=score)  # fmt: skip
+                done += 1
+        self.acted += done
+        return done
+
+    def _act(self, t: Ticket, plan: Incident, now: datetime) -> int:
+        ctx = self.ctx
+        staff = t.assignee or f"{t.owner_unit}-staff"
+        if t.status is Status.VERIFYING:
+            if not self._waited(t, plan.accept_delay_s, now):
+                return 0
+            post = f"gw-{t.cells[-1]}-1"
+            act(ctx, t.id, "verified", actor=post, role=Role.GRID_WORKER, now=now)
+        elif t.status is Status.DISPATCHED:
+            if not self._waited(t, plan.accept_delay_s, now):
+                return 0
+            if plan.will_return and not t.returned_by:
+                act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
+                    reason="不属于本单位职责 (not ours, simulated)")  # fmt: skip
+            elif plan.needs_joint and t.escalation_level == 0:
+                group = t.routing.get("joint_group") or DEFAULT_GROUP
+                why = "needs several departments (simulated)"
+                act(ctx, t.id, "escalate", actor="sim-dispatcher", role=Role.DISPATCHER,
+                    now=now, group=group, reason=why)  # fmt: skip
+            else:
+                act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
+        elif t.status is Status.ESCALATED:
+            if not self._waited(t, plan.handle_s, now):
+                return 0
+            tasks = joint.create_tasks(ctx, t, now)
+            for task in tasks:
+                if not task.lead and task.status == joint.OPEN:
+                    joint.acknowledge(ctx, t, department=task.department,
+                                      actor=f"{task.department}-1", now=now)  # fmt: skip
+            lead = next(x for x in tasks if x.lead)
+            joint.complete(ctx, t, department=lead.department, actor=f"{lead.department}-1",
+                           now=now, note="联合执法完成 (joint enforcement done, simulated)",
+                           evidence=(f"sim/joint-{plan.seq}.jpg",))  # fmt: skip
+        elif t.status is Status.REWORK:
+            act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
+        elif t.status is Status.ACCEPTED:
+            if not self._waited(t, plan.handle_s, now):
+                return 0
+            photo = (f"sim/after-{plan.seq}.jpg",)
+            act(ctx, t.id, "handle", actor=staff, role=Role.FIELD_STAFF, now=now,
+                note="处置完毕 (handled, simulated)", evidence=photo)  # fmt: skip
+        elif t.status is Status.HANDLED:
+            if not self._waited(t, CHECK_DELAY_S, now):
+                return 0
+            if plan.will_rework and t.rework_count == 0:
+                act(ctx, t.id, "check_fail", actor="sim-inspector", role=Role.INSPECTOR, now=now,
+                    reason="核查未通过 (check failed, simulated)")  # fmt: skip
+            else:
+                act(ctx, t.id, "check_pass", actor="sim-inspector", role=Role.INSPECTOR, now=now)
+        else:
+            return 0
+        return 1
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Counts for one level-1 cell (or the total)."""
+
+    code: str
+    name: str
+    reported: int = 0
+    dispatched: int = 0
+    on_site: int = 0
+    closed: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    duplicates: int = 0
+
+
+def summary(ctx: ServiceContext, *, since: datetime, now: datetime) -> list[SummaryRow]:
+    """What happened to the tickets reported since ``since``, by level-1 cell, total last."""
+    t, e = tickets.c, ticket_events.c
+
+    def ever(kind: str) -> Any:
+        return func.count(distinct(case((e.type == kind, e.ticket_id))))
+
+    q = (
+        select(t.cell_1, ever("dispatch"), ever("onsite_resolve"), ever("escalate"))
+        .join(ticket_events, e.ticket_id == t.id)
+        .where(t.created_at >= since)
+        .group_by(t.cell_1)
+    )
+    closed = (Status.CLOSED.value, Status.EVALUATED.value)
+    open_ = [s.value for s in Status if s.open]
+    q2 = (
+        select(
+            t.cell_1,
+            func.count(),
+            func.sum(case((t.status.in_(closed), 1), else_=0)),
+            func.sum(case((t.status.in_(open_) & (t.open_due_at < now), 1), else_=0)),
+            func.sum(case((t.status == Status.DUPLICATE.value, 1), else_=0)),
+        )
+        .where(t.created_at >= since)
+        .group_by(t.cell_1)
+    )
+    with ctx.store.engine.connect() as conn:
+        events = {r[0]: r[1:] for r in conn.execute(q)}
+        states = {r[0]: r[1:] for r in conn.execute(q2)}
+    rows = []
+    for code in sorted(states):
+        reported, closed_n, overdue, dupes = (int(x or 0) for x in states[code])
+        dispatched, onsite, escalated = (int(x or 0) for x in events.get(code, (0, 0, 0)))
+        cell = ctx.grid.cells.get(code)
+        rows.append(SummaryRow(code, cell.name if cell else code, reported, dispatched, onsite,
+                               closed_n, overdue, escalated, dupes))  # fmt: skip
+    total = SummaryRow(
+        "", "合计 total",
+        *(sum(getattr(r, f) for r in rows) for f in
+          ("reported", "dispatched", "on_site", "closed", "overdue", "escalated", "duplicates")),
+    )  # fmt: skip
+    return [*rows, total]
