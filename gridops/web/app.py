@@ -20,6 +20,7 @@ from gridops.services.errors import UnknownQueue
 from gridops.store.accounts import Accounts
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
+from gridops.web.auth import ApiKeyCache
 from gridops.web.limits import MAX_BODY, BodySizeLimit, RateLimiter, RateLimits
 from gridops.web.media import MediaError
 from gridops.web.permissions import PermissionDenied
@@ -51,14 +52,20 @@ def create_app(
         from gridops.services.context import build_context
 
         ctx = build_context()
+    from gridops.web.intake_batch import IntakeBatcher
+
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0")
-    app.state.web = WebState(
+    accounts = Accounts(ctx.store.engine)
+    state = WebState(
         ctx=ctx,
-        accounts=Accounts(ctx.store.engine),
+        accounts=accounts,
+        api_keys=ApiKeyCache(accounts),
         limiter=RateLimiter(ctx.redis, rate_limits or RateLimits()),
         metrics=WebMetrics(),
+        intake=IntakeBatcher(lambda: state.ctx, clock),
         clock=clock,
     )
+    app.state.web = state
     app.state.web.metrics.bind(app.state.web)
     _errors(app)
     _routers(app)

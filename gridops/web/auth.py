@@ -41,6 +41,38 @@ def api_key_for(accounts: Accounts, key: str) -> ApiKey | None:
     return accounts.api_key_by_hash(hash_token(key))
 
 
+class ApiKeyCache:
+    """Valid API keys remembered for ``ttl_s`` seconds (public intake checks one per request).
+
+    Only keys found valid are remembered, so a revoked key stops working within ``ttl_s``;
+    unknown keys always go to the database."""
+
+    def __init__(self, accounts: Accounts, ttl_s: float = 5.0, max_entries: int = 10_000) -> None:
+        self.accounts = accounts
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._known: dict[str, tuple[ApiKey, float]] = {}
+
+    def lookup(self, key: str, *, now: float) -> ApiKey | None:
+        """The active key for this secret, or None (``now`` is a monotonic clock reading)."""
+        digest = hash_token(key)
+        hit = self._known.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        found = self.accounts.api_key_by_hash(digest)
+        if found is None:
+            self._known.pop(digest, None)
+            return None
+        if len(self._known) >= self.max_entries:
+            self._known.clear()
+        self._known[digest] = (found, now + self.ttl_s)
+        return found
+
+    def forget(self) -> None:
+        """Drop every remembered key (after a revocation through this app)."""
+        self._known.clear()
+
+
 def check_unit_ids(units: Iterable[str] | str, org: OrgChart | None) -> None:
     """Every unit id must exist in the org chart (``all`` always may)."""
     if org is None or units == ALL_UNITS:

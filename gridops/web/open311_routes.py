@@ -18,8 +18,7 @@ from fastapi.responses import Response
 from gridops.errors import UserError
 from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
 from gridops.tickets.model import Reporter, Ticket
-from gridops.tickets.vocabulary import Role, Source
-from gridops.web.auth import api_key_for
+from gridops.tickets.vocabulary import Source
 from gridops.web.open311 import formats
 from gridops.web.open311.errors import (
     Open311Error,
@@ -204,7 +203,7 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
     try:
         form = await request.form()
         draft = parse_request_form(form.multi_items())
-        key = api_key_for(state.accounts, draft.api_key)
+        key = state.api_keys.lookup(draft.api_key, now=time.monotonic())
         if key is None:
             raise invalid_api_key()
         address = request.client.host if request.client else "unknown"
@@ -217,7 +216,7 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
                 "lat and long are required here: this endpoint does not geocode "
                 "address_string or address_id"
             )
-        ticket = _submit(state, draft, key.name)
+        ticket = await _submit(state, draft, key.name)
     except Open311Error as exc:
         return _respond(formats.render_error(exc, out_fmt))
     finally:
@@ -229,10 +228,11 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
     return _respond(formats.render_receipts([receipt], out_fmt))
 
 
-def _submit(state: WebState, draft: Any, key_name: str) -> Ticket:
-    """Hand the checked draft to intake; intake's refusals become Open311 400s."""
+async def _submit(state: WebState, draft: Any, key_name: str) -> Ticket:
+    """Hand the checked draft to intake (batched with concurrent ones); intake's refusals
+    become Open311 400s."""
     from gridops.services.errors import OutsideGrid
-    from gridops.services.intake import IntakeReport, submit
+    from gridops.services.intake import IntakeReport
 
     name = " ".join(p for p in (draft.first_name, draft.last_name) if p)
     report = IntakeReport(
@@ -246,9 +246,7 @@ def _submit(state: WebState, draft: Any, key_name: str) -> Ticket:
         media=(draft.media_url,) if draft.media_url else (),
     )
     try:
-        [ticket] = submit(
-            state.ctx, [report], actor=f"apikey:{key_name}", role=Role.PUBLIC, now=state.now()
-        )
+        ticket = await state.intake.submit(report, actor=f"apikey:{key_name}")
     except OutsideGrid:
         raise outside_grid(draft.lat, draft.long, state.ctx.grid.name) from None
     except UserError as exc:

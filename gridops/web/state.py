@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Request
 
 from gridops.store.accounts import Accounts
-from gridops.web.auth import authenticate
+from gridops.web.auth import ApiKeyCache, authenticate
 from gridops.web.limits import RateLimiter
 from gridops.web.permissions import Principal
 
 if TYPE_CHECKING:
     from gridops.services.context import ServiceContext
+    from gridops.web.intake_batch import IntakeBatcher
     from gridops.web.metrics import WebMetrics
 
 
@@ -34,6 +35,8 @@ class WebState:
     accounts: Accounts
     limiter: RateLimiter
     metrics: WebMetrics
+    intake: IntakeBatcher
+    api_keys: ApiKeyCache
     clock: Callable[[], datetime] = utc_now
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -89,7 +89,9 @@ def add_key(state: State, me: Me, body: ApiKeyIn) -> dict[str, Any]:
 @router.delete("/api-keys/{name}", summary="Revoke an API key")
 def revoke_key(state: State, me: Me, name: str) -> dict[str, Any]:
     require(me, Action.MANAGE_API_KEYS)
-    return {"api_key": state.accounts.revoke_api_key(name).to_dict()}
+    revoked = state.accounts.revoke_api_key(name)
+    state.api_keys.forget()
+    return {"api_key": revoked.to_dict()}
 
 
 @router.post("/config/reload", summary="Reload config/ after the totality proof passes")
