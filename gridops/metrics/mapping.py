@@ -1,0 +1,140 @@
+"""The column mapping of a history import (历史数据导入): which CSV column holds which field,
+how times and categories are written. One small YAML, read strictly; a row becomes a
+:class:`~gridops.metrics.history.HistoricalCase` or a UserError naming the column and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gridops.errors import UserError
+from gridops.metrics.history import HistoricalCase
+from gridops.org._yaml import Node, read_yaml
+from gridops.tickets.vocabulary import Kind, Source
+
+REQUIRED = ("category", "lon", "lat", "reported_at", "owner_unit")
+OPTIONAL = (
+    "dispatched_at", "handled_at", "closed_at", "satisfaction", "description", "source", "onsite",
+)  # fmt: skip
+TRUE = {"1", "true", "yes", "y", "是"}
+FALSE = {"", "0", "false", "no", "n", "否"}
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """A parsed mapping file."""
+
+    id: str  # the column holding each row's unique id (imports are idempotent by it)
+    columns: dict[str, str]  # field → CSV column
+    crs: str = "EPSG:4326"
+    timezone: str = "Asia/Shanghai"
+    time_format: str | None = None  # strptime format; None: ISO-8601
+    categories: dict[str, str] = field(default_factory=dict)  # CSV value → category code
+    sources: dict[str, str] = field(default_factory=dict)  # CSV value → Source value
+
+    def needed(self) -> list[str]:
+        """Every CSV column the mapping reads."""
+        return [self.id, *self.columns.values()]
+
+
+def load_mapping(path: Path | str) -> ImportMapping:
+    path = Path(path)
+    root = Node(read_yaml(path), path).mapping(
+        {"id", "columns", "crs", "timezone", "time_format", "categories", "sources"},
+        required={"id", "columns"},
+    )
+    cols = root.child("columns").mapping((*REQUIRED, *OPTIONAL), required=REQUIRED)
+    columns = {k: str(v.value) for k, v in cols.items() if v.value is not None}
+    tz = root.text("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise root.error(f"unknown time zone {tz!r}", "timezone") from None
+    sources = {k: v.value for k, v in root.child("sources").items()} if root.has("sources") else {}
+    for k, v in sources.items():
+        if v not in {s.value for s in Source}:
+            raise root.error(f"unknown source {v!r} for {k!r}", "sources")
+    cats = root.child("categories")
+    return ImportMapping(
+        id=root.text("id"),
+        columns=columns,
+        crs=root.text("crs", "EPSG:4326"),
+        timezone=tz,
+        time_format=root.opt_text("time_format"),
+        categories={k: str(v.value) for k, v in cats.items()} if root.has("categories") else {},
+        sources={str(k): str(v) for k, v in sources.items()},
+    )
+
+
+def parse_row(row: Mapping[str, str | None], m: ImportMapping) -> HistoricalCase:
+    """One CSV row as a case; UserError names the column and the value that is wrong."""
+
+    def cell(name: str) -> str:
+        return (row.get(m.columns[name]) or "").strip() if name in m.columns else ""
+
+    def when(name: str) -> datetime | None:
+        text = cell(name)
+        if not text:
+            return None
+        try:
+            dt = (
+                datetime.strptime(text, m.time_format)
+                if m.time_format
+                else datetime.fromisoformat(text)
+            )
+        except ValueError:
+            raise UserError(f"column {m.columns[name]!r}: {text!r} is not a time") from None
+        return dt.replace(tzinfo=ZoneInfo(m.timezone)) if dt.tzinfo is None else dt
+
+    def number(name: str) -> float:
+        text = cell(name)
+        try:
+            return float(text)
+        except ValueError:
+            raise UserError(f"column {m.columns[name]!r}: {text!r} is not a number") from None
+
+    row_id = (row.get(m.id) or "").strip()
+    if not row_id:
+        raise UserError(f"column {m.id!r} (the row id) is empty")
+    category = m.categories.get(cell("category"), cell("category"))
+    if not category or category[0] not in "CE":
+        raise UserError(f"column {m.columns['category']!r}: {cell('category')!r} is no category")
+    reported = when("reported_at")
+    if reported is None:
+        raise UserError(f"column {m.columns['reported_at']!r} is empty")
+    sat = cell("satisfaction")
+    if sat and (not sat.isdigit() or not 1 <= int(sat) <= 5):
+        raise UserError(f"column {m.columns['satisfaction']!r}: {sat!r} is not 1 to 5")
+    onsite = cell("onsite").lower()
+    if onsite not in TRUE | FALSE:
+        raise UserError(f"column {m.columns['onsite']!r}: {onsite!r} is not yes or no")
+    raw_source = cell("source")
+    source = m.sources.get(raw_source, raw_source or Source.IMPORT.value)
+    if source not in {s.value for s in Source}:
+        raise UserError(f"column {m.columns['source']!r}: unknown source {raw_source!r}")
+    case = HistoricalCase(
+        row_id=row_id,
+        category=category,
+        kind=Kind.COMPONENT if category[0] == "C" else Kind.EVENT,
+        lon=number("lon"),
+        lat=number("lat"),
+        reported_at=reported.astimezone(UTC),
+        owner_unit=cell("owner_unit"),
+        source=Source(source),
+        dispatched_at=_utc(when("dispatched_at")),
+        handled_at=_utc(when("handled_at")),
+        closed_at=_utc(when("closed_at")),
+        satisfaction=int(sat) if sat else None,
+        description=cell("description")[:4000],
+        onsite=onsite in TRUE and onsite != "",
+    )
+    case.check()
+    return case
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    return None if dt is None else dt.astimezone(UTC)
