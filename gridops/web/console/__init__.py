@@ -1,0 +1,22 @@
+"""The operations console (运行台): server-rendered pages for dispatchers, field staff and
+supervisors over the same services and permission checks as the JSON API. Chinese by default,
+English with ``?lang=en``; no CDN, no map tiles — it works with no internet at all.
+
+Mount with ``app.include_router(console_router)``; pages live under ``/console``.
+"""
+
+from fastapi import APIRouter
+
+from gridops.web.console import (
+    auth_views,
+    dispatch_views,
+    field_views,
+    supervise_views,
+    ticket_views,
+)
+
+console_router = APIRouter(include_in_schema=False)
+for _module in (auth_views, dispatch_views, ticket_views, field_views, supervise_views):
+    console_router.include_router(_module.router)
+
+__all__ = ["console_router"]

@@ -1,0 +1,78 @@
+"""Sign in with the API's bearer token, sign out, the language switch, and the static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from gridops.web.console.pages import HERE, html_errors, render, signed_in
+from gridops.web.console.session import check_csrf, home_of, sign_in, sign_out
+from gridops.web.state import State
+
+router = APIRouter(include_in_schema=False)
+STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+Next = Annotated[str, Query(max_length=500, pattern=r"^(/console/[^:]*)?$")]
+
+
+def _safe_next(target: str) -> str:
+    """Only a console path (no scheme, no //host): never an open redirect."""
+    if target.startswith("/console/") and "//" not in target and ":" not in target:
+        return target
+    return ""
+
+
+@router.get("/console", response_class=HTMLResponse)
+@router.get("/console/", response_class=HTMLResponse)
+@html_errors
+def index(request: Request, state: State) -> Response:
+    return RedirectResponse(home_of(signed_in(state, request)), status_code=303)
+
+
+@router.get("/console/login", response_class=HTMLResponse)
+def login_page(request: Request, state: State, next: Next = "") -> HTMLResponse:
+    return render(request, state, "login.html", next=next, error="")
+
+
+@router.post("/console/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    state: State,
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    from gridops.web.auth import principal_of
+    from gridops.web.console.i18n import translator
+    from gridops.web.console.pages import lang_of
+    from gridops.web.security import hash_token
+
+    user = state.accounts.user_by_token_hash(hash_token(token.strip()))
+    if user is None:
+        error = translator(lang_of(request))("bad_token")
+        return render(request, state, "login.html", status=403, next=next, error=error)
+    target = _safe_next(next) or home_of(principal_of(user))
+    response = RedirectResponse(target, status_code=303)
+    sign_in(response, request, token.strip())
+    return response
+
+
+@router.post("/console/logout")
+@html_errors
+def logout(
+    request: Request, state: State, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    response = RedirectResponse("/console/login", status_code=303)
+    sign_out(response)
+    return response
+
+
+@router.get("/console/static/{name}")
+def static(name: str) -> FileResponse:
+    """The console's own CSS and script (no CDN)."""
+    if name not in STATIC:
+        raise HTTPException(404, f"no static file {name!r}")
+    path: Path = HERE / "static" / name
+    return FileResponse(path, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})

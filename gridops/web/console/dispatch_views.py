@@ -1,0 +1,149 @@
+"""The dispatcher console (派遣台): live queues with counts and filters, and the grid map
+(level 1/2/3, cells shaded by open tickets, pins, click a cell to filter). The queue panel is
+re-fetched every few seconds as an HTML fragment, so the page updates without a reload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from gridops.tickets.vocabulary import Role
+from gridops.web.console.pages import html_errors, render, signed_in
+from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, visible_queue
+from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
+from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.state import State, WebState
+
+router = APIRouter(include_in_schema=False)
+QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.ACCEPTOR, Role.SUPERVISOR})
+SHOWN = 50
+Code = Annotated[str | None, Query(max_length=32, pattern=r"^[0-9A-Za-z_.-]*$")]
+
+
+def with_due(ticket: dict[str, Any]) -> dict[str, Any]:
+    """The API's ticket dict plus ``due`` as a datetime (for countdowns)."""
+    due = (ticket.get("clock") or {}).get("due_at")
+    return ticket | {"due": datetime.fromisoformat(due) if due else None}
+
+
+def require_queue_reader(me: Principal) -> None:
+    if me.role not in QUEUE_ROLES:
+        raise PermissionDenied(
+            f"{me.role.value} may not read the dispatch queues; dispatchers, acceptors and "
+            "supervisors may"
+        )
+
+
+def _filters(**params: Any) -> str:
+    """The page's query string (empty values dropped)."""
+    return "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def queue_panel(
+    state: WebState, me: Principal, queue: str, cell: str | None, category: str | None
+) -> dict[str, Any]:
+    """Counts of every queue and the first rows of the chosen one."""
+    now = state.now()
+    lists = {
+        name: visible_queue(state, me, name, now=now, cell=cell, category=category)
+        for name in QUEUE_NAMES
+    }
+    return {
+        "queues": QUEUE_NAMES,
+        "counts": {name: len(rows) for name, rows in lists.items()},
+        "queue": queue,
+        "rows": [with_due(t) for t in lists[queue][:SHOWN]],
+    }
+
+
+def grid_map(
+    state: WebState, level: int, l1: str | None, cell: str | None, pins: list[Pin], link: Any,
+    t: Any,
+) -> str:  # fmt: skip
+    """The SVG map of ``level`` (level 3 only inside ``l1``)."""
+    grid = state.ctx.grid
+    within = l1 if level > 1 else None
+    if level == 2 and l1 is None:
+        within = None
+    counts = open_by_cell(state, level)
+    cells = cells_for(grid, level, within)
+
+    def label(c: DrawnCell, n: int) -> str:
+        return f"{c.code} {c.name} · {t('open_tickets')} {n}"
+
+    def href(code: str) -> str:
+        return link(l1=code[:9], cell=code)
+
+    return render_map(grid, cells, counts=counts, pins=pins, selected=cell, href=href, label=label)
+
+
+@router.get("/console/dispatch", response_class=HTMLResponse)
+@html_errors
+def dispatch_page(
+    request: Request,
+    state: State,
+    queue: Annotated[str, Query(pattern="^(new|returned|overdue|escalated|supervised)$")] = "new",
+    level: Annotated[int, Query(ge=1, le=3)] = 1,
+    l1: Code = None,
+    cell: Code = None,
+    category: Code = None,
+) -> HTMLResponse:
+    from gridops.web.console.i18n import translator
+    from gridops.web.console.pages import lang_of
+
+    me = signed_in(state, request)
+    require_queue_reader(me)
+    l1 = l1 or (cell[:9] if cell else None)
+    panel = queue_panel(state, me, queue, cell, category)
+    pins = [
+        Pin(r["number"], r["point_lon"], r["point_lat"], bool(r.get("overdue")))
+        for r in panel["rows"]
+    ]
+
+    def link(**change: Any) -> str:
+        return _filters(
+            **(
+                {"queue": queue, "level": level, "l1": l1, "cell": cell, "category": category}
+                | change
+            )
+        )
+
+    svg = grid_map(state, level, l1, cell, pins, link, translator(lang_of(request)))
+    categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
+    l1_cell = state.ctx.grid.cells.get(l1) if l1 else None
+    return render(
+        request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
+        level=level, l1=l1, l1_cell=l1_cell, cell=cell, category=category,
+        categories=categories, link=link, **panel,
+    )  # fmt: skip
+
+
+@router.get("/console/dispatch/live", response_class=HTMLResponse)
+@html_errors
+def dispatch_live(
+    request: Request,
+    state: State,
+    queue: Annotated[str, Query(pattern="^(new|returned|overdue|escalated|supervised)$")] = "new",
+    level: Annotated[int, Query(ge=1, le=3)] = 1,
+    l1: Code = None,
+    cell: Code = None,
+    category: Code = None,
+) -> HTMLResponse:
+    """The queue panel alone: what the page's script swaps in every few seconds."""
+    me = signed_in(state, request)
+    require_queue_reader(me)
+    panel = queue_panel(state, me, queue, cell, category)
+
+    def link(**change: Any) -> str:
+        return _filters(
+            **(
+                {"queue": queue, "level": level, "l1": l1, "cell": cell, "category": category}
+                | change
+            )
+        )
+
+    return render(request, state, "_queues.html", me=me, link=link, **panel)

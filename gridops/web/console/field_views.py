@@ -1,0 +1,76 @@
+"""Field staff (处置人员, 网格员) on a phone: my tasks by deadline with countdowns, accept,
+return with a reason, report done with a note and photos, and self-report an on-site fix at my
+location (the browser's geolocation where allowed, typed lon/lat otherwise)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gridops.errors import UserError
+from gridops.web.api import field as field_api
+from gridops.web.console.dispatch_views import with_due
+from gridops.web.console.pages import back, html_errors, render, signed_in
+from gridops.web.console.session import check_csrf
+from gridops.web.console.ticket_views import available
+from gridops.web.permissions import FIELD_ROLES, ROLE_ACTIONS, Action, PermissionDenied
+from gridops.web.state import State
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/console/field", response_class=HTMLResponse)
+@html_errors
+def field_page(request: Request, state: State) -> HTMLResponse:
+    me = signed_in(state, request)
+    if me.role not in FIELD_ROLES and Action.SELF_REPORT not in ROLE_ACTIONS[me.role]:
+        raise PermissionDenied(f"{me.role.value} has no field page; field staff and inspectors do")
+    tasks = []
+    if me.role in FIELD_ROLES:
+        from gridops.services.actions import load
+
+        for t in field_api.my_tasks(state, me)["tickets"]:
+            tasks.append(with_due(t) | {"actions": available(state, me, load(state.ctx, t["id"]))})
+    categories = sorted(
+        (c for c in state.ctx.ops.taxonomy.categories.values() if c.on_site),
+        key=lambda c: c.code,
+    )
+    return render(
+        request, state, "field.html", me=me, tasks=tasks, categories=categories,
+        msg=request.query_params.get("msg", ""),
+    )  # fmt: skip
+
+
+def _number(form: Mapping[str, object], key: str, low: float, high: float) -> float:
+    raw = form.get(key)
+    try:
+        value = float(str(raw))
+    except ValueError:
+        raise UserError(f"{key}: {raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise UserError(f"{key}: {value} is outside {low}..{high}")
+    return value
+
+
+@router.post("/console/field/onsite", response_class=HTMLResponse)
+@html_errors
+async def onsite(request: Request, state: State) -> Response:
+    """Self-report a problem fixed on the spot (自行处置), through the API's own route."""
+    me = signed_in(state, request)
+    form = await request.form()
+    plain = dict(form)
+    check_csrf(request, str(plain.get("csrf") or ""))
+    photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
+    note = str(plain.get("note") or "").strip()
+    category = str(plain.get("category") or "").strip()
+    if not note or not category:
+        raise UserError("on-site report: category and note are required")
+    made = await field_api.onsite(
+        state, me, category=category,
+        lon=_number(plain, "lon", -180, 180), lat=_number(plain, "lat", -90, 90), note=note,
+        crs="EPSG:4326", description=str(plain.get("description") or ""),
+        photos=photos,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return back("/console/field", f"onsite: {made['number']}")

@@ -1,0 +1,214 @@
+"""Ticket detail (案卷详情) — routing decision and reasons, timeline, deadline countdown, photos —
+and every console action on a ticket. Actions go through the JSON API's own route functions
+(same permission checks, same validation, same ``gridops.services.actions.act`` call), so the
+console can never do what the API would refuse."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import ValidationError
+
+from gridops.errors import UserError
+from gridops.tickets.model import Ticket
+from gridops.tickets.workflow import TABLE
+from gridops.web.api import dispatch as dispatch_api
+from gridops.web.api import field as field_api
+from gridops.web.api import supervise as supervise_api
+from gridops.web.api.common import allowed_ticket, event_out, ticket_out, view_of
+from gridops.web.console.dispatch_views import with_due
+from gridops.web.console.pages import back, html_errors, render, signed_in
+from gridops.web.console.session import check_csrf
+from gridops.web.permissions import ROLE_ACTIONS, Action, Principal, authorize
+from gridops.web.state import State, WebState
+
+router = APIRouter(include_in_schema=False)
+Form = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    """A button on the detail page: the permission it needs, the workflow move it makes."""
+
+    name: str
+    permission: Action
+    move: str
+    run: Callable[[WebState, Principal, str, Form], Any]
+
+
+def _text(form: Form, key: str) -> str:
+    value = form.get(key, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _body(model: Any, **values: Any) -> Any:
+    """A JSON API body from form fields; a validation problem becomes a one-line UserError."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise UserError(f"{field}: {err['msg']}") from None
+
+
+def _dispatch(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.DispatchIn, owner_unit=_text(f, "owner_unit"),
+                 assignee=_text(f, "assignee"))  # fmt: skip
+    return dispatch_api.dispatch(s, m, n, body)
+
+
+def _reassign(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.ReassignIn, owner_unit=_text(f, "owner_unit"),
+                 assignee=_text(f, "assignee"), reason=_text(f, "reason"))  # fmt: skip
+    return dispatch_api.reassign(s, m, n, body)
+
+
+def _escalate(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.EscalateIn, group=_text(f, "group"), reason=_text(f, "reason"))
+    return dispatch_api.escalate(s, m, n, body)
+
+
+def _void(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    return dispatch_api.void(s, m, n, _body(dispatch_api.ReasonIn, reason=_text(f, "reason")))
+
+
+def _merge(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.MergeIn, duplicate_of=_text(f, "duplicate_of"))
+    return dispatch_api.merge(s, m, n, body)
+
+
+def _supervise(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.SuperviseIn, reason=_text(f, "reason"))
+    return dispatch_api.supervise(s, m, n, body)
+
+
+def _accept(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    return field_api.accept(s, m, n)
+
+
+def _return(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    return field_api.return_ticket(s, m, n, _body(field_api.ReturnIn, reason=_text(f, "reason")))
+
+
+def _check_pass(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(supervise_api.CheckIn, passed=True, note=_text(f, "note"))
+    return supervise_api.check(s, m, n, body)
+
+
+def _check_fail(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(supervise_api.CheckIn, passed=False, reason=_text(f, "reason"))
+    return supervise_api.check(s, m, n, body)
+
+
+def _callback(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(supervise_api.CallbackIn, satisfaction=_text(f, "satisfaction") or 0,
+                 note=_text(f, "note"))  # fmt: skip
+    return supervise_api.callback(s, m, n, body)
+
+
+ACTIONS = {
+    a.name: a
+    for a in (
+        ConsoleAction("dispatch", Action.DISPATCH, "dispatch", _dispatch),
+        ConsoleAction("reassign", Action.REASSIGN, "reassign", _reassign),
+        ConsoleAction("escalate", Action.ESCALATE, "escalate", _escalate),
+        ConsoleAction("void", Action.VOID, "void", _void),
+        ConsoleAction("merge", Action.MERGE, "merge_duplicate", _merge),
+        ConsoleAction("supervise", Action.FLAG_SUPERVISION, "supervise", _supervise),
+        ConsoleAction("accept", Action.ACCEPT, "accept", _accept),
+        ConsoleAction("return", Action.RETURN, "return", _return),
+        ConsoleAction("check_pass", Action.CHECK, "check_pass", _check_pass),
+        ConsoleAction("check_fail", Action.CHECK, "check_fail", _check_fail),
+        ConsoleAction("callback", Action.RECORD_CALLBACK, "evaluate", _callback),
+    )
+}
+DONE = ConsoleAction("done", Action.REPORT_DONE, "handle", lambda s, m, n, f: None)
+
+
+def available(state: WebState, me: Principal, ticket: Ticket) -> list[str]:
+    """The actions this user may take on this ticket now: permitted to their role and scope,
+    and a move the workflow allows from the ticket's status for their role."""
+    view = view_of(state, ticket)
+    out = []
+    for a in (*ACTIONS.values(), DONE):
+        rule = TABLE[a.move]
+        if a.permission not in ROLE_ACTIONS[me.role] or me.role not in rule.roles:
+            continue
+        if ticket.status in rule.sources and authorize(me, a.permission, view).allowed:
+            out.append(a.name)
+    return out
+
+
+def _next(form: Form, default: str) -> str:
+    """Where to go after a form: a console path only (never an outside URL)."""
+    target = _text(form, "next")
+    return target if re.fullmatch(r"/console/[\w/?=&.%-]*", target) else default
+
+
+@router.get("/console/tickets/{number}", response_class=HTMLResponse)
+@html_errors
+def ticket_page(request: Request, state: State, number: str) -> HTMLResponse:
+    from gridops.services.queues import timeline
+
+    me = signed_in(state, request)
+    found = allowed_ticket(state, me, number, Action.READ_TICKET)
+    routing = found.routing or {}
+    org = state.ctx.ops.org
+    groups = sorted(u.id for u in org.units.values() if u.kind == "joint_group")
+    return render(
+        request, state, "ticket.html", me=me,
+        ticket=with_due(ticket_out(state, me, found)),
+        routing=routing,
+        events=[event_out(me, e) for e in timeline(state.ctx, found)],
+        actions=available(state, me, found),
+        groups=groups,
+        unit_name=lambda u: (org.units[u].zh if u in org.units else u),
+        category=state.ctx.ops.taxonomy.categories.get(found.category),
+        msg=request.query_params.get("msg", ""),
+    )  # fmt: skip
+
+
+@router.post("/console/tickets/{number}/do/{action}", response_class=HTMLResponse)
+@html_errors
+async def ticket_action(request: Request, state: State, number: str, action: str) -> Response:
+    """One action from a console form (CSRF-checked), then back to the page it came from."""
+    me = signed_in(state, request)
+    form = dict(await request.form())
+    check_csrf(request, _text(form, "csrf"))
+    chosen = ACTIONS.get(action)
+    if chosen is None:
+        raise UserError(f"action {action!r} is unknown; known: {', '.join(ACTIONS)}")
+    moved = await run_in_threadpool(chosen.run, state, me, number, form)
+    return back(_next(form, f"/console/tickets/{moved['number']}"), f"{action}: ok")
+
+
+@router.post("/console/tickets/{number}/done", response_class=HTMLResponse)
+@html_errors
+async def ticket_done(request: Request, state: State, number: str) -> Response:
+    """Report done with a note and photos (multipart), through the API's own route."""
+    me = signed_in(state, request)
+    form = await request.form()
+    check_csrf(request, _text(dict(form), "csrf"))
+    photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
+    note = _text(dict(form), "note")
+    if not note:
+        raise UserError("note: say what was done (处理说明)")
+    await field_api.report_done(state, me, number, note, photos)  # type: ignore[arg-type]
+    return back(_next(dict(form), "/console/field"), "done: ok")
+
+
+@router.get("/console/media/{name}")
+@html_errors
+def console_media(request: Request, state: State, name: str) -> Response:
+    """A ticket photo for a signed-in console user (the cookie stands in for the bearer)."""
+    from gridops.web.media_routes import media
+
+    me = signed_in(state, request)
+    response: FileResponse = media(state, me, name)
+    return response
