@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
@@ -104,15 +105,31 @@ def rows(args: tuple[int, int, int]) -> tuple[list[dict], list[dict]]:
 
 
 def fill(store: Store, n: int, *, batch: int = 5000) -> None:
-    """Write ``n`` tickets with their events, built on every CPU, inserted in batches."""
+    """Write ``n`` tickets with their events, built on every CPU (forked workers: nothing
+    but the rows is pickled), inserted in batches by this process."""
     parts = [(n, i, min(n, i + batch)) for i in range(0, n, batch)]
-    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
-        for t_rows, e_rows in pool.imap(rows, parts):
+    ctx = multiprocessing.get_context("fork")
+    queue: Any = ctx.Queue(maxsize=4)
+    k = min(os.cpu_count() or 1, len(parts)) or 1
+    workers = [ctx.Process(target=_work, args=(parts[i::k], queue)) for i in range(k)]
+    for w in workers:
+        w.start()
+    try:
+        for _ in parts:
+            t_rows, e_rows = queue.get()
             with write(store.engine) as conn:
                 conn.execute(tickets.insert(), t_rows)
                 conn.execute(ticket_events.insert(), e_rows)
+    finally:
+        for w in workers:
+            w.join()
     with store.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
+
+
+def _work(parts: list[tuple[int, int, int]], queue: Any) -> None:
+    for part in parts:
+        queue.put(rows(part))
 
 
 def measure(result: BenchResult, label: str, url: str, n: int) -> None:

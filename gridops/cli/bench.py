@@ -105,9 +105,11 @@ def all_results(results: list[BenchResult], *, quick: bool) -> dict[str, Any]:
     }
 
 
-def write_results(doc: dict[str, Any], readme: Path | None = None) -> None:
-    """Write bench/results.json and refresh the README table between the markers."""
-    results_path().write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8")
+def write_results(
+    doc: dict[str, Any], readme: Path | None = None, results: Path | None = None
+) -> None:
+    """Write bench/results.json and refresh the README table between the markers (checked
+    first, so that nothing is half-written)."""
     readme = readme or REPO_ROOT / "README.md"
     text = readme.read_text("utf-8")
     if START not in text or END not in text or text.index(START) > text.index(END):
@@ -116,6 +118,9 @@ def write_results(doc: dict[str, Any], readme: Path | None = None) -> None:
         )
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
+    (results or results_path()).write_text(
+        json.dumps(doc, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
     readme.write_text(f"{head}{START}\n{readme_table(doc)}{END}{tail}", "utf-8")
 
 

@@ -133,3 +133,26 @@ def test_replay_same_grid_and_config_moves_nothing(cli, tmp_path: Path):
     assert {"unit": "(outside the grid)", "before": 1, "after": 1, "change": 0} in doc["workload"]
     res = cli("replay", "--tickets", str(incidents))
     assert isinstance(res.exception, UserError) and "--grid" in str(res.exception)
+
+
+def test_bench_results_and_readme_table(tmp_path: Path):
+    from gridops.benchmarking import BenchResult, Figure
+    from gridops.cli.bench import END, START, all_results, write_results
+
+    r = BenchResult("report")
+    r.add(Figure("sqlite: report by unit, month", 12.5, "ms", 25.0, lower_is_better=True))
+    doc = all_results([r], quick=True)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{START}\nold\n{END}\nafter\n", encoding="utf-8")
+    out = tmp_path / "results.json"
+    write_results(doc, readme, out)
+    text = readme.read_text(encoding="utf-8")
+    assert "old" not in text and text.endswith(f"{END}\nafter\n")
+    assert "| report | sqlite: report by unit, month | 12.5 ms | 25 ms | 2 |" in text
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["benches"][0]["figures"][0]["ratio"] == 2.0 and saved["cpus"]
+    bare = tmp_path / "bare.md"
+    bare.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(UserError, match="markers"):
+        write_results(doc, bare, tmp_path / "r2.json")
+    assert not (tmp_path / "r2.json").exists()
