@@ -23,18 +23,12 @@ from gridops.errors import UserError
 
 BY = ("unit", "l1", "l2", "l3", "category")
 FORMATS = ("table", "csv", "json")
-SHORT = {
-    "registration_rate": "立案",
+SHORT = {  # the table's columns (csv and json carry every indicator)
     "dispatch_accuracy": "准确派遣",
-    "on_time_dispatch": "按时派遣",
-    "handling_rate": "处置",
     "on_time_handling": "按期处置",
     "close_rate": "结案",
-    "on_time_close": "按期结案",
     "rework_rate": "返工",
     "onsite_resolution": "现场解决",
-    "escalation_rate": "升级",
-    "supervision_rate": "督办",
     "satisfaction": "满意",
 }
 
@@ -130,16 +124,24 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def _rate(r: Any) -> str:
+    return f"{_pct(r.value)} ({r.n})"
+
+
 def _table(rows: list[Any], by: str, period: str, min_n: int, limit: int) -> None:
-    table = Table(title=f"report by {by}, {period} (rate/n; no grade below n={min_n})")
+    table = Table(
+        title=f"report by {by}, {period}: rate (n); no grade below n={min_n}",
+        caption="every indicator: --format csv or json",
+    )
     for col in ("key", "name", "n", *SHORT.values(), "score", "grade"):
         table.add_column(col, justify="left" if col in ("key", "name") else "right")
     for r in rows[: limit or None]:
-        cells = [f"{_pct(r.rates[k].value)}/{r.rates[k].n}" for k in SHORT]
+        cells = [_rate(r.rates[k]) for k in SHORT]
         score = "—" if r.score.value is None else f"{r.score.value:.1f}"
-        name = " ".join(x for x in (r.zh, r.en) if x)
-        table.add_row(r.key or "(none)", name, str(r.n), *cells, score, r.score.grade or "—")
-    Console().print(table)
+        table.add_row(
+            r.key or "(none)", r.zh or r.en, str(r.n), *cells, score, r.score.grade or "—"
+        )
+    Console(width=max(Console().width, 150)).print(table)
 
 
 def _csv(rows: list[Any]) -> str:
@@ -322,6 +324,7 @@ def import_tickets(
     typer.echo(
         f"imported {s['imported']}, already there {s['known']}, bad rows {len(importer.bad)}"
     )
+    importer.bad.sort()
     for line, message in importer.bad[:50]:
         typer.echo(f"  {file}:{line}: {message}", err=True)
     if len(importer.bad) > 50:
