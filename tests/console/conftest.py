@@ -5,6 +5,7 @@ and — for browser tests — that app on real uvicorn plus Debian's Chromium vi
 from __future__ import annotations
 
 import io
+import socket
 import threading
 import time
 import warnings
@@ -43,6 +44,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def console_app(ctx: ServiceContext) -> FastAPI:
     """``create_app`` with the console mounted (once, whether or not app.py mounts it)."""
     app = create_app(ctx, clock=lambda: NOW)
@@ -61,6 +68,7 @@ class Users:
     """Makes users through the accounts and returns their bearer tokens."""
 
     ctx: ServiceContext
+    keys: int = 0
 
     def add(self, user_id: str, role: str, *units: str) -> str:
         from gridops.store.accounts import Accounts
@@ -74,7 +82,9 @@ class Users:
     def api_key(self) -> str:
         from gridops.store.accounts import Accounts
 
-        return create_api_key(Accounts(self.ctx.store.engine), "console-test", now=NOW)[1]
+        self.keys += 1
+        name = f"console-test-{self.keys}"
+        return create_api_key(Accounts(self.ctx.store.engine), name, now=NOW)[1]
 
 
 def photo() -> bytes:
@@ -133,8 +143,6 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Iterator[Server]:
     import uvicorn
-
-    from ..conftest import free_port
 
     context = make_context(tmp_path_factory.mktemp("console"), redis_server)
     port = free_port()

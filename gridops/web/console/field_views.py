@@ -5,6 +5,7 @@ location (the browser's geolocation where allowed, typed lon/lat otherwise)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,8 +16,8 @@ from gridops.web.console.dispatch_views import with_due
 from gridops.web.console.pages import back, html_errors, render, signed_in
 from gridops.web.console.session import check_csrf
 from gridops.web.console.ticket_views import available
-from gridops.web.permissions import FIELD_ROLES, ROLE_ACTIONS, Action, PermissionDenied
-from gridops.web.state import State
+from gridops.web.permissions import FIELD_ROLES, ROLE_ACTIONS, Action, PermissionDenied, Principal
+from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,9 +60,13 @@ def _number(form: Mapping[str, object], key: str, low: float, high: float) -> fl
 async def onsite(request: Request, state: State) -> Response:
     """Self-report a problem fixed on the spot (自行处置), through the API's own route."""
     me = signed_in(state, request)
-    form = await request.form()
+    async with request.form() as form:
+        check_csrf(request, str(form.get("csrf") or ""))
+        return await _onsite(state, me, form)
+
+
+async def _onsite(state: WebState, me: Principal, form: Any) -> Response:
     plain = dict(form)
-    check_csrf(request, str(plain.get("csrf") or ""))
     photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
     note = str(plain.get("note") or "").strip()
     category = str(plain.get("category") or "").strip()
@@ -71,6 +76,6 @@ async def onsite(request: Request, state: State) -> Response:
         state, me, category=category,
         lon=_number(plain, "lon", -180, 180), lat=_number(plain, "lat", -90, 90), note=note,
         crs="EPSG:4326", description=str(plain.get("description") or ""),
-        photos=photos,  # type: ignore[arg-type]
+        photos=photos,
     )  # fmt: skip
     return back("/console/field", f"onsite: {made['number']}")

@@ -193,13 +193,17 @@ async def ticket_action(request: Request, state: State, number: str, action: str
 async def ticket_done(request: Request, state: State, number: str) -> Response:
     """Report done with a note and photos (multipart), through the API's own route."""
     me = signed_in(state, request)
-    form = await request.form()
-    check_csrf(request, _text(dict(form), "csrf"))
+    async with request.form() as form:
+        check_csrf(request, str(form.get("csrf") or ""))
+        return await _done(state, me, form, number)
+
+
+async def _done(state: WebState, me: Principal, form: Any, number: str) -> Response:
     photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
     note = _text(dict(form), "note")
     if not note:
         raise UserError("note: say what was done (处理说明)")
-    await field_api.report_done(state, me, number, note, photos)  # type: ignore[arg-type]
+    await field_api.report_done(state, me, number, note, photos)
     return back(_next(dict(form), "/console/field"), "done: ok")
 
 

@@ -1,0 +1,165 @@
+"""End to end in a real browser (Debian's Chromium, headless, via Playwright): one ticket's whole
+life across the three roles — reported (Open311), dispatched (the routing stage in-process),
+accepted, done with a photo (field staff at 375 px), checked and closed, evaluated (supervisor)
+— asserting what each page shows. A screenshot of every page goes to tests/artifacts/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from gridops.services.routing import route_batch
+
+from .conftest import ARTIFACTS, LUJIAZUI_L3, NOW, Server, photo, point_in
+
+pytestmark = pytest.mark.slow
+PHONE = {"width": 375, "height": 760}
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+
+
+def login(browser: Any, server: Server, token: str, **options: Any) -> Any:
+    context = browser.new_context(base_url=server.url, **options)
+    page = context.new_page()
+    page.goto("/console/login")
+    page.fill("#token", token)
+    page.click("#login")
+    page.wait_for_load_state()
+    return page
+
+
+def report(server: Server, key: str, description: str) -> str:
+    lon, lat = point_in(server.ctx, LUJIAZUI_L3)
+    form = {"api_key": key, "service_code": "E0102", "lat": str(lat), "long": str(lon),
+            "description": description, "phone": "13812345678"}  # fmt: skip
+    r = httpx.post(f"{server.url}/open311/v2/requests.json", data=form)
+    assert r.status_code in (200, 201), r.text
+    return str(r.json()[0]["service_request_id"])
+
+
+def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
+    key = server.users.api_key()
+    dispatcher = login(browser, server, server.users.add("d-1", "dispatcher", "all"))
+    shot(dispatcher, "login-landing")
+    assert dispatcher.url.endswith("/console/dispatch")
+    assert dispatcher.inner_text("#count-new") == "0"
+    assert dispatcher.locator("svg.gridmap path.cell").count() == 36  # level 1: 36 街镇
+
+    # report: the dispatcher's queue shows it without a reload (polling)
+    number = report(server, key, "暴露垃圾 路口")
+    dispatcher.wait_for_selector(f'#queue-table tr[data-number="{number}"]')
+    assert dispatcher.inner_text("#count-new") == "1"
+    assert int(dispatcher.get_attribute("#live", "data-polled") or 0) >= 1
+    shot(dispatcher, "dispatch-queue")
+
+    # the map: level 3 is drawn for the selected sub-district only, shaded by open tickets
+    dispatcher.click('svg.gridmap path[data-code="310115005"]')
+    dispatcher.wait_for_load_state()
+    assert "cell=310115005" in dispatcher.url
+    dispatcher.click("#level-3")
+    dispatcher.wait_for_load_state()
+    cells = dispatcher.locator("svg.gridmap path.cell")
+    assert 0 < cells.count() < 200
+    lit = dispatcher.locator(f'svg.gridmap path[data-code="{LUJIAZUI_L3}"]')
+    assert lit.get_attribute("data-open") == "1" and "s1" in (lit.get_attribute("class") or "")
+    shot(dispatcher, "dispatch-map-level3")
+
+    # dispatch: the routing stage, in-process
+    assert route_batch(server.ctx, 10, now=NOW) == 1
+    routed = server.ctx.store.get_by_number(number)
+    dispatcher.goto(f"/console/tickets/{number}")
+    assert dispatcher.get_attribute("#status", "data-status") == "dispatched"
+    assert dispatcher.locator("#routing .reasons li").count() >= 1
+    assert [e.get_attribute("data-type") for e in dispatcher.locator("tr.event").all()] == [
+        "report",
+        "dispatch",
+    ]
+    assert "13812345678" in dispatcher.inner_text("#reporter")  # dispatchers see contact data
+    assert dispatcher.inner_text("#countdown").startswith("剩余")
+    shot(dispatcher, "ticket-dispatched")
+
+    # field staff on a phone: accept, then report done with a photo
+    worker = routed.assignee
+    field = login(browser, server, server.users.add(worker, "grid_worker", routed.owner_unit),
+                  viewport=PHONE)  # fmt: skip
+    assert field.url.endswith("/console/field")
+    task = field.locator(f'article.task[data-number="{number}"]')
+    assert "剩余" in task.locator(".countdown").inner_text()
+    shot(field, "field-tasks")
+    task.locator("form.accept button").click()
+    field.wait_for_load_state()
+    task = field.locator(f'article.task[data-number="{number}"]')
+    task.locator("form.done input[name=note]").fill("已清运")
+    task.locator("form.done input[type=file]").set_input_files(
+        files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
+    )
+    task.locator("form.done button").click()
+    field.wait_for_load_state()
+    assert field.locator(f'article.task[data-number="{number}"]').count() == 0
+    assert field.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(field, "field-after-done")
+
+    # supervisor: the check queue, the photo, check → closed, call-back → evaluated
+    supervisor = login(browser, server, server.users.add("s-1", "supervisor", "sc-310115005"))
+    assert supervisor.url.endswith("/console/supervise")
+    assert supervisor.locator(f'#list-check tr[data-number="{number}"]').count() == 1
+    shot(supervisor, "supervise-before")
+    supervisor.click(f'#list-check tr[data-number="{number}"] a')
+    supervisor.wait_for_load_state()
+    assert supervisor.get_attribute("#status", "data-status") == "handled"
+    assert supervisor.inner_text("#handling-note") == "已清运"
+    assert supervisor.evaluate("document.querySelector('#photos img').naturalWidth") == 32
+    supervisor.click("#act-check_pass button")
+    supervisor.wait_for_load_state()
+    assert supervisor.get_attribute("#status", "data-status") == "closed"
+    supervisor.select_option("#act-callback select[name=satisfaction]", "5")
+    supervisor.click("#act-callback button")
+    supervisor.wait_for_load_state()
+    assert supervisor.get_attribute("#status", "data-status") == "evaluated"
+    assert supervisor.inner_text("#satisfaction") == "5"
+    types = [e.get_attribute("data-type") for e in supervisor.locator("tr.event").all()]
+    assert types == ["report", "dispatch", "accept", "handle", "check_pass", "evaluate"]
+    shot(supervisor, "ticket-evaluated")
+
+    # the dashboard: the sub-district's row with n, drill down 1 → 2 → 3, English, CSV
+    supervisor.goto("/console/supervise?view=1")
+    row = supervisor.locator('#rates tr[data-key="310115005"]')
+    assert row.locator("td").nth(1).inner_text() == "1"
+    assert "n=1" in row.inner_text() and row.locator(".grade").inner_text() == "—"  # n < min_n
+    assert supervisor.locator('#rates tr[data-key="310115004"]').count() == 0  # out of scope
+    row.locator("a.drill").click()
+    supervisor.wait_for_load_state()
+    supervisor.locator('#rates tr[data-key="310115005001"] a.drill').click()
+    supervisor.wait_for_load_state()
+    assert supervisor.locator(f'#rates tr[data-key="{LUJIAZUI_L3}"]').count() == 1
+    assert supervisor.locator("#trend svg.trend polyline, #trend svg.trend circle").count() >= 1
+    supervisor.click("#lang")
+    supervisor.wait_for_load_state()
+    assert "Indicators" in supervisor.inner_text("#indicators h1")
+    shot(supervisor, "supervise-level3-en")
+    csv = supervisor.request.get(supervisor.get_attribute("#csv-indicators", "href") or "").text()
+    assert LUJIAZUI_L3 in csv and "on_time_close_n" in csv
+    for page in (dispatcher, field, supervisor):
+        page.context.close()
+
+
+def test_dispatcher_voids_in_the_browser_and_field_page_refuses_them(
+    server: Server, browser: Any
+) -> None:
+    key = server.users.api_key()
+    number = report(server, key, "重复上报")
+    page = login(browser, server, server.users.add("d-2", "dispatcher", "all"))
+    page.goto(f"/console/tickets/{number}")
+    page.fill("#act-void input[name=reason]", "不属于受理范围")
+    page.click("#act-void button")
+    page.wait_for_load_state()
+    assert page.get_attribute("#status", "data-status") == "void"
+    page.goto("/console/field")
+    assert page.inner_text("#reason").startswith("dispatcher has no field page")
+    shot(page, "forbidden")
+    page.context.close()
