@@ -56,13 +56,14 @@ def create_app(
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0")
     accounts = Accounts(ctx.store.engine)
+    limiter = RateLimiter(lambda: state.ctx.redis(), rate_limits or RateLimits())
     state = WebState(
         ctx=ctx,
         accounts=accounts,
         api_keys=ApiKeyCache(accounts),
-        limiter=RateLimiter(ctx.redis, rate_limits or RateLimits()),
+        limiter=limiter,
         metrics=WebMetrics(),
-        intake=IntakeBatcher(lambda: state.ctx, clock),
+        intake=IntakeBatcher(lambda: state.ctx, clock, limiter),
         clock=clock,
     )
     app.state.web = state

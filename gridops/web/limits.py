@@ -61,34 +61,53 @@ class RateLimiter:
         """Count one request for both the key and the address; refuse when either is over.
 
         When Redis is unreachable intake is not blocked (the limit fails open)."""
+        return self.check_many([(key_name, address)], now=now)[0]
+
+    def check_many(self, requests: list[tuple[str, str]], *, now: float) -> list[Verdict]:
+        """:meth:`check` for several (key name, address) requests in one Redis round trip;
+        counts accumulate in order, so the request that crosses a limit is the first refused."""
         window = int(now // self.limits.window_s)
         retry = self.limits.window_s - int(now % self.limits.window_s)
-        k_key = f"{self.PREFIX}:key:{key_name}:{window}"
-        a_key = f"{self.PREFIX}:addr:{address}:{window}"
+        ttl = self.limits.window_s + 1
         try:
             pipe = self._redis().pipeline(transaction=False)
-            pipe.incr(k_key)
-            pipe.expire(k_key, self.limits.window_s + 1)
-            pipe.incr(a_key)
-            pipe.expire(a_key, self.limits.window_s + 1)
-            key_count, _, addr_count, _ = pipe.execute()
+            for key_name, address in requests:
+                for name in (f"key:{key_name}", f"addr:{address}"):
+                    pipe.incr(f"{self.PREFIX}:{name}:{window}")
+                    pipe.expire(f"{self.PREFIX}:{name}:{window}", ttl)
+            counts = pipe.execute()
         except RedisError:
-            return Verdict(True)
-        if int(key_count) > self.limits.per_key:
+            return [Verdict(True)] * len(requests)
+        return [
+            self._verdict(key_name, address, int(counts[4 * i]), int(counts[4 * i + 2]), retry)
+            for i, (key_name, address) in enumerate(requests)
+        ]
+
+    def _verdict(
+        self, key_name: str, address: str, by_key: int, by_addr: int, retry: int
+    ) -> Verdict:
+        span = f"{self.limits.window_s} s; retry after {retry} s"
+        if by_key > self.limits.per_key:
             return Verdict(
                 False,
                 retry,
-                f"API key {key_name!r} sent more than {self.limits.per_key} requests in "
-                f"{self.limits.window_s} s; retry after {retry} s",
+                f"API key {key_name!r} sent more than {self.limits.per_key} requests in {span}",
             )
-        if int(addr_count) > self.limits.per_address:
+        if by_addr > self.limits.per_address:
             return Verdict(
                 False,
                 retry,
-                f"address {address} sent more than {self.limits.per_address} requests in "
-                f"{self.limits.window_s} s; retry after {retry} s",
+                f"address {address} sent more than {self.limits.per_address} requests in {span}",
             )
         return Verdict(True)
+
+
+class RateLimited(Exception):
+    """A request over its rate limit (HTTP 429 with Retry-After)."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.reason)
+        self.verdict = verdict
 
 
 class BodySizeLimit:

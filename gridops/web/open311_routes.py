@@ -19,6 +19,7 @@ from gridops.errors import UserError
 from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
 from gridops.tickets.model import Reporter, Ticket
 from gridops.tickets.vocabulary import Source
+from gridops.web.limits import RateLimited
 from gridops.web.open311 import formats
 from gridops.web.open311.errors import (
     Open311Error,
@@ -207,16 +208,15 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
         if key is None:
             raise invalid_api_key()
         address = request.client.host if request.client else "unknown"
-        verdict = state.limiter.check(key_name=key.name, address=address, now=time.time())
-        if not verdict.allowed:
-            return _too_many(out_fmt, verdict.reason, verdict.retry_after)
         draft = check_draft(draft, _definitions(state))
         if not draft.has_point:
             raise bad_request(
                 "lat and long are required here: this endpoint does not geocode "
                 "address_string or address_id"
             )
-        ticket = await _submit(state, draft, key.name)
+        ticket = await _submit(state, draft, key.name, address)
+    except RateLimited as exc:
+        return _too_many(out_fmt, exc.verdict.reason, exc.verdict.retry_after)
     except Open311Error as exc:
         return _respond(formats.render_error(exc, out_fmt))
     finally:
@@ -228,7 +228,7 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
     return _respond(formats.render_receipts([receipt], out_fmt))
 
 
-async def _submit(state: WebState, draft: Any, key_name: str) -> Ticket:
+async def _submit(state: WebState, draft: Any, key_name: str, address: str) -> Ticket:
     """Hand the checked draft to intake (batched with concurrent ones); intake's refusals
     become Open311 400s."""
     from gridops.services.errors import OutsideGrid
@@ -246,7 +246,9 @@ async def _submit(state: WebState, draft: Any, key_name: str) -> Ticket:
         media=(draft.media_url,) if draft.media_url else (),
     )
     try:
-        ticket = await state.intake.submit(report, actor=f"apikey:{key_name}")
+        ticket = await state.intake.submit(
+            report, actor=f"apikey:{key_name}", limit=(key_name, address)
+        )
     except OutsideGrid:
         raise outside_grid(draft.lat, draft.long, state.ctx.grid.name) from None
     except UserError as exc:
