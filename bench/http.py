@@ -5,7 +5,8 @@ limit counters in Redis, intake with locate, a committed ticket + event in SQLit
 kick) on uvicorn in its own process. Baseline, measured in the same run: a bare FastAPI
 endpoint on the same uvicorn settings that parses the same form and answers a receipt of the
 same shape — the framework's own cost, so the ratio shows ours. The load comes from another
-process (httpx clients in threads, keep-alive), one server at a time.
+process (httpx clients in threads, keep-alive), one server at a time, alternating, best round
+of each kept.
 
 Run: ``gridops bench http --json`` (``--quick`` for a short smoke run). Not runnable as
 ``python bench/http.py``: the file name would shadow the standard library's ``http``.
@@ -142,22 +143,45 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120.0
     raise RuntimeError("server did not become ready")
 
 
-def _measure(kind: str, env: dict[str, str], forms: str, seconds: float, threads: int) -> Any:
+def _start(kind: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", _CHILD, "--serve", kind, str(port)], env=env, cwd=HERE.parent.parent
     )
+    _wait_ready(port, server)
+    return server, port
+
+
+def _drive(port: int, env: dict[str, str], forms: str, seconds: float, threads: int) -> Any:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, "--load", f"http://127.0.0.1:{port}{PATH}",
+         str(seconds), str(threads), forms],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _measure(
+    env: dict[str, str], forms: str, seconds: float, threads: int, rounds: int
+) -> dict[str, Any]:
+    """Both servers up at once (an idle one costs nothing); load runs alternate between them,
+    and each keeps its best round (the least disturbed by other work on the machine)."""
+    servers = {kind: _start(kind, env) for kind in ("gridops", "bare")}
+    best: dict[str, Any] = {}
     try:
-        _wait_ready(port, server)
-        out = subprocess.run(
-            [sys.executable, "-c", _CHILD, "--load", f"http://127.0.0.1:{port}{PATH}",
-             str(seconds), str(threads), forms],
-            env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        for _ in range(rounds):
+            for kind, (_, port) in servers.items():
+                got = _drive(port, env, forms, seconds, threads)
+                got["rps"] = got["n"] / got["elapsed"]
+                if got["errors"]:
+                    raise RuntimeError(f"{kind}: {got['errors']} non-200 answers")
+                if kind not in best or got["rps"] > best[kind]["rps"]:
+                    best[kind] = got
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=30)
+    return best
 
 
 def _pct(sorted_values: list[float], q: float) -> float:
@@ -191,7 +215,7 @@ def run(quick: bool = False) -> BenchResult:
     from gridops.store.accounts import Accounts
     from gridops.web.auth import create_api_key
 
-    seconds, threads = (2.0, 4) if quick else (8.0, 8)
+    seconds, threads, rounds = (2.0, 4, 1) if quick else (5.0, 8, 3)
     tmp = tempfile.mkdtemp(prefix="gridops-bench-http-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDOPS_")}
     env |= {"GRIDOPS_DATA_DIR": tmp, "PYTHONPATH": str(HERE.parent.parent)}
@@ -205,16 +229,16 @@ def run(quick: bool = False) -> BenchResult:
         store.close()
         forms_path = Path(tmp) / "forms.json"
         forms_path.write_text(json.dumps(_forms(env, key, 500)))
-        ours = _measure("gridops", env, str(forms_path), seconds, threads)
-        bare = _measure("bare", env, str(forms_path), seconds, threads)
+        best = _measure(env, str(forms_path), seconds, threads, rounds)
     finally:
         embedded_for(settings).stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    if ours["errors"] or bare["errors"]:
-        raise RuntimeError(f"non-200 answers: gridops {ours['errors']}, bare {bare['errors']}")
-    note = f"{threads} client threads in another process, {seconds:g} s each, SQLite, loopback"
-    result.add(Figure("open311_post_rps", ours["n"] / ours["elapsed"], "req/s",
-                      bare["n"] / bare["elapsed"], note=note))  # fmt: skip
+    ours, bare = best["gridops"], best["bare"]
+    note = (
+        f"{threads} client threads in another process; best of {rounds} alternating "
+        f"{seconds:g} s rounds; SQLite; loopback"
+    )
+    result.add(Figure("open311_post_rps", ours["rps"], "req/s", bare["rps"], note=note))
     for name, q in (("p50", 0.50), ("p99", 0.99)):
         result.add(Figure(f"open311_post_{name}_ms", _pct(ours["lat"], q) * 1e3, "ms",
                           _pct(bare["lat"], q) * 1e3, lower_is_better=True, note=note))  # fmt: skip
