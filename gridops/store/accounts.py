@@ -110,7 +110,7 @@ class ApiKey:
 
 def check_user_id(value: str, what: str = "user id") -> str:
     """A user id or key name: letters, digits and ``. _ @ -``, 1–100 characters."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise UserError(
             f"{what} {value!r} is not usable: use letters, digits and . _ @ -, up to 100 chars"
         )
@@ -144,7 +144,7 @@ def check_units(role: Role, units: Iterable[str] | str) -> Units:
 
 
 def _check_hash(value: str) -> None:
-    if not _HASH.match(value):
+    if not _HASH.fullmatch(value):
         raise ValueError("expected a hex SHA-256 hash: store hashes, never the secret itself")
 
 
