@@ -236,6 +236,7 @@ ticket_rollups = Table(
     *(Column(c, Integer, nullable=False) for c in ROLLUP_NAMES),
     *(Column(f"{s}_n", Integer, nullable=False) for s in STAGES),
     *(Column(f"{s}_s", Float, nullable=False) for s in STAGES),
+    sqlite_with_rowid=False,  # clustered by (dim, day, key): a period is one range read
 )
 rollup_state = Table(
     "rollup_state",

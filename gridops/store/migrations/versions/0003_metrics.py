@@ -71,6 +71,7 @@ def upgrade() -> None:
         *(sa.Column(c, sa.Integer, nullable=False) for c in ROLLUP_COUNTS),
         *(sa.Column(f"{s}_n", sa.Integer, nullable=False) for s in STAGES),
         *(sa.Column(f"{s}_s", sa.Float, nullable=False) for s in STAGES),
+        sqlite_with_rowid=False,  # clustered by (dim, day, key): a period is one range read
     )
     op.create_table(
         "rollup_state",
