@@ -247,6 +247,9 @@ rollup_state = Table(
 )
 
 
+LOOKBACK = timedelta(minutes=5)
+
+
 @dataclass(frozen=True)
 class RollupParams:
     """What the counts depend on besides the tickets (from config/indicators.yaml)."""
@@ -277,7 +280,7 @@ def refresh_rollups(
         elif state is None or state.params != params.text():
             todo = _all_days(conn, zone)
         else:
-            since = state.refreshed_at
+            since = state.refreshed_at - LOOKBACK  # writes committed late with an earlier now
             changed = or_(t.updated_at > since, and_(t.open_due_at > since, t.open_due_at <= now))
             created = conn.execute(select(t.created_at).where(changed)).scalars()
             todo = {c.astimezone(zone).date() for c in created}
