@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
@@ -124,6 +124,7 @@ def test_api_keys_hash_only_and_revocation(accounts: Accounts) -> None:
 
 
 @given(st.text(max_size=120))
+@example("abc\n")
 def test_check_user_id_accepts_exactly_the_documented_alphabet(value: str) -> None:
     import re
 
