@@ -27,6 +27,7 @@ def login(browser: Any, server: Server, token: str, **options: Any) -> Any:
     context = browser.new_context(base_url=server.url, **options)
     page = context.new_page()
     page.goto("/console/login")
+    shot(page, "login")
     page.fill("#token", token)
     page.click("#login")
     page.wait_for_load_state()
@@ -162,4 +163,23 @@ def test_dispatcher_voids_in_the_browser_and_field_page_refuses_them(
     page.goto("/console/field")
     assert page.inner_text("#reason").startswith("dispatcher has no field page")
     shot(page, "forbidden")
+    page.context.close()
+
+
+def test_grid_worker_self_reports_at_the_phone_location(server: Server, browser: Any) -> None:
+    lon, lat = point_in(server.ctx, LUJIAZUI_L3)
+    token = server.users.add("gw-9", "grid_worker", f"gw-{LUJIAZUI_L3}")
+    page = login(browser, server, token, viewport=PHONE, permissions=["geolocation"],
+                 geolocation={"longitude": lon, "latitude": lat})  # fmt: skip
+    page.click("#locate")
+    page.wait_for_function("document.getElementById('lon').value !== ''")
+    assert abs(float(page.input_value("#lon")) - lon) < 1e-5
+    page.fill("#onsite-form input[name=note]", "已当场清理")
+    page.click("#onsite-form button[type=submit]")
+    page.wait_for_load_state()
+    number = page.inner_text("#flash").split(": ")[1]
+    made = server.ctx.store.get_by_number(number)
+    assert made.onsite and made.status.value == "handled" and LUJIAZUI_L3 in made.cells
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "field-onsite")
     page.context.close()
