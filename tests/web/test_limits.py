@@ -53,6 +53,9 @@ def test_fixed_window_per_key_and_per_address(redis_conn: Redis) -> None:
 
 
 def test_rate_limit_fails_open_when_redis_is_down() -> None:
-    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     limiter = RateLimiter(lambda: down, RateLimits(per_key=1, per_address=1))
     assert all(limiter.check(key_name="k", address="a", now=0.0).allowed for _ in range(3))
