@@ -183,3 +183,22 @@ def test_grid_worker_self_reports_at_the_phone_location(server: Server, browser:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "field-onsite")
     page.context.close()
+
+
+def test_dispatch_ticket_and_dashboard_pages_fit_a_375_px_phone(
+    server: Server, browser: Any
+) -> None:
+    number = report(server, server.users.api_key(), "窄屏")
+    page = login(browser, server, server.users.add("s-narrow", "supervisor", "all"),
+                 viewport=PHONE)  # fmt: skip
+    pages = {
+        "dispatch": "/console/dispatch",
+        "dispatch-level3": "/console/dispatch?level=3&l1=310115005",
+        "ticket": f"/console/tickets/{number}",
+        "supervise": "/console/supervise",
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+        shot(page, f"phone-{name}")
+    page.context.close()
