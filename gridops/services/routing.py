@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridops.grids.geodesy import distance_m
@@ -83,8 +83,7 @@ class Batch:
     claimed: list[Ticket]
     transitions: list[Transition] = field(default_factory=list)
     latest: dict[str, Ticket] = field(default_factory=dict)  # tickets moved in this batch
-    routed: list[Ticket] = field(default_factory=list)  # dispatched here: duplicate targets
-    _candidates: list[dict] | None = None
+    _candidates: dict[str, list[dict[str, Any]]] | None = None
     _load: dict[str, int] | None = None
 
     def decide(self, ticket: Ticket) -> None:
@@ -134,7 +133,11 @@ class Batch:
                    calendar=ctx.calendar, owner_unit=decision.owner_unit,
                    time_limit=decision.time_limit, assignee=assignee, routing=routing)  # fmt: skip
         self._add(tr)
-        self.routed.append(tr.ticket)
+        t = tr.ticket
+        self._pool().setdefault(t.category, []).append(
+            {"id": t.id, "category": t.category, "created_at": t.created_at,
+             "point_lon": t.point_lon, "point_lat": t.point_lat}
+        )  # fmt: skip
 
     def _open_work(self) -> dict[str, int]:
         """Open work per assignee, across all units (one grouped query per batch)."""
@@ -146,31 +149,31 @@ class Batch:
     def _duplicate_of(self, ticket: Ticket, radius_m: float, window_h: float) -> str | None:
         since = ticket.reported_at - timedelta(hours=window_h)
         best: tuple[float, str] | None = None
-        for c in self._pool():
-            if c["id"] == ticket.id or c["category"] != ticket.category:
-                continue
-            if c["created_at"] < since:
+        for c in self._pool().get(ticket.category, ()):
+            if c["id"] == ticket.id or c["created_at"] < since:
                 continue
             d = distance_m(ticket.point_lon, ticket.point_lat, c["point_lon"], c["point_lat"])
             if d <= radius_m and (best is None or d < best[0]):
                 best = (d, c["id"])
         return None if best is None else best[1]
 
-    def _pool(self) -> Iterable[dict]:
+    def _pool(self) -> dict[str, list[dict[str, Any]]]:
+        """Open tickets that new reports may duplicate, by category (one query per batch;
+        tickets dispatched earlier in this batch are added as they are decided)."""
         if self._candidates is None:
             ctx = self.ctx
             cats = ctx.ops.taxonomy.categories
             window = max(c.duplicate_window_h for c in cats.values())
-            self._candidates = duplicate_candidates(
+            found = duplicate_candidates(
                 ctx.store,
                 {t.category for t in self.claimed},
                 {t.cells[1] for t in self.claimed if len(t.cells) > 1},
                 self.now - timedelta(hours=window),
             )
-        yield from self._candidates
-        for t in self.routed:
-            yield {"id": t.id, "category": t.category, "created_at": t.created_at,
-                   "point_lon": t.point_lon, "point_lat": t.point_lat}  # fmt: skip
+            self._candidates = {}
+            for c in found:
+                self._candidates.setdefault(c["category"], []).append(c)
+        return self._candidates
 
     def _merge(self, ticket: Ticket, target_id: str) -> None:
         target = self.latest.get(target_id) or self.ctx.store.get(target_id)
@@ -183,3 +186,16 @@ class Batch:
     def _add(self, tr: Transition) -> None:
         self.transitions.append(tr)
         self.latest[tr.ticket.id] = tr.ticket
+
+
+def route_one(ticket_id: str) -> bool:
+    """One ticket routed on its own (the benchmark's baseline: one plain RQ job per ticket
+    doing the same work — duplicate check, route, assign, deadline, dispatch, commit)."""
+    ctx = current()
+    now = datetime.now(UTC)
+    ticket = ctx.store.get(ticket_id)
+    if ticket.status not in PENDING:
+        return False
+    batch = Batch(ctx, now, [ticket])
+    batch.decide(ticket)
+    return bool(ctx.store.apply_transitions(batch.transitions, skip_stale=True).applied)
