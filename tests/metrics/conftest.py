@@ -17,6 +17,10 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     else:
         s = open_store(request.getfixturevalue("pg_url"))
         with s.engine.begin() as conn:
-            conn.execute(text("TRUNCATE ticket_events, tickets, number_counters"))
+            conn.execute(
+                text(
+                    "TRUNCATE ticket_events, tickets, number_counters, ticket_rollups, rollup_state"
+                )
+            )
     yield s
     s.close()
