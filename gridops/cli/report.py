@@ -87,7 +87,9 @@ def report(
                 satisfied_min=params.satisfied_min,
             )
         else:
-            refresh_rollups(store.engine, now=now, params=params, tz=settings.timezone)
+            days = refresh_rollups(store.engine, now=now, params=params, tz=settings.timezone)
+            if days > 31:
+                typer.echo(f"daily rollups: {days} days recomputed", err=True)
             first, after = p.days(settings.timezone)
             groups = rollup_counts(store.engine, by=by, first=first, after=after)
     finally:
