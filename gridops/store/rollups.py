@@ -95,7 +95,14 @@ class GroupCounts:
 def count_expressions(
     *, as_of: datetime, dispatch_limit_s: float, satisfied_min: int
 ) -> dict[str, ColumnElement[Any]]:
-    """Each indicator count as a boolean condition over one tickets row."""
+    """Each indicator count as a boolean condition over one tickets row.
+
+    The cohort is the tickets *reported* in the period. Registered (立案): past intake and
+    neither void nor merged. Dispatched: ever dispatched (``dispatched_at`` is the latest
+    dispatch). Work: dispatched or fixed on site. Due: work that is handled, closed or past
+    its deadline at ``as_of``. On time: handled/closed no later than the (final) deadline;
+    no deadline (on site) counts as on time. Reworked: failed a check at least once.
+    """
     not_registered = ("reported", "verifying", "void", "duplicate")
     dispatched = t.dispatched_at.is_not(None)
     work = or_(dispatched, t.onsite)  # registered work: dispatched, or fixed on the spot
