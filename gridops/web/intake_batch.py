@@ -13,7 +13,6 @@ itself (a few ms): in a worker thread each query would wait for the GIL behind t
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,7 +102,7 @@ class IntakeBatcher:
         if self._limiter is not None and limited:
             verdicts = self._limiter.check_many(
                 [batch[i].limit for i in limited],  # type: ignore[misc]
-                now=time.time(),
+                now=now.timestamp(),
             )
             for i, verdict in zip(limited, verdicts, strict=True):
                 if not verdict.allowed:
