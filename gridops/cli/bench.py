@@ -80,17 +80,24 @@ def bench(
         else:
             print_table(result)
         return
-    results = []
+    results, failed = [], {}
     for each in available():
         typer.echo(f"bench {each} …", err=True)
-        results.append(run_bench(each, quick=quick))
+        try:
+            results.append(run_bench(each, quick=quick))
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the rest
+            failed[each] = f"{type(exc).__name__}: {exc}"
+            typer.secho(f"bench {each} failed: {failed[each]}", err=True, fg="red")
+            continue
         if not as_json:
             print_table(results[-1])
-    doc = all_results(results, quick=quick)
+    doc = all_results(results, quick=quick) | ({"failed": failed} if failed else {})
     if as_json:
         print(json.dumps(doc, ensure_ascii=False))
     if write:
         write_results(doc)
+    if failed:
+        raise typer.Exit(1)
 
 
 def all_results(results: list[BenchResult], *, quick: bool) -> dict[str, Any]:
