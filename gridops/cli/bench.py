@@ -145,6 +145,8 @@ def readme_table(doc: dict[str, Any]) -> str:
     lines.append("")
     lines.append(f"{doc['cpus']} CPUs, commit {str(doc['commit'])[:10]}{quick}; ratio > 1: "
                  "better than the same-run baseline.")  # fmt: skip
+    for name, error in (doc.get("failed") or {}).items():
+        lines.append(f"`{name}` failed in this run: {error}")
     return "\n".join(lines) + "\n"
 
 
