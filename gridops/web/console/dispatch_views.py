@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse
 
 from gridops.tickets.vocabulary import Role
 from gridops.web.console.pages import html_errors, render, signed_in
-from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, visible_queue
+from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, queue_counts, visible_queue
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
-from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.permissions import ALL, PermissionDenied, Principal
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
@@ -46,30 +46,36 @@ def _filters(**params: Any) -> str:
 def queue_panel(
     state: WebState, me: Principal, queue: str, cell: str | None, category: str | None
 ) -> dict[str, Any]:
-    """Counts of every queue and the first rows of the chosen one."""
+    """Counts of every queue and the first rows of the chosen one. A user of all units gets
+    the counts from one SQL query; a user of some units counts what they may read (up to
+    COUNT_CAP per queue)."""
     now = state.now()
-    lists = {
-        name: visible_queue(state, me, name, now=now, cell=cell, category=category)
-        for name in QUEUE_NAMES
-    }
+    if me.unit_scope == ALL:
+        counts = queue_counts(state, now=now, cell=cell, category=category)
+        rows = visible_queue(state, me, queue, now=now, cell=cell, category=category, limit=SHOWN)
+    else:
+        lists = {
+            name: visible_queue(state, me, name, now=now, cell=cell, category=category)
+            for name in QUEUE_NAMES
+        }
+        counts = {name: len(found) for name, found in lists.items()}
+        rows = lists[queue]
     return {
         "queues": QUEUE_NAMES,
-        "counts": {name: len(rows) for name, rows in lists.items()},
+        "counts": counts,
         "queue": queue,
-        "rows": [with_due(t) for t in lists[queue][:SHOWN]],
+        "rows": [with_due(t) for t in rows[:SHOWN]],
     }
 
 
 def grid_map(
-    state: WebState, level: int, l1: str | None, cell: str | None, pins: list[Pin], link: Any,
-    t: Any,
+    state: WebState, me: Principal, level: int, l1: str | None, cell: str | None,
+    pins: list[Pin], link: Any, t: Any,
 ) -> str:  # fmt: skip
     """The SVG map of ``level`` (level 3 only inside ``l1``)."""
     grid = state.ctx.grid
     within = l1 if level > 1 else None
-    if level == 2 and l1 is None:
-        within = None
-    counts = open_by_cell(state, level)
+    counts = open_by_cell(state, me, level)
     cells = cells_for(grid, level, within)
 
     def label(c: DrawnCell, n: int) -> str:
@@ -112,7 +118,7 @@ def dispatch_page(
             )
         )
 
-    svg = grid_map(state, level, l1, cell, pins, link, translator(lang_of(request)))
+    svg = grid_map(state, me, level, l1, cell, pins, link, translator(lang_of(request)))
     categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
     l1_cell = state.ctx.grid.cells.get(l1) if l1 else None
     return render(

@@ -13,7 +13,8 @@ from typing import Any
 
 from gridops.metrics import INDICATORS, ReportRow, build_report, load_indicator_config, split_name
 from gridops.metrics.periods import Period, parse_period
-from gridops.web.permissions import ALL, Principal
+from gridops.web.console.queries import in_scope
+from gridops.web.permissions import Principal
 from gridops.web.state import WebState
 
 SHOWN = ("on_time_dispatch", "handling_rate", "on_time_handling", "close_rate",
@@ -38,17 +39,6 @@ def _config(state: WebState) -> Any:
 def default_period(state: WebState) -> str:
     """This month in the city's zone (2026-11)."""
     return state.now().astimezone(state.tz).strftime("%Y-%m")
-
-
-def in_scope(state: WebState, me: Principal, unit: str | None) -> bool:
-    """Does ``me`` cover ``unit`` (itself or a unit above it)?"""
-    if me.unit_scope == ALL:
-        return True
-    if not unit:
-        return False
-    org = state.ctx.ops.org
-    chain = (unit, *org.up_chain(unit)) if unit in org else (unit,)
-    return any(u in me.unit_scope for u in chain)
 
 
 def _counts(state: WebState, by: str, period: Period) -> list[Any]:
