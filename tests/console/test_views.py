@@ -131,3 +131,23 @@ def test_the_dashboard_refuses_roles_without_reports(client: TestClient, users: 
     sign_in(client, users.add("w-1", "field_staff", "sc-310115005"))
     r = client.get("/console/supervise")
     assert r.status_code == 403 and "may not read reports" in r.text
+
+
+def test_field_staff_return_a_task_with_a_reason(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    number = report(client, ctx, users)
+    route_batch(ctx, 10, now=NOW)
+    routed = ctx.store.get_by_number(number)
+    csrf = sign_in(client, users.add(routed.assignee, "grid_worker", routed.owner_unit))
+    page = client.get("/console/field").text
+    assert f'data-number="{number}"' in page and 'class="act return"' in page
+    empty = client.post(f"/console/tickets/{number}/do/return",
+                        data={"csrf": csrf, "reason": "", "next": "/console/field"})  # fmt: skip
+    assert empty.status_code == 400 and "reason" in empty.text
+    form = {"csrf": csrf, "reason": "不属于本网格", "next": "/console/field"}
+    r = client.post(f"/console/tickets/{number}/do/return", data=form)
+    assert r.status_code == 200 and r.url.path == "/console/field"
+    returned = ctx.store.get_by_number(number)
+    assert returned.status.value == "returned" and returned.last_reason == "不属于本网格"
+    assert f'data-number="{number}"' not in r.text
