@@ -83,7 +83,9 @@ def _routers(app: FastAPI) -> None:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(media_routes.router)
     app.include_router(metrics.router)
-    # The console (HTML pages) mounts here: app.include_router(console_router)
+    from gridops.web.console import console_router  # the HTML pages under /console
+
+    app.include_router(console_router)
 
 
 def _json(status: int, detail: str) -> JSONResponse:
