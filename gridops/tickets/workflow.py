@@ -132,7 +132,7 @@ TABLE: dict[str, Rule] = {
         _rule("absorb_duplicate", NOT_TERMINAL, None, {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM},
               required=("duplicate_id",),
               effect=lambda t, f, now, a: {"report_count": t.report_count + 1}),
-        _rule("supervise", OPEN, None, {R.SUPERVISOR, R.SYSTEM}, optional=("reason",),
+        _rule("supervise", OPEN, None, {R.DISPATCHER, R.SUPERVISOR, R.SYSTEM}, optional=("reason",),
               effect=lambda t, f, now, a: {"supervised": True}),
         _rule("force_close", OPEN, S.CLOSED, {R.SUPERVISOR, R.ADMIN}, required=("reason",),
               clock=ClockEffect.STOP,
