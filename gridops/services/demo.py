@@ -25,6 +25,7 @@ from gridops.queue.pool import WorkerPool
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.queries import count_by_status
 from gridops.services.simulation import SimulationRun, SummaryRow, summary
+from gridops.services.stages import QUEUE_ORDER
 from gridops.settings import REPO_ROOT, Settings, load_settings
 
 TICK_S = 0.25
@@ -88,8 +89,8 @@ def run(
         ctx = build_context(dataclasses.replace(settings, redis_url=url))
         env = dict(os.environ, GRIDOPS_DATA_DIR=str(settings.data_dir),
                    GRIDOPS_DATABASE_URL=settings.database_url)  # fmt: skip
-        pool = WorkerPool(url, count=workers, env=env, log_dir=settings.data_dir / "logs",
-                          cwd=REPO_ROOT)  # fmt: skip
+        pool = WorkerPool(url, count=workers, env=env, queues=QUEUE_ORDER,
+                          log_dir=settings.data_dir / "logs", cwd=REPO_ROOT)  # fmt: skip
         server = None
         start = datetime.now(UTC)
         progress = Progress(0.0, 0, 0, {}, 0, None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(seconds=10)
 ACTOR = "router"
 PENDING = (Status.REPORTED, Status.VERIFIED, Status.RETURNED)
+BUCKET_DEG = 0.01  # duplicate search buckets: ~1.1 km north-south, ~0.95 km east-west here
+BUCKET_M = 900.0  # radii up to this are covered by a bucket and its 8 neighbours
 PRIORITY_WORDS = {1: "urgent", 2: "high", 4: "low", 5: "low"}  # 3: the category's own
 
 
@@ -69,8 +72,8 @@ def route_batch(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
         log.info("routing: %s moved meanwhile; skipped", stale.ticket_id)
     if failed:
         ctx.store.release(failed, worker_id=me)
-    if result.applied:
-        ctx.kick("notify")
+    # notify is not kicked per batch: its 1 s safety re-kick picks the dispatches up in bulk,
+    # which keeps SQLite's single writer free for routing under load
     return len(claimed)
 
 
@@ -83,7 +86,7 @@ class Batch:
     claimed: list[Ticket]
     transitions: list[Transition] = field(default_factory=list)
     latest: dict[str, Ticket] = field(default_factory=dict)  # tickets moved in this batch
-    _candidates: dict[str, list[dict[str, Any]]] | None = None
+    _candidates: dict[tuple[str, int, int], list[dict[str, Any]]] | None = None
     _load: dict[str, int] | None = None
 
     def decide(self, ticket: Ticket) -> None:
@@ -134,10 +137,8 @@ class Batch:
                    time_limit=decision.time_limit, assignee=assignee, routing=routing)  # fmt: skip
         self._add(tr)
         t = tr.ticket
-        self._pool().setdefault(t.category, []).append(
-            {"id": t.id, "category": t.category, "created_at": t.created_at,
-             "point_lon": t.point_lon, "point_lat": t.point_lat}
-        )  # fmt: skip
+        self._remember({"id": t.id, "category": t.category, "created_at": t.created_at,
+                        "point_lon": t.point_lon, "point_lat": t.point_lat})  # fmt: skip
 
     def _open_work(self) -> dict[str, int]:
         """Open work per assignee, across all units (one grouped query per batch)."""
@@ -149,7 +150,7 @@ class Batch:
     def _duplicate_of(self, ticket: Ticket, radius_m: float, window_h: float) -> str | None:
         since = ticket.reported_at - timedelta(hours=window_h)
         best: tuple[float, str] | None = None
-        for c in self._pool().get(ticket.category, ()):
+        for c in self._near(ticket, radius_m):
             if c["id"] == ticket.id or c["created_at"] < since:
                 continue
             d = distance_m(ticket.point_lon, ticket.point_lat, c["point_lon"], c["point_lat"])
@@ -157,9 +158,22 @@ class Batch:
                 best = (d, c["id"])
         return None if best is None else best[1]
 
-    def _pool(self) -> dict[str, list[dict[str, Any]]]:
-        """Open tickets that new reports may duplicate, by category (one query per batch;
-        tickets dispatched earlier in this batch are added as they are decided)."""
+    def _near(self, ticket: Ticket, radius_m: float) -> Iterator[dict[str, Any]]:
+        """Candidates of the ticket's category in its bucket and the 8 around it."""
+        pool = self._pool()
+        if radius_m > BUCKET_M:
+            for (category, _, _), items in pool.items():
+                if category == ticket.category:
+                    yield from items
+            return
+        bx, by = _bucket(ticket.point_lon, ticket.point_lat)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                yield from pool.get((ticket.category, bx + dx, by + dy), ())
+
+    def _pool(self) -> dict[tuple[str, int, int], list[dict[str, Any]]]:
+        """Open tickets that new reports may duplicate, by category and ~1 km bucket (one
+        query per batch; tickets dispatched earlier in this batch are added as decided)."""
         if self._candidates is None:
             ctx = self.ctx
             cats = ctx.ops.taxonomy.categories
@@ -172,8 +186,12 @@ class Batch:
             )
             self._candidates = {}
             for c in found:
-                self._candidates.setdefault(c["category"], []).append(c)
+                self._remember(c)
         return self._candidates
+
+    def _remember(self, c: dict[str, Any]) -> None:
+        key = (c["category"], *_bucket(c["point_lon"], c["point_lat"]))
+        self._pool().setdefault(key, []).append(c)
 
     def _merge(self, ticket: Ticket, target_id: str) -> None:
         target = self.latest.get(target_id) or self.ctx.store.get(target_id)
@@ -186,6 +204,10 @@ class Batch:
     def _add(self, tr: Transition) -> None:
         self.transitions.append(tr)
         self.latest[tr.ticket.id] = tr.ticket
+
+
+def _bucket(lon: float, lat: float) -> tuple[int, int]:
+    return int(lon // BUCKET_DEG), int(lat // BUCKET_DEG)
 
 
 def route_one(ticket_id: str) -> bool:

@@ -3,6 +3,7 @@
 - ``routing``: reported / verified / returned tickets → duplicates, verification, route,
   assignee on shift, deadline, dispatch (batches of up to 200).
 - ``notify``: turns new events into deliveries and sends them; failures retried per recipient.
+  Routing does not kick it per batch; its 1 s re-kick collects dispatches in bulk.
 - ``evaluation``: samples closed tickets for a call-back (回访抽查).
 - ``sweeper`` (periodic, one at a time cluster-wide): overdue flags, due escalation steps,
   missing joint tasks, re-kicks of stages with pending work.
@@ -19,10 +20,14 @@ ROUTING = STAGES.register(
 )  # fmt: skip
 NOTIFY = STAGES.register(
     "notify", "gridops.services.notifying:process_batch", "notify", batch_limit=500,
-    rekick_seconds=5.0, exclusive=True, timeout_s=120,
+    rekick_seconds=1.0, exclusive=True, timeout_s=60,
 )  # fmt: skip
 EVALUATION = STAGES.register(
     "evaluation", "gridops.services.evaluation:process_batch", "evaluation", batch_limit=500,
     rekick_seconds=10.0,
 )  # fmt: skip
 SWEEPER = STAGES.register_periodic("sweeper", "gridops.services.sweeper:process_batch", 2.0)
+
+#: The order workers should serve the queues in (RQ takes the first non-empty queue): routing
+#: first, so a new ticket never waits behind notifications or call-back sampling.
+QUEUE_ORDER = ",".join(("routing", "sweeper", "notify", "evaluation"))
