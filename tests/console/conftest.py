@@ -9,7 +9,6 @@ import os
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,16 +17,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from gridops.services.context import ServiceContext, build_context
 from gridops.settings import load_settings
 from gridops.web.app import create_app
 from gridops.web.auth import create_api_key, create_user
 from gridops.web.console import console_router
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 #: A Tuesday morning in Shanghai (working day, day shift on): 2026-11-24 10:00 +08:00.
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)

@@ -4,13 +4,13 @@ sample grid and configuration, a fixed clock, and users/keys made through the ac
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from redis import Redis
 
 from gridops.grids.crs import WGS84, to_grid_crs
@@ -19,11 +19,6 @@ from gridops.settings import load_settings
 from gridops.web.app import create_app
 from gridops.web.auth import create_api_key, create_user
 from gridops.web.limits import RateLimits
-
-with warnings.catch_warnings():
-    # Starlette 1.x announces a move from httpx to "httpx2"; its TestClient still runs on httpx.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 #: A Tuesday morning in Shanghai (working day, day shift on): 2026-11-24 10:00 +08:00.
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
