@@ -68,6 +68,21 @@ def _web(settings: Settings, url: str, port: int) -> subprocess.Popen[bytes] | N
         )  # fmt: skip
 
 
+def _interruptible() -> None:
+    """Ctrl-C and SIGTERM end the run cleanly, even where the shell started us with SIGINT
+    ignored (a background job of a script)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run(
     *,
     rate: float,
@@ -82,8 +97,10 @@ def run(
     display: Display | None = None,
     settings: Settings | None = None,
 ) -> tuple[list[SummaryRow], Progress]:
-    """Run until the duration or count is reached or Ctrl-C; returns (summary, last progress)."""
+    """Run until the duration or count is reached or Ctrl-C (or SIGTERM); returns (summary,
+    last progress). Everything started here is stopped before it returns."""
     settings = settings or load_settings()
+    _interruptible()
     with running_redis(settings):
         url = _redis_url(settings)
         ctx = build_context(dataclasses.replace(settings, redis_url=url))
