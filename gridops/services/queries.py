@@ -74,6 +74,19 @@ def open_work(store: Store, units: Collection[str] | None = None) -> dict[str, i
         return {r[0]: int(r[1]) for r in conn.execute(q)}
 
 
+def has_claimable(store: Store, statuses: Collection[Status | str], now: datetime) -> bool:
+    """Whether any ticket in ``statuses`` is unclaimed (or its claim expired) — a read, so a
+    stage can skip a write transaction that would claim nothing."""
+    c = tickets.c
+    q = (
+        select(c.id)
+        .where(c.status.in_(_values(statuses)), or_(c.claim_until.is_(None), c.claim_until < now))
+        .limit(1)
+    )
+    with store.engine.connect() as conn:
+        return conn.execute(q).first() is not None
+
+
 def count_by_status(store: Store) -> dict[str, int]:
     """How many tickets are in each status."""
     q = select(tickets.c.status, func.count()).group_by(tickets.c.status)

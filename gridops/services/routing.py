@@ -24,7 +24,7 @@ from gridops.grids.geodesy import distance_m
 from gridops.org import RoutingFacts, route
 from gridops.org.roster import assign
 from gridops.services.context import ServiceContext, current
-from gridops.services.queries import duplicate_candidates, open_work
+from gridops.services.queries import duplicate_candidates, has_claimable, open_work
 from gridops.tickets import Role, Source, Status, Ticket, Transition, apply
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ def route_batch(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
     for status in PENDING:
         if len(claimed) >= limit:
             break
+        if status is not Status.REPORTED and not has_claimable(ctx.store, (status,), now):
+            continue  # a read instead of an empty write transaction (SQLite: one writer)
         claimed += ctx.store.claim(
             status, limit=limit - len(claimed), worker_id=me, now=now, ttl=CLAIM_TTL
         )
