@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gridops grid demo
+	$(BIN)/gridops demo --duration 60
 
 lint: $(STAMP)
 	$(BIN)/ruff check gridops workers tests bench

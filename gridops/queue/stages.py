@@ -111,7 +111,9 @@ class StageSet(Mapping[str, Stage]):
 
     @property
     def queues(self) -> list[str]:
-        return sorted({s.queue for s in self._stages.values()})
+        """The stages' queues in registration order: the order a worker serves them in (RQ
+        takes the first non-empty queue), so register the most urgent stage first."""
+        return list(dict.fromkeys(s.queue for s in self._stages.values()))
 
     def __getitem__(self, name: str) -> Stage:
         return self._stages[name]

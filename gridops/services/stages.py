@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from gridops.queue import StageSet
 
+#: Registration order is the order workers serve the queues in (RQ takes the first non-empty
+#: queue): routing first, so a new ticket never waits behind notifications or call-backs.
 STAGES = StageSet()
 ROUTING = STAGES.register(
     "routing", "gridops.services.routing:process_batch", "routing", batch_limit=200,
     rekick_seconds=2.0,
 )  # fmt: skip
+SWEEPER = STAGES.register_periodic("sweeper", "gridops.services.sweeper:process_batch", 2.0)
 NOTIFY = STAGES.register(
     "notify", "gridops.services.notifying:process_batch", "notify", batch_limit=500,
     rekick_seconds=1.0, exclusive=True, timeout_s=60,
@@ -26,8 +29,5 @@ EVALUATION = STAGES.register(
     "evaluation", "gridops.services.evaluation:process_batch", "evaluation", batch_limit=500,
     rekick_seconds=10.0,
 )  # fmt: skip
-SWEEPER = STAGES.register_periodic("sweeper", "gridops.services.sweeper:process_batch", 2.0)
 
-#: The order workers should serve the queues in (RQ takes the first non-empty queue): routing
-#: first, so a new ticket never waits behind notifications or call-back sampling.
-QUEUE_ORDER = ",".join(("routing", "sweeper", "notify", "evaluation"))
+QUEUE_ORDER = ",".join(STAGES.queues)

@@ -31,7 +31,8 @@ def test_stage_set_registers_once_and_lists_queues() -> None:
     stages = StageSet()
     stages.register("routing", "m:f", "routing")
     stages.register_periodic("sweeper", "m:g", 5)
-    assert stages.queues == ["routing", "sweeper"]
+    stages.register("evaluation", "m:h", "evaluation")
+    assert stages.queues == ["routing", "sweeper", "evaluation"]  # registration order
     assert [s.name for s in stages.on_queues(["sweeper"])] == ["sweeper"]
     with pytest.raises(ValueError, match="twice"):
         stages.register("routing", "m:f", "routing")
