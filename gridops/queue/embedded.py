@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from gridops.errors import ConfigError, UserError
 from gridops.settings import Settings
@@ -231,10 +233,19 @@ def redis_url(settings: Settings) -> str:
     return info.url
 
 
-def redis_connection(settings: Settings) -> Redis:
-    """A Redis connection for this process; starts the embedded server if needed, leaves it up."""
+#: Timeouts for connections used on a request path (web intake, kicks after a commit): an
+#: unreachable Redis must cost a request about a second, not redis-py's retries. Workers keep
+#: blocking connections (RQ's dequeue waits far longer than these).
+FAST_FAIL = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0, "retry": Retry(NoBackoff(), 0)}
+
+
+def redis_connection(settings: Settings, *, fast_fail: bool = False) -> Redis:
+    """A Redis connection for this process; starts the embedded server if needed, leaves it up.
+
+    ``fast_fail``: short timeouts and no retries, for callers that must not stall.
+    """
     url = redis_url(settings)
-    conn = Redis.from_url(url, health_check_interval=10)
+    conn = Redis.from_url(url, health_check_interval=10, **(FAST_FAIL if fast_fail else {}))
     try:
         conn.ping()
     except Exception as exc:  # noqa: BLE001 - reported in words

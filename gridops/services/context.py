@@ -42,12 +42,13 @@ class ServiceContext:
     _redis: dict[str, Redis] = field(default_factory=dict, repr=False, compare=False)
 
     def redis(self) -> Redis:
-        """The Redis of these settings (the embedded server is started if needed)."""
+        """The Redis of these settings (the embedded server is started if needed), with short
+        timeouts and no retries: kicks, rate limits and metrics must never stall a caller."""
         conn = self._redis.get("conn")
         if conn is None:
             from gridops.queue import redis_connection
 
-            conn = self._redis["conn"] = redis_connection(self.settings)
+            conn = self._redis["conn"] = redis_connection(self.settings, fast_fail=True)
         return conn
 
     def kick(self, stage: str) -> bool:

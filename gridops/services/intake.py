@@ -32,7 +32,8 @@ from gridops.tickets import (
 
 log = logging.getLogger(__name__)
 
-ONSITE_ROLES = frozenset({Role.GRID_WORKER, Role.INSPECTOR})
+ONSITE_ROLES = frozenset({Role.GRID_WORKER, Role.INSPECTOR, Role.FIELD_STAFF})
+ONSITE_SOURCES = frozenset({Source.GRID_WORKER, Source.INSPECTOR})
 
 
 @dataclass(frozen=True)
@@ -163,10 +164,11 @@ def _check(i: int, r: IntakeReport, categories: object, role: Role) -> None:
     if r.onsite_note is not None:
         if not r.onsite_note.strip():
             raise UserError(f"{where}: onsite_note is empty; describe what was done on the spot")
-        if source is not Source.GRID_WORKER or role not in ONSITE_ROLES:
+        if source not in ONSITE_SOURCES or role not in ONSITE_ROLES:
             raise UserError(
-                f"{where}: onsite_note needs source grid_worker and role grid_worker or "
-                f"inspector, got source {source.value} and role {role.value}"
+                f"{where}: onsite_note needs source grid_worker or inspector and role "
+                f"grid_worker, inspector or field_staff; got source {source.value} and role "
+                f"{role.value}"
             )
         if not categories[r.category].on_site:  # type: ignore[index]
             raise UserError(

@@ -95,7 +95,8 @@ TABLE: dict[str, Rule] = {
               required=("note",), optional=("evidence",), clock=ClockEffect.STOP,
               effect=lambda t, f, now, a: {"handled_at": now, "handling_note": f["note"],
                                            "evidence": f.get("evidence", ())}),
-        _rule("onsite_resolve", {S.REPORTED}, S.HANDLED, {R.GRID_WORKER, R.INSPECTOR},
+        _rule("onsite_resolve", {S.REPORTED}, S.HANDLED,
+              {R.GRID_WORKER, R.INSPECTOR, R.FIELD_STAFF},
               required=("note",), optional=("evidence", "owner_unit"),
               effect=lambda t, f, now, a: {
                   "onsite": True, "handled_at": now, "handling_note": f["note"],

@@ -90,3 +90,18 @@ def test_unreachable_external_url_is_a_user_error(tmp_path: Path) -> None:
     settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": url})
     with pytest.raises(UserError, match="GRIDOPS_REDIS_URL"):
         redis_connection(settings)
+
+
+def test_fast_fail_connection_gives_up_at_once_when_redis_goes_away(
+    tmp_path: Path, redis_server: str
+) -> None:
+    settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server})
+    conn = redis_connection(settings, fast_fail=True)
+    kwargs = conn.connection_pool.connection_kwargs
+    assert kwargs["socket_connect_timeout"] == 1.0 and kwargs["socket_timeout"] == 2.0
+    # pointed at a port where nothing listens, one call fails with no retry loop
+    dead = Redis(port=free_port(), **{k: kwargs[k] for k in ("socket_connect_timeout", "retry")})
+    with pytest.raises(Exception, match="(?i)connect"):
+        dead.ping()
+    assert dead.get_retry().get_retries() == 0
+    conn.close()

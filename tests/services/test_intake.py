@@ -92,6 +92,22 @@ def test_onsite_fix_goes_straight_to_handled(ctx) -> None:
     assert ctx.store.verify_chains() == []
 
 
+@pytest.mark.parametrize(
+    ("role", "source"),
+    [(Role.INSPECTOR, Source.INSPECTOR), (Role.FIELD_STAFF, Source.GRID_WORKER)],
+)
+def test_inspectors_and_field_staff_may_self_report_an_onsite_fix(ctx, role, source) -> None:
+    r = report_at(ctx, some_cells(ctx, 1)[0], onsite_note="cleared", source=source)
+    (t,) = submit(ctx, [r], actor="someone", role=role, now=NOW)
+    assert t.status is Status.HANDLED and t.onsite
+
+
+def test_onsite_fix_from_the_public_is_refused(ctx) -> None:
+    r = report_at(ctx, some_cells(ctx, 1)[0], onsite_note="done", source=Source.PUBLIC)
+    with pytest.raises(UserError, match="onsite_note needs source"):
+        submit(ctx, [r], actor="citizen", role=Role.PUBLIC, now=NOW)
+
+
 def test_onsite_fix_needs_an_on_site_category(ctx) -> None:
     r = report_at(ctx, some_cells(ctx, 1)[0], category="E0101", onsite_note="done")
     with pytest.raises(UserError, match="may not be resolved on the spot"):
