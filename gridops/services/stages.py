@@ -7,6 +7,8 @@
 - ``evaluation``: samples closed tickets for a call-back (回访抽查).
 - ``sweeper`` (periodic, one at a time cluster-wide): overdue flags, due escalation steps,
   missing joint tasks, re-kicks of stages with pending work.
+- ``rollups`` (periodic, every 60 s, one at a time): the daily indicator rollups that reports and
+  the supervisor dashboard read.
 """
 
 from __future__ import annotations
@@ -29,5 +31,6 @@ EVALUATION = STAGES.register(
     "evaluation", "gridops.services.evaluation:process_batch", "evaluation", batch_limit=500,
     rekick_seconds=10.0,
 )  # fmt: skip
+ROLLUPS = STAGES.register_periodic("rollups", "gridops.services.rollups:process_batch", 60.0)
 
 QUEUE_ORDER = ",".join(STAGES.queues)
