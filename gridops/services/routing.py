@@ -61,6 +61,11 @@ def route_batch(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
         )
     if not claimed:
         return 0
+    if len(claimed) >= limit:
+        # more may be waiting: kick the next drain now, so another worker claims and decides
+        # the next batch while this one is decided (the drain's own re-kick comes only after
+        # this batch is written, which would keep one worker idle)
+        ctx.kick("routing")
     batch = Batch(ctx, now, claimed)
     failed = []
     for ticket in claimed:
