@@ -56,7 +56,7 @@ def event_row(e: Event) -> dict[str, Any]:
         "actor": e.actor,
         "role": e.role,
         "at": e.at,
-        "payload": canonical(e.payload),
+        "payload": e.payload_json,
         "prev_hash": e.prev_hash,
         "hash": e.hash,
     }

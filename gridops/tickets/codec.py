@@ -44,8 +44,16 @@ _PRIMITIVE = frozenset({str, int, float, bool, type(None)})
 
 def plain(value: Any) -> Any:
     """Any field value as JSON-ready data."""
-    if type(value) in _PRIMITIVE:
+    kind = type(value)
+    if kind in _PRIMITIVE:
         return value
+    if kind is dict:  # the common nested cases first (routing, escalation snapshots)
+        return {
+            k if type(k) is str else str(k): v if type(v) in _PRIMITIVE else plain(v)
+            for k, v in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PRIMITIVE else plain(v) for v in value]
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, TimeLimit):

@@ -9,8 +9,10 @@ number, so that an event moved to another place in the chain shows up as *reorde
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from gridops.tickets.codec import canonical, iso
@@ -47,14 +49,42 @@ class Event:
             "payload": self.payload,
         }
 
+    @cached_property
+    def payload_json(self) -> str:
+        """The payload's canonical JSON (computed once per event; the store writes it)."""
+        return canonical(self.payload)
+
+    def body_json(self) -> str:
+        """``canonical(self.body())``, spliced from :attr:`payload_json` (byte-identical)."""
+        return _BODY.format(
+            actor=_str(self.actor),
+            at=_str(iso(self.at)),
+            from_=_str(self.from_status),
+            payload=self.payload_json,
+            role=_str(self.role),
+            ticket_id=_str(self.ticket_id),
+            to=_str(self.to_status),
+            type=_str(self.type),
+        )
+
     def sealed(self) -> Event:
-        """This event with ``hash`` computed from ``prev_hash``."""
-        return replace(self, hash=chain_hash(self.prev_hash, self))
+        """This event with ``hash`` computed from ``prev_hash`` (its payload JSON kept)."""
+        out = replace(self, hash=chain_hash(self.prev_hash, self))
+        out.__dict__["payload_json"] = self.payload_json  # same payload object, same JSON
+        return out
+
+
+# canonical() of body(): keys sorted, no whitespace (tests/tickets/test_events.py proves it)
+_BODY = (
+    '{{"actor":{actor},"at":{at},"from":{from_},"payload":{payload},"role":{role},'
+    '"ticket_id":{ticket_id},"to":{to},"type":{type}}}'
+)
+_str = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def chain_hash(prev_hash: str, event: Event) -> str:
     """sha256 hex over the previous hash and the event's canonical JSON."""
-    data = (prev_hash + canonical(event.body())).encode("utf-8")
+    data = (prev_hash + event.body_json()).encode("utf-8")
     return hashlib.sha256(data).hexdigest()
 
 

@@ -201,7 +201,7 @@ def apply(
         actor=actor,
         role=role.value,
         at=now,
-        payload={"fields": plain(values), "changes": plain(changes)},
+        payload=_payload(values, changes),
         prev_hash=ticket.chain_head or GENESIS,
     ).sealed()
     new = replace(ticket, **changes, version=event.seq, chain_head=event.hash, updated_at=now)
@@ -256,6 +256,18 @@ def report(
         payload={"changes": snapshot},
     ).sealed()
     return Transition(replace(ticket, version=1, chain_head=event.hash, updated_at=now), event)
+
+
+def _payload(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``{"fields": plain(values), "changes": plain(changes)}``, each value made plain once:
+    a change that is a given field (the same object, e.g. a dispatch's routing) is shared."""
+    fields = plain(values)
+    return {
+        "fields": fields,
+        "changes": {
+            k: fields[k] if k in values and v is values[k] else plain(v) for k, v in changes.items()
+        },
+    }
 
 
 def _check_now(now: datetime) -> None:
