@@ -79,15 +79,12 @@ def _static(grid_path: Path, config_dir: Path) -> tuple[Grid, OpsConfig]:
 
 def build_context(settings: Settings | None = None) -> ServiceContext:
     """Load grid + config (the totality proof runs; a failing config raises ConfigError),
-    calendar and roster, open the store (migrated) and the services' tables."""
-    from gridops.services.tables import ensure_tables
-
+    calendar and roster, open the store (migrated: the services' tables too)."""
     settings = settings or load_settings()
     grid, ops = _static(settings.grid_path, settings.config_dir)
     calendar = load_calendar(settings.config_dir / "calendar.yaml")
     roster = load_roster(settings.config_dir / "roster.yaml", ops.org.units)
     store = open_store(settings.database_url, timezone=settings.timezone)
-    ensure_tables(store.engine)
     return ServiceContext(settings, grid, ops, calendar, roster, store)
 
 

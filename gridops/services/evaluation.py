@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from gridops.services.context import ServiceContext, current
-from gridops.services.tables import callbacks
 from gridops.store.engine import write
 from gridops.store.schema import tickets
+from gridops.store.service_tables import callbacks
 from gridops.tickets import Status
 
 CALLBACK_RATE = 0.3

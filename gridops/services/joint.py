@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gridops.errors import UserError
 from gridops.services.context import ServiceContext
-from gridops.services.tables import joint_tasks
 from gridops.store.engine import write
+from gridops.store.service_tables import joint_tasks
 from gridops.tickets import Role, Status, Ticket, apply
 
 OPEN, ACKNOWLEDGED, COMPLETED = "open", "acknowledged", "completed"

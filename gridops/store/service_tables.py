@@ -1,0 +1,87 @@
+"""The services' tables: notification deliveries, the notify cursor, joint-enforcement tasks,
+escalation progress and call-back samples (送达记录 / 联合执法任务 / 升级进度 / 回访抽样).
+
+They share the schema's metadata and are created by the migration ``0004_services``. Nothing
+here is part of a ticket's hash chain; every row can be rebuilt from the tickets and events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Connection, Index, Integer, String, Table, Text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gridops.store.schema import UTCDateTime, metadata
+
+#: One notification to one recipient; failures are retried per recipient (FixMyStreet style).
+deliveries = Table(
+    "svc_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(32), nullable=False),
+    Column("event_seq", Integer, nullable=False),  # 0 for escalation notify steps
+    Column("kind", String(30), nullable=False),
+    Column("recipient", String(120), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_svc_deliveries_due", "status", "next_at"),
+    Index("uq_svc_deliveries_once", "ticket_id", "event_seq", "kind", "recipient", unique=True),
+)
+
+#: The event cursor of the notify stage (how far the event log has been turned into deliveries).
+cursors = Table(
+    "svc_cursors",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+#: Per-department tasks of a ticket escalated to a joint-enforcement group (联合执法).
+joint_tasks = Table(
+    "svc_joint_tasks",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("round", Integer, primary_key=True),  # the ticket's escalation_level
+    Column("department", String(100), primary_key=True),
+    Column("grp", String(100), nullable=False),
+    Column("lead", Boolean, nullable=False),
+    Column("status", String(12), nullable=False),  # open | acknowledged | completed
+    Column("actor", String(100), nullable=False, default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_svc_joint_tasks_dept", "department", "status"),
+)
+
+#: Where each running ticket stands in its frozen escalation policy.
+escalations = Table(
+    "svc_escalations",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("run", Integer, nullable=False),  # dispatch round: len(returned_by)
+    Column("steps_done", Integer, nullable=False),
+    Column("last_step_at", UTCDateTime),
+    Column("version_seen", Integer, nullable=False),
+    Column("next_due_at", UTCDateTime),
+    Index("ix_svc_escalations_due", "next_due_at"),
+)
+
+#: Closed tickets looked at by the evaluation stage, and whether they were sampled (抽查).
+callbacks = Table(
+    "svc_callbacks",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("sampled", Boolean, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, skipping any that a unique key says exist already."""
+    if not rows:
+        return
+    ins = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(ins(table).on_conflict_do_nothing(), rows)
