@@ -2,12 +2,12 @@
 
 Every report is checked before anything is written: one bad report raises a UserError naming
 its index, field and value, and no ticket is created. A grid worker's report fixed on the spot
-(``onsite_note``, 自行处置) goes reported → handled through ``onsite_resolve`` right after creation.
+(``onsite_note``, 自行处置) goes reported → handled through ``onsite_resolve`` in the same
+transaction that creates it.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,8 +29,6 @@ from gridops.tickets import (
     Transition,
     apply,
 )
-
-log = logging.getLogger(__name__)
 
 ONSITE_ROLES = frozenset({Role.GRID_WORKER, Role.INSPECTOR, Role.FIELD_STAFF})
 ONSITE_SOURCES = frozenset({Source.GRID_WORKER, Source.INSPECTOR})
@@ -68,9 +66,13 @@ def submit(
     role = _role(role)
     drafts = _drafts(ctx, reports, role)
     tickets = ctx.store.create_tickets(
-        drafts, now=now, actor=actor, role=role, categories=ctx.ops.taxonomy.categories
+        drafts,
+        now=now,
+        actor=actor,
+        role=role,
+        categories=ctx.ops.taxonomy.categories,
+        then=lambda made: _onsite_moves(ctx, reports, made, actor=actor, role=role, now=now),
     )
-    tickets = _resolve_onsite(ctx, reports, tickets, actor=actor, role=role, now=now)
     if any(t.status is Status.REPORTED for t in tickets):
         ctx.kick("routing")
     return tickets
@@ -176,7 +178,7 @@ def _check(i: int, r: IntakeReport, categories: object, role: Role) -> None:
             )
 
 
-def _resolve_onsite(
+def _onsite_moves(
     ctx: ServiceContext,
     reports: Sequence[IntakeReport],
     tickets: list[Ticket],
@@ -184,9 +186,10 @@ def _resolve_onsite(
     actor: str,
     role: Role,
     now: datetime,
-) -> list[Ticket]:
-    """reported → handled for on-site fixes of freshly created tickets (a repeat of the same
-    idempotency key finds its ticket already moved and leaves it alone)."""
+) -> list[Transition]:
+    """reported → handled for on-site fixes of freshly created tickets, written by the store in
+    the creating transaction (so routing can never claim them as ``reported``). A repeat of the
+    same idempotency key finds its ticket already moved and leaves it alone."""
     moves: list[Transition] = []
     for r, t in zip(reports, tickets, strict=True):
         if r.onsite_note is None or t.status is not Status.REPORTED or t.version != 1:
@@ -196,11 +199,4 @@ def _resolve_onsite(
             apply(t, "onsite_resolve", actor=actor, role=role, now=now, calendar=ctx.calendar,
                   note=r.onsite_note, evidence=tuple(r.media), owner_unit=owner)
         )  # fmt: skip
-    if not moves:
-        return tickets
-    result = ctx.store.apply_transitions(moves, skip_stale=True)
-    for stale in result.stale:  # routing took it first: it is dispatched as an ordinary report
-        log.warning("on-site fix of %s came after routing; left as routed", stale.ticket_id)
-    moved = {t.id: t for t in result.applied}
-    stale_ids = {s.ticket_id for s in result.stale}
-    return [moved.get(t.id) or (ctx.store.get(t.id) if t.id in stale_ids else t) for t in tickets]
+    return moves

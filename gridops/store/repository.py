@@ -77,15 +77,22 @@ class Store:
         actor: str = "intake",
         role: Role | str = Role.SYSTEM,
         categories: Collection[str] | None = None,
+        then: Callable[[list[Ticket]], Sequence[Transition]] | None = None,
     ) -> list[Ticket]:
         """One ticket per draft, in order. A draft whose idempotency key is already stored
-        (or repeats an earlier draft's) gives the existing ticket, never a second one."""
+        (or repeats an earlier draft's) gives the existing ticket, never a second one.
+
+        ``then`` (pure: tickets in, transitions out) gives follow-up moves, written in the same
+        transaction, so no reader or claimer ever sees the tickets without them. A move whose
+        ticket is no longer at its expected version (an older ticket found by key) is left out.
+        """
         for d in drafts:
             d.validate(categories)
         for attempt in range(3):
             try:
                 with write(self.engine) as conn:
-                    return self._create(conn, drafts, now, actor, role)
+                    made = self._create(conn, drafts, now, actor, role)
+                    return made if then is None else self._follow(conn, made, then(made))
             except IntegrityError:
                 if attempt == 2:  # a concurrent creator won each race: give up loudly
                     raise
@@ -124,6 +131,28 @@ class Store:
                 known[tr.ticket.idempotency_key] = tr.ticket
         it = iter(tr.ticket for tr in made)
         return [known[d.idempotency_key] if d.idempotency_key else next(it) for d in drafts]
+
+    def _follow(
+        self, conn: Connection, made: list[Ticket], moves: Sequence[Transition]
+    ) -> list[Ticket]:
+        """Write ``moves`` (version-guarded) in the creating transaction; the tickets, updated."""
+        current = self._versions(conn, {tr.ticket.id for tr in moves})
+        moved: dict[str, Ticket] = {}
+        for tr in moves:
+            if current.get(tr.ticket.id) != tr.expected_version:
+                continue
+            current[tr.ticket.id] = tr.ticket.version
+            row = ticket_row(tr.ticket)
+            for k in ("id", "number", "idempotency_key", "created_at", "kind", "category"):
+                row.pop(k)
+            conn.execute(update(tickets).where(tickets.c.id == tr.ticket.id).values(**row))
+            conn.execute(ticket_events.insert(), event_row(tr.event))
+            moved[tr.ticket.id] = tr.ticket
+        behind = {t.id for t in made if t.id in current and t.id not in moved}
+        if behind:  # re-read what a concurrent writer moved on
+            rows = conn.execute(select(tickets.c.data).where(tickets.c.id.in_(sorted(behind))))
+            moved.update((t.id, t) for t in map(ticket_of, rows))
+        return [moved.get(t.id, t) for t in made]
 
     def _serials(self, conn: Connection, day: str, codes: list[str]) -> list[int]:
         """Reserve one serial per item from the (day, category) counters, in order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -121,3 +122,33 @@ def test_any_point_of_a_cell_is_placed_in_it(ctx_once, data) -> None:
     cell = data.draw(st.sampled_from(some_cells(ctx, 40)))
     (t,) = submit(ctx, [report_at(ctx, cell)], actor="a", role=Role.INSPECTOR, now=NOW)
     assert t.cells[-1] == cell and t.cells[1] == cell[:12]
+
+
+def test_onsite_fixes_are_never_routed_while_routing_drains(ctx) -> None:
+    from gridops.services.routing import route_batch
+
+    stop = threading.Event()
+    routed: list[int] = []
+
+    def drain() -> None:
+        while not stop.is_set():
+            routed.append(route_batch(ctx, 50, now=NOW))
+
+    cells = some_cells(ctx, 40)  # fixes and ordinary reports far apart: no duplicate merges
+    worker = threading.Thread(target=drain)
+    worker.start()
+    fixed, plain = [], []
+    try:
+        for a, b in zip(cells[::2], cells[1::2], strict=True):
+            pair = [report_at(ctx, a, onsite_note="swept"), report_at(ctx, b)]
+            fix, rep = submit(ctx, pair, actor="gw-1", role=Role.GRID_WORKER, now=NOW)
+            fixed.append(fix)
+            plain.append(rep)
+    finally:
+        stop.set()
+        worker.join()
+    route_batch(ctx, 100, now=NOW)
+    for t in fixed:
+        assert [e.type for e in ctx.store.events(t.id)] == ["report", "onsite_resolve"]
+        assert ctx.store.get(t.id).status is Status.HANDLED
+    assert all(ctx.store.get(t.id).status is not Status.REPORTED for t in plain)

@@ -167,6 +167,55 @@ def test_concurrent_claims_split_the_work(store: Store):
     assert len(everything) == len(set(everything)) == 40
 
 
+def onsite(made):
+    return [apply(t, "onsite_resolve", actor="gw-1", role="grid_worker", now=NOW, note="fixed")
+            for t in made if t.version == 1]  # fmt: skip
+
+
+def test_follow_up_moves_are_written_with_the_tickets(store: Store):
+    made = store.create_tickets([draft(0, idempotency_key="k0"), draft(1)], now=NOW, then=onsite)
+    assert [t.status for t in made] == [Status.HANDLED, Status.HANDLED]
+    for t in made:
+        assert store.get(t.id) == t
+        assert [e.type for e in store.events(t.id)] == ["report", "onsite_resolve"]
+    [again] = store.create_tickets([draft(0, idempotency_key="k0")], now=NOW, then=onsite)
+    assert again == made[0]  # found by key at version 2: no second move
+    assert store.verify_chains() == []
+
+
+def test_a_failing_follow_up_writes_no_ticket(store: Store):
+    def bad(made):
+        return [apply(t, "onsite_resolve", actor="gw-1", role="grid_worker", now=NOW)
+                for t in made]  # fmt: skip
+
+    with pytest.raises(Exception, match="note"):
+        store.create_tickets([draft(0)], now=NOW, then=bad)
+    assert store.count() == 0
+
+
+def test_a_claimer_never_sees_a_ticket_before_its_follow_up(store: Store):
+    stop = threading.Event()
+    claimed: list[str] = []
+
+    def claimer() -> None:
+        while not stop.is_set():
+            batch = store.claim("reported", limit=50, worker_id="w", now=NOW,
+                                ttl=timedelta(minutes=5))  # fmt: skip
+            claimed.extend(t.id for t in batch)
+
+    th = threading.Thread(target=claimer)
+    th.start()
+    try:
+        made = [t for i in range(30) for t in store.create_tickets([draft(i)], now=NOW,
+                                                                   then=onsite)]  # fmt: skip
+    finally:
+        stop.set()
+        th.join()
+    assert claimed == []
+    for t in made:
+        assert [e.type for e in store.events(t.id)] == ["report", "onsite_resolve"]
+
+
 def test_transition_releases_the_claim(store: Store):
     [t] = store.create_tickets([draft()], now=NOW)
     store.claim("reported", limit=1, worker_id="w", now=NOW, ttl=timedelta(hours=1))
