@@ -251,8 +251,8 @@ class Store:
                 .where(tickets.c.id.in_(ids))
                 .values(claimed_by=worker_id, claim_until=now + ttl)
             )
-            rows = conn.execute(select(tickets.c.data).where(tickets.c.id.in_(ids)))
-            found = {t.id: t for t in map(ticket_of, rows)}
+            rows = list(conn.execute(select(tickets.c.data).where(tickets.c.id.in_(ids))))
+        found = {t.id: t for t in map(ticket_of, rows)}  # decoded after the writer is free
         return [found[i] for i in ids]
 
     def release(self, ids: Iterable[str], *, worker_id: str) -> None:
@@ -276,10 +276,14 @@ class Store:
         result = ApplyResult()
         if not transitions:
             return result
+        # encode before taking the writer (SQLite has one): the lock is held for SQL only
+        encoded = [(_update_row(tr.ticket), event_row(tr.event)) for tr in transitions]
         with write(self.engine) as conn:
             current = self._versions(conn, {tr.ticket.id for tr in transitions})
             good: list[Transition] = []
-            for tr in transitions:
+            rows: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
+            for tr, (row, ev) in zip(transitions, encoded, strict=True):
                 tid = tr.ticket.id
                 if current.get(tid) != tr.expected_version:
                     stale = StaleTicket(tid, tr.expected_version, current.get(tid))
@@ -289,12 +293,9 @@ class Store:
                     continue
                 current[tid] = tr.ticket.version
                 good.append(tr)
+                rows.append(row)
+                events.append(ev)
             if good:
-                rows = [ticket_row(tr.ticket) for tr in good]
-                for r in rows:
-                    r["b_id"] = r.pop("id")
-                    for k in ("number", "idempotency_key", "created_at", "kind", "category"):
-                        r.pop(k)
                 cols = [k for k in rows[0] if k != "b_id"]
                 stmt = (
                     update(tickets)
@@ -304,7 +305,7 @@ class Store:
                     )
                 )
                 conn.execute(stmt, rows)
-                conn.execute(ticket_events.insert(), [event_row(tr.event) for tr in good])
+                conn.execute(ticket_events.insert(), events)
         result.applied.extend(tr.ticket for tr in good)
         return result
 
@@ -374,6 +375,15 @@ class Store:
         if not events:
             raise UnknownTicket(f"no events for ticket {ticket_id}")
         return rebuild(events)
+
+
+def _update_row(t: Ticket) -> dict[str, Any]:
+    """The tickets row of a transition's UPDATE: the id as ``b_id``, immutable columns left out."""
+    row = ticket_row(t)
+    row["b_id"] = row.pop("id")
+    for k in ("number", "idempotency_key", "created_at", "kind", "category"):
+        row.pop(k)
+    return row
 
 
 def _check_one(row: Any, events: list[Event]) -> list[ChainProblem]:
