@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from gridops.queue.embedded import embedded_for, running_redis
 from gridops.queue.pool import WorkerPool
 from gridops.services.context import ServiceContext, build_context
-from gridops.services.queries import count_by_status
 from gridops.services.simulation import SimulationRun, SummaryRow, summary
 from gridops.services.stages import QUEUE_ORDER
 from gridops.settings import REPO_ROOT, Settings, load_settings
+from gridops.store.queries import count_by_status
 
 TICK_S = 0.25
 FAST_BATCH = 500

@@ -11,12 +11,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from gridops.services.context import ServiceContext, current
-from gridops.store.engine import write
-from gridops.store.schema import tickets
-from gridops.store.service_tables import callbacks
+from gridops.store.queries import sampled_pending_callbacks
+from gridops.store.service_tables import record_callback_samples
 from gridops.tickets import Status
 
 CALLBACK_RATE = 0.3
@@ -37,32 +34,12 @@ def sample_batch(
     ctx: ServiceContext, limit: int, *, now: datetime, rate: float = CALLBACK_RATE
 ) -> int:
     """Decide the sample for up to ``limit`` closed tickets not looked at yet."""
-    t, cb = tickets.c, callbacks.c
-    q = (
-        select(t.id)
-        .outerjoin(callbacks, cb.ticket_id == t.id)
-        .where(t.status == Status.CLOSED.value, cb.ticket_id.is_(None))
-        .order_by(t.updated_at)
-        .limit(limit)
-    )
-    with write(ctx.store.engine) as conn:
-        ids = list(conn.execute(q).scalars())
-        if ids:
-            conn.execute(
-                callbacks.insert(),
-                [{"ticket_id": i, "sampled": sampled(i, rate), "decided_at": now} for i in ids],
-            )
-    return len(ids)
+    return record_callback_samples(
+        ctx.store, status=Status.CLOSED.value, limit=limit, sampled=lambda i: sampled(i, rate),
+        now=now,
+    )  # fmt: skip
 
 
 def pending_callbacks(ctx: ServiceContext, limit: int = 100) -> list[str]:
     """Ids of sampled tickets still closed (their call-back not answered yet)."""
-    t, cb = tickets.c, callbacks.c
-    q = (
-        select(t.id)
-        .join(callbacks, cb.ticket_id == t.id)
-        .where(cb.sampled.is_(True), t.status == Status.CLOSED.value)
-        .limit(limit)
-    )
-    with ctx.store.engine.connect() as conn:
-        return list(conn.execute(q).scalars())
+    return sampled_pending_callbacks(ctx.store, status=Status.CLOSED, limit=limit)

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from gridops.errors import UserError
 from gridops.services.context import ServiceContext
 from gridops.store.engine import write
+from gridops.store.queries import joint_task_rows
 from gridops.store.service_tables import joint_tasks
 from gridops.tickets import Role, Status, Ticket, apply
 
@@ -72,12 +73,7 @@ def create_tasks(ctx: ServiceContext, ticket: Ticket, now: datetime) -> list[Joi
 
 def tasks(ctx: ServiceContext, ticket_id: str, round: int | None = None) -> list[JointTask]:
     """The ticket's tasks (of one round, or all), lead first."""
-    c = joint_tasks.c
-    q = select(joint_tasks).where(c.ticket_id == ticket_id)
-    if round is not None:
-        q = q.where(c.round == round)
-    with ctx.store.engine.connect() as conn:
-        rows = conn.execute(q.order_by(c.round, c.lead.desc(), c.department)).all()
+    rows = joint_task_rows(ctx.store, ticket_id, round)
     return [
         JointTask(r.ticket_id, r.round, r.department, r.grp, r.lead, r.status, r.actor,
                   r.updated_at)

@@ -8,7 +8,8 @@ from typing import Any
 from gridops.services.actions import load
 from gridops.services.context import ServiceContext
 from gridops.services.errors import UnknownQueue
-from gridops.services.queries import OPEN, WORKING, select_tickets
+from gridops.services.queries import OPEN, WORKING
+from gridops.store.queries import find_many
 from gridops.tickets import Event, Status, Ticket
 
 #: Queue name → the filter it applies (statuses; overdue; supervised).
@@ -38,25 +39,25 @@ def queue(
         owner_unit=unit, cell=cell, category=category, limit=limit, offset=offset
     )
     if name == "new":
-        return select_tickets(ctx.store, statuses=(Status.REPORTED, Status.VERIFYING,
-                                                    Status.VERIFIED), **common)  # fmt: skip
+        new = (Status.REPORTED, Status.VERIFYING, Status.VERIFIED)
+        return find_many(ctx.store, statuses=new, **common)
     if name == "returned":
-        return select_tickets(ctx.store, statuses=(Status.RETURNED,), **common)
+        return find_many(ctx.store, statuses=(Status.RETURNED,), **common)
     if name == "overdue":
-        return select_tickets(ctx.store, statuses=OPEN, due_before=now, order="due", **common)
+        return find_many(ctx.store, statuses=OPEN, due_before=now, order="due", **common)
     if name == "escalated":
-        return select_tickets(ctx.store, statuses=(Status.ESCALATED,), **common)
+        return find_many(ctx.store, statuses=(Status.ESCALATED,), **common)
     if name == "supervised":
-        return select_tickets(ctx.store, statuses=OPEN, supervised=True, **common)
+        return find_many(ctx.store, statuses=OPEN, supervised=True, **common)
     if name == "handled":
-        return select_tickets(ctx.store, statuses=(Status.HANDLED,), **common)
+        return find_many(ctx.store, statuses=(Status.HANDLED,), **common)
     raise UnknownQueue(f"queue {name!r} is unknown; queues: {', '.join(QUEUES)}")
 
 
 def my_tasks(ctx: ServiceContext, *, assignee: str, unit: str, now: datetime) -> list[Ticket]:
     """Open work of one person in one unit, earliest deadline first (``now`` for the API's
     overdue marks; the order does not depend on it)."""
-    return select_tickets(
+    return find_many(
         ctx.store, statuses=WORKING, owner_unit=unit, assignee=assignee, order="due", limit=500
     )
 

@@ -16,19 +16,16 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import case, distinct, func, select
 
 from gridops.services import joint
 from gridops.services.actions import act
 from gridops.services.context import ServiceContext
 from gridops.services.evaluation import pending_callbacks
 from gridops.services.intake import IntakeReport, submit
-from gridops.services.queries import select_tickets
+from gridops.services.queries import OPEN
 from gridops.sim import Incident, SimArea, SimCategory, SimParams, Simulator
 from gridops.store import StaleTicket
-from gridops.store.schema import ticket_events, tickets
+from gridops.store.queries import find_many, summary_by_l1
 from gridops.tickets import Role, Source, Status, Ticket, TransitionError
 
 log = logging.getLogger(__name__)
@@ -136,8 +133,7 @@ class SimulationRun:
         done = 0
         for status in (Status.VERIFYING, Status.DISPATCHED, Status.ESCALATED, Status.ACCEPTED,
                        Status.REWORK, Status.HANDLED):  # fmt: skip
-            for t in select_tickets(self.ctx.store, statuses=(status,), order="created",
-                                    limit=limit):  # fmt: skip
+            for t in find_many(self.ctx.store, statuses=(status,), order="created", limit=limit):
                 plan = self.plans.get(t.id)
                 if plan is None:
                     continue
@@ -227,40 +223,15 @@ class SummaryRow:
 
 def summary(ctx: ServiceContext, *, since: datetime, now: datetime) -> list[SummaryRow]:
     """What happened to the tickets reported since ``since``, by level-1 cell, total last."""
-    t, e = tickets.c, ticket_events.c
-
-    def ever(kind: str) -> Any:
-        return func.count(distinct(case((e.type == kind, e.ticket_id))))
-
-    q = (
-        select(t.cell_1, ever("dispatch"), ever("onsite_resolve"), ever("escalate"))
-        .join(ticket_events, e.ticket_id == t.id)
-        .where(t.created_at >= since)
-        .group_by(t.cell_1)
-    )
-    closed = (Status.CLOSED.value, Status.EVALUATED.value)
-    open_ = [s.value for s in Status if s.open]
-    q2 = (
-        select(
-            t.cell_1,
-            func.count(),
-            func.sum(case((t.status.in_(closed), 1), else_=0)),
-            func.sum(case((t.status.in_(open_) & (t.open_due_at < now), 1), else_=0)),
-            func.sum(case((t.status == Status.DUPLICATE.value, 1), else_=0)),
-        )
-        .where(t.created_at >= since)
-        .group_by(t.cell_1)
-    )
-    with ctx.store.engine.connect() as conn:
-        events = {r[0]: r[1:] for r in conn.execute(q)}
-        states = {r[0]: r[1:] for r in conn.execute(q2)}
     rows = []
-    for code in sorted(states):
-        reported, closed_n, overdue, dupes = (int(x or 0) for x in states[code])
-        dispatched, onsite, escalated = (int(x or 0) for x in events.get(code, (0, 0, 0)))
-        cell = ctx.grid.cells.get(code)
-        rows.append(SummaryRow(code, cell.name if cell else code, reported, dispatched, onsite,
-                               closed_n, overdue, escalated, dupes))  # fmt: skip
+    for r in summary_by_l1(
+        ctx.store, since=since, now=now, open_statuses=OPEN,
+        closed_statuses=(Status.CLOSED, Status.EVALUATED),
+    ):  # fmt: skip
+        cell = ctx.grid.cells.get(r.cell_1)
+        rows.append(SummaryRow(r.cell_1, cell.name if cell else r.cell_1, r.reported,
+                               r.dispatched, r.on_site, r.closed, r.overdue, r.escalated,
+                               r.duplicates))  # fmt: skip
     total = SummaryRow(
         "", "合计 total",
         *(sum(getattr(r, f) for r in rows) for f in

@@ -7,12 +7,26 @@ here is part of a ticket's hash chain; every row can be rebuilt from the tickets
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gridops.store.schema import UTCDateTime, metadata
+from gridops.store.engine import write
+from gridops.store.repository import Store
+from gridops.store.schema import UTCDateTime, metadata, tickets
 
 #: One notification to one recipient; failures are retried per recipient (FixMyStreet style).
 deliveries = Table(
@@ -85,3 +99,24 @@ def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) ->
         return
     ins = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(ins(table).on_conflict_do_nothing(), rows)
+
+
+def record_callback_samples(
+    store: Store, *, status: str, limit: int, sampled: Callable[[str], bool], now: datetime
+) -> int:
+    """Decide the call-back sample (回访抽样) for up to ``limit`` tickets in ``status`` not looked
+    at yet, oldest update first, in one write transaction; how many were decided."""
+    t, cb = tickets.c, callbacks.c
+    q = (
+        select(t.id)
+        .outerjoin(callbacks, cb.ticket_id == t.id)
+        .where(t.status == status, cb.ticket_id.is_(None))
+        .order_by(t.updated_at)
+        .limit(limit)
+    )
+    with write(store.engine) as conn:
+        ids = list(conn.execute(q).scalars())
+        if ids:
+            rows = [{"ticket_id": i, "sampled": sampled(i), "decided_at": now} for i in ids]
+            conn.execute(callbacks.insert(), rows)
+    return len(ids)

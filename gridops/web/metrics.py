@@ -55,11 +55,10 @@ class _ScrapeCollector(Collector):
         self.state = state
 
     def collect(self) -> Iterator[GaugeMetricFamily | HistogramMetricFamily]:
-        engine = self.state.ctx.store.engine
         tickets = GaugeMetricFamily(
             "gridops_tickets", "Tickets by workflow status", labels=["status"]
         )
-        for status, n in sorted(tickets_by_status(engine).items()):
+        for status, n in sorted(tickets_by_status(self.state.ctx.store).items()):
             tickets.add_metric([status], n)
         yield tickets
         yield from self._queues()
@@ -90,7 +89,7 @@ class _ScrapeCollector(Collector):
         )
         since = self.state.now() - LATENCY_WINDOW
         samples: dict[str, list[float]] = {}
-        for s in stage_latencies(self.state.ctx.store.engine, since=since):
+        for s in stage_latencies(self.state.ctx.store, since=since):
             samples.setdefault(s.stage, []).append(s.seconds)
         for stage, values in sorted(samples.items()):
             buckets = [(str(b), float(sum(v <= b for v in values))) for b in STAGE_BUCKETS]

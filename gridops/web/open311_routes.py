@@ -157,7 +157,7 @@ def service_definition(state: State, service_code: str, fmt: FmtParam) -> Respon
 def list_requests(state: State, request: Request, fmt: FmtParam) -> Response:
     def make(f: Format) -> Document:
         q = parse_request_query(request.query_params.multi_items(), now=state.now())
-        found = search_requests(state.ctx.store.engine, q)
+        found = search_requests(state.ctx.store, q)
         reqs = [open311_request(state, t, with_notes=q.extensions) for t in found]
         return formats.render_requests(reqs, f, extensions=q.extensions)
 
@@ -169,7 +169,7 @@ def get_request(state: State, service_request_id: str, fmt: FmtParam, request: R
     def make(f: Format) -> Document:
         extensions = request.query_params.get("extensions", "").lower() in ("true", "1")
         found = search_requests(
-            state.ctx.store.engine,
+            state.ctx.store,
             parse_request_query([("service_request_id", service_request_id)], now=state.now()),
         )
         if not found:

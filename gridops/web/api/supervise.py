@@ -80,10 +80,9 @@ def report_summary(state: State, me: Me) -> dict[str, Any]:
     from gridops.web.queries import count_overdue, tickets_by_status
 
     require(me, Action.READ_REPORTS)
-    engine = state.ctx.store.engine
-    by_status = tickets_by_status(engine)
+    by_status = tickets_by_status(state.ctx.store)
     return {
         "by_status": by_status,
         "open": sum(n for s, n in by_status.items() if Status(s).open),
-        "overdue": count_overdue(engine, state.now()),
+        "overdue": count_overdue(state.ctx.store, state.now()),
     }

@@ -1,0 +1,269 @@
+"""Named read queries over the tickets, their events and the services' tables (查询).
+
+The services and the web call these instead of writing SQL: each takes the :class:`Store` and
+plain values (statuses, units, times) and returns tickets, counts or plain rows. Which statuses
+count as open or working is the caller's rule; the SQL is here. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy.orm import aliased
+
+from gridops.store.repository import Store
+from gridops.store.rows import ticket_of
+from gridops.store.schema import ticket_events, tickets
+from gridops.store.service_tables import callbacks, joint_tasks
+from gridops.tickets import Status, Ticket
+
+
+def _values(statuses: Iterable[Status | str]) -> list[str]:
+    return [Status(s).value for s in statuses]
+
+
+def find_many(
+    store: Store,
+    *,
+    statuses: Collection[Status | str] | None = None,
+    owner_unit: str | None = None,
+    assignee: str | None = None,
+    cell: str | None = None,
+    category: str | None = None,
+    due_before: datetime | None = None,
+    supervised: bool | None = None,
+    order: str = "created",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Ticket]:
+    """Tickets matching every filter given (``cell`` at any level; ``due_before`` on the running
+    deadline); ``order`` is "created" (oldest first) or "due" (earliest deadline first)."""
+    c = tickets.c
+    q = select(c.data)
+    if statuses is not None:
+        q = q.where(c.status.in_(_values(statuses)))
+    if owner_unit is not None:
+        q = q.where(c.owner_unit == owner_unit)
+    if assignee is not None:
+        q = q.where(c.assignee == assignee)
+    if cell:
+        q = q.where(or_(c.cell_1 == cell, c.cell_2 == cell, c.cell_3 == cell))
+    if category:
+        q = q.where(c.category == category)
+    if due_before is not None:
+        q = q.where(c.open_due_at < due_before)
+    if supervised is not None:
+        q = q.where(c.supervised == supervised)
+    if order == "due":
+        q = q.order_by(c.open_due_at.is_(None), c.open_due_at, c.created_at, c.id)
+    else:
+        q = q.order_by(c.created_at, c.id)
+    with store.engine.connect() as conn:
+        return [ticket_of(r) for r in conn.execute(q.limit(limit).offset(offset))]
+
+
+def open_counts_by_assignee(
+    store: Store, *, statuses: Collection[Status | str], units: Collection[str] | None = None
+) -> dict[str, int]:
+    """Tickets in ``statuses`` per assignee (of ``units``, or all), in one grouped query."""
+    c = tickets.c
+    q = select(c.assignee, func.count()).where(c.status.in_(_values(statuses)), c.assignee != "")
+    if units is not None:
+        q = q.where(c.owner_unit.in_(sorted(units)))
+    with store.engine.connect() as conn:
+        return {r[0]: int(r[1]) for r in conn.execute(q.group_by(c.assignee))}
+
+
+def has_claimable(store: Store, statuses: Collection[Status | str], now: datetime) -> bool:
+    """Whether any ticket in ``statuses`` is unclaimed (or its claim expired) — a read, so a
+    stage can skip a write transaction that would claim nothing."""
+    c = tickets.c
+    free = or_(c.claim_until.is_(None), c.claim_until < now)
+    q = select(c.id).where(c.status.in_(_values(statuses)), free).limit(1)
+    with store.engine.connect() as conn:
+        return conn.execute(q).first() is not None
+
+
+def count_by_status(store: Store) -> dict[str, int]:
+    """How many tickets are in each status (one grouped query)."""
+    q = select(tickets.c.status, func.count()).group_by(tickets.c.status)
+    with store.engine.connect() as conn:
+        return {r[0]: int(r[1]) for r in conn.execute(q)}
+
+
+def count_overdue(store: Store, *, statuses: Collection[Status | str], now: datetime) -> int:
+    """Tickets in ``statuses`` whose running deadline has passed."""
+    c = tickets.c
+    q = select(func.count()).where(c.status.in_(_values(statuses)), c.open_due_at < now)
+    with store.engine.connect() as conn:
+        return int(conn.execute(q).scalar_one())
+
+
+def duplicate_candidates(
+    store: Store,
+    *,
+    statuses: Collection[Status | str],
+    categories: Collection[str],
+    cells_2: Collection[str],
+    since: datetime,
+) -> list[dict[str, Any]]:
+    """Tickets in ``statuses`` of these categories in these level-2 cells created since
+    ``since``, as plain dicts with id, category, point_lon, point_lat, created_at."""
+    if not categories or not cells_2:
+        return []
+    c = tickets.c
+    q = select(c.id, c.category, c.created_at, c.data).where(
+        c.category.in_(sorted(categories)),
+        c.cell_2.in_(sorted(cells_2)),
+        c.status.in_(_values(statuses)),
+        c.created_at >= since,
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(q).all()
+    out = []
+    for r in rows:
+        data = json.loads(r.data)  # two fields: cheaper than decoding the whole ticket
+        out.append({"id": r.id, "category": r.category, "created_at": r.created_at,
+                    "point_lon": data["point_lon"], "point_lat": data["point_lat"]})  # fmt: skip
+    return out
+
+
+def open311_search(
+    store: Store,
+    *,
+    numbers: Collection[str] = (),
+    categories: Collection[str] = (),
+    statuses: Collection[Status | str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    updated_after: datetime | None = None,
+    updated_before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Ticket]:
+    """Tickets for an Open311 ``GET requests`` search, newest first, one page. Given case
+    ``numbers``, only those are looked up and every other filter is ignored (GeoReport v2)."""
+    c = tickets.c
+    q = select(c.data).order_by(c.created_at.desc(), c.number.desc())
+    if numbers:
+        q = q.where(c.number.in_(list(numbers)))
+    else:
+        if categories:
+            q = q.where(c.category.in_(list(categories)))
+        if start is not None:
+            q = q.where(c.created_at >= start)
+        if end is not None:
+            q = q.where(c.created_at <= end)
+        if statuses is not None:
+            q = q.where(c.status.in_(_values(statuses)))
+        if updated_after is not None:
+            q = q.where(c.updated_at >= updated_after)
+        if updated_before is not None:
+            q = q.where(c.updated_at <= updated_before)
+    with store.engine.connect() as conn:
+        return [ticket_of(r) for r in conn.execute(q.limit(limit).offset(offset))]
+
+
+def stage_latencies(
+    store: Store, *, event_types: Collection[str], since: datetime
+) -> list[tuple[str, float]]:
+    """(event type, seconds from the ticket's report) for each event of ``event_types`` at or
+    after ``since`` (indexed on the event time); never negative."""
+    e, first = ticket_events.c, aliased(ticket_events)
+    q = (
+        select(e.type, e.at, first.c.at)
+        .join(first, and_(first.c.ticket_id == e.ticket_id, first.c.seq == 1))
+        .where(e.at >= since, e.type.in_(list(event_types)))
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(q).all()
+    return [(kind, max((at - reported).total_seconds(), 0.0)) for kind, at, reported in rows]
+
+
+@dataclass(frozen=True)
+class L1Summary:
+    """What happened to the tickets of one level-1 cell (街镇) reported in a window."""
+
+    cell_1: str
+    reported: int = 0
+    dispatched: int = 0
+    on_site: int = 0
+    closed: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    duplicates: int = 0
+
+
+def summary_by_l1(
+    store: Store,
+    *,
+    since: datetime,
+    now: datetime,
+    open_statuses: Collection[Status | str],
+    closed_statuses: Collection[Status | str],
+) -> list[L1Summary]:
+    """Per level-1 cell, by code, for tickets created since ``since``: how many were reported,
+    ever dispatched / resolved on site / escalated (from their events), are closed (in
+    ``closed_statuses``), overdue at ``now`` (open and past the running deadline), duplicates."""
+    t, e = tickets.c, ticket_events.c
+
+    def ever(kind: str) -> Any:
+        return func.count(distinct(case((e.type == kind, e.ticket_id))))
+
+    q_events = (
+        select(t.cell_1, ever("dispatch"), ever("onsite_resolve"), ever("escalate"))
+        .join(ticket_events, e.ticket_id == t.id)
+        .where(t.created_at >= since)
+        .group_by(t.cell_1)
+    )
+    q_states = (
+        select(
+            t.cell_1,
+            func.count(),
+            func.sum(case((t.status.in_(_values(closed_statuses)), 1), else_=0)),
+            func.sum(case((t.status.in_(_values(open_statuses)) & (t.open_due_at < now), 1),
+                          else_=0)),
+            func.sum(case((t.status == Status.DUPLICATE.value, 1), else_=0)),
+        )
+        .where(t.created_at >= since)
+        .group_by(t.cell_1)
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        events = {r[0]: r[1:] for r in conn.execute(q_events)}
+        states = {r[0]: r[1:] for r in conn.execute(q_states)}
+    out = []
+    for code in sorted(states):
+        reported, closed, overdue, dupes = (int(x or 0) for x in states[code])
+        dispatched, onsite, escalated = (int(x or 0) for x in events.get(code, (0, 0, 0)))
+        out.append(L1Summary(code, reported, dispatched, onsite, closed, overdue, escalated,
+                             dupes))  # fmt: skip
+    return out
+
+
+def sampled_pending_callbacks(store: Store, *, status: Status | str, limit: int) -> list[str]:
+    """Ids of tickets sampled for a call-back (回访) that are still in ``status``."""
+    t, cb = tickets.c, callbacks.c
+    q = (
+        select(t.id)
+        .join(callbacks, cb.ticket_id == t.id)
+        .where(cb.sampled.is_(True), t.status == Status(status).value)
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        return list(conn.execute(q).scalars())
+
+
+def joint_task_rows(store: Store, ticket_id: str, round: int | None = None) -> list[Any]:
+    """The joint-enforcement task rows (联合执法) of a ticket (of one round, or all): round,
+    then lead first, then department."""
+    c = joint_tasks.c
+    q = select(joint_tasks).where(c.ticket_id == ticket_id)
+    if round is not None:
+        q = q.where(c.round == round)
+    with store.engine.connect() as conn:
+        return list(conn.execute(q.order_by(c.round, c.lead.desc(), c.department)).all())
