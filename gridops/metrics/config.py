@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gridops.metrics.indicators import BY_NAME
-from gridops.org._yaml import Node, read_yaml
+from gridops.yamlconfig import Node, read_yaml
 
 COUNT_SCORE = "count_score"
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridops.errors import UserError
 from gridops.metrics.history import HistoricalCase
-from gridops.org._yaml import Node, read_yaml
 from gridops.tickets.vocabulary import Kind, Source
+from gridops.yamlconfig import Node, read_yaml
 
 REQUIRED = ("category", "lon", "lat", "reported_at", "owner_unit")
 OPTIONAL = (

@@ -11,8 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gridops.org._yaml import Node, check_ref, read_yaml
 from gridops.tickets.vocabulary import ClockType, Kind, TimeLimit
+from gridops.yamlconfig import Node, check_ref, read_yaml
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 """Ticket priorities, lowest first."""

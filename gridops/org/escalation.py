@@ -19,8 +19,8 @@ from typing import Any
 
 import networkx as nx
 
-from gridops.org._yaml import Node, check_ref, read_yaml
 from gridops.tickets.vocabulary import ClockType, Role, TimeLimit
+from gridops.yamlconfig import Node, check_ref, read_yaml
 
 ACTIONS = ("wait", "notify", "supervise", "hand_up", "joint_group", "then", "stop")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from gridops.org._yaml import Node, check_ref, read_yaml
 from gridops.org.gridview import CellLike, GridLike
+from gridops.yamlconfig import Node, check_ref, read_yaml
 
 CENTRE = "centre"
 LOCALITY = "locality"

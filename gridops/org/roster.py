@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gridops.org._yaml import Node, read_yaml
+from gridops.yamlconfig import Node, read_yaml
 
 PATTERN_KINDS = ("day", "rotating", "always")
 SLOT_NAMES = ("early 早班", "middle 中班", "night 夜班")
@@ -192,7 +192,7 @@ def roster_from_dict(
 ) -> Roster:
     """Validate a parsed roster; errors name file, key and value."""
     top = Node(raw, source).mapping({"timezone", "patterns", "templates", "staff"}, {"patterns"})
-    tz = top.str("timezone", "Asia/Shanghai")
+    tz = top.text("timezone", "Asia/Shanghai")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -226,7 +226,7 @@ def _pattern(name: str, node: Node) -> ShiftPattern:
         return ShiftPattern(name, kind, start=start, end=end)
     if kind == "rotating":
         node.mapping({"kind", "anchor", "day_start", "teams", "label"}, {"kind", "anchor"})
-        teams = node.strs("teams") or ("A", "B", "C", "D")
+        teams = node.texts("teams") or ("A", "B", "C", "D")
         if len(teams) != 4 or len(set(teams)) != 4:
             raise node.error(f"四班三运转 needs 4 distinct teams, got {list(teams)}", "teams")
         return ShiftPattern(
@@ -246,21 +246,21 @@ def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
     count = node.child("staff").value
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
         raise node.error(f"expected a whole number 1..50, got {count!r}", "staff")
-    return Template(node.str("units"), pattern, count, node.str("name", "{unit} staff {n}"))
+    return Template(node.text("units"), pattern, count, node.text("name", "{unit} staff {n}"))
 
 
 def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: set[str] | None) -> Staff:
     node.mapping({"id", "name", "unit", "pattern", "team"}, {"id", "name", "unit", "pattern"})
     pattern = patterns[node.choice("pattern", patterns)]
-    unit = node.str("unit")
+    unit = node.text("unit")
     if known is not None and unit not in known:
         raise node.error(f"unknown unit {unit!r}; use a unit id of the org graph", "unit")
-    team = node.opt_str("team")
+    team = node.opt_text("team")
     if pattern.kind == "rotating":
         team = node.choice("team", pattern.teams)
     elif team is not None:
         raise node.error(f"only a rotating pattern has teams, {pattern.name!r} is {pattern.kind}")
-    return Staff(node.str("id"), node.str("name"), unit, pattern.name, team)
+    return Staff(node.text("id"), node.text("name"), unit, pattern.name, team)
 
 
 def _time(node: Node, key: str) -> time:

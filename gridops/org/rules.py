@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
-from gridops.org._yaml import Node, check_ref, read_yaml
 from gridops.org.categories import PRIORITIES, Taxonomy, read_time_limit
 from gridops.org.gridview import GridLike
 from gridops.org.orgchart import DEPARTMENT, OrgChart
 from gridops.tickets.vocabulary import Kind, Source, TimeLimit
+from gridops.yamlconfig import Node, check_ref, read_yaml
 
 WORD_TARGETS = ("auto", "asset_owner", "department", "on_site", "intake")
 KEYED_TARGETS = ("locality", "branch", "overlay", "unit")

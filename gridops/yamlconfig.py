@@ -1,5 +1,9 @@
-"""Strict reading of the configuration YAML: unknown keys, wrong types and bad references are
-errors that name the file, the key path and the value (a typo is never silently ignored)."""
+"""Strict reading of configuration YAML (配置): configuration is data, validated when loaded.
+
+Unknown keys, wrong types and bad references are :class:`gridops.errors.ConfigError` naming the
+file, the key path and the value (a typo is never silently ignored). Used by gridops.org
+(categories, org chart, routing, escalation, roster) and gridops.metrics (indicators, mapping).
+"""
 
 from __future__ import annotations
 
@@ -142,12 +146,6 @@ class Node:
                 key,
             )
         return value
-
-    # The first spellings, still used by gridops.org.roster (defined last: inside the class
-    # body a method named ``str`` would shadow the builtin in later annotations).
-    str = text
-    strs = texts
-    opt_str = opt_text
 
 
 def _show(value: Any) -> str:
