@@ -25,9 +25,16 @@ Code = Annotated[str | None, Query(max_length=32, pattern=r"^[0-9A-Za-z_.-]*$")]
 
 
 def with_due(ticket: dict[str, Any]) -> dict[str, Any]:
-    """The API's ticket dict plus ``due`` as a datetime (for countdowns)."""
-    due = (ticket.get("clock") or {}).get("due_at")
-    return ticket | {"due": datetime.fromisoformat(due) if due else None}
+    """The API's ticket dict plus ``due`` as a datetime (for countdowns) and ``clock_state``:
+    "" while the clock runs, else "paused", "done_on_time" or "done_late" (no countdown then)."""
+    clock = ticket.get("clock") or {}
+    due = datetime.fromisoformat(clock["due_at"]) if clock.get("due_at") else None
+    state = ""
+    if due is not None and clock.get("paused_at"):
+        state = "paused"
+    elif due is not None and clock.get("stopped_at"):
+        state = "done_late" if datetime.fromisoformat(clock["stopped_at"]) > due else "done_on_time"
+    return ticket | {"due": None if state else due, "clock_state": state}
 
 
 def require_queue_reader(me: Principal) -> None:

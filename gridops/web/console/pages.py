@@ -56,8 +56,13 @@ def lang_of(request: Request) -> str:
     return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
 
-def countdown(due: datetime | None, now: datetime, t: Callable[..., str]) -> str:
-    """ "剩余 2h 05m" / "已超时 1d 3h": the text the page shows before its script ticks."""
+def countdown(
+    due: datetime | None, now: datetime, t: Callable[..., str], clock_state: str = ""
+) -> str:
+    """ "剩余 2h 05m" / "已超时 1d 3h": the text the page shows before its script ticks; a
+    paused or stopped clock (``clock_state``) shows its state instead of a countdown."""
+    if clock_state:
+        return t(f"clock.{clock_state}")
     if due is None:
         return t("no_deadline")
     left = int((due - now).total_seconds())
@@ -89,7 +94,7 @@ def render(
         request=request,
         now=state.now(),
         tz=state.tz,
-        countdown=lambda due: countdown(due, state.now(), t),
+        countdown=lambda due, clock_state="": countdown(due, state.now(), t, clock_state),
         **values,
     )
     response = HTMLResponse(html, status_code=status)
