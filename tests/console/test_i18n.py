@@ -38,3 +38,12 @@ def test_unknown_keys_show_themselves_and_formatting_works() -> None:
     zh, en = translator("zh"), translator("en")
     assert zh("no.such.key") == "no.such.key"
     assert en("min_n_note", n=30) == "No grade below n = 30" and "30" in zh("min_n_note", n=30)
+
+
+def test_every_workflow_action_has_a_timeline_label_in_both_languages() -> None:
+    from gridops.tickets.workflow import TABLE
+    from gridops.web.console.i18n import EVENT_LABELS
+
+    assert set(TABLE) | {"report"} <= set(EVENT_LABELS)
+    for zh, en in EVENT_LABELS.values():
+        assert zh and en and zh != en

@@ -143,6 +143,35 @@ for _s, _zh in {
     CATALOGUE[f"status.{_s.value}"] = (_zh, _s.value)
 
 
+#: Timeline labels: one per workflow action (tests check that none is missing).
+EVENT_LABELS = {
+    "report": ("上报", "reported"),
+    "verify": ("核实派发", "sent for verification"),
+    "verified": ("核实属实", "verified"),
+    "dispatch": ("派遣", "dispatched"),
+    "accept": ("签收", "accepted"),
+    "return": ("退单", "returned"),
+    "handle": ("处理反馈", "reported done"),
+    "onsite_resolve": ("现场处置", "fixed on site"),
+    "check_pass": ("核查通过", "check passed"),
+    "check_fail": ("核查不通过(返工)", "check failed (rework)"),
+    "escalate": ("联合执法", "escalated to joint enforcement"),
+    "suspend": ("缓办", "suspended"),
+    "resume": ("恢复办理", "resumed"),
+    "extend": ("延期", "extended"),
+    "void": ("作废", "voided"),
+    "merge_duplicate": ("合并为重复", "merged as duplicate"),
+    "absorb_duplicate": ("收到重复上报", "duplicate report absorbed"),
+    "supervise": ("督办", "flagged for supervision"),
+    "force_close": ("强制结案", "force-closed"),
+    "evaluate": ("评价", "evaluated"),
+    "reopen": ("申诉重办", "reopened on appeal"),
+    "reassign": ("改派", "reassigned"),
+}
+for _action, _pair in EVENT_LABELS.items():
+    CATALOGUE[f"event.{_action}"] = _pair
+
+
 def pick_lang(query: str | None, cookie: str | None) -> str:
     """``?lang=`` wins, then the cookie, then 中文."""
     for value in (query, cookie):
