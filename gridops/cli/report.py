@@ -248,29 +248,19 @@ def _csv_incidents(path: Path) -> list[Any]:
 
 def _stored(settings: Any, period: str) -> list[Any]:
     """The incidents of the tickets reported in ``period`` (only the fields routing reads)."""
-    from sqlalchemy import select
-
     from gridops.metrics import parse_period
     from gridops.metrics.replay import Incident
     from gridops.store import open_store
-    from gridops.store.schema import tickets
+    from gridops.store.queries import routing_inputs
 
     p = parse_period(period, settings.timezone)
     store = open_store(settings.database_url, timezone=settings.timezone)
-    q = select(tickets.c.number, tickets.c.data).where(
-        tickets.c.created_at >= p.start, tickets.c.created_at < p.end
-    )
-    found = []
     try:
-        with store.engine.connect() as conn:
-            for row in conn.execute(q.order_by(tickets.c.created_at)):
-                d = json.loads(row.data)
-                found.append(
-                    Incident(row.number, d["category"], d["lon"], d["lat"], d["crs"], d["source"])
-                )
+        found = routing_inputs(store, start=p.start, end=p.end)
     finally:
         store.close()
-    return found
+    return [Incident(d["number"], d["category"], d["lon"], d["lat"], d["crs"], d["source"])
+            for d in found]  # fmt: skip
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -292,133 +282,23 @@ def import_tickets(
     from rich.progress import Progress
 
     from gridops.metrics.mapping import load_mapping
+    from gridops.services.importing import count_rows, import_history
     from gridops.settings import load_settings
 
     m = load_mapping(mapping)
     if not file.is_file():
         raise UserError(f"{file}: file not found")
     settings = load_settings()
-    with file.open(encoding="utf-8-sig", newline="") as fh:
-        total = max(sum(1 for _ in fh) - 1, 0)
-    with file.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in m.needed() if c not in (reader.fieldnames or ())]
-        if missing:
-            raise UserError(f"{file}: mapped column(s) not in the header: {', '.join(missing)}")
-        importer = Importer(settings, file, m)
-        try:
-            with Progress(transient=True, console=Console(stderr=True)) as bar:
-                task = bar.add_task("importing", total=total)
-                chunk: list[tuple[int, dict[str, str]]] = []
-                for row in reader:
-                    chunk.append((reader.line_num, row))
-                    if len(chunk) >= batch:
-                        importer.add(chunk)
-                        bar.advance(task, len(chunk))
-                        chunk = []
-                if chunk:
-                    importer.add(chunk)
-                    bar.advance(task, len(chunk))
-            importer.finish()
-        finally:
-            importer.close()
-    s = importer.summary
-    typer.echo(
-        f"imported {s['imported']}, already there {s['known']}, bad rows {len(importer.bad)}"
-    )
-    importer.bad.sort()
-    for line, message in importer.bad[:50]:
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("importing", total=count_rows(file))
+        result = import_history(settings, file, m, batch=batch, now=datetime.now(UTC),
+                                progress=lambda n: bar.advance(task, n))  # fmt: skip
+    typer.echo(f"imported {result.imported}, already there {result.known}, "
+               f"bad rows {len(result.bad)}")  # fmt: skip
+    for line, message in result.bad[:50]:
         typer.echo(f"  {file}:{line}: {message}", err=True)
-    if len(importer.bad) > 50:
-        typer.echo(f"  … and {len(importer.bad) - 50} more bad rows", err=True)
-
-
-class Importer:
-    """Parses, places and writes rows a chunk at a time; keeps the bad rows and the counts."""
-
-    def __init__(self, settings: Any, file: Path, mapping: Any) -> None:
-        from gridops.grids import load_grid
-        from gridops.org import load_ops_config
-        from gridops.store import open_store
-
-        self.file, self.mapping = file, mapping
-        self.grid = load_grid(settings.grid_path)
-        self.taxonomy = load_ops_config(settings.config_dir, self.grid, verify=False).taxonomy
-        self.store = open_store(settings.database_url, timezone=settings.timezone)
-        self.tz = settings.timezone
-        self.config_dir = Path(settings.config_dir)
-        self.bad: list[tuple[int, str]] = []
-        self.summary = {"imported": 0, "known": 0}
-        self.days: set[Any] = set()
-
-    def add(self, rows: list[tuple[int, dict[str, str]]]) -> None:
-        import uuid
-        from dataclasses import replace
-
-        from gridops.metrics.history import history
-        from gridops.metrics.mapping import parse_row
-        from gridops.metrics.replay import place
-        from gridops.store.bulk import insert_histories, known_keys, reserve_numbers
-        from gridops.tickets import case_number
-
-        parsed = []
-        for line, row in rows:
-            try:
-                case = parse_row(row, self.mapping)
-                if case.category not in self.taxonomy.categories:
-                    raise UserError(f"unknown category {case.category!r}")
-                parsed.append((line, case))
-            except UserError as exc:
-                self.bad.append((line, str(exc)))
-        if not parsed:
-            return
-        known = known_keys(self.store, [f"import:{c.row_id}" for _, c in parsed])
-        fresh = [(ln, c) for ln, c in parsed if f"import:{c.row_id}" not in known]
-        self.summary["known"] += len(parsed) - len(fresh)
-        spots = place(self.grid, [c.lon for _, c in fresh], [c.lat for _, c in fresh],
-                      self.mapping.crs)  # fmt: skip
-        placed = []
-        for (line, case), spot in zip(fresh, spots, strict=True):
-            if spot is None:
-                self.bad.append((line, f"({case.lon}, {case.lat}) is outside the grid"))
-            else:
-                placed.append((line, replace(case, cells=spot[0])))
-        seen: set[str] = set()
-        unique = []
-        for line, case in placed:
-            if case.row_id in seen:
-                self.bad.append((line, f"row id {case.row_id!r} repeats an earlier row"))
-            else:
-                seen.add(case.row_id)
-                unique.append((line, case))
-        serials = reserve_numbers(self.store, [(c.reported_at, c.category) for _, c in unique])
-        made = []
-        for (line, case), serial in zip(unique, serials, strict=True):
-            day = case.reported_at.astimezone(self.store.tz)
-            number = case_number(case.kind, case.category, day.strftime("%Y%m%d"), serial)
-            limit = self.taxonomy.categories[case.category].time_limit
-            try:
-                made.append(history(case, id=uuid.uuid4().hex, number=number, time_limit=limit))
-            except UserError as exc:
-                self.bad.append((line, str(exc)))
-                continue
-            self.days.add(day.date())
-        insert_histories(self.store, made)
-        self.summary["imported"] += len(made)
-
-    def finish(self) -> None:
-        """Bring the rollups of the imported days up to date (if rollups are kept)."""
-        from gridops.metrics import load_indicator_config
-        from gridops.store.rollups import RollupParams, refresh_rollups, rollups_fresh
-
-        config = load_indicator_config(self.config_dir / "indicators.yaml")
-        params = RollupParams(config.dispatch_limit_minutes * 60, config.satisfied_min)
-        if self.days and rollups_fresh(self.store.engine, params):
-            refresh_rollups(self.store.engine, now=datetime.now(UTC), params=params,
-                            tz=self.tz, days=self.days)  # fmt: skip
-
-    def close(self) -> None:
-        self.store.close()
+    if len(result.bad) > 50:
+        typer.echo(f"  … and {len(result.bad) - 50} more bad rows", err=True)
 
 
 def register(app: typer.Typer) -> None:

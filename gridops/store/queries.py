@@ -133,6 +133,21 @@ def duplicate_candidates(
     return out
 
 
+def routing_inputs(store: Store, *, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """What routing reads of each ticket created in [start, end), oldest first: plain dicts
+    with number, category, lon, lat, crs and source (for replaying history under new rules)."""
+    c = tickets.c
+    q = select(c.number, c.data).where(c.created_at >= start, c.created_at < end)
+    with store.engine.connect() as conn:
+        rows = conn.execute(q.order_by(c.created_at)).all()
+    out = []
+    for r in rows:
+        d = json.loads(r.data)  # six fields: cheaper than decoding the whole ticket
+        out.append({"number": r.number, "category": d["category"], "lon": d["lon"],
+                    "lat": d["lat"], "crs": d["crs"], "source": d["source"]})  # fmt: skip
+    return out
+
+
 def open311_search(
     store: Store,
     *,

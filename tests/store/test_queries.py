@@ -135,3 +135,13 @@ def test_callback_samples_and_joint_task_rows(store: Store):
     ]  # fmt: skip
     assert len(q.joint_task_rows(store, ts[0].id, round=2)) == 1
     assert q.joint_task_rows(store, ts[1].id) == []
+
+
+def test_routing_inputs_of_a_period(store: Store):
+    [a] = store.create_tickets([draft(1)], now=NOW)
+    store.create_tickets([draft(2)], now=NOW + HOUR)
+    assert q.routing_inputs(store, start=NOW, end=NOW + HOUR) == [
+        {"number": a.number, "category": "0102", "lon": a.lon, "lat": a.lat, "crs": a.crs,
+         "source": a.source.value},
+    ]  # fmt: skip
+    assert len(q.routing_inputs(store, start=NOW, end=NOW + 2 * HOUR)) == 2
