@@ -235,7 +235,7 @@ class Store:
         """Take up to ``limit`` tickets in ``status`` whose claim is free or expired."""
         free = or_(tickets.c.claim_until.is_(None), tickets.c.claim_until < now)
         q = (
-            select(tickets.c.id)
+            select(tickets.c.id, tickets.c.data)  # the claim changes no data: read it at once
             .where(tickets.c.status == Status(status).value, free)
             .order_by(tickets.c.created_at)
             .limit(limit)
@@ -243,17 +243,15 @@ class Store:
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         with write(self.engine) as conn:
-            ids = list(conn.execute(q).scalars())
-            if not ids:
+            rows = list(conn.execute(q))
+            if not rows:
                 return []
             conn.execute(
                 update(tickets)
-                .where(tickets.c.id.in_(ids))
+                .where(tickets.c.id.in_([r.id for r in rows]))
                 .values(claimed_by=worker_id, claim_until=now + ttl)
             )
-            rows = list(conn.execute(select(tickets.c.data).where(tickets.c.id.in_(ids))))
-        found = {t.id: t for t in map(ticket_of, rows)}  # decoded after the writer is free
-        return [found[i] for i in ids]
+        return [ticket_of(r) for r in rows]  # decoded after the writer is free
 
     def release(self, ids: Iterable[str], *, worker_id: str) -> None:
         """Give back claims this worker holds."""
