@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 
 from gridops.services import joint
@@ -25,7 +25,7 @@ from gridops.services.intake import IntakeReport, submit
 from gridops.services.queries import OPEN
 from gridops.sim import Incident, SimArea, SimCategory, SimParams, Simulator
 from gridops.store import StaleTicket
-from gridops.store.queries import find_many, summary_by_l1
+from gridops.store.queries import L1Summary, find_many, summary_by_l1
 from gridops.tickets import Role, Source, Status, Ticket, TransitionError
 
 log = logging.getLogger(__name__)
@@ -207,18 +207,10 @@ class SimulationRun:
 
 
 @dataclass(frozen=True)
-class SummaryRow:
-    """Counts for one level-1 cell (or the total)."""
+class SummaryRow(L1Summary):
+    """Counts for one level-1 cell (or the total, code ""), with the cell's name."""
 
-    code: str
-    name: str
-    reported: int = 0
-    dispatched: int = 0
-    on_site: int = 0
-    closed: int = 0
-    overdue: int = 0
-    escalated: int = 0
-    duplicates: int = 0
+    name: str = ""
 
 
 def summary(ctx: ServiceContext, *, since: datetime, now: datetime) -> list[SummaryRow]:
@@ -228,13 +220,8 @@ def summary(ctx: ServiceContext, *, since: datetime, now: datetime) -> list[Summ
         ctx.store, since=since, now=now, open_statuses=OPEN,
         closed_statuses=(Status.CLOSED, Status.EVALUATED),
     ):  # fmt: skip
-        cell = ctx.grid.cells.get(r.cell_1)
-        rows.append(SummaryRow(r.cell_1, cell.name if cell else r.cell_1, r.reported,
-                               r.dispatched, r.on_site, r.closed, r.overdue, r.escalated,
-                               r.duplicates))  # fmt: skip
-    total = SummaryRow(
-        "", "合计 total",
-        *(sum(getattr(r, f) for r in rows) for f in
-          ("reported", "dispatched", "on_site", "closed", "overdue", "escalated", "duplicates")),
-    )  # fmt: skip
-    return [*rows, total]
+        cell = ctx.grid.cells.get(r.code)
+        rows.append(SummaryRow(**asdict(r), name=cell.name if cell else r.code))
+    counts = [f.name for f in fields(L1Summary) if f.name != "code"]
+    totals = {f: sum(getattr(r, f) for r in rows) for f in counts}
+    return [*rows, SummaryRow("", **totals, name="合计 total")]

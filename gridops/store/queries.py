@@ -204,7 +204,7 @@ def stage_latencies(
 class L1Summary:
     """What happened to the tickets of one level-1 cell (街镇) reported in a window."""
 
-    cell_1: str
+    code: str  # the level-1 cell's code ("" for a total)
     reported: int = 0
     dispatched: int = 0
     on_site: int = 0
