@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,6 +18,9 @@ from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from redis import Redis
+    from sqlalchemy import Engine
+
+    from gridops.store import Store
 
 settings.register_profile(
     "gridops", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
@@ -83,3 +86,38 @@ def redis_conn(redis_server: str) -> Iterator[Redis]:
     yield conn
     conn.flushall()
     conn.close()
+
+
+def _empty(engine: Engine) -> None:
+    """Remove every row of every table but Alembic's (the session's PostgreSQL database)."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        names = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        conn.execute(text(f"TRUNCATE {', '.join(names)} CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def empty_pg() -> Callable[[Engine], None]:
+    """Empties a PostgreSQL database of the session: ``empty_pg(engine)``."""
+    return _empty
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
+    """A real, migrated store per test: SQLite in tmp_path, or the session's PostgreSQL
+    database emptied first."""
+    from gridops.store import open_store
+
+    if request.param == "sqlite":
+        s = open_store(f"sqlite:///{tmp_path / 'gridops.db'}")
+    else:
+        s = open_store(request.getfixturevalue("pg_url"))
+        _empty(s.engine)
+    yield s
+    s.close()

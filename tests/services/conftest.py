@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 from redis import Redis
-from sqlalchemy import text
 
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.intake import IntakeReport
@@ -33,21 +32,9 @@ def ctx(
     url = None if request.param == "sqlite" else request.getfixturevalue("pg_url")
     context = make_context(tmp_path, redis_server, url)
     if url:
-        empty_pg(context)
+        request.getfixturevalue("empty_pg")(context.store.engine)
     yield context
     context.close()
-
-
-def empty_pg(ctx: ServiceContext) -> None:
-    """Remove every row of every table but Alembic's (the session's PostgreSQL database)."""
-    with ctx.store.engine.begin() as conn:
-        names = conn.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename <> 'alembic_version'"
-            )
-        ).scalars()
-        conn.execute(text(f"TRUNCATE {', '.join(names)} CASCADE"))
 
 
 def point_in(ctx: ServiceContext, l3: str) -> tuple[float, float]:

@@ -31,7 +31,7 @@ from gridops.settings import REPO_ROOT
 from gridops.store.schema import ticket_events, tickets
 from gridops.tickets import Role, Source
 
-from .conftest import NOW, empty_pg, make_context, report_at
+from .conftest import NOW, make_context, report_at
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
@@ -98,7 +98,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'db' / 'gridops.db'}"
     url: str = request.getfixturevalue("pg_url")
     ctx = make_context(tmp_path, "redis://127.0.0.1:1/0", url)  # creates the tables
-    empty_pg(ctx)
+    request.getfixturevalue("empty_pg")(ctx.store.engine)
     ctx.close()
     return url
 

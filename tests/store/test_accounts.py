@@ -3,16 +3,15 @@ rows only, and every mistake is a one-line UserError."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from gridops.errors import UserError
-from gridops.store import open_store
+from gridops.store import Store
 from gridops.store.accounts import ALL_UNITS, Accounts, api_keys, check_user_id, users
 from gridops.tickets.vocabulary import Role
 from gridops.web.security import hash_token, issue_api_key, issue_user_token
@@ -20,16 +19,9 @@ from gridops.web.security import hash_token, issue_api_key, issue_user_token
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def accounts(request: pytest.FixtureRequest, tmp_path) -> Iterator[Accounts]:
-    if request.param == "sqlite":
-        store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
-    else:
-        store = open_store(request.getfixturevalue("pg_url"))
-        with store.engine.begin() as conn:
-            conn.execute(text("TRUNCATE users, api_keys"))
-    yield Accounts(store.engine)
-    store.close()
+@pytest.fixture
+def accounts(store: Store) -> Accounts:
+    return Accounts(store.engine)
 
 
 def add(accounts: Accounts, user_id: str, role: str = "dispatcher", units=("sc-1",)):
