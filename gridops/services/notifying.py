@@ -60,31 +60,39 @@ def recipients(kind: str, ticket: dict, payload: dict) -> list[str]:
 
 
 def collect(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
-    """Read events past the cursor; write their deliveries and the new cursor together."""
+    """Read events past the cursor, then write their deliveries and the new cursor together.
+
+    The reading and the recipients are worked out outside the write transaction (SQLite has
+    one writer, which routing needs); the write first checks that the cursor has not moved
+    meanwhile, and nothing to collect takes no write transaction at all.
+    """
     e, t = ticket_events.c, tickets.c
-    with write(ctx.store.engine) as conn:
-        pos = conn.execute(select(cursors.c.position).where(cursors.c.name == CURSOR)).scalar()
-        if pos is None:
-            conn.execute(cursors.insert().values(name=CURSOR, position=0))
-            pos = 0
+    at_cursor = select(cursors.c.position).where(cursors.c.name == CURSOR)
+    with ctx.store.engine.connect() as conn:
+        pos = conn.execute(at_cursor).scalar()
         rows = conn.execute(
             select(e.id, e.seq, e.type, e.payload, e.ticket_id, t.number, t.owner_unit,
                    t.assignee, t.cell_1, t.cell_3)
             .join(tickets, t.id == e.ticket_id)
-            .where(e.id > pos)
+            .where(e.id > (pos or 0))
             .order_by(e.id)
             .limit(limit)
         ).all()  # fmt: skip
-        if not rows:
-            return 0
-        new = []
-        for r in rows:
-            if r.type not in KINDS:
-                continue
-            ticket = {"owner_unit": r.owner_unit, "assignee": r.assignee, "cell_1": r.cell_1,
-                      "cell_3": r.cell_3}  # fmt: skip
-            for who in recipients(r.type, ticket, json.loads(r.payload)):
-                new.append(delivery(r.ticket_id, r.seq, r.type, who, f"{r.number} {r.type}", now))
+    if not rows:
+        return 0
+    new = []
+    for r in rows:
+        if r.type not in KINDS:
+            continue
+        ticket = {"owner_unit": r.owner_unit, "assignee": r.assignee, "cell_1": r.cell_1,
+                  "cell_3": r.cell_3}  # fmt: skip
+        for who in recipients(r.type, ticket, json.loads(r.payload)):
+            new.append(delivery(r.ticket_id, r.seq, r.type, who, f"{r.number} {r.type}", now))
+    with write(ctx.store.engine) as conn:
+        if conn.execute(at_cursor).scalar() != pos:
+            return 0  # another collector moved the cursor meanwhile; its deliveries stand
+        if pos is None:
+            conn.execute(cursors.insert().values(name=CURSOR, position=0))
         insert_ignore(conn, deliveries, new)
         conn.execute(update(cursors).where(cursors.c.name == CURSOR).values(position=rows[-1].id))
     return len(rows)
