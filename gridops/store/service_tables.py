@@ -7,7 +7,7 @@ here is part of a ticket's hash chain; every row can be rebuilt from the tickets
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +20,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gridops.store.engine import write
 from gridops.store.repository import Store
-from gridops.store.schema import UTCDateTime, metadata, tickets
+from gridops.store.rows import ticket_of
+from gridops.store.schema import UTCDateTime, metadata, ticket_events, tickets
+from gridops.tickets import Ticket
 
 #: One notification to one recipient; failures are retried per recipient (FixMyStreet style).
 deliveries = Table(
@@ -120,3 +124,82 @@ def record_callback_samples(
             rows = [{"ticket_id": i, "sampled": sampled(i), "decided_at": now} for i in ids]
             conn.execute(callbacks.insert(), rows)
     return len(ids)
+
+
+# -- reads for the notify stage and the sweeper (送达 / 巡检) ------------------------------------
+def cursor_position(store: Store, name: str) -> int | None:
+    """Where the event cursor ``name`` stands (None: never moved)."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(cursors.c.position).where(cursors.c.name == name)).scalar()
+
+
+def events_after(store: Store, position: int, limit: int) -> list[Any]:
+    """Up to ``limit`` events past ``position`` in id order, each with its ticket's number,
+    owner_unit, assignee, cell_1 and cell_3 (what deliveries are addressed by)."""
+    e, t = ticket_events.c, tickets.c
+    q = (
+        select(e.id, e.seq, e.type, e.payload, e.ticket_id, t.number, t.owner_unit,
+               t.assignee, t.cell_1, t.cell_3)
+        .join(tickets, t.id == e.ticket_id)
+        .where(e.id > position)
+        .order_by(e.id)
+        .limit(limit)
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        return list(conn.execute(q).all())
+
+
+def due_deliveries(store: Store, *, now: datetime, limit: int) -> list[Any]:
+    """Pending deliveries whose time has come, oldest first."""
+    d = deliveries.c
+    q = select(deliveries).where(d.status == "pending", d.next_at <= now)
+    with store.engine.connect() as conn:
+        return list(conn.execute(q.order_by(d.id).limit(limit)).all())
+
+
+def delivery_counts(store: Store) -> dict[str, int]:
+    """Deliveries by status (pending, sent, failed)."""
+    q = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+    with store.engine.connect() as conn:
+        return {r[0]: int(r[1]) for r in conn.execute(q)}
+
+
+def escalations_due(
+    store: Store, *, statuses: Collection[str], now: datetime, limit: int
+) -> list[tuple[Ticket, Any]]:
+    """Tickets in ``statuses`` whose escalation progress is missing, older than the ticket
+    (its version moved) or due at ``now``; each with its progress row (fields None if none)."""
+    t, e = tickets.c, escalations.c
+    q = (
+        select(t.data, escalations)
+        .outerjoin(escalations, e.ticket_id == t.id)
+        .where(
+            t.status.in_(sorted(statuses)),
+            or_(e.ticket_id.is_(None), e.version_seen != t.version, e.next_due_at <= now),
+        )
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        return [(ticket_of(r), r) for r in conn.execute(q)]
+
+
+def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> dict[str, bool]:
+    """Whether the notify and evaluation stages have work: events past the ``cursor``
+    (``events``), deliveries due (``sends``), tickets in ``closed`` not sampled yet
+    (``unsampled``). Three one-row probes in one connection."""
+    t = tickets.c
+    with store.engine.connect() as conn:
+        pos = conn.execute(select(cursors.c.position).where(cursors.c.name == cursor)).scalar()
+        events = select(ticket_events.c.id).where(ticket_events.c.id > (pos or 0))
+        sends = select(deliveries.c.id).where(
+            deliveries.c.status == "pending", deliveries.c.next_at <= now
+        )
+        unsampled = (
+            select(t.id)
+            .outerjoin(callbacks, callbacks.c.ticket_id == t.id)
+            .where(t.status == closed, callbacks.c.ticket_id.is_(None))
+        )
+        return {
+            name: conn.execute(q.limit(1)).first() is not None
+            for name, q in (("events", events), ("sends", sends), ("unsampled", unsampled))
+        }

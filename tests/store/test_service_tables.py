@@ -14,12 +14,19 @@ from gridops.store.engine import MIGRATIONS, make_engine, write
 from gridops.store.schema import metadata
 from gridops.store.service_tables import (
     callbacks,
+    cursor_position,
     cursors,
     deliveries,
+    delivery_counts,
+    due_deliveries,
     escalations,
+    escalations_due,
+    events_after,
     insert_ignore,
     joint_tasks,
+    pending_work,
 )
+from store.factory import draft
 
 TABLES = (deliveries, cursors, joint_tasks, escalations, callbacks)
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -109,3 +116,46 @@ def test_insert_ignore_skips_rows_a_unique_key_has(store: Store):
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
 def test_the_tables_share_the_schema_metadata(table):
     assert metadata.tables[table.name] is table
+
+
+def delivery(ticket_id: str, recipient: str, status: str = "pending", at=AT) -> dict:
+    return {"ticket_id": ticket_id, "event_seq": 1, "kind": "dispatch", "recipient": recipient,
+            "message": "m", "status": status, "next_at": at, "created_at": AT}  # fmt: skip
+
+
+def test_notify_reads_cursor_events_and_deliveries(store: Store):
+    assert cursor_position(store, "notify") is None
+    assert pending_work(store, cursor="notify", now=AT, closed="closed") == {
+        "events": False, "sends": False, "unsampled": False,
+    }  # fmt: skip
+    [t, u] = store.create_tickets([draft(1), draft(2)], now=AT)
+    rows = events_after(store, 0, 10)
+    assert [(r.ticket_id, r.type, r.number) for r in rows] == [
+        (t.id, "report", t.number), (u.id, "report", u.number),
+    ]  # fmt: skip
+    assert [r.ticket_id for r in events_after(store, rows[0].id, 10)] == [u.id]
+    with write(store.engine) as conn:
+        conn.execute(cursors.insert(), {"name": "notify", "position": rows[-1].id})
+        later = AT.replace(year=2027)
+        rows3 = [delivery(t.id, "a"), delivery(t.id, "b", at=later), delivery(u.id, "c", "sent")]
+        insert_ignore(conn, deliveries, rows3)
+    assert cursor_position(store, "notify") == rows[-1].id
+    assert [d.recipient for d in due_deliveries(store, now=AT, limit=9)] == ["a"]
+    assert delivery_counts(store) == {"pending": 2, "sent": 1}
+    assert pending_work(store, cursor="notify", now=AT, closed="reported") == {
+        "events": False, "sends": True, "unsampled": True,
+    }  # fmt: skip
+
+
+def test_escalations_due_when_missing_moved_or_due(store: Store):
+    [t, u, v] = store.create_tickets([draft(1), draft(2), draft(3)], now=AT)
+    progress = {"run": 0, "steps_done": 0, "last_step_at": None}
+    later = AT.replace(year=2027)
+    with write(store.engine) as conn:
+        conn.execute(escalations.insert(), [
+            {**progress, "ticket_id": u.id, "version_seen": 1, "next_due_at": later},
+            {**progress, "ticket_id": v.id, "version_seen": 1, "next_due_at": AT},
+        ])  # fmt: skip
+    due = escalations_due(store, statuses={"reported"}, now=AT, limit=9)
+    assert sorted((x.id, r.steps_done) for x, r in due) == sorted([(t.id, None), (v.id, 0)])
+    assert escalations_due(store, statuses={"closed"}, now=AT, limit=9) == []
