@@ -10,7 +10,9 @@ Figures: tickets/s from committed-as-reported to all routed (best of the runs), 
 latency at a steady 50 tickets/s submitted one at a time through the real intake — from just
 before ``submit`` until a reader sees the ticket routed (committed; polled every 3 ms) — p50
 and p99, each beside the baseline's.
-Embedded Redis and SQLite under a temporary data dir; nothing else is needed.
+Embedded Redis and SQLite under a temporary data dir; nothing else is needed. With
+``GRIDOPS_BENCH_PG_URL`` (or ``--pg URL``) set to a PostgreSQL server, each run uses a scratch
+database created there and dropped afterwards, instead of SQLite.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from pathlib import Path
 
 from redis import Redis
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 
 from gridops.benchmarking import BenchResult, Figure
 from gridops.queue.embedded import EmbeddedRedis
@@ -43,6 +46,7 @@ from gridops.store.schema import tickets
 from gridops.tickets import Role, Source
 
 BASELINE_QUEUE = "bench-baseline"
+PG_ENV = "GRIDOPS_BENCH_PG_URL"
 POLL_S = 0.003
 LATENCY_NOTE = "submit → routed state visible to a reader (committed), polled every 3 ms"
 WORKER_SCRIPT = (
@@ -53,20 +57,52 @@ WORKER_SCRIPT = (
 )
 
 
+def database_kind() -> str:
+    return "PostgreSQL" if os.environ.get(PG_ENV) else "SQLite"
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on the server named by ``GRIDOPS_BENCH_PG_URL`` (dropped
+    afterwards), or None for SQLite."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        yield None
+        return
+    url = make_url(base).set(drivername="postgresql+psycopg")
+    db = f"gridops_bench_{name.replace('-', '_')}_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
+        yield url.set(database=db).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin.dispose()
+
+
 @contextmanager
 def environment(tmp: Path, name: str) -> Iterator[tuple[ServiceContext, str, dict[str, str]]]:
-    """A fresh data dir, SQLite database and embedded Redis; the context and worker env."""
+    """A fresh data dir, database (SQLite, or a scratch PostgreSQL one) and embedded Redis;
+    the context and worker env."""
     data = tmp / name
     redis = EmbeddedRedis(data / "redis")
     info, _ = redis.start()
     env = dict(os.environ, GRIDOPS_DATA_DIR=str(data), GRIDOPS_REDIS_URL=info.url,
                PYTHONPATH=str(REPO_ROOT))  # fmt: skip
     env.pop("GRIDOPS_DATABASE_URL", None)
-    ctx = build_context(load_settings(env))
     try:
-        yield ctx, info.url, env
+        with scratch_database(name) as db_url:
+            if db_url:
+                env["GRIDOPS_DATABASE_URL"] = db_url
+            ctx = build_context(load_settings(env))
+            try:
+                yield ctx, info.url, env
+            finally:
+                ctx.close()
     finally:
-        ctx.close()
         redis.stop()
 
 
@@ -252,7 +288,7 @@ def run(quick: bool = False) -> BenchResult:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = BenchResult("pipeline")
-    note = "reported → dispatched, 2 workers, SQLite + embedded Redis"
+    note = f"reported → dispatched, 2 workers, {database_kind()} + embedded Redis"
     result.add(
         Figure("throughput", ours, "tickets/s", base, note=note + "; baseline: 1 RQ job/ticket")
     )
@@ -265,4 +301,6 @@ def run(quick: bool = False) -> BenchResult:
 if __name__ == "__main__":
     import json
 
+    if "--pg" in sys.argv:
+        os.environ[PG_ENV] = sys.argv[sys.argv.index("--pg") + 1]
     print(json.dumps(run(quick="--quick" in sys.argv).to_dict(), ensure_ascii=False))
