@@ -7,8 +7,9 @@ from gridops.queue.stages import DEFAULT_STAGES, QUEUES, load_stages
 
 def test_default_stages_resolve() -> None:
     stages = load_stages(DEFAULT_STAGES)
-    assert set(stages) == {"routing", "notify", "evaluation", "sweeper"}
+    assert set(stages) == {"routing", "notify", "evaluation", "sweeper", "rollups"}
     assert set(stages.queues) == set(QUEUES)
     for stage in stages.values():
         assert callable(stage.resolve())
-    assert stages["sweeper"].exclusive and stages["sweeper"].every_seconds
+    for periodic in ("sweeper", "rollups"):
+        assert stages[periodic].exclusive and stages[periodic].every_seconds
