@@ -53,6 +53,9 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         "synchronous=NORMAL",
         "cache_size=-65536",  # up to 64 MiB of pages per connection (default 2 MiB)
         "mmap_size=268435456",  # reads through a 256 MiB memory map instead of read() calls
+        # checkpoint the WAL every ~40 MiB (default ~4 MiB): a ticket page written at intake
+        # and again at dispatch is copied once, and the checkpoint's fsyncs come 10x rarer
+        "wal_autocheckpoint=10000",
     ):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
