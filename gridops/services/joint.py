@@ -12,14 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-
 from gridops.errors import UserError
 from gridops.services.context import ServiceContext
-from gridops.store.engine import write
 from gridops.store.queries import joint_task_rows
-from gridops.store.service_tables import joint_tasks
+from gridops.store.service_tables import add_joint_tasks, set_joint_task
 from gridops.tickets import Role, Status, Ticket, apply
 
 OPEN, ACKNOWLEDGED, COMPLETED = "open", "acknowledged", "completed"
@@ -62,12 +58,8 @@ def create_tasks(ctx: ServiceContext, ticket: Ticket, now: datetime) -> list[Joi
     ]  # fmt: skip
     existing = {t.department for t in tasks(ctx, ticket.id, ticket.escalation_level)}
     fresh = [r for r in rows if r["department"] not in existing]
-    if fresh:
-        try:
-            with write(ctx.store.engine) as conn:
-                conn.execute(joint_tasks.insert(), fresh)
-        except IntegrityError:  # created concurrently: theirs are the same rows
-            pass
+    if fresh:  # one created concurrently is the same row: the store keeps the first
+        add_joint_tasks(ctx.store, fresh)
     return tasks(ctx, ticket.id, ticket.escalation_level)
 
 
@@ -95,14 +87,8 @@ def _task(ctx: ServiceContext, ticket: Ticket, department: str) -> JointTask:
 
 
 def _set(ctx: ServiceContext, task: JointTask, status: str, actor: str, now: datetime) -> None:
-    c = joint_tasks.c
-    with write(ctx.store.engine) as conn:
-        conn.execute(
-            update(joint_tasks)
-            .where(c.ticket_id == task.ticket_id, c.round == task.round,
-                   c.department == task.department)
-            .values(status=status, actor=actor, updated_at=now)
-        )  # fmt: skip
+    set_joint_task(ctx.store, ticket_id=task.ticket_id, round=task.round,
+                   department=task.department, status=status, actor=actor, now=now)  # fmt: skip
 
 
 def acknowledge(

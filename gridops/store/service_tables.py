@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -203,3 +204,23 @@ def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> di
             name: conn.execute(q.limit(1)).first() is not None
             for name, q in (("events", events), ("sends", sends), ("unsampled", unsampled))
         }
+
+
+# -- writes for joint enforcement (联合执法) ------------------------------------------------------
+def add_joint_tasks(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Insert task rows; a (ticket, round, department) stored already is left as it is."""
+    with write(store.engine) as conn:
+        insert_ignore(conn, joint_tasks, rows)
+
+
+def set_joint_task(
+    store: Store, *, ticket_id: str, round: int, department: str, status: str, actor: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Move one department's task to ``status`` (by ``actor`` at ``now``)."""
+    c = joint_tasks.c
+    key = (c.ticket_id == ticket_id, c.round == round, c.department == department)
+    with write(store.engine) as conn:
+        conn.execute(
+            update(joint_tasks).where(*key).values(status=status, actor=actor, updated_at=now)
+        )

@@ -159,3 +159,19 @@ def test_escalations_due_when_missing_moved_or_due(store: Store):
     due = escalations_due(store, statuses={"reported"}, now=AT, limit=9)
     assert sorted((x.id, r.steps_done) for x, r in due) == sorted([(t.id, None), (v.id, 0)])
     assert escalations_due(store, statuses={"closed"}, now=AT, limit=9) == []
+
+
+def test_joint_tasks_are_added_once_and_moved_one_at_a_time(store: Store):
+    from gridops.store.queries import joint_task_rows
+    from gridops.store.service_tables import add_joint_tasks, set_joint_task
+
+    row = {"ticket_id": "t1", "round": 1, "grp": "jeg-x", "lead": False, "status": "open",
+           "actor": "", "updated_at": AT}  # fmt: skip
+    add_joint_tasks(store, [{**row, "department": "dept-a"}])
+    add_joint_tasks(store, [{**row, "department": "dept-a", "status": "completed"},
+                            {**row, "department": "dept-b"}])  # fmt: skip
+    later = AT.replace(year=2027)
+    set_joint_task(store, ticket_id="t1", round=1, department="dept-b", status="acknowledged",
+                   actor="b-1", now=later)  # fmt: skip
+    got = [(r.department, r.status, r.actor, r.updated_at) for r in joint_task_rows(store, "t1")]
+    assert got == [("dept-a", "open", "", AT), ("dept-b", "acknowledged", "b-1", later)]
