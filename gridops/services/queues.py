@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from gridops.services.actions import load
 from gridops.services.context import ServiceContext
 from gridops.services.errors import UnknownQueue
 from gridops.services.queries import OPEN, WORKING
-from gridops.store.queries import find_many
+from gridops.store.queries import TicketFilter, count_each, find_many
 from gridops.tickets import Event, Status, Ticket
 
-#: Queue name → the filter it applies (statuses; overdue; supervised).
+#: Queue name → what it holds, in words (for listings and errors).
 QUEUES = {
     "new": "reported, being verified or verified: waiting for dispatch (待派遣)",
     "returned": "returned by a unit (退单), waiting for re-dispatch",
@@ -21,6 +20,22 @@ QUEUES = {
     "supervised": "open and flagged for supervision (督办)",
     "handled": "handled, waiting for the check (待核查)",
 }
+
+#: Queue name → the tickets it holds. Listing and counting both read this one table.
+QUEUE_FILTERS = {
+    "new": TicketFilter((Status.REPORTED, Status.VERIFYING, Status.VERIFIED)),
+    "returned": TicketFilter((Status.RETURNED,)),
+    "overdue": TicketFilter(tuple(OPEN), overdue=True, order="due"),
+    "escalated": TicketFilter((Status.ESCALATED,)),
+    "supervised": TicketFilter(tuple(OPEN), supervised=True),
+    "handled": TicketFilter((Status.HANDLED,)),
+}
+
+
+def _filter(name: str) -> TicketFilter:
+    if name not in QUEUE_FILTERS:
+        raise UnknownQueue(f"queue {name!r} is unknown; queues: {', '.join(QUEUES)}")
+    return QUEUE_FILTERS[name]
 
 
 def queue(
@@ -35,23 +50,32 @@ def queue(
     offset: int = 0,
 ) -> list[Ticket]:
     """The tickets in queue ``name`` (oldest first; overdue: earliest deadline first)."""
-    common: dict[str, Any] = dict(
-        owner_unit=unit, cell=cell, category=category, limit=limit, offset=offset
+    f = _filter(name)
+    return find_many(
+        ctx.store,
+        statuses=f.statuses,
+        due_before=now if f.overdue else None,
+        supervised=f.supervised,
+        order=f.order,
+        owner_unit=unit,
+        cell=cell,
+        category=category,
+        limit=limit,
+        offset=offset,
     )
-    if name == "new":
-        new = (Status.REPORTED, Status.VERIFYING, Status.VERIFIED)
-        return find_many(ctx.store, statuses=new, **common)
-    if name == "returned":
-        return find_many(ctx.store, statuses=(Status.RETURNED,), **common)
-    if name == "overdue":
-        return find_many(ctx.store, statuses=OPEN, due_before=now, order="due", **common)
-    if name == "escalated":
-        return find_many(ctx.store, statuses=(Status.ESCALATED,), **common)
-    if name == "supervised":
-        return find_many(ctx.store, statuses=OPEN, supervised=True, **common)
-    if name == "handled":
-        return find_many(ctx.store, statuses=(Status.HANDLED,), **common)
-    raise UnknownQueue(f"queue {name!r} is unknown; queues: {', '.join(QUEUES)}")
+
+
+def queue_counts(
+    ctx: ServiceContext,
+    names: tuple[str, ...],
+    *,
+    now: datetime,
+    cell: str | None = None,
+    category: str | None = None,
+) -> dict[str, int]:
+    """How many tickets each queue in ``names`` holds (all units), in one query."""
+    filters = {name: _filter(name) for name in names}
+    return count_each(ctx.store, filters, now=now, cell=cell, category=category)
 
 
 def my_tasks(ctx: ServiceContext, *, assignee: str, unit: str, now: datetime) -> list[Ticket]:

@@ -89,6 +89,61 @@ def has_claimable(store: Store, statuses: Collection[Status | str], now: datetim
         return conn.execute(q).first() is not None
 
 
+@dataclass(frozen=True)
+class TicketFilter:
+    """A named slice of the tickets (a queue): its statuses, whether only those past their
+    deadline at ``now`` count, and the supervised (督办) flag if it matters."""
+
+    statuses: tuple[Status, ...]
+    overdue: bool = False
+    supervised: bool | None = None
+    order: str = "created"
+
+
+def _filter_condition(f: TicketFilter, now: datetime) -> Any:
+    c = tickets.c
+    cond: Any = c.status.in_(_values(f.statuses))
+    if f.overdue:
+        cond = and_(cond, c.open_due_at < now)
+    if f.supervised is not None:
+        cond = and_(cond, c.supervised == f.supervised)
+    return cond
+
+
+def count_each(
+    store: Store,
+    filters: dict[str, TicketFilter],
+    *,
+    now: datetime,
+    cell: str | None = None,
+    category: str | None = None,
+) -> dict[str, int]:
+    """How many tickets each named filter holds, in one query (``cell`` at any level)."""
+    c = tickets.c
+    sums = [
+        func.sum(case((_filter_condition(f, now), 1), else_=0)).label(name)
+        for name, f in filters.items()
+    ]
+    q = select(*sums)
+    if cell:
+        q = q.where(or_(c.cell_1 == cell, c.cell_2 == cell, c.cell_3 == cell))
+    if category:
+        q = q.where(c.category == category)
+    with store.engine.connect() as conn:
+        row = conn.execute(q).one()
+    return {name: int(getattr(row, name) or 0) for name in filters}
+
+
+def counts_by_cell(
+    store: Store, *, level: int, statuses: Collection[Status | str]
+) -> dict[str, int]:
+    """Tickets in ``statuses`` per cell of grid ``level`` (1–3), in one grouped query."""
+    column = {1: tickets.c.cell_1, 2: tickets.c.cell_2, 3: tickets.c.cell_3}[level]
+    q = select(column, func.count()).where(tickets.c.status.in_(_values(statuses)))
+    with store.engine.connect() as conn:
+        return {str(r[0]): int(r[1]) for r in conn.execute(q.group_by(column)) if r[0]}
+
+
 def count_by_status(store: Store) -> dict[str, int]:
     """How many tickets are in each status (one grouped query)."""
     q = select(tickets.c.status, func.count()).group_by(tickets.c.status)

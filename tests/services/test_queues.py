@@ -9,7 +9,7 @@ import pytest
 from gridops.services.actions import act
 from gridops.services.errors import UnknownQueue
 from gridops.services.intake import submit
-from gridops.services.queues import QUEUES, my_tasks, queue, timeline
+from gridops.services.queues import QUEUE_FILTERS, QUEUES, my_tasks, queue, queue_counts, timeline
 from gridops.services.routing import route_batch
 from gridops.tickets import Role
 
@@ -35,6 +35,13 @@ def test_queues_follow_the_workflow(ctx) -> None:
     assert due == sorted(due)
     l1 = made[2].cells[0]
     assert all(t.cells[0] == l1 for t in queue(ctx, "overdue", now=later, cell=l1))
+    # the counts come from the same definitions as the lists
+    for when in (NOW, later):
+        counts = queue_counts(ctx, tuple(QUEUES), now=when)
+        assert counts == {n: len(queue(ctx, n, now=when, limit=1000)) for n in QUEUES}
+    assert queue_counts(ctx, ("overdue",), now=later, cell=l1)["overdue"] == len(
+        queue(ctx, "overdue", now=later, cell=l1)
+    )
 
 
 def test_my_tasks_by_deadline_and_the_timeline(ctx) -> None:
@@ -55,3 +62,6 @@ def test_unknown_queue_names_the_known_ones(ctx) -> None:
     with pytest.raises(UnknownQueue, match="new, returned"):
         queue(ctx, "later", now=NOW)
     assert set(QUEUES) == {"new", "returned", "overdue", "escalated", "supervised", "handled"}
+    assert set(QUEUE_FILTERS) == set(QUEUES)
+    with pytest.raises(UnknownQueue):
+        queue_counts(ctx, ("later",), now=NOW)

@@ -6,11 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
-
 from gridops.services.queries import OPEN
-from gridops.store.schema import tickets
-from gridops.tickets.model import Status
+from gridops.store.queries import counts_by_cell
 from gridops.web.api.common import tickets_out
 from gridops.web.permissions import ALL, Principal
 from gridops.web.state import WebState
@@ -33,14 +30,7 @@ def in_scope(state: WebState, me: Principal, unit: str | None) -> bool:
 def open_by_cell(state: WebState, me: Principal, level: int) -> dict[str, int]:
     """Open tickets per cell of ``level`` (one grouped query); a user of some units sees the
     numbers of the cells their units cover (by the cell's territorial unit 属地)."""
-    column = {1: tickets.c.cell_1, 2: tickets.c.cell_2, 3: tickets.c.cell_3}[level]
-    q = (
-        select(column, func.count())
-        .where(tickets.c.status.in_([s.value for s in OPEN]))
-        .group_by(column)
-    )
-    with state.ctx.store.engine.connect() as conn:
-        counts = {str(r[0]): int(r[1]) for r in conn.execute(q) if r[0]}
+    counts = counts_by_cell(state.ctx.store, level=level, statuses=OPEN)
     if me.unit_scope == ALL:
         return counts
     locality = state.ctx.ops.org.locality
@@ -67,26 +57,8 @@ def visible_queue(
 def queue_counts(
     state: WebState, *, now: datetime, cell: str | None = None, category: str | None = None
 ) -> dict[str, int]:
-    """How many tickets each dispatcher queue holds (all units), in one grouped query.
+    """How many tickets each dispatcher queue holds (all units), in one query — counted from
+    the same queue definitions the lists use (gridops.services.queues.QUEUE_FILTERS)."""
+    from gridops.services.queues import queue_counts as counts
 
-    Mirrors :data:`gridops.services.queues.QUEUES`; tests/console/test_queries.py holds the two
-    together."""
-    c = tickets.c
-    open_ = c.status.in_([s.value for s in OPEN])
-    conditions = {
-        "new": c.status.in_(
-            [Status.REPORTED.value, Status.VERIFYING.value, Status.VERIFIED.value]
-        ),  # fmt: skip
-        "returned": c.status == Status.RETURNED.value,
-        "overdue": and_(open_, c.open_due_at < now),
-        "escalated": c.status == Status.ESCALATED.value,
-        "supervised": and_(open_, c.supervised.is_(True)),
-    }
-    q = select(*(func.sum(case((cond, 1), else_=0)).label(k) for k, cond in conditions.items()))
-    if cell:
-        q = q.where(or_(c.cell_1 == cell, c.cell_2 == cell, c.cell_3 == cell))
-    if category:
-        q = q.where(c.category == category)
-    with state.ctx.store.engine.connect() as conn:
-        row = conn.execute(q).one()
-    return {k: int(getattr(row, k) or 0) for k in conditions}
+    return counts(state.ctx, QUEUE_NAMES, now=now, cell=cell, category=category)
