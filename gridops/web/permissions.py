@@ -30,12 +30,16 @@ class Action(StrEnum):
     VOID = "void"  # 作废
     MERGE = "merge duplicate"
     FLAG_SUPERVISION = "flag supervision"  # 督办
+    SUSPEND = "suspend"  # 缓办: pause the deadline clock, with approval
+    RESUME = "resume"  # 恢复办理
+    EXTEND = "extend"  # 延期: more time, with approval
     ACCEPT = "accept"
     RETURN = "return"  # 退单
     REPORT_DONE = "report done"
     SELF_REPORT = "self-report"  # 自行处置 / discovered on patrol
     CHECK = "check"  # 核查: pass or fail (rework)
-    FORCE_CLOSE = "force close"
+    FORCE_CLOSE = "force close"  # 强制结案
+    REOPEN = "reopen"  # 申诉重办: a closed ticket back to rework
     RECORD_CALLBACK = "record call-back"  # 回访
     READ_AUDIT_SAMPLE = "read audit sample"
     READ_REPORTS = "read reports"
@@ -53,14 +57,19 @@ TICKET_ACTIONS = frozenset(
         Action.VOID,
         Action.MERGE,
         Action.FLAG_SUPERVISION,
+        Action.SUSPEND,
+        Action.RESUME,
+        Action.EXTEND,
         Action.ACCEPT,
         Action.RETURN,
         Action.REPORT_DONE,
         Action.CHECK,
         Action.FORCE_CLOSE,
+        Action.REOPEN,
         Action.RECORD_CALLBACK,
     }
 )
+_CLOCK = frozenset({Action.SUSPEND, Action.RESUME, Action.EXTEND})  # the deadline clock
 _FIELD = frozenset({Action.READ_TICKET, Action.ACCEPT, Action.RETURN, Action.REPORT_DONE})
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.DISPATCHER: frozenset(
@@ -74,7 +83,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.FLAG_SUPERVISION,
             Action.READ_REPORTS,
         }
-    ),
+    )
+    | _CLOCK,
     Role.ACCEPTOR: frozenset({Action.READ_TICKET, Action.VOID, Action.MERGE}),
     Role.FIELD_STAFF: _FIELD | {Action.SELF_REPORT},
     Role.GRID_WORKER: _FIELD | {Action.SELF_REPORT},
@@ -87,11 +97,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.FLAG_SUPERVISION,
             Action.CHECK,
             Action.FORCE_CLOSE,
+            Action.REOPEN,
             Action.RECORD_CALLBACK,
             Action.READ_AUDIT_SAMPLE,
             Action.READ_REPORTS,
         }
-    ),
+    )
+    | _CLOCK,
     Role.ADMIN: frozenset(
         {Action.MANAGE_USERS, Action.MANAGE_API_KEYS, Action.RELOAD_CONFIG, Action.READ_REPORTS}
     ),

@@ -1,5 +1,6 @@
 """Dispatchers (派遣员): work queues with filters, and dispatch, reassign, escalate to a
-joint-enforcement group (联合执法), void (作废), merge a duplicate, flag for supervision (督办)."""
+joint-enforcement group (联合执法), void (作废), merge a duplicate, flag for supervision (督办);
+with supervisors, the deadline clock: suspend (缓办), resume and extend (延期), each approved."""
 
 from __future__ import annotations
 
@@ -52,6 +53,21 @@ class MergeIn(BaseModel):
 
 
 class SuperviseIn(BaseModel):
+    reason: Annotated[str, Field(max_length=2000)] = ""
+
+
+class SuspendIn(BaseModel):
+    approval: Text  # who approved the pause (审批), e.g. an approval number or the approver
+    reason: Text
+
+
+class ResumeIn(BaseModel):
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class ExtendIn(BaseModel):
+    amount: float = Field(gt=0, le=10_000)  # in the unit of the ticket's time limit
+    approval: Text
     reason: Annotated[str, Field(max_length=2000)] = ""
 
 
@@ -144,3 +160,27 @@ def supervise(state: State, me: Me, ticket: str, body: SuperviseIn) -> dict[str,
     found = allowed_ticket(state, me, ticket, Action.FLAG_SUPERVISION)
     fields = {"reason": body.reason} if body.reason else {}
     return ticket_out(state, me, act_as(state, me, found, "supervise", **fields))
+
+
+@router.post("/tickets/{ticket}/suspend", summary="Suspend with approval (缓办): pauses the clock")
+def suspend(state: State, me: Me, ticket: str, body: SuspendIn) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.SUSPEND)
+    moved = act_as(state, me, found, "suspend", approval=body.approval, reason=body.reason)
+    return ticket_out(state, me, moved)
+
+
+@router.post("/tickets/{ticket}/resume", summary="Resume a suspended ticket: the clock runs on")
+def resume(state: State, me: Me, ticket: str, body: ResumeIn | None = None) -> dict[str, Any]:
+    found = allowed_ticket(state, me, ticket, Action.RESUME)
+    fields = {"note": body.note} if body is not None and body.note else {}
+    return ticket_out(state, me, act_as(state, me, found, "resume", **fields))
+
+
+@router.post("/tickets/{ticket}/extend", summary="Extend the deadline with approval (延期)")
+def extend(state: State, me: Me, ticket: str, body: ExtendIn) -> dict[str, Any]:
+    """``amount`` counts in the ticket's time-limit unit (hours, working hours, days …)."""
+    found = allowed_ticket(state, me, ticket, Action.EXTEND)
+    fields: dict[str, Any] = {"amount": body.amount, "approval": body.approval}
+    if body.reason:
+        fields["reason"] = body.reason
+    return ticket_out(state, me, act_as(state, me, found, "extend", **fields))

@@ -1,5 +1,6 @@
 """Supervisors (考核员 / 监督中心): check pass or fail (核查; fail = rework 返工), force close
-(强制结案), record the call-back satisfaction (回访), the audit sample (抽查) and reports."""
+(强制结案), reopen a closed ticket on appeal (申诉重办), record the call-back satisfaction
+(回访), the audit sample (抽查) and reports."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ def check(state: State, me: Me, ticket: str, body: CheckIn) -> dict[str, Any]:
 def force_close(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.FORCE_CLOSE)
     return ticket_out(state, me, act_as(state, me, found, "force_close", reason=body.reason))
+
+
+@router.post("/tickets/{ticket}/reopen", summary="Reopen on appeal with a reason (申诉重办)")
+def reopen(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
+    """A closed or evaluated ticket goes back to rework; its deadline clock starts afresh."""
+    found = allowed_ticket(state, me, ticket, Action.REOPEN)
+    return ticket_out(state, me, act_as(state, me, found, "reopen", reason=body.reason))
 
 
 @router.post("/tickets/{ticket}/callback", summary="Record call-back satisfaction (回访)")
