@@ -88,6 +88,21 @@ def _supervise(s: WebState, m: Principal, n: str, f: Form) -> Any:
     return dispatch_api.supervise(s, m, n, body)
 
 
+def _suspend(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.SuspendIn, approval=_text(f, "approval"), reason=_text(f, "reason"))
+    return dispatch_api.suspend(s, m, n, body)
+
+
+def _resume(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    return dispatch_api.resume(s, m, n, _body(dispatch_api.ResumeIn, note=_text(f, "note")))
+
+
+def _extend(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(dispatch_api.ExtendIn, amount=_text(f, "amount"),
+                 approval=_text(f, "approval"), reason=_text(f, "reason"))  # fmt: skip
+    return dispatch_api.extend(s, m, n, body)
+
+
 def _accept(s: WebState, m: Principal, n: str, f: Form) -> Any:
     return field_api.accept(s, m, n)
 
@@ -106,6 +121,15 @@ def _check_fail(s: WebState, m: Principal, n: str, f: Form) -> Any:
     return supervise_api.check(s, m, n, body)
 
 
+def _force_close(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(supervise_api.ReasonIn, reason=_text(f, "reason"))
+    return supervise_api.force_close(s, m, n, body)
+
+
+def _reopen(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    return supervise_api.reopen(s, m, n, _body(supervise_api.ReasonIn, reason=_text(f, "reason")))
+
+
 def _callback(s: WebState, m: Principal, n: str, f: Form) -> Any:
     body = _body(supervise_api.CallbackIn, satisfaction=_text(f, "satisfaction") or 0,
                  note=_text(f, "note"))  # fmt: skip
@@ -121,10 +145,15 @@ ACTIONS = {
         ConsoleAction("void", Action.VOID, "void", _void),
         ConsoleAction("merge", Action.MERGE, "merge_duplicate", _merge),
         ConsoleAction("supervise", Action.FLAG_SUPERVISION, "supervise", _supervise),
+        ConsoleAction("suspend", Action.SUSPEND, "suspend", _suspend),
+        ConsoleAction("resume", Action.RESUME, "resume", _resume),
+        ConsoleAction("extend", Action.EXTEND, "extend", _extend),
         ConsoleAction("accept", Action.ACCEPT, "accept", _accept),
         ConsoleAction("return", Action.RETURN, "return", _return),
         ConsoleAction("check_pass", Action.CHECK, "check_pass", _check_pass),
         ConsoleAction("check_fail", Action.CHECK, "check_fail", _check_fail),
+        ConsoleAction("force_close", Action.FORCE_CLOSE, "force_close", _force_close),
+        ConsoleAction("reopen", Action.REOPEN, "reopen", _reopen),
         ConsoleAction("callback", Action.RECORD_CALLBACK, "evaluate", _callback),
     )
 }
