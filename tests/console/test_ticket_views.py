@@ -5,11 +5,18 @@ JSON API's own route, the deadline showing 已暂停计时(缓办) while suspend
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from gridops.services.context import ServiceContext
 from gridops.services.routing import route_batch
+from gridops.tickets.model import Status
+from gridops.tickets.vocabulary import Role
+from gridops.tickets.workflow import TABLE
 from gridops.web.console.i18n import CATALOGUE
+from gridops.web.console.ticket_views import ACTIONS, available
+from gridops.web.permissions import ROLE_ACTIONS, Principal
 
 from .conftest import NOW, TestClient, Users, sign_in
 from .test_views import report, status
@@ -134,3 +141,24 @@ def test_bad_input_and_workflow_refusals_come_back_as_pages(
     assert r.status_code == 400 and "approval" in r.text
     r = client.post(f"/console/tickets/{number}/do/resume", data={"csrf": csrf})
     assert r.status_code == 409 and status(ctx, number) == "dispatched"
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "supervisor", "acceptor", "grid_worker"])
+def test_forms_follow_the_permission_table_and_the_workflow_in_every_status(
+    client: TestClient, ctx: ServiceContext, users: Users, role: str
+) -> None:
+    number = routed(client, ctx, users)
+    ticket = ctx.store.get_by_number(number)
+    me = Principal("u-1", Role(role), "all")
+    state = client.app.state.web  # type: ignore[attr-defined]
+    new = {"suspend", "resume", "extend", "force_close", "reopen"}
+    for s in Status:
+        offered = new & set(available(state, me, replace(ticket, status=s)))
+        allowed = {
+            a for a in new
+            if s in TABLE[ACTIONS[a].move].sources and me.role in TABLE[ACTIONS[a].move].roles
+            and ACTIONS[a].permission in ROLE_ACTIONS[me.role]
+        }  # fmt: skip
+        assert offered == allowed, s
+    if role in ("dispatcher", "supervisor"):
+        assert "suspend" in available(state, me, ticket)
