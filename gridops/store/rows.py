@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row
 
@@ -62,7 +62,14 @@ def event_row(e: Event) -> dict[str, Any]:
     }
 
 
-def ticket_of(row: Row[Any]) -> Ticket:
+class HasData(Protocol):
+    """A result row that carries the ticket's JSON in its ``data`` column."""
+
+    @property
+    def data(self) -> str: ...
+
+
+def ticket_of(row: HasData) -> Ticket:
     return decode_ticket(json.loads(row.data))
 
 
