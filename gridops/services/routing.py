@@ -51,11 +51,16 @@ def route_batch(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
     were claimed."""
     me = worker_id()
     claimed: list[Ticket] = []
+    # reads instead of empty write transactions (SQLite: one writer); usually nothing is
+    # verified or returned, which one read of both statuses tells
+    others = has_claimable(ctx.store, PENDING[1:], now)
     for status in PENDING:
         if len(claimed) >= limit:
             break
-        if status is not Status.REPORTED and not has_claimable(ctx.store, (status,), now):
-            continue  # a read instead of an empty write transaction (SQLite: one writer)
+        if status is not Status.REPORTED and not (
+            others and has_claimable(ctx.store, (status,), now)
+        ):
+            continue
         claimed += ctx.store.claim(
             status, limit=limit - len(claimed), worker_id=me, now=now, ttl=CLAIM_TTL
         )
