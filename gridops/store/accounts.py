@@ -19,7 +19,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Engine,
-    MetaData,
     String,
     Table,
     Text,
@@ -30,10 +29,9 @@ from sqlalchemy.exc import IntegrityError
 
 from gridops.errors import UserError
 from gridops.store.engine import write
-from gridops.store.schema import UTCDateTime
+from gridops.store.schema import UTCDateTime, metadata
 from gridops.tickets.vocabulary import Role
 
-metadata = MetaData()
 users = Table(
     "users",
     metadata,

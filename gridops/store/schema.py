@@ -84,6 +84,7 @@ tickets = Table(
     Column("return_count", SmallInteger, nullable=False, default=0),
     Index("ix_tickets_status_created", "status", "created_at"),
     Index("ix_tickets_owner_status", "owner_unit", "status"),
+    Index("ix_tickets_status_assignee", "status", "assignee"),
     Index("ix_tickets_open_due", "open_due_at"),
     Index("ix_tickets_cell_1", "cell_1"),
     Index("ix_tickets_cell_2", "cell_2"),

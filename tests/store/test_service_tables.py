@@ -70,7 +70,7 @@ def test_tables_made_by_the_old_runtime_path_survive_the_upgrade(tmp_path):
         metadata.create_all(conn, tables=list(TABLES), checkfirst=True)
         conn.execute(cursors.insert(), {"name": "notify", "position": 7})
         conn.execute(callbacks.insert(), {"ticket_id": "t1", "sampled": True, "decided_at": AT})
-    upgrade_to(engine, "head")
+    upgrade_to(engine, "0004_services")
     assert shape(engine) == expected()
     with engine.connect() as conn:
         assert conn.execute(select(cursors.c.position)).scalar() == 7
