@@ -4,11 +4,12 @@ re-fetched every few seconds as an HTML fragment, so the page updates without a 
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from gridops.tickets.vocabulary import Role
@@ -48,6 +49,22 @@ def require_queue_reader(me: Principal) -> None:
 def _filters(**params: Any) -> str:
     """The page's query string (empty values dropped)."""
     return "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+@dataclass(frozen=True)
+class View:
+    """What the dispatcher is looking at: the queue, the map level and the filters (from the
+    query string; the page and its live fragment share it)."""
+
+    queue: Annotated[str, Query(pattern="^(new|returned|overdue|escalated|supervised)$")] = "new"
+    level: Annotated[int, Query(ge=1, le=3)] = 1
+    l1: Code = None
+    cell: Code = None
+    category: Code = None
+
+    def link(self, **change: Any) -> str:
+        """The query string of this view with ``change`` applied."""
+        return _filters(**(asdict(self) | change))
 
 
 def queue_panel(
@@ -96,67 +113,35 @@ def grid_map(
 
 @router.get("/console/dispatch", response_class=HTMLResponse)
 @html_errors
-def dispatch_page(
-    request: Request,
-    state: State,
-    queue: Annotated[str, Query(pattern="^(new|returned|overdue|escalated|supervised)$")] = "new",
-    level: Annotated[int, Query(ge=1, le=3)] = 1,
-    l1: Code = None,
-    cell: Code = None,
-    category: Code = None,
-) -> HTMLResponse:
+def dispatch_page(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
     from gridops.web.console.i18n import translator
     from gridops.web.console.pages import lang_of
 
     me = signed_in(state, request)
     require_queue_reader(me)
-    l1 = l1 or (cell[:9] if cell else None)
-    panel = queue_panel(state, me, queue, cell, category)
+    l1 = view.l1 or (view.cell[:9] if view.cell else None)
+    view = replace(view, l1=l1)
+    panel = queue_panel(state, me, view.queue, view.cell, view.category)
     pins = [
         Pin(r["number"], r["point_lon"], r["point_lat"], bool(r.get("overdue")))
         for r in panel["rows"]
     ]
-
-    def link(**change: Any) -> str:
-        return _filters(
-            **(
-                {"queue": queue, "level": level, "l1": l1, "cell": cell, "category": category}
-                | change
-            )
-        )
-
-    svg = grid_map(state, me, level, l1, cell, pins, link, translator(lang_of(request)))
+    t = translator(lang_of(request))
+    svg = grid_map(state, me, view.level, l1, view.cell, pins, view.link, t)
     categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
     l1_cell = state.ctx.grid.cells.get(l1) if l1 else None
     return render(
         request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
-        level=level, l1=l1, l1_cell=l1_cell, cell=cell, category=category,
-        categories=categories, link=link, **panel,
+        level=view.level, l1=l1, l1_cell=l1_cell, cell=view.cell, category=view.category,
+        categories=categories, link=view.link, **panel,
     )  # fmt: skip
 
 
 @router.get("/console/dispatch/live", response_class=HTMLResponse)
 @html_errors
-def dispatch_live(
-    request: Request,
-    state: State,
-    queue: Annotated[str, Query(pattern="^(new|returned|overdue|escalated|supervised)$")] = "new",
-    level: Annotated[int, Query(ge=1, le=3)] = 1,
-    l1: Code = None,
-    cell: Code = None,
-    category: Code = None,
-) -> HTMLResponse:
+def dispatch_live(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
     """The queue panel alone: what the page's script swaps in every few seconds."""
     me = signed_in(state, request)
     require_queue_reader(me)
-    panel = queue_panel(state, me, queue, cell, category)
-
-    def link(**change: Any) -> str:
-        return _filters(
-            **(
-                {"queue": queue, "level": level, "l1": l1, "cell": cell, "category": category}
-                | change
-            )
-        )
-
-    return render(request, state, "_queues.html", me=me, link=link, **panel)
+    panel = queue_panel(state, me, view.queue, view.cell, view.category)
+    return render(request, state, "_queues.html", me=me, link=view.link, **panel)
