@@ -12,21 +12,24 @@ was stale, so a crash between the two loses at most that one step and never repe
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import delete, or_, select
 
 from gridops.org import EscalationState, next_escalation_step
 from gridops.org.escalation import RUNNING_STATUSES
 from gridops.services.context import ServiceContext, current
 from gridops.services.notifying import CURSOR, delivery
-from gridops.services.tables import callbacks, cursors, deliveries, escalations, insert_ignore
-from gridops.store.engine import write
-from gridops.store.schema import ticket_events, tickets
-from gridops.tickets import Role, Status, Ticket, Transition, apply, decode_ticket
+from gridops.services.queries import OPEN
+from gridops.services.routing import PENDING as ROUTING_PENDING
+from gridops.store.queries import find_many, has_claimable
+from gridops.store.service_tables import (
+    add_deliveries,
+    escalations_due,
+    pending_work,
+    save_escalations,
+)
+from gridops.tickets import Role, Status, Ticket, Transition, apply
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +51,9 @@ def sweep(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
 
 def flag_overdue(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
     """Supervise (督办) every open ticket past its deadline that is not flagged yet."""
-    t = tickets.c
-    q = (
-        select(t.data)
-        .where(t.open_due_at < now, t.supervised.is_(False))
-        .order_by(t.open_due_at)
-        .limit(limit)
+    found = find_many(
+        ctx.store, statuses=OPEN, due_before=now, supervised=False, order="due", limit=limit
     )
-    with ctx.store.engine.connect() as conn:
-        found = [decode_ticket(json.loads(r.data)) for r in conn.execute(q)]
     moves = [
         apply(x, "supervise", actor=ACTOR, role=Role.SYSTEM, now=now, reason="overdue")
         for x in found
@@ -68,24 +65,9 @@ def flag_overdue(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
     return len(result.applied)
 
 
-def _due_escalations(ctx: ServiceContext, limit: int, now: datetime) -> list[tuple[Ticket, Any]]:
-    t, e = tickets.c, escalations.c
-    q = (
-        select(t.data, escalations)
-        .outerjoin(escalations, e.ticket_id == t.id)
-        .where(
-            t.status.in_(sorted(RUNNING_STATUSES)),
-            or_(e.ticket_id.is_(None), e.version_seen != t.version, e.next_due_at <= now),
-        )
-        .limit(limit)
-    )
-    with ctx.store.engine.connect() as conn:
-        return [(decode_ticket(json.loads(r.data)), r) for r in conn.execute(q)]
-
-
 def escalate_due(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
     """Look at running tickets that changed or whose next step is due; do what is due."""
-    found = _due_escalations(ctx, limit, now)
+    found = escalations_due(ctx.store, statuses=RUNNING_STATUSES, now=now, limit=limit)
     if not found:
         return 0
     rows: list[dict[str, Any]] = []
@@ -131,15 +113,13 @@ def escalate_due(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
                     before[ticket.id] = prior
                     record["version_seen"] = move.ticket.version
         rows.append(record)
-    _save(ctx, rows)
-    if notes:
-        with write(ctx.store.engine) as conn:
-            insert_ignore(conn, deliveries, notes)
+    save_escalations(ctx.store, rows)
+    add_deliveries(ctx.store, notes)
     result = ctx.store.apply_transitions(moves, skip_stale=True)
     if result.stale:  # someone moved it meanwhile: the step is looked at again next sweep
         priors = [before.get(s.ticket_id) for s in result.stale]
-        _save(
-            ctx,
+        save_escalations(
+            ctx.store,
             [p for p in priors if p is not None],
             drop=[s.ticket_id for s, p in zip(result.stale, priors, strict=True) if p is None],
         )
@@ -173,46 +153,12 @@ def _carry_out(
     return None
 
 
-def _save(
-    ctx: ServiceContext, rows: list[dict[str, Any]], drop: tuple[str, ...] | list[str] = ()
-) -> None:
-    ids = [r["ticket_id"] for r in rows] + list(drop)
-    if not ids:
-        return
-    with write(ctx.store.engine) as conn:
-        conn.execute(delete(escalations).where(escalations.c.ticket_id.in_(ids)))
-        if rows:
-            conn.execute(escalations.insert(), rows)
-
-
 def rekick(ctx: ServiceContext, *, now: datetime) -> list[str]:
     """Kick each stage that has pending work (the safety net for triggers that were lost)."""
-    t = tickets.c
-    kicked = []
-    with ctx.store.engine.connect() as conn:
-        routing = conn.execute(
-            select(t.id).where(
-                t.status.in_([Status.REPORTED.value, Status.VERIFIED.value,
-                              Status.RETURNED.value]),
-                or_(t.claim_until.is_(None), t.claim_until < now),
-            ).limit(1)
-        ).first()  # fmt: skip
-        pos = conn.execute(select(cursors.c.position).where(cursors.c.name == CURSOR)).scalar()
-        events = conn.execute(
-            select(ticket_events.c.id).where(ticket_events.c.id > (pos or 0)).limit(1)
-        ).first()
-        sends = conn.execute(
-            select(deliveries.c.id).where(deliveries.c.status == "pending",
-                                          deliveries.c.next_at <= now).limit(1)
-        ).first()  # fmt: skip
-        closed = conn.execute(
-            select(t.id)
-            .outerjoin(callbacks, callbacks.c.ticket_id == t.id)
-            .where(t.status == Status.CLOSED.value, callbacks.c.ticket_id.is_(None))
-            .limit(1)
-        ).first()
-    for stage, pending in (("routing", routing), ("notify", events or sends),
-                           ("evaluation", closed)):  # fmt: skip
-        if pending is not None and ctx.kick(stage):
-            kicked.append(stage)
-    return kicked
+    work = pending_work(ctx.store, cursor=CURSOR, now=now, closed=Status.CLOSED.value)
+    pending = {
+        "routing": has_claimable(ctx.store, ROUTING_PENDING, now),
+        "notify": work["events"] or work["sends"],
+        "evaluation": work["unsampled"],
+    }
+    return [stage for stage, due in pending.items() if due and ctx.kick(stage)]

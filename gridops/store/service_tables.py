@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     func,
     or_,
     select,
@@ -204,6 +205,27 @@ def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> di
             name: conn.execute(q.limit(1)).first() is not None
             for name, q in (("events", events), ("sends", sends), ("unsampled", unsampled))
         }
+
+
+# -- writes for the sweeper and the notify stage (巡检 / 送达) ---------------------------------
+def add_deliveries(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Insert delivery rows in one write; a (ticket, event, kind, recipient) stored already is
+    left as it is."""
+    if rows:
+        with write(store.engine) as conn:
+            insert_ignore(conn, deliveries, rows)
+
+
+def save_escalations(store: Store, rows: list[dict[str, Any]], drop: Collection[str] = ()) -> None:
+    """Replace the escalation progress (升级进度) of the tickets in ``rows`` with those rows and
+    forget the progress of the tickets in ``drop``, in one write transaction."""
+    ids = [r["ticket_id"] for r in rows] + list(drop)
+    if not ids:
+        return
+    with write(store.engine) as conn:
+        conn.execute(delete(escalations).where(escalations.c.ticket_id.in_(ids)))
+        if rows:
+            conn.execute(escalations.insert(), rows)
 
 
 # -- writes for joint enforcement (联合执法) ------------------------------------------------------

@@ -13,6 +13,7 @@ from gridops.store import Store, open_store
 from gridops.store.engine import MIGRATIONS, make_engine, write
 from gridops.store.schema import metadata
 from gridops.store.service_tables import (
+    add_deliveries,
     callbacks,
     cursor_position,
     cursors,
@@ -25,6 +26,7 @@ from gridops.store.service_tables import (
     insert_ignore,
     joint_tasks,
     pending_work,
+    save_escalations,
 )
 from store.factory import draft
 
@@ -159,6 +161,29 @@ def test_escalations_due_when_missing_moved_or_due(store: Store):
     due = escalations_due(store, statuses={"reported"}, now=AT, limit=9)
     assert sorted((x.id, r.steps_done) for x, r in due) == sorted([(t.id, None), (v.id, 0)])
     assert escalations_due(store, statuses={"closed"}, now=AT, limit=9) == []
+
+
+def test_escalation_progress_is_replaced_and_dropped_in_one_write(store: Store):
+    def row(ticket_id: str, steps: int) -> dict:
+        return {"ticket_id": ticket_id, "run": 0, "steps_done": steps, "last_step_at": None,
+                "version_seen": 1, "next_due_at": AT}  # fmt: skip
+
+    def progress() -> list[tuple[str, int]]:
+        with store.engine.connect() as conn:
+            q = select(escalations.c.ticket_id, escalations.c.steps_done)
+            return sorted((r[0], r[1]) for r in conn.execute(q))
+
+    save_escalations(store, [])
+    save_escalations(store, [row("a", 0), row("b", 0), row("c", 0)])
+    save_escalations(store, [row("a", 2)], drop=["b", "missing"])
+    assert progress() == [("a", 2), ("c", 0)]
+
+
+def test_deliveries_are_added_once(store: Store):
+    add_deliveries(store, [])
+    add_deliveries(store, [delivery("t1", "a"), delivery("t1", "b")])
+    add_deliveries(store, [delivery("t1", "a", "sent"), delivery("t1", "c")])
+    assert delivery_counts(store) == {"pending": 3}
 
 
 def test_joint_tasks_are_added_once_and_moved_one_at_a_time(store: Store):
