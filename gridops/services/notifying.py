@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
-
 from gridops.notify import DeliveryFailed, LogSender, Message, Sender
 from gridops.services.context import ServiceContext, current
-from gridops.services.tables import cursors, deliveries, insert_ignore
-from gridops.store.engine import write
-from gridops.store.schema import ticket_events, tickets
+from gridops.store import service_tables as store_tables
+from gridops.store.service_tables import (
+    collect_deliveries,
+    cursor_position,
+    due_deliveries,
+    events_after,
+    record_sends,
+)
 
 CURSOR = "notify"
 MAX_ATTEMPTS = 5
@@ -66,18 +69,8 @@ def collect(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
     one writer, which routing needs); the write first checks that the cursor has not moved
     meanwhile, and nothing to collect takes no write transaction at all.
     """
-    e, t = ticket_events.c, tickets.c
-    at_cursor = select(cursors.c.position).where(cursors.c.name == CURSOR)
-    with ctx.store.engine.connect() as conn:
-        pos = conn.execute(at_cursor).scalar()
-        rows = conn.execute(
-            select(e.id, e.seq, e.type, e.payload, e.ticket_id, t.number, t.owner_unit,
-                   t.assignee, t.cell_1, t.cell_3)
-            .join(tickets, t.id == e.ticket_id)
-            .where(e.id > (pos or 0))
-            .order_by(e.id)
-            .limit(limit)
-        ).all()  # fmt: skip
+    pos = cursor_position(ctx.store, CURSOR)
+    rows = events_after(ctx.store, pos or 0, limit)
     if not rows:
         return 0
     new = []
@@ -88,13 +81,8 @@ def collect(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
                   "cell_3": r.cell_3}  # fmt: skip
         for who in recipients(r.type, ticket, json.loads(r.payload)):
             new.append(delivery(r.ticket_id, r.seq, r.type, who, f"{r.number} {r.type}", now))
-    with write(ctx.store.engine) as conn:
-        if conn.execute(at_cursor).scalar() != pos:
-            return 0  # another collector moved the cursor meanwhile; its deliveries stand
-        if pos is None:
-            conn.execute(cursors.insert().values(name=CURSOR, position=0))
-        insert_ignore(conn, deliveries, new)
-        conn.execute(update(cursors).where(cursors.c.name == CURSOR).values(position=rows[-1].id))
+    if not collect_deliveries(ctx.store, cursor=CURSOR, seen=pos, position=rows[-1].id, rows=new):
+        return 0  # another collector moved the cursor meanwhile; its deliveries stand
     return len(rows)
 
 
@@ -107,12 +95,7 @@ def delivery(ticket_id: str, seq: int, kind: str, recipient: str, text: str, now
 
 def send_due(ctx: ServiceContext, limit: int, *, now: datetime, sender: Sender) -> int:
     """Send pending deliveries whose time has come; record each outcome."""
-    d = deliveries.c
-    with ctx.store.engine.connect() as conn:
-        due = conn.execute(
-            select(deliveries).where(d.status == "pending", d.next_at <= now)
-            .order_by(d.id).limit(limit)
-        ).all()  # fmt: skip
+    due = due_deliveries(ctx.store, now=now, limit=limit)
     outcomes = []
     for row in due:
         number, _, kind = row.message.partition(" ")
@@ -126,22 +109,10 @@ def send_due(ctx: ServiceContext, limit: int, *, now: datetime, sender: Sender) 
                 "b_id": row.id, "status": "failed" if tries >= MAX_ATTEMPTS else "pending",
                 "attempts": tries, "next_at": now + timedelta(seconds=BACKOFF_S * 2 ** (tries - 1)),
                 "last_error": str(exc)[:500]})  # fmt: skip
-    if outcomes:
-        from sqlalchemy import bindparam
-
-        stmt = (
-            update(deliveries)
-            .where(d.id == bindparam("b_id"))
-            .values(status=bindparam("status"), attempts=bindparam("attempts"),
-                    next_at=bindparam("next_at"), last_error=bindparam("last_error"))
-        )  # fmt: skip
-        with write(ctx.store.engine) as conn:
-            conn.execute(stmt, outcomes)
+    record_sends(ctx.store, outcomes)
     return len(due)
 
 
 def delivery_counts(ctx: ServiceContext) -> dict[str, int]:
     """Deliveries by status (pending, sent, failed)."""
-    q = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
-    with ctx.store.engine.connect() as conn:
-        return {r[0]: int(r[1]) for r in conn.execute(q)}
+    return store_tables.delivery_counts(ctx.store)

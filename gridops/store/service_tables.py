@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     or_,
@@ -214,6 +215,39 @@ def add_deliveries(store: Store, rows: list[dict[str, Any]]) -> None:
     if rows:
         with write(store.engine) as conn:
             insert_ignore(conn, deliveries, rows)
+
+
+def collect_deliveries(
+    store: Store, *, cursor: str, seen: int | None, position: int, rows: list[dict[str, Any]]
+) -> bool:
+    """In one write transaction: if the event cursor ``cursor`` still stands at ``seen`` (None:
+    never moved), insert the delivery ``rows`` (a repeat is skipped) and move the cursor to
+    ``position``. False, writing nothing, when another collector moved it meanwhile."""
+    at_cursor = select(cursors.c.position).where(cursors.c.name == cursor)
+    with write(store.engine) as conn:
+        if conn.execute(at_cursor).scalar() != seen:
+            return False
+        if seen is None:
+            conn.execute(cursors.insert().values(name=cursor, position=0))
+        insert_ignore(conn, deliveries, rows)
+        conn.execute(update(cursors).where(cursors.c.name == cursor).values(position=position))
+    return True
+
+
+def record_sends(store: Store, outcomes: list[dict[str, Any]]) -> None:
+    """Record send outcomes in one write: each a dict of ``b_id`` (the delivery's id),
+    ``status``, ``attempts``, ``next_at`` and ``last_error``."""
+    if not outcomes:
+        return
+    d = deliveries.c
+    stmt = (
+        update(deliveries)
+        .where(d.id == bindparam("b_id"))
+        .values(status=bindparam("status"), attempts=bindparam("attempts"),
+                next_at=bindparam("next_at"), last_error=bindparam("last_error"))
+    )  # fmt: skip
+    with write(store.engine) as conn:
+        conn.execute(stmt, outcomes)
 
 
 def save_escalations(store: Store, rows: list[dict[str, Any]], drop: Collection[str] = ()) -> None:

@@ -15,6 +15,7 @@ from gridops.store.schema import metadata
 from gridops.store.service_tables import (
     add_deliveries,
     callbacks,
+    collect_deliveries,
     cursor_position,
     cursors,
     deliveries,
@@ -26,6 +27,7 @@ from gridops.store.service_tables import (
     insert_ignore,
     joint_tasks,
     pending_work,
+    record_sends,
     save_escalations,
 )
 from store.factory import draft
@@ -184,6 +186,33 @@ def test_deliveries_are_added_once(store: Store):
     add_deliveries(store, [delivery("t1", "a"), delivery("t1", "b")])
     add_deliveries(store, [delivery("t1", "a", "sent"), delivery("t1", "c")])
     assert delivery_counts(store) == {"pending": 3}
+
+
+def test_collecting_moves_the_cursor_only_from_where_it_was_seen(store: Store):
+    assert collect_deliveries(store, cursor="notify", seen=None, position=3,
+                              rows=[delivery("t1", "a")])  # fmt: skip
+    assert cursor_position(store, "notify") == 3
+    assert not collect_deliveries(store, cursor="notify", seen=None, position=9,
+                                  rows=[delivery("t1", "b")])  # fmt: skip
+    assert collect_deliveries(store, cursor="notify", seen=3, position=5,
+                              rows=[delivery("t1", "a"), delivery("t1", "c")])  # fmt: skip
+    assert cursor_position(store, "notify") == 5
+    assert sorted(d.recipient for d in due_deliveries(store, now=AT, limit=9)) == ["a", "c"]
+
+
+def test_send_outcomes_are_recorded_per_delivery(store: Store):
+    add_deliveries(store, [delivery("t1", "a"), delivery("t1", "b")])
+    [a, b] = due_deliveries(store, now=AT, limit=9)
+    later = AT.replace(year=2027)
+    record_sends(store, [])
+    record_sends(store, [
+        {"b_id": a.id, "status": "sent", "attempts": 1, "next_at": AT, "last_error": ""},
+        {"b_id": b.id, "status": "pending", "attempts": 1, "next_at": later, "last_error": "x"},
+    ])  # fmt: skip
+    assert delivery_counts(store) == {"sent": 1, "pending": 1}
+    assert due_deliveries(store, now=AT, limit=9) == []
+    [again] = due_deliveries(store, now=later, limit=9)
+    assert (again.recipient, again.attempts, again.last_error) == ("b", 1, "x")
 
 
 def test_joint_tasks_are_added_once_and_moved_one_at_a_time(store: Store):
