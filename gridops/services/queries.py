@@ -1,6 +1,7 @@
 """The services' read-side rules over :mod:`gridops.store.queries`: which statuses are open
 work, which tickets may absorb a duplicate, and the ticket lists of the work queues. The SQL is
-in the store; writes always go through :class:`gridops.store.Store`."""
+in the store (call its other reads from :mod:`gridops.store.queries` directly); writes always
+go through :class:`gridops.store.Store`. ``select_tickets`` is kept for the web's imports."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 
 from gridops.store import Store
 from gridops.store import queries as store_queries
-from gridops.store.queries import count_by_status, has_claimable
 from gridops.store.queries import find_many as select_tickets
 from gridops.tickets import Status
 
@@ -23,9 +23,7 @@ __all__ = [
     "OPEN",
     "ROUTED_OPEN",
     "WORKING",
-    "count_by_status",
     "duplicate_candidates",
-    "has_claimable",
     "open_work",
     "select_tickets",
 ]

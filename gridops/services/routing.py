@@ -24,7 +24,8 @@ from gridops.grids.geodesy import distance_m
 from gridops.org import RoutingFacts, route
 from gridops.org.roster import assign
 from gridops.services.context import ServiceContext, current
-from gridops.services.queries import duplicate_candidates, has_claimable, open_work
+from gridops.services.queries import duplicate_candidates, open_work
+from gridops.store.queries import has_claimable
 from gridops.tickets import Role, Source, Status, Ticket, Transition, apply
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from gridops.queue.embedded import EmbeddedRedis, free_port
 from gridops.queue.pool import WorkerPool
 from gridops.services.context import ServiceContext
 from gridops.services.intake import submit
-from gridops.services.queries import count_by_status
 from gridops.settings import REPO_ROOT
+from gridops.store.queries import count_by_status
 from gridops.store.schema import ticket_events, tickets
 from gridops.tickets import Role, Source
 

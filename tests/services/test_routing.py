@@ -8,8 +8,8 @@ from datetime import timedelta
 from gridops.org import RoutingDecision
 from gridops.services.actions import act
 from gridops.services.intake import submit
-from gridops.services.queries import count_by_status
 from gridops.services.routing import route_batch
+from gridops.store.queries import count_by_status
 from gridops.tickets import Role, Source, Status
 
 from .conftest import NOW, report_at, some_cells

@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 
 from gridops.services.evaluation import sample_batch
-from gridops.services.queries import count_by_status
 from gridops.services.routing import route_batch
 from gridops.services.simulation import SimulationRun, summary
 from gridops.settings import REPO_ROOT
 from gridops.sim import SimParams
+from gridops.store.queries import count_by_status
 
 from .conftest import NOW
 
