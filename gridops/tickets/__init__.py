@@ -23,12 +23,14 @@ from gridops.tickets.model import (
     case_number,
     check_id,
 )
+from gridops.tickets.privacy import OUTSIDE_CHAIN, contact_matches, in_chain
 from gridops.tickets.projection import rebuild
 from gridops.tickets.vocabulary import ClockType, Kind, Role, Source, TimeLimit
 from gridops.tickets.workflow import TABLE, Rule, Transition, apply, report
 
 __all__ = [
     "GENESIS",
+    "OUTSIDE_CHAIN",
     "TABLE",
     "BadTransitionInput",
     "ChainProblem",
@@ -56,8 +58,10 @@ __all__ = [
     "chain_hash",
     "check_chain",
     "check_id",
+    "contact_matches",
     "decode_ticket",
     "encode_ticket",
+    "in_chain",
     "load_calendar",
     "rebuild",
     "report",

@@ -19,6 +19,9 @@ _DATETIMES = frozenset(f.name for f in dataclasses.fields(Ticket) if "datetime" 
 }
 _TICKET_FIELDS = tuple(f.name for f in dataclasses.fields(Ticket))
 _CLOCK_DATETIMES = ("started_at", "due_at", "paused_at", "stopped_at")
+#: fields added after chains were first written: encoded only when set, so that the bytes of
+#: older tickets (and the hashes over them) do not change
+_LATER = frozenset({"reporter_salt", "reporter_digest"})
 
 
 def iso(dt: datetime) -> str:
@@ -113,6 +116,8 @@ def encode_ticket(ticket: Ticket) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in _TICKET_FIELDS:
         value = getattr(ticket, name)
+        if name in _LATER and not value:
+            continue
         enc = _ENCODERS.get(name)
         out[name] = enc(value) if enc is not None else value
     return out

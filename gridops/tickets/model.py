@@ -108,7 +108,9 @@ class Ticket:
     idempotency_key: str | None = None
     cells: tuple[str, ...] = ()
     overlays: tuple[tuple[str, str], ...] = ()
-    reporter: Reporter = field(default_factory=Reporter)
+    reporter: Reporter = field(default_factory=Reporter)  # outside the chain: row only
+    reporter_salt: str = ""  # outside the chain: row only; blanked by erase_contact
+    reporter_digest: str = ""  # in the chain: sha256(salt + canonical contact JSON)
     media: tuple[str, ...] = ()
     status: Status = Status.REPORTED
     version: int = 0

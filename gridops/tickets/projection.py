@@ -1,4 +1,10 @@
-"""The current state as a projection of the events: fold their recorded changes in order."""
+"""The current state as a projection of the events: fold their recorded changes in order.
+
+The reporter's contact and its salt are outside the chain (kept in the ticket row only; see
+:mod:`gridops.tickets.privacy`): a rebuilt ticket has them blank — except chains written before
+that change, whose report event still carries the contact. Compare with
+:func:`~gridops.tickets.privacy.in_chain` on both sides.
+"""
 
 from __future__ import annotations
 

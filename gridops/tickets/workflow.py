@@ -20,13 +20,15 @@ from gridops.tickets.codec import encode_ticket, plain
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.tickets.events import GENESIS, Event
 from gridops.tickets.fields import coerce
-from gridops.tickets.model import DONE, TERMINAL, Status, Ticket, TicketDraft
+from gridops.tickets.model import DONE, TERMINAL, Reporter, Status, Ticket, TicketDraft
+from gridops.tickets.privacy import OUTSIDE_CHAIN, contact_digest, has_contact
 from gridops.tickets.vocabulary import Kind, Role, Source, TimeLimit
 
 S = Status
 R = Role
 DEFAULT_CALENDAR = WorkCalendar()
 DERIVED = ("version", "chain_head", "updated_at")
+ANY = set(Status)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ TABLE: dict[str, Rule] = {
               effect=lambda t, f, now, a: {"owner_unit": f["owner_unit"],
                                            "assignee": f.get("assignee", ""),
                                            "dispatched_at": now}),
+        _rule("erase_contact", ANY, None, {R.ADMIN, R.SUPERVISOR}, required=("reason",),
+              effect=lambda t, f, now, a: {"reporter": Reporter(), "reporter_salt": ""}),
     )
 }
 # fmt: on
@@ -201,7 +205,7 @@ def apply(
         actor=actor,
         role=role.value,
         at=now,
-        payload=_payload(values, changes),
+        payload=_payload(values, {k: v for k, v in changes.items() if k not in OUTSIDE_CHAIN}),
         prev_hash=ticket.chain_head or GENESIS,
     ).sealed()
     new = replace(ticket, **changes, version=event.seq, chain_head=event.hash, updated_at=now)
@@ -217,10 +221,17 @@ def report(
     actor: str,
     role: Role | str,
     categories: Any = None,
+    salt: str = "",
 ) -> Transition:
-    """A new ticket in ``reported`` (or whatever the draft says) and its first event."""
+    """A new ticket in ``reported`` (or whatever the draft says) and its first event.
+
+    The reporter's contact stays in the ticket, never in the event: with a ``salt`` (random,
+    per ticket; the store makes one) the event records ``reporter_digest`` instead. Without a
+    salt no digest is recorded (an unsalted digest of a phone number is easy to reverse).
+    """
     draft.validate(categories)
     _check_now(now)
+    keep = has_contact(draft.reporter) and bool(salt)
     lon, lat = float(draft.lon), float(draft.lat)  # type: ignore[arg-type]
     ticket = Ticket(
         id=id,
@@ -239,11 +250,14 @@ def report(
         cells=tuple(draft.cells),
         overlays=tuple(tuple(o) for o in draft.overlays),  # type: ignore[misc]
         reporter=draft.reporter,
+        reporter_salt=salt if keep else "",
+        reporter_digest=contact_digest(salt, draft.reporter) if keep else "",
         media=tuple(draft.media),
         priority=draft.priority,
         created_at=now,
     )
-    snapshot = {k: v for k, v in encode_ticket(ticket).items() if k not in DERIVED}
+    hidden = (*DERIVED, *OUTSIDE_CHAIN)
+    snapshot = {k: v for k, v in encode_ticket(ticket).items() if k not in hidden}
     event = Event(
         ticket_id=id,
         seq=1,
@@ -331,6 +345,8 @@ def describe() -> str:
         )
         if r.sources == frozenset(NOT_TERMINAL):
             sources = "any but void/duplicate"
+        if r.sources == frozenset(ANY):
+            sources = "any"
         target = r.target.value if r.target else ("previous" if r.action == "resume" else "(same)")
         roles = ", ".join(sorted(x.value for x in r.roles))
         lines.append(

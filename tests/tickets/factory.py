@@ -18,10 +18,10 @@ def draft(**kw: object) -> TicketDraft:
     return TicketDraft(**base)  # type: ignore[arg-type]
 
 
-def fresh(now: datetime = NOW, **kw: object) -> Transition:
+def fresh(now: datetime = NOW, salt: str = "", **kw: object) -> Transition:
     return report(
         draft(**kw), id=uuid.uuid4().hex, number="E01022026112000001", now=now,
-        actor="citizen", role="public",
+        actor="citizen", role="public", salt=salt,
     )  # fmt: skip
 
 

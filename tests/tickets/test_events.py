@@ -13,12 +13,16 @@ from gridops.tickets import (
     GENESIS,
     Event,
     Reporter,
+    Ticket,
     TicketDraft,
     TimeLimit,
+    Transition,
     apply,
     chain_hash,
     check_chain,
     encode_ticket,
+    in_chain,
+    rebuild,
     report,
 )
 from gridops.tickets.codec import canonical
@@ -51,6 +55,7 @@ def test_chain_links_from_genesis():
         assert ev.prev_hash == prev.hash == chain_hash(prev.prev_hash, prev)
     assert t.chain_head == events[-1].hash
     assert check_chain(t.id, events, version=t.version, head=t.chain_head) == []
+    assert in_chain(rebuild(events)) == in_chain(t)  # an old chain, contact in its report
 
 
 def kinds(t, events):
@@ -94,6 +99,14 @@ GOLDEN = {
 GOLDEN_DATA = "072573b1a3ba2dfb237f2c43e3b91224f756c6c1497eae28ea117fb125b7b66f"
 
 
+def legacy_report(tr: Transition) -> tuple[Ticket, list[Event]]:
+    """The report as written before the contact left the chain: the snapshot includes it."""
+    derived = ("version", "chain_head", "updated_at")
+    snapshot = {k: v for k, v in encode_ticket(tr.ticket).items() if k not in derived}
+    ev = replace(tr.event, payload={"changes": snapshot}, hash="").sealed()
+    return replace(tr.ticket, chain_head=ev.hash), [ev]
+
+
 def golden_history():
     d = TicketDraft(
         category="0102", kind="event", lon=121.5, lat=31.2,
@@ -103,7 +116,7 @@ def golden_history():
     )  # fmt: skip
     tr = report(d, id="0" * 31 + "1", number="E01022026112000001", now=NOW, actor="citizen",
                 role="public")  # fmt: skip
-    t, events = tr.ticket, [tr.event]
+    t, events = legacy_report(tr)
     routing = {
         "owner_unit": "u",
         "escalation": {"steps": [{"action": "wait", "amount": 4.0, "clock": "working_hours"},

@@ -72,6 +72,7 @@ def _reporter(me: Principal, ticket: Ticket) -> dict[str, Any]:
 def ticket_out(state: WebState, me: Principal, ticket: Ticket) -> dict[str, Any]:
     """The ticket as JSON for this principal; adds ``overdue`` and the owner unit's name."""
     data = encode_ticket(ticket)
+    data.pop("reporter_salt", None)  # with the digest it would let anyone test guesses
     data["reporter"] = _reporter(me, ticket)
     data["overdue"] = ticket.overdue(state.now())
     unit = state.ctx.ops.org.units.get(ticket.owner_unit)

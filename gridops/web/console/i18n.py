@@ -178,6 +178,7 @@ EVENT_LABELS = {
     "evaluate": ("评价", "evaluated"),
     "reopen": ("申诉重办", "reopened on appeal"),
     "reassign": ("改派", "reassigned"),
+    "erase_contact": ("删除上报人信息", "reporter contact erased"),
 }
 for _action, _pair in EVENT_LABELS.items():
     CATALOGUE[f"event.{_action}"] = _pair
