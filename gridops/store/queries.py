@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from gridops.store.repository import Store
@@ -27,6 +27,31 @@ def _values(statuses: Iterable[Status | str]) -> list[str]:
     return [Status(s).value for s in statuses]
 
 
+@dataclass(frozen=True)
+class TicketScope:
+    """The tickets a reader may see: those owned by one of ``owner_units``, or assigned to
+    ``assignee``, or lying in one of ``cells`` (a cell code at any level). An empty scope sees
+    nothing; readers who see everything pass no scope (``None``) instead."""
+
+    owner_units: frozenset[str] = frozenset()
+    assignee: str | None = None
+    cells: frozenset[str] = frozenset()
+
+
+def _scope_condition(scope: TicketScope) -> Any:
+    c = tickets.c
+    parts: list[Any] = []
+    units = sorted(u for u in scope.owner_units if u)
+    if units:
+        parts.append(c.owner_unit.in_(units))
+    if scope.assignee:
+        parts.append(c.assignee == scope.assignee)
+    cells = sorted(x for x in scope.cells if x)
+    if cells:
+        parts += [c.cell_1.in_(cells), c.cell_2.in_(cells), c.cell_3.in_(cells)]
+    return or_(*parts) if parts else false()
+
+
 def find_many(
     store: Store,
     *,
@@ -37,12 +62,15 @@ def find_many(
     category: str | None = None,
     due_before: datetime | None = None,
     supervised: bool | None = None,
+    scope: TicketScope | None = None,
     order: str = "created",
     limit: int = 50,
     offset: int = 0,
 ) -> list[Ticket]:
     """Tickets matching every filter given (``cell`` at any level; ``due_before`` on the running
-    deadline); ``order`` is "created" (oldest first) or "due" (earliest deadline first)."""
+    deadline), only those within ``scope`` when given — in SQL, so a page is full whenever
+    enough visible tickets exist. ``order`` is "created" (oldest first) or "due" (earliest
+    deadline first); both end on the id, so LIMIT/OFFSET pages neither repeat nor skip."""
     c = tickets.c
     q = select(c.data)
     if statuses is not None:
@@ -59,6 +87,8 @@ def find_many(
         q = q.where(c.open_due_at < due_before)
     if supervised is not None:
         q = q.where(c.supervised == supervised)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     if order == "due":
         q = q.order_by(c.open_due_at.is_(None), c.open_due_at, c.created_at, c.id)
     else:
@@ -117,8 +147,10 @@ def count_each(
     now: datetime,
     cell: str | None = None,
     category: str | None = None,
+    scope: TicketScope | None = None,
 ) -> dict[str, int]:
-    """How many tickets each named filter holds, in one query (``cell`` at any level)."""
+    """How many tickets each named filter holds, in one query (``cell`` at any level; only
+    those within ``scope`` when given — the same set :func:`find_many` lists)."""
     c = tickets.c
     sums = [
         func.sum(case((_filter_condition(f, now), 1), else_=0)).label(name)
@@ -129,6 +161,8 @@ def count_each(
         q = q.where(or_(c.cell_1 == cell, c.cell_2 == cell, c.cell_3 == cell))
     if category:
         q = q.where(c.category == category)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         row = conn.execute(q).one()
     return {name: int(getattr(row, name) or 0) for name in filters}
