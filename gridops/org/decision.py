@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
+from gridops.tickets.codec import PlainData
 from gridops.tickets.vocabulary import ClockType, Source, TimeLimit
 
 
@@ -62,21 +63,27 @@ class RoutingDecision:
     pool: str | None = None
     follow_up_unit: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data (round-trips through :meth:`from_dict`)."""
-        return {
-            "owner_unit": self.owner_unit,
-            "candidates": list(self.candidates),
-            "time_limit": {"amount": self.time_limit.amount, "clock": self.time_limit.clock.value},
-            "joint_group": self.joint_group,
-            "escalation": _plain(self.escalation),
-            "rule_id": self.rule_id,
-            "reasons": list(self.reasons),
-            "manual": self.manual,
-            "category": self.category,
-            "pool": self.pool,
-            "follow_up_unit": self.follow_up_unit,
-        }
+    def to_dict(self) -> PlainData:
+        """Plain JSON-able data (round-trips through :meth:`from_dict`). The escalation
+        snapshot is shared with the decision (and the config's cache), not copied."""
+        return PlainData(
+            {
+                "owner_unit": self.owner_unit,
+                "candidates": list(self.candidates),
+                "time_limit": {
+                    "amount": self.time_limit.amount,
+                    "clock": self.time_limit.clock.value,
+                },
+                "joint_group": self.joint_group,
+                "escalation": e if type(e := self.escalation) is dict else _plain(e),
+                "rule_id": self.rule_id,
+                "reasons": list(self.reasons),
+                "manual": self.manual,
+                "category": self.category,
+                "pool": self.pool,
+                "follow_up_unit": self.follow_up_unit,
+            }
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoutingDecision:

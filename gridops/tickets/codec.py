@@ -9,7 +9,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from gridops.tickets.model import Clock, Reporter, Status, Ticket
 from gridops.tickets.vocabulary import Kind, Source, TimeLimit
@@ -24,6 +27,7 @@ _CLOCK_DATETIMES = ("started_at", "due_at", "paused_at", "stopped_at")
 _LATER = frozenset({"reporter_salt", "reporter_digest"})
 
 
+@lru_cache(maxsize=4096)  # one transition stamps the same instant into several fields
 def iso(dt: datetime) -> str:
     """ISO-8601 UTC with microseconds and a Z; refuses naive datetimes."""
     if dt.tzinfo is None:
@@ -31,15 +35,67 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=4096)
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """Inverse of :func:`iso` (any ISO-8601 time with an offset, returned in UTC)."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
 
 
 def canonical(data: Any) -> str:
-    """Canonical JSON: sorted keys, no whitespace, UTF-8 kept, no NaN."""
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 kept.
+
+    The bytes are those of ``json.dumps(data, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False, allow_nan=False)`` (the reference every stored hash was taken over),
+    made by orjson about ten times faster; whatever orjson cannot encode exactly the same way
+    (integers beyond 64 bits, non-string keys, lone surrogates, small floats) goes to the
+    reference encoder. Values must be finite: the reference refuses NaN, orjson would write
+    ``null`` — every float that reaches a ticket is range-checked or computed first.
+    """
+    try:
+        out = orjson.dumps(data, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return reference_canonical(data)
+    if _may_differ(out):
+        return reference_canonical(data)
+    return out.decode("utf-8")
+
+
+_DIGITS = frozenset(b"0123456789")
+
+
+def _may_differ(out: bytes) -> bool:
+    """Whether orjson's bytes may differ from the reference encoder's: a float in exponent
+    form with a one-digit negative exponent (``1e-7`` for ``1e-07``) or a small float written
+    out in full (``0.00001`` for ``1e-05``). A look-alike inside a string only costs the slower
+    path. (Plain substring scans: a regular expression costs more than orjson itself.)"""
+    if b"0.0000" in out:
+        return True
+    i = out.find(b"e-")
+    while i != -1:
+        one_digit = out[i + 2 : i + 3].isdigit() and not out[i + 3 : i + 4].isdigit()
+        if one_digit and i and out[i - 1] in _DIGITS:
+            return True
+        i = out.find(b"e-", i + 2)
+    return False
+
+
+def reference_canonical(data: Any) -> str:
+    """The canonical JSON by the standard library (what :func:`canonical` equals)."""
     return json.dumps(
         data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
+
+
+class PlainData(dict[str, Any]):
+    """A dict its maker vouches is JSON-ready all the way down (string keys; dicts, lists and
+    scalars inside), so :func:`plain` passes it on as it is instead of walking it again —
+    a routing decision, made plain once, is not re-walked for every event that carries it.
+    Like every value on a ticket it is not mutated once the ticket holds it."""
 
 
 _PRIMITIVE = frozenset({str, int, float, bool, type(None)})
@@ -48,7 +104,7 @@ _PRIMITIVE = frozenset({str, int, float, bool, type(None)})
 def plain(value: Any) -> Any:
     """Any field value as JSON-ready data."""
     kind = type(value)
-    if kind in _PRIMITIVE:
+    if kind in _PRIMITIVE or kind is PlainData:
         return value
     if kind is dict:  # the common nested cases first (routing, escalation snapshots)
         return {
