@@ -8,7 +8,7 @@ from gridops.services.actions import load
 from gridops.services.context import ServiceContext
 from gridops.services.errors import UnknownQueue
 from gridops.services.queries import OPEN, WORKING
-from gridops.store.queries import TicketFilter, count_each, find_many
+from gridops.store.queries import TicketFilter, TicketScope, count_each, find_many
 from gridops.tickets import Event, Status, Ticket
 
 #: Queue name → what it holds, in words (for listings and errors).
@@ -46,10 +46,12 @@ def queue(
     unit: str | None = None,
     cell: str | None = None,
     category: str | None = None,
+    scope: TicketScope | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Ticket]:
-    """The tickets in queue ``name`` (oldest first; overdue: earliest deadline first)."""
+    """The tickets in queue ``name`` (oldest first; overdue: earliest deadline first), only
+    those within ``scope`` when given (filtered in SQL: pages are full, paging is stable)."""
     f = _filter(name)
     return find_many(
         ctx.store,
@@ -60,6 +62,7 @@ def queue(
         owner_unit=unit,
         cell=cell,
         category=category,
+        scope=scope,
         limit=limit,
         offset=offset,
     )
@@ -72,10 +75,12 @@ def queue_counts(
     now: datetime,
     cell: str | None = None,
     category: str | None = None,
+    scope: TicketScope | None = None,
 ) -> dict[str, int]:
-    """How many tickets each queue in ``names`` holds (all units), in one query."""
+    """How many tickets each queue in ``names`` holds (within ``scope``, or all), in one
+    query — the same sets :func:`queue` lists."""
     filters = {name: _filter(name) for name in names}
-    return count_each(ctx.store, filters, now=now, cell=cell, category=category)
+    return count_each(ctx.store, filters, now=now, cell=cell, category=category, scope=scope)
 
 
 def my_tasks(ctx: ServiceContext, *, assignee: str, unit: str, now: datetime) -> list[Ticket]:

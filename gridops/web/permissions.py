@@ -247,10 +247,11 @@ def contact_for(principal: Principal, contact: ReporterContact) -> ReporterConta
 
 @dataclass(frozen=True)
 class ListingScope:
-    """The filter a queue query applies for a principal (the store turns it into SQL):
-    no filter when ``all_units``; else tickets owned by ``units`` (and, when
-    ``include_below``, by units under them), or assigned to ``assignee_id``, or reported by
-    ``reported_by``."""
+    """The filter a queue query applies for a principal (the web expands it over the org chart
+    and the store turns it into SQL, :func:`gridops.web.queries.ticket_scope`): no filter when
+    ``all_units``; else tickets owned by ``units`` (and, when ``include_below``, by units under
+    them or lying in the territory 属地 of any of those), or assigned to ``assignee_id``, or
+    reported by ``reported_by``; nothing when all of these are empty."""
 
     all_units: bool
     units: frozenset[str] = frozenset()

@@ -1,19 +1,24 @@
 """What the web asks of the store, in web terms: the Open311 request search, tickets by status,
-the overdue count and stage latencies (for /metrics).
+the overdue count, stage latencies (for /metrics) and the tickets a principal may see.
 
-The SQL is in :mod:`gridops.store.queries`; this module maps Open311 parameters and event types
-onto it. Nothing here writes.
+The SQL is in :mod:`gridops.store.queries`; this module maps Open311 parameters, event types and
+unit scopes onto it. Nothing here writes.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gridops.org.orgchart import LOCALITY, OrgChart
 from gridops.store import Store
 from gridops.store import queries as store_queries
+from gridops.store.queries import TicketScope
 from gridops.tickets.model import DONE, Status, Ticket
 from gridops.web.open311.params import RequestQuery
+from gridops.web.permissions import Principal, listing_scope
 
 OPEN_STATUSES = tuple(s.value for s in Status if s not in DONE)
 CLOSED_STATUSES = tuple(s.value for s in DONE)
@@ -71,3 +76,65 @@ def stage_latencies(store: Store, *, since: datetime) -> list[StageLatency]:
     """Time from report to each stage for stage events at or after ``since``."""
     rows = store_queries.stage_latencies(store, event_types=STAGE_EVENTS, since=since)
     return [StageLatency(STAGE_EVENTS[kind], seconds) for kind, seconds in rows]
+
+
+def ticket_scope(org: OrgChart, me: Principal) -> TicketScope | None:
+    """The store's filter for the tickets ``me`` may read — what ``authorize(READ_TICKET)``
+    allows on ``view_of``'s unit path, as sets SQL can test (``None``: every ticket).
+
+    A unit in scope covers the units under it and the territory of its locality units (属地):
+    the cells whose locality unit it covers. Those cells form whole subtrees of the grid, so
+    only each subtree's top cell is sent (a ticket lies in every cell above its level-3 cell).
+    The web's TicketView names no reporter, so inspectors list nothing, as they read nothing."""
+    wanted = listing_scope(me)
+    if wanted.all_units:
+        return None
+    if not wanted.include_below:
+        return TicketScope(owner_units=wanted.units, assignee=wanted.assignee_id)
+    below = _units_below(org, wanted.units)
+    return TicketScope(owner_units=below, assignee=wanted.assignee_id, cells=_top_cells(org, below))
+
+
+def _children(org: OrgChart) -> dict[str, list[str]]:
+    """Unit → the units whose parent it is (built once per org chart)."""
+    cached = _CHILDREN.get(id(org))
+    if cached is not None and cached[0] is org:
+        return cached[1]
+    children: dict[str, list[str]] = defaultdict(list)
+    for unit in org.units.values():
+        if unit.parent:
+            children[unit.parent].append(unit.id)
+    _CHILDREN.clear()  # one org chart at a time (a config reload replaces it)
+    _CHILDREN[id(org)] = (org, children)
+    return children
+
+
+_CHILDREN: dict[int, tuple[OrgChart, dict[str, list[str]]]] = {}
+
+
+def _units_below(org: OrgChart, units: Set[str]) -> frozenset[str]:
+    """``units`` and every unit with one of them on its ``up_chain``."""
+    children = _children(org)
+    seen, todo = set(units), list(units)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return frozenset(seen)
+
+
+def _top_cells(org: OrgChart, covered: Set[str]) -> frozenset[str]:
+    """The cells whose locality unit is in ``covered`` and whose parent cell's is not."""
+    top = set()
+    for unit_id in covered:
+        unit = org.units.get(unit_id)
+        if unit is None or unit.kind != LOCALITY or not unit.cell:
+            continue
+        if org.locality.get(unit.cell) != unit_id:
+            continue
+        parent = org.units.get(unit.parent or "")
+        if parent is not None and parent.kind == LOCALITY and unit.parent in covered:
+            continue  # inside a covered parent cell: that cell's code already matches
+        top.add(unit.cell)
+    return frozenset(top)

@@ -96,12 +96,15 @@ def work_queue(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
+    """One page of the queue, of the tickets ``me`` may read only (filtered in the query, so a
+    page is full while more visible tickets exist and ``offset`` pages neither repeat nor skip)."""
     from gridops.services.queues import queue
+    from gridops.web.queries import ticket_scope
 
     _check_queue_reader(state, me, unit)
     found = queue(
         state.ctx, name, now=state.now(), unit=unit, cell=cell, category=category,
-        limit=limit, offset=offset,
+        scope=ticket_scope(state.ctx.ops.org, me), limit=limit, offset=offset,
     )  # fmt: skip
     return {"queue": name, "tickets": tickets_out(state, me, found)}
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
-from gridops.tickets.model import Ticket
 from gridops.tickets.vocabulary import Role, Source
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out
 from gridops.web.media import MAX_BYTES, store_photo
@@ -40,24 +39,17 @@ async def _store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str,
 
 @router.get("/my/tasks", summary="Open tasks of mine and my units, earliest deadline first")
 def my_tasks(state: State, me: Me) -> dict[str, Any]:
-    from gridops.services.queries import WORKING, select_tickets
-    from gridops.services.queues import my_tasks as tasks_of
+    from gridops.services.queries import WORKING
+    from gridops.store.queries import TicketScope, find_many
 
     if me.role not in FIELD_ROLES:
         raise PermissionDenied(f"{me.role.value} has no field tasks; field staff do")
     now = state.now()
-    found: dict[str, Ticket] = {}
-    if me.unit_scope == ALL:
-        mine = select_tickets(state.ctx.store, statuses=WORKING, assignee=me.user_id, limit=500)
-        found.update((t.id, t) for t in mine)
-    else:
-        for unit in sorted(me.unit_scope):
-            for t in tasks_of(state.ctx, assignee=me.user_id, unit=unit, now=now):
-                found[t.id] = t
-            of_unit = select_tickets(state.ctx.store, statuses=WORKING, owner_unit=unit, limit=500)
-            found.update((t.id, t) for t in of_unit)
+    units = frozenset() if me.unit_scope == ALL else me.unit_scope  # all units: only my own
+    scope = TicketScope(owner_units=frozenset(units), assignee=me.user_id)
+    found = find_many(state.ctx.store, statuses=WORKING, scope=scope, order="due", limit=500)
     far = now.replace(year=9999)
-    ordered = sorted(found.values(), key=lambda t: (t.clock.due_at or far, t.number))
+    ordered = sorted(found, key=lambda t: (t.clock.due_at or far, t.number))
     return {"tickets": [ticket_out(state, me, t) for t in ordered]}
 
 

@@ -74,10 +74,13 @@ def audit_sample(
     size: Annotated[int, Query(ge=1, le=100)] = 10,
     seed: Annotated[int | None, Query(ge=0, le=2**31)] = None,
 ) -> dict[str, Any]:
-    from gridops.services.queries import select_tickets
+    """Drawn from the first 2000 closed tickets ``me`` may read (the scope is in the query)."""
+    from gridops.store.queries import find_many
+    from gridops.web.queries import ticket_scope
 
     require(me, Action.READ_AUDIT_SAMPLE)
-    closed = select_tickets(state.ctx.store, statuses=(Status.CLOSED,), limit=2000)
+    scope = ticket_scope(state.ctx.ops.org, me)
+    closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=2000)
     visible = tickets_out(state, me, closed)
     rng = random.Random(seed)
     return {"size": size, "tickets": rng.sample(visible, min(size, len(visible)))}

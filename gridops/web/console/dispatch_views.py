@@ -16,7 +16,7 @@ from gridops.tickets.vocabulary import Role
 from gridops.web.console.pages import html_errors, render, signed_in
 from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, queue_counts, visible_queue
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
-from gridops.web.permissions import ALL, PermissionDenied, Principal
+from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
@@ -70,25 +70,16 @@ class View:
 def queue_panel(
     state: WebState, me: Principal, queue: str, cell: str | None, category: str | None
 ) -> dict[str, Any]:
-    """Counts of every queue and the first rows of the chosen one. A user of all units gets
-    the counts from one SQL query; a user of some units counts what they may read (up to
-    COUNT_CAP per queue)."""
+    """Counts of every queue and the first rows of the chosen one, both of the tickets ``me``
+    may read (one counting query, one page query)."""
     now = state.now()
-    if me.unit_scope == ALL:
-        counts = queue_counts(state, now=now, cell=cell, category=category)
-        rows = visible_queue(state, me, queue, now=now, cell=cell, category=category, limit=SHOWN)
-    else:
-        lists = {
-            name: visible_queue(state, me, name, now=now, cell=cell, category=category)
-            for name in QUEUE_NAMES
-        }
-        counts = {name: len(found) for name, found in lists.items()}
-        rows = lists[queue]
+    counts = queue_counts(state, now=now, cell=cell, category=category, me=me)
+    rows = visible_queue(state, me, queue, now=now, cell=cell, category=category, limit=SHOWN)
     return {
         "queues": QUEUE_NAMES,
         "counts": counts,
         "queue": queue,
-        "rows": [with_due(t) for t in rows[:SHOWN]],
+        "rows": [with_due(t) for t in rows],
     }
 
 

@@ -47,18 +47,29 @@ def visible_queue(
     category: str | None = None,
     limit: int = COUNT_CAP,
 ) -> list[dict[str, Any]]:
-    """Queue ``name`` through the services, only the tickets ``me`` may read (as the API)."""
+    """The first ``limit`` tickets of queue ``name`` that ``me`` may read (the scope is in the
+    query, as in the API), each as the API shows it."""
     from gridops.services.queues import queue
+    from gridops.web.queries import ticket_scope
 
-    found = queue(state.ctx, name, now=now, cell=cell, category=category, limit=limit)
+    scope = ticket_scope(state.ctx.ops.org, me)
+    found = queue(state.ctx, name, now=now, cell=cell, category=category, scope=scope, limit=limit)
     return tickets_out(state, me, found)
 
 
 def queue_counts(
-    state: WebState, *, now: datetime, cell: str | None = None, category: str | None = None
+    state: WebState,
+    *,
+    now: datetime,
+    cell: str | None = None,
+    category: str | None = None,
+    me: Principal | None = None,
 ) -> dict[str, int]:
-    """How many tickets each dispatcher queue holds (all units), in one query — counted from
-    the same queue definitions the lists use (gridops.services.queues.QUEUE_FILTERS)."""
+    """How many tickets each dispatcher queue holds — those ``me`` may read, or all — in one
+    query, counted from the same queue definitions and scope the lists use
+    (gridops.services.queues.QUEUE_FILTERS, gridops.web.queries.ticket_scope)."""
     from gridops.services.queues import queue_counts as counts
+    from gridops.web.queries import ticket_scope
 
-    return counts(state.ctx, QUEUE_NAMES, now=now, cell=cell, category=category)
+    scope = None if me is None else ticket_scope(state.ctx.ops.org, me)
+    return counts(state.ctx, QUEUE_NAMES, now=now, cell=cell, category=category, scope=scope)

@@ -31,16 +31,18 @@ TABLES = ("indicators", "league", "trend", "overdue", "audit", "check", "callbac
 
 def _lists(state: WebState, me: Principal) -> dict[str, list[dict[str, Any]]]:
     """The ticket lists of the dashboard this user may see."""
-    from gridops.services.queries import select_tickets
+    from gridops.store.queries import find_many
     from gridops.web.api import supervise as supervise_api
     from gridops.web.api.common import tickets_out
+    from gridops.web.queries import ticket_scope
 
     now = state.now()
     out: dict[str, list[dict[str, Any]]] = {}
     if Action.READ_TICKET in ROLE_ACTIONS[me.role]:
         out["overdue"] = visible_queue(state, me, "overdue", now=now, limit=200)
         out["check"] = visible_queue(state, me, "handled", now=now, limit=200)
-        closed = select_tickets(state.ctx.store, statuses=(Status.CLOSED,), limit=200)
+        scope = ticket_scope(state.ctx.ops.org, me)
+        closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=200)
         out["callback"] = tickets_out(state, me, closed)
     if Action.READ_AUDIT_SAMPLE in ROLE_ACTIONS[me.role]:
         seed = now.astimezone(state.tz).date().toordinal()  # one sample per day
