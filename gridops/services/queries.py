@@ -1,7 +1,7 @@
 """The services' read-side rules over :mod:`gridops.store.queries`: which statuses are open
-work, which tickets may absorb a duplicate, and the ticket lists of the work queues. The SQL is
-in the store (call its other reads from :mod:`gridops.store.queries` directly); writes always
-go through :class:`gridops.store.Store`. ``select_tickets`` is kept for the web's imports."""
+work and which tickets may absorb a duplicate. The SQL is in the store (call its other reads,
+such as ``find_many``, from :mod:`gridops.store.queries` directly); writes always go through
+:class:`gridops.store.Store`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 
 from gridops.store import Store
 from gridops.store import queries as store_queries
-from gridops.store.queries import find_many as select_tickets
 from gridops.tickets import Status
 
 WORKING = (Status.DISPATCHED, Status.ACCEPTED, Status.REWORK, Status.ESCALATED)
@@ -25,7 +24,6 @@ __all__ = [
     "WORKING",
     "duplicate_candidates",
     "open_work",
-    "select_tickets",
 ]
 
 
