@@ -18,7 +18,7 @@ from gridops.services.intake import IntakeReport, submit
 from gridops.services.queues import queue
 from gridops.services.routing import route_batch
 from gridops.settings import load_settings
-from gridops.store.queries import find_many
+from gridops.store.queries import TicketScope, find_many
 from gridops.tickets import Role, Source, Ticket
 from gridops.web.api.common import view_of
 from gridops.web.console.queries import QUEUE_NAMES, queue_counts
@@ -155,3 +155,20 @@ def test_the_query_scope_is_the_permission_rule(
     while page := find_many(ctx.store, scope=ticket_scope(org, me), limit=size, offset=len(pages)):
         pages += [t.number for t in page]
     assert pages == expected
+
+
+def test_a_scope_sends_its_units_below_and_only_the_top_cells_of_its_territory(
+    ctx: ServiceContext,
+) -> None:
+    org = ctx.ops.org
+    street = ticket_scope(org, Principal("s", Role.SUPERVISOR, {"sc-310115005"}))
+    assert street is not None and street.cells == {"310115005"}  # its level-2/3 cells lie in it
+    assert {"sc-310115005", "ws-310115005001", "gw-310115005001001"} <= street.owner_units
+    assert not any("310115004" in u for u in street.owner_units)
+    dept = ticket_scope(org, Principal("d", Role.DISPATCHER, {"dept-greening"}))
+    assert dept is not None and not dept.cells  # departments hold no territory
+    assert "dept-greening@310115005" in dept.owner_units and dept.assignee is None
+    field = ticket_scope(org, Principal("f", Role.FIELD_STAFF, {"ws-310115005001"}))
+    assert field == TicketScope(owner_units=frozenset({"ws-310115005001"}), assignee="f")
+    assert ticket_scope(org, Principal("a", Role.ADMIN, "all")) == TicketScope()  # nothing
+    assert ticket_scope(org, Principal("b", Role.DISPATCHER, "all")) is None  # everything
