@@ -5,8 +5,9 @@ field staff acting on the tickets the real pipeline dispatched.
 ``intake.submit`` calls (on-site fixes by grid workers included) and plays each ticket's
 behaviour — acceptance delay, return (退单), joint enforcement (联合执法), rework (返工), the
 check and the call-back (回访) — through ``actions.act`` and the joint-task service, with the
-simulated delays divided by ``speed``. :func:`summary` counts what happened since a start time,
-by level-1 cell.
+simulated delays divided by ``speed`` (wall-clock mode). :func:`staff_delay` and :func:`play`
+are the people's behaviour, shared with simulated time (gridops.services.simulation_clock).
+:func:`summary` counts what happened since a start time, by level-1 cell.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import random
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gridops.services import joint
 from gridops.services.actions import act
@@ -26,6 +27,7 @@ from gridops.services.queries import OPEN
 from gridops.sim import Incident, SimArea, SimCategory, SimParams, Simulator
 from gridops.store import StaleTicket
 from gridops.store.queries import L1Summary, find_many, summary_by_l1
+from gridops.store.rollups import indicator_counts
 from gridops.tickets import Role, Source, Status, Ticket, TransitionError
 
 log = logging.getLogger(__name__)
@@ -110,18 +112,21 @@ class SimulationRun:
             self._next = None
         return out
 
-    def feed(self, incidents: list[Incident], now: datetime) -> int:
-        """Submit incidents through the real intake, one call per reporting role."""
+    def feed(self, incidents: list[Incident], now: datetime) -> list[Ticket]:
+        """Submit incidents through the real intake, one call per reporting role; the tickets
+        made, by role."""
         by_role: dict[Role, list[Incident]] = {}
         for inc in incidents:
             by_role.setdefault(ROLE_OF_SOURCE[Source(inc.source)], []).append(inc)
+        out: list[Ticket] = []
         for role, group in by_role.items():
             reports = [report_of(i, self.ctx.grid.crs, self._key) for i in group]
             made = submit(self.ctx, reports, actor=f"sim-{role.value}", role=role, now=now)
             for inc, ticket in zip(group, made, strict=True):
                 self.plans[ticket.id] = inc
+            out += made
         self.submitted += len(incidents)
-        return len(incidents)
+        return out
 
     # -- field staff -----------------------------------------------------------------------
     def _waited(self, ticket: Ticket, seconds: float, now: datetime) -> bool:
@@ -153,75 +158,100 @@ class SimulationRun:
         return done
 
     def _act(self, t: Ticket, plan: Incident, now: datetime) -> int:
-        ctx = self.ctx
-        staff = t.assignee or f"{t.owner_unit}-staff"
-        if t.status is Status.VERIFYING:
-            if not self._waited(t, plan.accept_delay_s, now):
-                return 0
-            post = f"gw-{t.cells[-1]}-1"
-            act(ctx, t.id, "verified", actor=post, role=Role.GRID_WORKER, now=now)
-        elif t.status is Status.DISPATCHED:
-            if not self._waited(t, plan.accept_delay_s, now):
-                return 0
-            if plan.will_return and not t.returned_by:
-                act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
-                    reason="不属于本单位职责 (not ours, simulated)")  # fmt: skip
-            elif plan.needs_joint and t.escalation_level == 0:
-                group = t.routing.get("joint_group") or DEFAULT_GROUP
-                why = "needs several departments (simulated)"
-                act(ctx, t.id, "escalate", actor="sim-dispatcher", role=Role.DISPATCHER,
-                    now=now, group=group, reason=why)  # fmt: skip
-            else:
-                act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
-        elif t.status is Status.ESCALATED:
-            if not self._waited(t, plan.handle_s, now):
-                return 0
-            tasks = joint.create_tasks(ctx, t, now)
-            for task in tasks:
-                if not task.lead and task.status == joint.OPEN:
-                    joint.acknowledge(ctx, t, department=task.department,
-                                      actor=f"{task.department}-1", now=now)  # fmt: skip
-            lead = next(x for x in tasks if x.lead)
-            joint.complete(ctx, t, department=lead.department, actor=f"{lead.department}-1",
-                           now=now, note="联合执法完成 (joint enforcement done, simulated)",
-                           evidence=(f"sim/joint-{plan.seq}.jpg",))  # fmt: skip
-        elif t.status is Status.REWORK:
-            act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
-        elif t.status is Status.ACCEPTED:
-            if not self._waited(t, plan.handle_s, now):
-                return 0
-            photo = (f"sim/after-{plan.seq}.jpg",)
-            act(ctx, t.id, "handle", actor=staff, role=Role.FIELD_STAFF, now=now,
-                note="处置完毕 (handled, simulated)", evidence=photo)  # fmt: skip
-        elif t.status is Status.HANDLED:
-            if not self._waited(t, CHECK_DELAY_S, now):
-                return 0
-            if plan.will_rework and t.rework_count == 0:
-                act(ctx, t.id, "check_fail", actor="sim-inspector", role=Role.INSPECTOR, now=now,
-                    reason="核查未通过 (check failed, simulated)")  # fmt: skip
-            else:
-                act(ctx, t.id, "check_pass", actor="sim-inspector", role=Role.INSPECTOR, now=now)
-        else:
+        delay = staff_delay(t, plan)
+        if delay is None or not self._waited(t, delay, now):
             return 0
-        return 1
+        return int(play(self.ctx, t, plan, now))
+
+
+def staff_delay(t: Ticket, plan: Incident) -> float | None:
+    """Simulated seconds the people holding ``t`` take before they act in its status (None:
+    nobody of the simulation acts on that status)."""
+    return {
+        Status.VERIFYING: plan.accept_delay_s,
+        Status.DISPATCHED: plan.accept_delay_s,
+        Status.ESCALATED: plan.handle_s,
+        Status.REWORK: 0.0,
+        Status.ACCEPTED: plan.handle_s,
+        Status.HANDLED: CHECK_DELAY_S,
+    }.get(t.status)
+
+
+def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> bool:
+    """What the simulated person holding ``t`` does next, done now through the real services:
+    verify (核实), return (退单), hand to joint enforcement (联合执法), accept (签收), handle
+    (处置), check (核查) or fail the check (返工). False if the status asks for nobody."""
+    staff = t.assignee or f"{t.owner_unit}-staff"
+    if t.status is Status.VERIFYING:
+        post = f"gw-{t.cells[-1]}-1"
+        act(ctx, t.id, "verified", actor=post, role=Role.GRID_WORKER, now=now)
+    elif t.status is Status.DISPATCHED:
+        if plan.will_return and not t.returned_by:
+            act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
+                reason="不属于本单位职责 (not ours, simulated)")  # fmt: skip
+        elif plan.needs_joint and t.escalation_level == 0:
+            group = t.routing.get("joint_group") or DEFAULT_GROUP
+            why = "needs several departments (simulated)"
+            act(ctx, t.id, "escalate", actor="sim-dispatcher", role=Role.DISPATCHER,
+                now=now, group=group, reason=why)  # fmt: skip
+        else:
+            act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
+    elif t.status is Status.ESCALATED:
+        tasks = joint.create_tasks(ctx, t, now)
+        for task in tasks:
+            if not task.lead and task.status == joint.OPEN:
+                joint.acknowledge(ctx, t, department=task.department,
+                                  actor=f"{task.department}-1", now=now)  # fmt: skip
+        lead = next(x for x in tasks if x.lead)
+        joint.complete(ctx, t, department=lead.department, actor=f"{lead.department}-1",
+                       now=now, note="联合执法完成 (joint enforcement done, simulated)",
+                       evidence=(f"sim/joint-{plan.seq}.jpg",))  # fmt: skip
+    elif t.status is Status.REWORK:
+        act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
+    elif t.status is Status.ACCEPTED:
+        photo = (f"sim/after-{plan.seq}.jpg",)
+        act(ctx, t.id, "handle", actor=staff, role=Role.FIELD_STAFF, now=now,
+            note="处置完毕 (handled, simulated)", evidence=photo)  # fmt: skip
+    elif t.status is Status.HANDLED:
+        if plan.will_rework and t.rework_count == 0:
+            act(ctx, t.id, "check_fail", actor="sim-inspector", role=Role.INSPECTOR, now=now,
+                reason="核查未通过 (check failed, simulated)")  # fmt: skip
+        else:
+            act(ctx, t.id, "check_pass", actor="sim-inspector", role=Role.INSPECTOR, now=now)
+    else:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
 class SummaryRow(L1Summary):
-    """Counts for one level-1 cell (or the total, code ""), with the cell's name."""
+    """Counts for one level-1 cell (or the total, code ""), with the cell's name; besides the
+    store's summary: ever flagged for supervision (督办), and of the work due, how much was
+    handled on time (按期处置, as `gridops report` counts it)."""
 
     name: str = ""
+    supervised: int = 0
+    due: int = 0
+    handled_on_time: int = 0
 
 
 def summary(ctx: ServiceContext, *, since: datetime, now: datetime) -> list[SummaryRow]:
     """What happened to the tickets reported since ``since``, by level-1 cell, total last."""
+    indicators = {
+        g.key: g.counts
+        for g in indicator_counts(ctx.store.engine, by="l1", start=since,
+                                  end=now + timedelta(seconds=1), as_of=now, stage_times=False)
+    }  # fmt: skip
     rows = []
     for r in summary_by_l1(
         ctx.store, since=since, now=now, open_statuses=OPEN,
         closed_statuses=(Status.CLOSED, Status.EVALUATED),
     ):  # fmt: skip
         cell = ctx.grid.cells.get(r.code)
-        rows.append(SummaryRow(**asdict(r), name=cell.name if cell else r.code))
-    counts = [f.name for f in fields(L1Summary) if f.name != "code"]
+        more = indicators.get(r.code, {})
+        rows.append(SummaryRow(**asdict(r), name=cell.name if cell else r.code,
+                               supervised=more.get("supervised", 0), due=more.get("due", 0),
+                               handled_on_time=more.get("handled_on_time", 0)))  # fmt: skip
+    counts = [f.name for f in fields(SummaryRow) if f.name not in ("code", "name")]
     totals = {f: sum(getattr(r, f) for r in rows) for f in counts}
     return [*rows, SummaryRow("", **totals, name="合计 total")]
