@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gridops.grids.geodesy import distance_m
+from gridops.grids.geodesy import SPHERICAL_ERROR, distance_m, spherical_distance_m
 from gridops.org import RoutingFacts, route
 from gridops.org.roster import assign
 from gridops.services.context import ServiceContext, current
@@ -163,10 +163,14 @@ class Batch:
     def _duplicate_of(self, ticket: Ticket, radius_m: float, window_h: float) -> str | None:
         since = ticket.reported_at - timedelta(hours=window_h)
         best: tuple[float, str] | None = None
+        lon, lat = ticket.point_lon, ticket.point_lat
+        screen = radius_m * (1 + SPHERICAL_ERROR)  # certainly farther than the radius beyond
         for c in self._near(ticket, radius_m):
             if c["id"] == ticket.id or c["created_at"] < since:
                 continue
-            d = distance_m(ticket.point_lon, ticket.point_lat, c["point_lon"], c["point_lat"])
+            if spherical_distance_m(lon, lat, c["point_lon"], c["point_lat"]) > screen:
+                continue
+            d = distance_m(lon, lat, c["point_lon"], c["point_lat"])
             if d <= radius_m and (best is None or d < best[0]):
                 best = (d, c["id"])
         return None if best is None else best[1]

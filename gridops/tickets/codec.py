@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from gridops.tickets.model import Clock, Reporter, Status, Ticket
+from gridops.tickets.model import Clock, Reporter, Status, Ticket, build_ticket
 from gridops.tickets.vocabulary import Kind, Source, TimeLimit
 
 _DATETIMES = frozenset(f.name for f in dataclasses.fields(Ticket) if "datetime" in str(f.type)) | {
@@ -209,4 +209,4 @@ def decode_ticket(data: dict[str, Any]) -> Ticket:
     d["overlays"] = tuple(tuple(p) for p in d.get("overlays") or ())
     d["reporter"] = Reporter(**(d.get("reporter") or {}))
     d["clock"] = decode_clock(d.get("clock") or {})
-    return Ticket(**d)
+    return build_ticket(d)

@@ -20,7 +20,7 @@ from gridops.tickets.codec import encode_ticket, plain
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.tickets.events import GENESIS, Event
 from gridops.tickets.fields import coerce
-from gridops.tickets.model import DONE, TERMINAL, Reporter, Status, Ticket, TicketDraft
+from gridops.tickets.model import DONE, TERMINAL, Reporter, Status, Ticket, TicketDraft, evolve
 from gridops.tickets.privacy import OUTSIDE_CHAIN, contact_digest, has_contact
 from gridops.tickets.vocabulary import Kind, Role, Source, TimeLimit
 
@@ -208,7 +208,8 @@ def apply(
         payload=_payload(values, {k: v for k, v in changes.items() if k not in OUTSIDE_CHAIN}),
         prev_hash=ticket.chain_head or GENESIS,
     ).sealed()
-    new = replace(ticket, **changes, version=event.seq, chain_head=event.hash, updated_at=now)
+    changes.update(version=event.seq, chain_head=event.hash, updated_at=now)
+    new = evolve(ticket, changes)
     return Transition(new, event)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import Geod
 
-from gridops.grids.geodesy import areas_m2, distance_m
+from gridops.grids.geodesy import SPHERICAL_ERROR, areas_m2, distance_m, spherical_distance_m
 
 
 def test_distance_of_one_degree_of_latitude() -> None:
@@ -21,3 +23,18 @@ def test_areas_match_the_ellipsoid() -> None:
     assert list(areas_m2(cells)) == pytest.approx(expected, rel=1e-3)
     assert list(areas_m2([])) == []
     assert list(areas_m2([shapely.Polygon()])) == [0.0]
+
+
+@given(
+    lon=st.floats(-180, 180),
+    lat=st.floats(-85, 85),
+    dlon=st.floats(-0.05, 0.05),
+    dlat=st.floats(-0.05, 0.05),
+)
+def test_the_spherical_screen_is_within_its_bound(lon, lat, dlon, dlat) -> None:
+    """Routing skips a duplicate candidate whose spherical distance exceeds the radius by
+    more than SPHERICAL_ERROR: that is only safe if the bound holds (city-sized distances)."""
+    lat2 = max(-89.0, min(89.0, lat + dlat))
+    exact = distance_m(lon, lat, lon + dlon, lat2)
+    approx = spherical_distance_m(lon, lat, lon + dlon, lat2)
+    assert abs(approx - exact) <= SPHERICAL_ERROR * exact + 1e-6

@@ -57,3 +57,40 @@ def test_encode_decode_round_trip():
 def test_draft_defaults_point_to_reported_location():
     t = fresh().ticket
     assert (t.point_lon, t.point_lat) == (t.lon, t.lat)
+
+
+# -- evolve and build_ticket: dataclasses.replace and Ticket(**) without __init__ -------------
+
+
+def test_evolve_is_dataclasses_replace():
+    from dataclasses import replace
+
+    from gridops.tickets.model import evolve
+
+    t = fresh().ticket
+    changes = {"owner_unit": "u", "assignee": "s", "version": 2, "cells": ("a",)}
+    assert evolve(t, changes) == replace(t, **changes)
+    assert evolve(t, {}) == t and evolve(t, {}) is not t
+    assert t.owner_unit == ""  # the original is untouched
+    with pytest.raises(TypeError, match="no field"):
+        evolve(t, {"owner": "u"})
+
+
+def test_build_ticket_is_the_constructor():
+    from dataclasses import asdict, fields
+
+    from gridops.tickets import Ticket
+    from gridops.tickets.model import build_ticket
+
+    t = fresh().ticket
+    values = {f.name: getattr(t, f.name) for f in fields(Ticket)}
+    assert build_ticket(values) == Ticket(**values)
+    names = "id number category kind source lon lat crs point_lon point_lat reported_at"
+    required = {k: values[k] for k in names.split()}
+    a, b = build_ticket(required), build_ticket(required)
+    assert asdict(a) == asdict(Ticket(**required))
+    assert a.routing is not b.routing  # default factories run per ticket
+    with pytest.raises(TypeError, match="unknown fields \\['x'\\]"):
+        build_ticket({**values, "x": 1})
+    with pytest.raises(TypeError, match="missing \\['id'\\]"):
+        build_ticket({k: v for k, v in values.items() if k != "id"})
