@@ -161,7 +161,7 @@ class SimulationRun:
         delay = staff_delay(t, plan)
         if delay is None or not self._waited(t, delay, now):
             return 0
-        return int(play(self.ctx, t, plan, now))
+        return int(play(self.ctx, t, plan, now) is not None)
 
 
 def staff_delay(t: Ticket, plan: Incident) -> float | None:
@@ -177,25 +177,26 @@ def staff_delay(t: Ticket, plan: Incident) -> float | None:
     }.get(t.status)
 
 
-def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> bool:
+def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> Ticket | None:
     """What the simulated person holding ``t`` does next, done now through the real services:
     verify (核实), return (退单), hand to joint enforcement (联合执法), accept (签收), handle
-    (处置), check (核查) or fail the check (返工). False if the status asks for nobody."""
+    (处置), check (核查) or fail the check (返工); the ticket after the move (None: the
+    status asks nothing of anybody)."""
     staff = t.assignee or f"{t.owner_unit}-staff"
     if t.status is Status.VERIFYING:
         post = f"gw-{t.cells[-1]}-1"
-        act(ctx, t.id, "verified", actor=post, role=Role.GRID_WORKER, now=now)
+        new = act(ctx, t.id, "verified", actor=post, role=Role.GRID_WORKER, now=now)
     elif t.status is Status.DISPATCHED:
         if plan.will_return and not t.returned_by:
-            act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
-                reason="不属于本单位职责 (not ours, simulated)")  # fmt: skip
+            new = act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
+                      reason="不属于本单位职责 (not ours, simulated)")  # fmt: skip
         elif plan.needs_joint and t.escalation_level == 0:
             group = t.routing.get("joint_group") or DEFAULT_GROUP
             why = "needs several departments (simulated)"
-            act(ctx, t.id, "escalate", actor="sim-dispatcher", role=Role.DISPATCHER,
-                now=now, group=group, reason=why)  # fmt: skip
+            new = act(ctx, t.id, "escalate", actor="sim-dispatcher", role=Role.DISPATCHER,
+                      now=now, group=group, reason=why)  # fmt: skip
         else:
-            act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
+            new = act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
     elif t.status is Status.ESCALATED:
         tasks = joint.create_tasks(ctx, t, now)
         for task in tasks:
@@ -203,24 +204,26 @@ def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> bool:
                 joint.acknowledge(ctx, t, department=task.department,
                                   actor=f"{task.department}-1", now=now)  # fmt: skip
         lead = next(x for x in tasks if x.lead)
-        joint.complete(ctx, t, department=lead.department, actor=f"{lead.department}-1",
-                       now=now, note="联合执法完成 (joint enforcement done, simulated)",
-                       evidence=(f"sim/joint-{plan.seq}.jpg",))  # fmt: skip
+        new = joint.complete(ctx, t, department=lead.department,
+                             actor=f"{lead.department}-1", now=now,
+                             note="联合执法完成 (joint enforcement done, simulated)",
+                             evidence=(f"sim/joint-{plan.seq}.jpg",))  # fmt: skip
     elif t.status is Status.REWORK:
-        act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
+        new = act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
     elif t.status is Status.ACCEPTED:
         photo = (f"sim/after-{plan.seq}.jpg",)
-        act(ctx, t.id, "handle", actor=staff, role=Role.FIELD_STAFF, now=now,
-            note="处置完毕 (handled, simulated)", evidence=photo)  # fmt: skip
+        new = act(ctx, t.id, "handle", actor=staff, role=Role.FIELD_STAFF, now=now,
+                  note="处置完毕 (handled, simulated)", evidence=photo)  # fmt: skip
     elif t.status is Status.HANDLED:
         if plan.will_rework and t.rework_count == 0:
-            act(ctx, t.id, "check_fail", actor="sim-inspector", role=Role.INSPECTOR, now=now,
-                reason="核查未通过 (check failed, simulated)")  # fmt: skip
+            new = act(ctx, t.id, "check_fail", actor="sim-inspector", role=Role.INSPECTOR,
+                      now=now, reason="核查未通过 (check failed, simulated)")  # fmt: skip
         else:
-            act(ctx, t.id, "check_pass", actor="sim-inspector", role=Role.INSPECTOR, now=now)
+            new = act(ctx, t.id, "check_pass", actor="sim-inspector", role=Role.INSPECTOR,
+                      now=now)  # fmt: skip
     else:
-        return False
-    return True
+        return None
+    return new
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,163 @@
+"""Simulated time on a real SQLite store: days of incidents through the real services with a
+simulated clock — chains verify, counts add up, deadlines are missed and escalated by the
+sweeper, every timestamp is simulated, and the same seed gives the same counts. No Redis."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridops.errors import UserError
+from gridops.org.roster import on_shift
+from gridops.services.context import ServiceContext
+from gridops.services.simulation_clock import (
+    SimulatedOutcome,
+    SimulatedPeriod,
+    default_start,
+    simulate_days,
+)
+from gridops.store.queries import count_by_status
+
+from .conftest import make_context
+
+#: Monday 2026-11-02 08:00 in Shanghai, and a wall clock well after the runs.
+START = datetime(2026, 11, 2, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+WALL = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+NO_REDIS = "redis://127.0.0.1:9"  # nothing listens: a kick would log "kick … lost"
+
+
+def fresh(tmp_path, name: str) -> ServiceContext:
+    (tmp_path / name).mkdir()
+    return make_context(tmp_path / name, NO_REDIS)
+
+
+def run(ctx: ServiceContext, days: float, per_hour: float, seed: int) -> SimulatedOutcome:
+    period = SimulatedPeriod(START, days, per_hour=per_hour, seed=seed)
+    return simulate_days(ctx, period, wall_now=WALL)
+
+
+@pytest.fixture(scope="module")
+def two_days(tmp_path_factory: pytest.TempPathFactory):
+    """Two simulated days at 5 incidents an hour, run once for the tests that read them."""
+    ctx = fresh(tmp_path_factory.mktemp("sim"), "two-days")
+    outcome = run(ctx, 2, 5, seed=1)
+    yield ctx, outcome
+    ctx.close()
+
+
+def test_two_days_verify_and_add_up(two_days) -> None:
+    ctx, out = two_days
+    assert ctx.store.verify_chains() == []
+    by_status = count_by_status(ctx.store)
+    assert by_status == out.by_status
+    assert sum(by_status.values()) == ctx.store.count() == out.submitted > 100
+    total = out.rows[-1]
+    assert total.reported == out.submitted == sum(r.reported for r in out.rows[:-1])
+    assert total.closed == by_status.get("closed", 0) + by_status.get("evaluated", 0)
+    assert by_status.get("evaluated", 0) > 0  # call-backs were answered
+    assert total.dispatched + total.on_site + total.duplicates >= total.closed
+    assert total.due >= total.handled_on_time > total.due // 2
+
+
+def test_deadlines_are_missed_and_the_sweeper_escalates(two_days) -> None:
+    ctx, out = two_days
+    total = out.rows[-1]
+    assert total.supervised > 0 and total.escalated > 0
+    assert total.handled_on_time < total.due
+    by_sweeper: dict[str, int] = {}
+    for t in ctx.store.find(limit=10_000):
+        for e in ctx.store.events(t.id):
+            if e.actor == "sweeper":
+                by_sweeper[e.type] = by_sweeper.get(e.type, 0) + 1
+    assert by_sweeper.get("supervise", 0) > 0  # 督办: overdue
+    assert by_sweeper.get("reassign", 0) > 0  # hand up, 4 working hours after the deadline
+
+
+def test_every_timestamp_is_simulated(two_days) -> None:
+    ctx, out = two_days
+    end = START + timedelta(days=2)
+    assert out.start == START and out.end == end
+    for t in ctx.store.find(limit=10_000):
+        assert START <= t.reported_at < end
+        assert all(START <= e.at <= end for e in ctx.store.events(t.id))
+
+
+def test_staff_work_their_shifts(two_days) -> None:
+    """A grid worker verifies (核实) only while the post has someone on its day shift."""
+    ctx, _ = two_days
+    verified = [
+        (t, e)
+        for t in ctx.store.find(limit=10_000)
+        for e in ctx.store.events(t.id)
+        if e.type == "verified"
+    ]
+    assert verified
+    for t, e in verified:
+        post = ctx.grid.cells[t.cells[-1]].owner_unit
+        assert on_shift(ctx.roster, post, e.at, ctx.calendar.is_working_day), (post, e.at)
+
+
+def test_same_seed_same_counts_without_redis(tmp_path, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    outs = []
+    for name in ("a", "b"):
+        ctx = fresh(tmp_path, name)
+        try:
+            outs.append(run(ctx, 1, 3, seed=5))
+        finally:
+            ctx.close()
+    a, b = outs
+    assert a.rows == b.rows and a.submitted == b.submitted
+    merged = [{**o.by_status, "closed": o.rows[-1].closed, "evaluated": 0} for o in outs]
+    assert merged[0] == merged[1]
+    assert "kick" not in caplog.text
+
+
+def test_a_period_past_the_wall_clock_is_refused(tmp_path) -> None:
+    ctx = fresh(tmp_path, "future")
+    try:
+        period = SimulatedPeriod(START, 3, per_hour=1)
+        with pytest.raises(UserError, match="after the wall clock"):
+            simulate_days(ctx, period, wall_now=START + timedelta(days=2))
+        assert ctx.store.count() == 0
+    finally:
+        ctx.close()
+
+
+def test_a_database_with_later_tickets_is_refused(two_days) -> None:
+    ctx, _ = two_days
+    period = SimulatedPeriod(START - timedelta(days=7), 1, per_hour=1)
+    with pytest.raises(UserError, match="already holds"):
+        simulate_days(ctx, period, wall_now=WALL)
+
+
+@given(
+    st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1),
+                 timezones=st.just(UTC)),
+    st.floats(min_value=0.1, max_value=30),
+)  # fmt: skip
+def test_default_start_is_the_latest_monday_morning_that_ends_before_now(
+    wall: datetime, days: float
+) -> None:
+    start = default_start(wall, days, "Asia/Shanghai")
+    local = start.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
+    assert start + timedelta(days=days) <= wall < start + timedelta(days=days + 7)
+
+
+@pytest.mark.parametrize(
+    ("kw", "word"),
+    [({"days": 0}, "days"), ({"per_hour": -1}, "per_hour"), ({"slow_share": 2}, "slow_share"),
+     ({"slow_factor": 0.5}, "slow_factor"), ({"step": timedelta(0)}, "step")],
+)  # fmt: skip
+def test_bad_periods_are_refused(kw: dict, word: str) -> None:
+    args = {"start": START, "days": 1.0} | kw
+    with pytest.raises(ValueError, match=word):
+        SimulatedPeriod(**args)
+    with pytest.raises(ValueError, match="timezone"):
+        SimulatedPeriod(datetime(2026, 11, 2, 8), 1)
