@@ -117,8 +117,10 @@ def plain(value: Any) -> Any:
         return iso(value)
     if isinstance(value, TimeLimit):
         return {"amount": value.amount, "clock": value.clock.value}
-    if isinstance(value, Clock | Reporter):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Clock):
+        return _enc_clock(value)
+    if isinstance(value, Reporter):
+        return _enc_reporter(value)
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     if isinstance(value, dict):

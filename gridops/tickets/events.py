@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -69,8 +69,9 @@ class Event:
 
     def sealed(self) -> Event:
         """This event with ``hash`` computed from ``prev_hash`` (its payload JSON kept)."""
-        out = replace(self, hash=chain_hash(self.prev_hash, self))
-        out.__dict__["payload_json"] = self.payload_json  # same payload object, same JSON
+        digest = chain_hash(self.prev_hash, self)  # caches payload_json in self.__dict__
+        out = object.__new__(Event)  # dataclasses.replace without __init__: same fields,
+        out.__dict__.update(self.__dict__, hash=digest)  # the payload's JSON cached along
         return out
 
 
