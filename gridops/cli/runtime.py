@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -98,14 +102,14 @@ def redis_stop() -> None:
     typer.echo("embedded Redis: stopped" if stopped else "embedded Redis: was not running")
 
 
-def run_simulation(*, headless: bool, **options: Any) -> int:
+def run_simulation(*, headless: bool, json_out: bool = False, **options: Any) -> int:
     """Run the simulation with a live display (or a line every few seconds); print the summary."""
     from rich.console import Console
     from rich.live import Live
 
     from gridops.services.demo import Progress, run
 
-    console = Console()
+    console = Console(stderr=json_out)
     if headless:
         shown = {"at": -10.0}
 
@@ -118,8 +122,70 @@ def run_simulation(*, headless: bool, **options: Any) -> int:
     else:
         with Live(console=console, refresh_per_second=4, transient=False) as live:
             rows, last = run(display=lambda p: live.update(_progress_table(p)), **options)
-    console.print(_summary_table(rows, last))
+    if json_out:
+        typer.echo(json.dumps({"elapsed_s": round(last.elapsed_s, 1),
+                               "rows": [asdict(r) for r in rows]}, ensure_ascii=False))  # fmt: skip
+    else:
+        console.print(_summary_table(rows, f"gridops summary after {last.elapsed_s:.0f}s"))
     return 0
+
+
+def run_simulated_days(
+    *, days: float, start: str, per_hour: float, seed: int, slow_staff: float, staff: bool,
+    json_out: bool,
+) -> int:  # fmt: skip
+    """Run ``days`` in simulated time (no Redis, no workers); a line per simulated day, then
+    the summary (a table, or JSON) and the `gridops report` command that reads the same days."""
+    from rich.console import Console
+
+    from gridops.services.context import build_context
+    from gridops.services.simulation_clock import (
+        DayDone,
+        SimulatedPeriod,
+        default_start,
+        simulate_days,
+    )
+
+    settings = load_settings()
+    wall = datetime.now(UTC)
+    zone = settings.timezone
+    begin = _start(start, zone) if start else default_start(wall, days, zone)
+    period = SimulatedPeriod(begin, days, per_hour=per_hour, seed=seed, slow_share=slow_staff)
+    console = Console(stderr=json_out)
+
+    def line(d: DayDone) -> None:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(d.by_status.items()))
+        until = d.until.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M")
+        console.print(f"[{d.wall_s:5.1f}s] day {d.day} to {until}: submitted {d.submitted}, "
+                      f"people's actions {d.acted}: {statuses}", soft_wrap=True)  # fmt: skip
+
+    ctx = build_context(settings)
+    try:
+        out = simulate_days(ctx, period, staff=staff, progress=line, wall_now=wall)
+    finally:
+        ctx.close()
+    local = ZoneInfo(zone)
+    first = out.start.astimezone(local).date()
+    last = (out.end - timedelta(microseconds=1)).astimezone(local).date()
+    report = f"gridops report --by l1 --period {first}..{last}"
+    if json_out:
+        typer.echo(json.dumps(out.to_dict() | {"report": report}, ensure_ascii=False))
+        return 0
+    began = out.start.astimezone(local).strftime("%Y-%m-%d %H:%M %z")
+    title = f"gridops summary: {days:g} simulated days from {began}, seed {seed}"
+    console.print(_summary_table(out.rows, title))
+    console.print(f"the supervisor's report on these days: {report}", soft_wrap=True)
+    return 0
+
+
+def _start(text: str, timezone: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"simulate: --start {text!r} is not an ISO 8601 time; e.g. 2026-11-02T08:00+08:00"
+        ) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(timezone))
 
 
 def _progress_line(p: Any) -> str:
@@ -144,43 +210,111 @@ def _progress_table(p: Any) -> Any:
     return table
 
 
-def _summary_table(rows: list[Any], last: Any) -> Any:
+def _summary_table(rows: list[Any], title: str) -> Any:
     from rich.table import Table
 
-    table = Table(title=f"gridops summary after {last.elapsed_s:.0f}s (by level-1 cell 街镇)")
-    cols = ("reported", "dispatched", "on_site", "closed", "overdue", "escalated", "duplicates")
-    heads = ("reported", "dispatched", "on site", "closed", "overdue", "escalated", "dup")
+    table = Table(title=f"{title} (by level-1 cell 街镇)")
+    cols = ("reported", "dispatched", "on_site", "closed", "overdue", "supervised", "escalated",
+            "duplicates")  # fmt: skip
+    heads = ("reported", "dispatched", "on site", "closed", "overdue", "督办", "escalated", "dup")
     table.add_column("街镇", no_wrap=True)
-    for head in heads:
+    for head in (*heads, "on time"):
         table.add_column(head, justify="right")
     for r in rows:
-        name = r.name.split(" ")[0] if r.code else r.name.split(" ")[0]
-        table.add_row(name, *(str(getattr(r, c)) for c in cols))
+        on_time = f"{100 * r.handled_on_time / r.due:.0f}%" if r.due else "—"
+        table.add_row(r.name.split(" ")[0], *(str(getattr(r, c)) for c in cols), on_time)
     return table
 
 
 def simulate(
-    rate: float = typer.Option(5.0, "--rate", help="Incidents per second (mean)."),
-    fast: bool = typer.Option(False, "--fast", help="No pacing: submit as fast as possible."),
+    rate: float | None = typer.Option(
+        None, "--rate", help="Incidents per second (mean) in wall-clock mode; default 5."
+    ),
+    fast: bool = typer.Option(
+        False,
+        "--fast",
+        help="With --days: simulated time (implied). Alone: no pacing, the "
+        "wall clock and the workers, as fast as they take it.",
+    ),
+    days: float = typer.Option(
+        0.0,
+        "--days",
+        help="Simulate N days in simulated time, as fast as the machine can: "
+        "stages in-process, no Redis or workers, deadlines on the work calendar.",
+    ),
+    start: str = typer.Option(
+        "",
+        "--start",
+        help="With --days: where simulated time starts, ISO 8601, e.g. "
+        "2026-11-02T08:00+08:00 (no offset: local). Default: the latest Monday 08:00 from "
+        "which the run ends before now.",
+    ),
+    per_hour: float = typer.Option(
+        60.0,
+        "--per-hour",
+        help="With --days: incidents per simulated hour, the week's mean "
+        "(the daily and weekly curves shape it).",
+    ),
+    slow_staff: float = typer.Option(
+        0.15,
+        "--slow-staff",
+        help="With --days: share of field staff slow enough to miss deadlines (0–1).",
+    ),
     duration: float = typer.Option(0.0, "--duration", help="Stop after S seconds (0: never)."),
     count: int = typer.Option(0, "--count", help="Stop after N incidents (0: no limit)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same stream)."),
     workers: int = typer.Option(0, "--workers", help="Also run N workers (default: none)."),
     staff: bool = typer.Option(True, "--staff/--no-staff", help="Simulate field staff."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Feed synthetic incidents (模拟上报) into the real pipeline; field staff act on them.
+
+    With --days, in simulated time: N days of operations in minutes, a line per simulated day,
+    then the summary (overdue, 督办, escalated, on time) and the `gridops report` command that
+    reads the same days. Use an empty database: simulated time must not run back over tickets
+    stored already.
+
+    Example: gridops simulate --fast --days 7 --seed 1
+
+    Without --days, in wall-clock time into the workers (Redis started if needed).
 
     Example: gridops simulate --rate 20 --duration 30 --workers 2
     """
 
+    if days:
+        _check_days_options(days, rate, duration, count, workers, per_hour, slow_staff)
+        raise typer.Exit(
+            run_simulated_days(days=days, start=start, per_hour=per_hour, seed=seed,
+                               slow_staff=slow_staff, staff=staff, json_out=json_out)
+        )  # fmt: skip
+    if start:
+        raise UserError("simulate: --start sets simulated time; give --days N with it")
     if duration <= 0 and count <= 0:
-        raise UserError("simulate: give --duration S or --count N so that it ends")
+        raise UserError("simulate: give --duration S or --count N so that it ends (or --days N)")
     raise typer.Exit(
         run_simulation(
-            rate=rate, fast=fast, duration=duration, count=count, seed=seed, workers=workers,
-            staff=staff, headless=True, web=False,
+            rate=5.0 if rate is None else rate, fast=fast, duration=duration, count=count,
+            seed=seed, workers=workers, staff=staff, headless=True, web=False, json_out=json_out,
         )
     )  # fmt: skip
+
+
+def _check_days_options(
+    days: float, rate: float | None, duration: float, count: int, workers: int, per_hour: float,
+    slow_staff: float,
+) -> None:  # fmt: skip
+    if days < 0:
+        raise UserError(f"simulate: --days must be > 0, got {days:g}")
+    if rate is not None:
+        raise UserError("simulate: --rate is per wall-clock second; with --days use --per-hour")
+    if duration or count:
+        raise UserError("simulate: --days ends by itself; drop --duration / --count")
+    if workers:
+        raise UserError("simulate: --days runs every stage in-process; drop --workers")
+    if not per_hour > 0:
+        raise UserError(f"simulate: --per-hour must be > 0, got {per_hour:g}")
+    if not 0 <= slow_staff <= 1:
+        raise UserError(f"simulate: --slow-staff must be within 0..1, got {slow_staff:g}")
 
 
 def demo(
