@@ -161,3 +161,19 @@ def test_bad_periods_are_refused(kw: dict, word: str) -> None:
         SimulatedPeriod(**args)
     with pytest.raises(ValueError, match="timezone"):
         SimulatedPeriod(datetime(2026, 11, 2, 8), 1)
+
+
+@pytest.mark.pg
+def test_postgresql_gives_the_same_day_as_sqlite(tmp_path, pg_url: str, empty_pg) -> None:
+    ctx = make_context(tmp_path, NO_REDIS, pg_url)
+    try:
+        empty_pg(ctx.store.engine)
+        on_pg = run(ctx, 1, 3, seed=5)
+        assert ctx.store.verify_chains() == []
+    finally:
+        ctx.close()
+    on_sqlite = fresh(tmp_path, "sqlite")
+    try:
+        assert run(on_sqlite, 1, 3, seed=5).rows == on_pg.rows
+    finally:
+        on_sqlite.close()
