@@ -3,8 +3,9 @@
 ``kick(conn, stage)`` enqueues one drain unless one is already pending (a Redis key set with
 NX — not RQ's fixed job id: RQ keeps a job's hash while it runs, so a kick arriving during a
 run would be dropped and its ticket would wait for the safety net). A drain first clears the
-pending key (later kicks enqueue a fresh drain), runs ``process_batch(limit)``, and kicks
-itself again while the batch came back full.
+pending key (later kicks enqueue a fresh drain), runs ``process_batch(limit)`` — again while
+batches come back full, for up to the stage's ``run_for_s`` — and kicks itself again if the
+last batch came back full.
 
 Transient failures (database unreachable: SQLAlchemy OperationalError/InterfaceError,
 sqlite3.OperationalError, ConnectionError, TimeoutError, or :class:`TransientError`) are
@@ -132,8 +133,15 @@ def drain(conn: Redis, stage: Stage) -> DrainOutcome:
         running_key(stage.name), token, nx=True, ex=stage.timeout_s
     ):
         return DrainOutcome(skipped=True)
+    process_batch = stage.resolve()
+    until = time.monotonic() + stage.run_for_s
+    processed = total = 0
     try:
-        processed = stage.resolve()(stage.batch_limit)
+        while True:  # one batch; more while they come back full and the time lasts
+            processed = process_batch(stage.batch_limit)
+            total += processed
+            if processed < stage.batch_limit or time.monotonic() >= until:
+                break
     except transient_errors() as exc:
         delay = schedule_retry(conn, stage)
         log.warning("stage %s: transient error, retry in %.1fs: %s", stage.name, delay, exc)
@@ -143,7 +151,7 @@ def drain(conn: Redis, stage: Stage) -> DrainOutcome:
             _release(conn, running_key(stage.name), token)
     conn.delete(attempts_key(stage.name))
     rekicked = processed >= stage.batch_limit and kick(conn, stage)
-    return DrainOutcome(processed=processed, rekicked=rekicked)
+    return DrainOutcome(processed=total, rekicked=rekicked)
 
 
 def schedule_retry(conn: Redis, stage: Stage, now: float | None = None) -> float:

@@ -37,6 +37,9 @@ class Stage:
     rekick_seconds: float | None = 5.0  # safety net: kicked this often anyway (lost triggers)
     exclusive: bool = False  # at most one drain of this stage runs at a time, cluster-wide
     timeout_s: int = 300  # job timeout; also the exclusive lock's lifetime
+    #: a drain takes further batches while they come back full, for up to this many seconds
+    #: (one RQ job costs milliseconds of its own; 0: one batch per job)
+    run_for_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.name or ":" not in self.func:
@@ -46,6 +49,11 @@ class Stage:
         if self.batch_limit < 1:
             raise ValueError(
                 f"stage {self.name!r}: batch_limit must be ≥ 1, got {self.batch_limit}"
+            )
+        if not 0 <= self.run_for_s < self.timeout_s:
+            raise ValueError(
+                f"stage {self.name!r}: run_for_s must be ≥ 0 and below timeout_s "
+                f"({self.timeout_s}), got {self.run_for_s!r}"
             )
         for field in ("every_seconds", "rekick_seconds"):
             value = getattr(self, field)

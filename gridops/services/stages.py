@@ -1,7 +1,8 @@
 """The deployment's stages (处理环节) — what ``gridops worker`` runs by default.
 
 - ``routing``: reported / verified / returned tickets → duplicates, verification, route,
-  assignee on shift, deadline, dispatch (batches of up to 200).
+  assignee on shift, deadline, dispatch (batches of up to 200; one drain takes batches for up
+  to 1 s while they come back full, so a burst does not pay an RQ job per batch).
 - ``notify``: turns new events into deliveries and sends them; failures retried per recipient.
   Routing does not kick it per batch; its 1 s re-kick collects dispatches in bulk.
 - ``evaluation``: samples closed tickets for a call-back (回访抽查).
@@ -20,7 +21,7 @@ from gridops.queue import StageSet
 STAGES = StageSet()
 ROUTING = STAGES.register(
     "routing", "gridops.services.routing:process_batch", "routing", batch_limit=200,
-    rekick_seconds=2.0,
+    rekick_seconds=2.0, run_for_s=1.0,
 )  # fmt: skip
 SWEEPER = STAGES.register_periodic("sweeper", "gridops.services.sweeper:process_batch", 2.0)
 NOTIFY = STAGES.register(

@@ -41,6 +41,22 @@ def test_full_batch_rekicks_and_worker_drains_to_empty(redis_conn: Redis) -> Non
     assert Queue("t", connection=redis_conn).count == 0
 
 
+def test_a_drain_takes_full_batches_for_its_time_in_one_job(redis_conn: Redis) -> None:
+    one = drain(redis_conn, stage("full_three_times", batch_limit=5))
+    assert (one.processed, one.rekicked, toy_stage.CALLS) == (5, True, [5])
+    toy_stage.CALLS.clear()
+    redis_conn.delete(pending_key("t"))
+    many = drain(redis_conn, stage("full_three_times", batch_limit=5, run_for_s=60.0))
+    assert (many.processed, many.rekicked, toy_stage.CALLS) == (19, False, [5, 5, 5, 5])
+
+
+def test_run_for_s_is_checked() -> None:
+    with pytest.raises(ValueError, match="run_for_s"):
+        stage("flaky", run_for_s=-1.0)
+    with pytest.raises(ValueError, match="below timeout_s"):
+        stage("flaky", run_for_s=400.0)
+
+
 def test_transient_error_schedules_backoff_retries(redis_conn: Redis) -> None:
     s = stage("flaky")
     toy_stage.FAIL_TIMES["n"] = 3

@@ -101,6 +101,12 @@ def count_full(limit: int) -> int:
     return limit if len(CALLS) == 1 else 0
 
 
+def full_three_times(limit: int) -> int:
+    """Reports a full batch for the first three calls, then a short one."""
+    CALLS.append(limit)
+    return limit if len(CALLS) <= 3 else limit - 1
+
+
 def flaky(limit: int) -> int:
     """Raises TransientError while FAIL_TIMES['n'] > 0."""
     if FAIL_TIMES["n"] > 0:
