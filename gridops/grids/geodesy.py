@@ -36,6 +36,15 @@ def spherical_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> 
     return 2 * _MEAN_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+def degree_box(lat: float, metres: float) -> tuple[float, float]:
+    """Half-widths (Δlon, Δlat) in degrees of a box around a point at ``lat`` that holds every
+    point within ``metres`` of it (conservative: the ellipsoid's degrees are never shorter
+    than these, and 1 % is added for the latitude changing across the box)."""
+    dlat = metres / 110_574.0 * 1.01  # a degree of latitude is at least 110,574 m
+    cos_lat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
+    return metres / (111_319.49 * cos_lat) * 1.01, dlat
+
+
 @lru_cache(maxsize=16)
 def _equal_area(lon0: float, lat0: float) -> Transformer:
     proj = f"+proj=laea +lon_0={lon0} +lat_0={lat0} +datum=WGS84 +units=m +no_defs"

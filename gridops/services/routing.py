@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gridops.grids.geodesy import SPHERICAL_ERROR, distance_m, spherical_distance_m
+from gridops.grids.geodesy import SPHERICAL_ERROR, degree_box, distance_m, spherical_distance_m
 from gridops.org import RoutingFacts, route
 from gridops.org.roster import assign
 from gridops.services.context import ServiceContext, current
@@ -165,12 +165,16 @@ class Batch:
         best: tuple[float, str] | None = None
         lon, lat = ticket.point_lon, ticket.point_lat
         screen = radius_m * (1 + SPHERICAL_ERROR)  # certainly farther than the radius beyond
+        dlon, dlat = degree_box(lat, screen)
         for c in self._near(ticket, radius_m):
+            c_lon, c_lat = c["point_lon"], c["point_lat"]
+            if abs(c_lon - lon) > dlon or abs(c_lat - lat) > dlat:  # cheap screens first
+                continue
             if c["id"] == ticket.id or c["created_at"] < since:
                 continue
-            if spherical_distance_m(lon, lat, c["point_lon"], c["point_lat"]) > screen:
+            if spherical_distance_m(lon, lat, c_lon, c_lat) > screen:
                 continue
-            d = distance_m(lon, lat, c["point_lon"], c["point_lat"])
+            d = distance_m(lon, lat, c_lon, c_lat)
             if d <= radius_m and (best is None or d < best[0]):
                 best = (d, c["id"])
         return None if best is None else best[1]

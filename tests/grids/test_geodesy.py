@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from gridops.grids.geodesy import SPHERICAL_ERROR, areas_m2, distance_m, spherical_distance_m
+from gridops.grids.geodesy import (
+    SPHERICAL_ERROR,
+    areas_m2,
+    degree_box,
+    distance_m,
+    spherical_distance_m,
+)
 
 
 def test_distance_of_one_degree_of_latitude() -> None:
@@ -38,3 +44,17 @@ def test_the_spherical_screen_is_within_its_bound(lon, lat, dlon, dlat) -> None:
     exact = distance_m(lon, lat, lon + dlon, lat2)
     approx = spherical_distance_m(lon, lat, lon + dlon, lat2)
     assert abs(approx - exact) <= SPHERICAL_ERROR * exact + 1e-6
+
+
+@given(
+    lon=st.floats(-179, 179),
+    lat=st.floats(-80, 80),
+    metres=st.floats(1, 2000),
+    bearing=st.floats(0, 360),
+    share=st.floats(0, 1),
+)
+def test_the_degree_box_holds_every_point_within_its_distance(lon, lat, metres, bearing, share):
+    """A point ``share * metres`` away in any direction lies inside degree_box(lat, metres)."""
+    lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, bearing, share * metres)
+    dlon, dlat = degree_box(lat, metres)
+    assert abs(lon2 - lon) <= dlon and abs(lat2 - lat) <= dlat

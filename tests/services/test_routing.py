@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from gridops.org import RoutingDecision
 from gridops.services.actions import act
 from gridops.services.intake import submit
@@ -114,3 +117,42 @@ def test_counts_by_status_add_up(ctx) -> None:
     counts = count_by_status(ctx.store)
     assert sum(counts.values()) == ctx.store.count() == 10
     assert counts == {"dispatched": 4, "reported": 6}
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    offsets=st.lists(  # in 1e-5 degrees: about a metre
+        st.tuples(st.integers(-450, 450), st.integers(-450, 450), st.integers(0, 30)),
+        max_size=25,
+    ),
+    radius=st.sampled_from([10.0, 50.0, 200.0, 400.0]),
+)
+def test_the_duplicate_search_finds_what_brute_force_finds(ctx, offsets, radius) -> None:
+    """Buckets and screens (degree box, sphere) never change the answer: the nearest open
+    ticket of the category within the radius and the window, by geodesic distance."""
+    from dataclasses import replace
+
+    from gridops.grids.geodesy import distance_m
+    from gridops.services.routing import Batch
+
+    lon, lat = 121.55, 31.22
+    (t,) = submit(ctx, [report_at(ctx, some_cells(ctx, 1)[0])], actor="i",
+                  role=Role.INSPECTOR, now=NOW)  # fmt: skip
+    t = replace(t, point_lon=lon, point_lat=lat)
+    batch = Batch(ctx, NOW, [t])
+    batch._candidates = {}
+    pool = []
+    for i, (dx, dy, age_h) in enumerate(offsets):
+        c = {"id": f"c{i:02d}", "category": t.category, "point_lon": lon + dx * 1e-5,
+             "point_lat": lat + dy * 1e-5, "created_at": NOW - timedelta(hours=age_h)}  # fmt: skip
+        batch._remember(c)
+        pool.append(c)
+    since = NOW - timedelta(hours=24)
+    near = sorted(
+        (distance_m(lon, lat, c["point_lon"], c["point_lat"]), c["id"])
+        for c in pool
+        if c["created_at"] >= since
+    )
+    inside = [(d, i) for d, i in near if d <= radius]
+    expected = min(inside)[1] if inside else None
+    assert batch._duplicate_of(t, radius, 24) == expected
