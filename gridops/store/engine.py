@@ -3,6 +3,9 @@ PostgreSQL (psycopg 3), and the Alembic upgrade that every open runs."""
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +37,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        if parsed.database and parsed.database != ":memory:":
+            _WRITE_LOCKS[engine] = WriteLock(Path(parsed.database).expanduser())
         return engine
     if backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -65,10 +70,63 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
 
 
+class WriteLock:
+    """Hands SQLite's single writer from process to process the moment it is free.
+
+    SQLite itself makes a second writer poll, sleeping 1, 2, 5, 10, 15, 20, 25 … ms between
+    tries, so with two busy workers the lock sits idle for most of each wait. An exclusive
+    ``flock`` on ``<database>-writelock`` (a thread lock within the process) wakes the next
+    writer at once; SQLite's own locking still guards every writer, this only queues them.
+    The kernel drops the lock of a process that dies. Without ``fcntl`` (Windows) it does
+    nothing.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + "-writelock")
+        self.thread_lock = threading.RLock()
+        self.fd: int | None = None
+        self.depth = 0
+
+    def __del__(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            yield
+            return
+        with self.thread_lock:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if self.depth == 0:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: exclusive from its start on SQLite, so claims never overlap."""
-    with engine.connect() as conn:
+    """A write transaction: exclusive from its start on SQLite, so claims never overlap (and
+    queued behind a :class:`WriteLock`, so the writer passes on without polling)."""
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        with engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+        return
+    with lock.held(), engine.connect() as conn:
         conn.execution_options(**{WRITE: True})
         with conn.begin():
             yield conn

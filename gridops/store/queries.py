@@ -206,20 +206,14 @@ def duplicate_candidates(
     if not categories or not cells_2:
         return []
     c = tickets.c
-    q = select(c.id, c.category, c.created_at, c.data).where(
+    q = select(c.id, c.category, c.created_at, c.point_lon, c.point_lat).where(
+        c.cell_2.in_(sorted(cells_2)),  # ix_tickets_cell2_category
         c.category.in_(sorted(categories)),
-        c.cell_2.in_(sorted(cells_2)),
         c.status.in_(_values(statuses)),
         c.created_at >= since,
     )
     with store.engine.connect() as conn:
-        rows = conn.execute(q).all()
-    out = []
-    for r in rows:
-        data = orjson.loads(r.data)  # two fields: cheaper than decoding the whole ticket
-        out.append({"id": r.id, "category": r.category, "created_at": r.created_at,
-                    "point_lon": data["point_lon"], "point_lat": data["point_lat"]})  # fmt: skip
-    return out
+        return [r._asdict() for r in conn.execute(q)]
 
 
 def routing_inputs(store: Store, *, start: datetime, end: datetime) -> list[dict[str, Any]]:

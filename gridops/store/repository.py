@@ -145,7 +145,7 @@ class Store:
                 continue
             current[tr.ticket.id] = tr.ticket.version
             row = ticket_row(tr.ticket)
-            for k in ("id", "number", "idempotency_key", "created_at", "kind", "category"):
+            for k in ("id", *IMMUTABLE):
                 row.pop(k)
             conn.execute(update(tickets).where(tickets.c.id == tr.ticket.id).values(**row))
             conn.execute(ticket_events.insert(), event_row(tr.event))
@@ -381,11 +381,16 @@ class Store:
         return rebuild(events)
 
 
+#: columns no transition changes: left out of every UPDATE
+IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "source", "cell_1",
+             "cell_2", "cell_3", "point_lon", "point_lat")  # fmt: skip
+
+
 def _update_row(t: Ticket) -> dict[str, Any]:
     """The tickets row of a transition's UPDATE: the id as ``b_id``, immutable columns left out."""
     row = ticket_row(t)
     row["b_id"] = row.pop("id")
-    for k in ("number", "idempotency_key", "created_at", "kind", "category"):
+    for k in IMMUTABLE:
         row.pop(k)
     return row
 

@@ -44,6 +44,8 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "escalation_level": t.escalation_level,
         "rework_count": t.rework_count,
         "return_count": len(t.returned_by),
+        "point_lon": t.point_lon,
+        "point_lat": t.point_lat,
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -82,6 +83,9 @@ tickets = Table(
     Column("escalation_level", SmallInteger, nullable=False, default=0),
     Column("rework_count", SmallInteger, nullable=False, default=0),
     Column("return_count", SmallInteger, nullable=False, default=0),
+    # the point in the grid's CRS (migration 0006), read by the duplicate check
+    Column("point_lon", Float),
+    Column("point_lat", Float),
     Index("ix_tickets_status_created", "status", "created_at"),
     Index("ix_tickets_owner_status", "owner_unit", "status"),
     Index("ix_tickets_status_assignee", "status", "assignee"),
@@ -91,6 +95,7 @@ tickets = Table(
     Index("ix_tickets_cell_3", "cell_3"),
     Index("ix_tickets_created", "created_at"),
     Index("ix_tickets_updated", "updated_at"),
+    Index("ix_tickets_cell2_category", "cell_2", "category", "created_at"),
 )
 
 ticket_events = Table(
