@@ -205,15 +205,28 @@ def duplicate_candidates(
     ``since``, as plain dicts with id, category, point_lon, point_lat, created_at."""
     if not categories or not cells_2:
         return []
+    wanted = set(_values(statuses))
+    with store.engine.connect() as conn:
+        rows = conn.execute(nearby_query(categories, cells_2, since)).all()
+    return [
+        {"id": r.id, "category": r.category, "created_at": r.created_at,
+         "point_lon": r.point_lon, "point_lat": r.point_lat}
+        for r in rows
+        if r.status in wanted
+    ]  # fmt: skip
+
+
+def nearby_query(categories: Collection[str], cells_2: Collection[str], since: datetime) -> Any:
+    """Tickets of these categories in these level-2 cells created since ``since``, through
+    ix_tickets_cell2_category. The status is left to the caller: given a status list, SQLite
+    (without statistics) walks (status, created_at) instead — every open ticket of the window,
+    40x slower at 12k tickets — while (cell_2, category, created_at) holds few closed ones."""
     c = tickets.c
-    q = select(c.id, c.category, c.created_at, c.point_lon, c.point_lat).where(
-        c.cell_2.in_(sorted(cells_2)),  # ix_tickets_cell2_category
+    return select(c.id, c.category, c.created_at, c.point_lon, c.point_lat, c.status).where(
+        c.cell_2.in_(sorted(cells_2)),
         c.category.in_(sorted(categories)),
-        c.status.in_(_values(statuses)),
         c.created_at >= since,
     )
-    with store.engine.connect() as conn:
-        return [r._asdict() for r in conn.execute(q)]
 
 
 def routing_inputs(store: Store, *, start: datetime, end: datetime) -> list[dict[str, Any]]:

@@ -145,3 +145,17 @@ def test_routing_inputs_of_a_period(store: Store):
          "source": a.source.value},
     ]  # fmt: skip
     assert len(q.routing_inputs(store, start=NOW, end=NOW + 2 * HOUR)) == 2
+
+
+def test_the_duplicate_search_reads_through_its_index(tmp_path):
+    """On SQLite without statistics the planner must still take (cell_2, category,
+    created_at): the other choice reads every open ticket of the window."""
+    from gridops.store import open_store
+
+    s = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    query = q.nearby_query(["0102", "0103"], ["310115001001", "310115001002"], NOW)
+    with s.engine.connect() as conn:
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    s.close()
+    assert "ix_tickets_cell2_category" in plan
