@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -28,11 +29,35 @@ metadata = MetaData()
 EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class _SQLiteDateTimeText(sqlite.DATETIME):
+    """SQLite's DATETIME column (the same DDL) whose text :class:`UTCDateTime` makes and
+    reads itself: SQLAlchemy's own processors format with ``%``-strings and parse with a
+    regular expression, per value, which costs more than the rest of a ticket's write."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+    def literal_processor(self, dialect: Dialect) -> Any:
+        return lambda text: "'" + str(text).replace("'", "''") + "'"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in, timezone-aware UTC out (SQLite stores it naive)."""
+    """Timezone-aware UTC in, timezone-aware UTC out.
+
+    SQLite stores it as naive UTC text, ``YYYY-MM-DD HH:MM:SS.ffffff`` — the text SQLAlchemy's
+    SQLite DATETIME writes (tests/store/test_schema.py proves it), so older databases read the
+    same and compare in the same order."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDateTimeText())
+        return dialect.type_descriptor(self.impl)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -40,11 +65,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the store needs timezone-aware times")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):  # SQLite
+            value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
