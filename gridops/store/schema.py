@@ -120,7 +120,6 @@ tickets = Table(
     Index("ix_tickets_status_assignee", "status", "assignee"),
     Index("ix_tickets_open_due", "open_due_at"),
     Index("ix_tickets_cell_1", "cell_1"),
-    Index("ix_tickets_cell_2", "cell_2"),
     Index("ix_tickets_cell_3", "cell_3"),
     Index("ix_tickets_created", "created_at"),
     Index("ix_tickets_updated", "updated_at"),

@@ -9,7 +9,7 @@ that records them; :func:`report` creates a ticket with its first event.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -270,7 +270,8 @@ def report(
         at=now,
         payload={"changes": snapshot},
     ).sealed()
-    return Transition(replace(ticket, version=1, chain_head=event.hash, updated_at=now), event)
+    return Transition(evolve(ticket, {"version": 1, "chain_head": event.hash, "updated_at": now}),
+                      event)  # fmt: skip
 
 
 def _payload(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
