@@ -49,8 +49,9 @@ class WebState:
         return self.clock()
 
 
-def web_state(request: Request) -> WebState:
-    """The app's WebState."""
+async def web_state(request: Request) -> WebState:
+    """The app's WebState (``async``: FastAPI runs a plain ``def`` dependency in its thread
+    pool, a thread hand-off per request for a dictionary lookup)."""
     state: WebState = request.app.state.web
     return state
 
