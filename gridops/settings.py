@@ -8,9 +8,13 @@ reads the environment.
 | GRIDOPS_DATA_DIR       | ./.gridops                                |
 | GRIDOPS_DATABASE_URL   | sqlite:///<data dir>/gridops.db           |
 | GRIDOPS_REDIS_URL      | unset → an embedded redis-server under the data dir |
-| GRIDOPS_GRID           | sample_grids/pudong (shipped with the repo) |
-| GRIDOPS_CONFIG_DIR     | config (shipped with the repo)            |
+| GRIDOPS_GRID           | the sample grid shipped in the package    |
+| GRIDOPS_CONFIG_DIR     | the configuration shipped in the package  |
 | GRIDOPS_TIMEZONE       | Asia/Shanghai                             |
+
+The defaults are package data (gridops/defaults/: config/ and sample_grids/pudong/), so an
+installed wheel runs without a checkout; the checkout's top-level config/ and sample_grids/ are
+symlinks to them.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_GRID = REPO_ROOT / "sample_grids" / "pudong"
-DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+DEFAULT_GRID = DEFAULTS_DIR / "sample_grids" / "pudong"
+DEFAULT_CONFIG_DIR = DEFAULTS_DIR / "config"
+# The checkout (bench/, README.md, .git); in an installed wheel this is site-packages.
+REPO_ROOT = DEFAULTS_DIR.parent.parent
 
 
 @dataclass(frozen=True)

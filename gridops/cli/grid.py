@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gridops.errors import ConfigError, UserError
-from gridops.settings import DEFAULT_GRID, REPO_ROOT
+from gridops.settings import DEFAULT_GRID
 
 app = typer.Typer(
     help="Grids (网格): check, stats, locate, generate, export, demo.", no_args_is_help=True
@@ -40,7 +40,7 @@ def check(
 
     Exit 0 with only warnings, 1 on errors, 2 on usage errors.
 
-    Example: gridops grid check sample_grids/pudong
+    Example: gridops grid check my_grid/  (no argument: the sample grid)
     """
     from gridops.grids import read_grid
     from gridops.grids.check import CheckReport, check_grid
@@ -91,7 +91,7 @@ def stats(
 ) -> None:
     """Cell counts and areas per level and overlay layer.
 
-    Example: gridops grid stats sample_grids/pudong
+    Example: gridops grid stats my_grid/grid.yaml  (no argument: the sample grid)
     """
     from gridops.grids import load_grid
     from gridops.grids.stats import grid_stats
@@ -212,18 +212,18 @@ def _locate_file(
 
 @app.command()
 def generate(
-    out: Path = typer.Option(REPO_ROOT / "sample_grids" / "pudong", "--out", help="Folder"),
+    out: Path = typer.Option(DEFAULT_GRID, "--out", help="Folder [default: the sample grid]"),
     size: str = typer.Option("sample", "--size", help="sample (~5,000 cells) or bench (~120k)"),
     seed: int = typer.Option(20240601, "--seed", help="Random seed (fixed: deterministic)"),
     outline: Path = typer.Option(
-        REPO_ROOT / "sample_grids" / "pudong" / "pudong_outline.geojson",
+        DEFAULT_GRID / "pudong_outline.geojson",
         "--outline",
         help="Outline GeoJSON (GCJ-02)",
     ),
 ) -> None:
     """Generate the synthetic Pudong grid (spec + GeoJSON), byte-for-byte reproducible.
 
-    Examples: gridops grid generate  (rewrites sample_grids/pudong);
+    Examples: gridops grid generate  (rewrites gridops/defaults/sample_grids/pudong);
     gridops grid generate --size bench --out .gridops/grids/pudong-bench
     """
     from gridops.grids.generate import generate_grid_dir
