@@ -25,7 +25,7 @@ from gridops.queue.pool import WorkerPool
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.simulation import SimulationRun, SummaryRow, summary
 from gridops.services.stages import QUEUE_ORDER
-from gridops.settings import REPO_ROOT, Settings, load_settings
+from gridops.settings import Settings, load_settings
 from gridops.store.queries import count_by_status
 
 TICK_S = 0.25
@@ -55,16 +55,25 @@ def _redis_url(settings: Settings) -> str:
     return info.url
 
 
+def _child_env(settings: Settings) -> dict[str, str]:
+    """The environment of the workers and the web server: this run's settings, paths absolute,
+    so that the children need no particular working directory (nor a checkout)."""
+    return dict(os.environ, GRIDOPS_DATA_DIR=str(settings.data_dir),
+                GRIDOPS_DATABASE_URL=settings.database_url,
+                GRIDOPS_GRID=str(settings.grid_path.resolve()),
+                GRIDOPS_CONFIG_DIR=str(settings.config_dir.resolve()),
+                GRIDOPS_TIMEZONE=settings.timezone)  # fmt: skip
+
+
 def _web(settings: Settings, url: str, port: int) -> subprocess.Popen[bytes] | None:
-    env = dict(os.environ, GRIDOPS_REDIS_URL=url, GRIDOPS_DATA_DIR=str(settings.data_dir),
-               GRIDOPS_DATABASE_URL=settings.database_url)  # fmt: skip
+    env = dict(_child_env(settings), GRIDOPS_REDIS_URL=url)
     log = settings.data_dir / "logs" / "web.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         return subprocess.Popen(
             [sys.executable, "-c", "from gridops.cli import main; main()", "serve", "--port",
              str(port)],
-            env=env, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
 
@@ -104,10 +113,8 @@ def run(
     with running_redis(settings):
         url = _redis_url(settings)
         ctx = build_context(dataclasses.replace(settings, redis_url=url))
-        env = dict(os.environ, GRIDOPS_DATA_DIR=str(settings.data_dir),
-                   GRIDOPS_DATABASE_URL=settings.database_url)  # fmt: skip
-        pool = WorkerPool(url, count=workers, env=env, queues=QUEUE_ORDER,
-                          log_dir=settings.data_dir / "logs", cwd=REPO_ROOT)  # fmt: skip
+        pool = WorkerPool(url, count=workers, env=_child_env(settings), queues=QUEUE_ORDER,
+                          log_dir=settings.data_dir / "logs")  # fmt: skip
         server = None
         start = datetime.now(UTC)
         progress = Progress(0.0, 0, 0, {}, 0, None)

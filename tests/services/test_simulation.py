@@ -57,7 +57,7 @@ def test_demo_headless_runs_and_exits_zero(tmp_path, redis_server: str) -> None:
     out = subprocess.run(
         [sys.executable, "-c", "from gridops.cli import main; main()", "demo", "--headless",
          "--duration", "8", "--no-web", "--rate", "10"],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,  # not the checkout
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "gridops summary" in out.stdout and "合计" in out.stdout
