@@ -162,9 +162,14 @@ def assign(
     now: datetime,
     open_counts: Mapping[str, int],
     is_working_day: IsWorkingDay = weekdays_only,
+    *,
+    people: list[Staff] | None = None,
 ) -> Assignment:
-    """Pick the assignee in ``unit_id`` at ``now``, with the reasons in words."""
-    people = on_shift(roster, unit_id, now, is_working_day)
+    """Pick the assignee in ``unit_id`` at ``now``, with the reasons in words. ``people``:
+    ``on_shift(roster, unit_id, now, is_working_day)`` when the caller already has it (a
+    batch routing many tickets at one ``now`` asks once per unit)."""
+    if people is None:
+        people = on_shift(roster, unit_id, now, is_working_day)
     chosen = pick_assignee(people, open_counts)
     if chosen is None:
         total = len(roster.staff_of(unit_id))

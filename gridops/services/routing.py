@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from gridops.grids.geodesy import SPHERICAL_ERROR, degree_box, distance_m, spherical_distance_m
 from gridops.org import RoutingFacts, route
-from gridops.org.roster import assign
+from gridops.org.roster import Staff, assign, on_shift
 from gridops.services.context import ServiceContext, current
 from gridops.services.queries import duplicate_candidates, open_work
 from gridops.store.queries import has_claimable
@@ -101,6 +101,7 @@ class Batch:
     latest: dict[str, Ticket] = field(default_factory=dict)  # tickets moved in this batch
     _candidates: dict[tuple[str, int, int], list[dict[str, Any]]] | None = None
     _load: dict[str, int] | None = None
+    _on_shift: dict[str, list[Staff]] = field(default_factory=dict)
 
     def decide(self, ticket: Ticket) -> None:
         ctx = self.ctx
@@ -139,8 +140,12 @@ class Batch:
             routing["assignment"] = [f"manual: left in {decision.owner_unit}'s queue"]
         else:
             load = self._open_work()
-            chosen = assign(ctx.roster, decision.owner_unit, self.now, load,
-                            ctx.calendar.is_working_day)  # fmt: skip
+            unit = decision.owner_unit
+            if unit not in self._on_shift:  # one answer per unit: the batch has one ``now``
+                self._on_shift[unit] = on_shift(ctx.roster, unit, self.now,
+                                                ctx.calendar.is_working_day)  # fmt: skip
+            chosen = assign(ctx.roster, unit, self.now, load, ctx.calendar.is_working_day,
+                            people=self._on_shift[unit])  # fmt: skip
             routing["assignment"] = list(chosen.reasons)
             if chosen.staff is not None:
                 assignee = chosen.staff.id

@@ -114,6 +114,19 @@ def test_assign_gives_reasons_and_falls_back_to_the_unit_queue() -> None:
     assert nobody.staff is None and "unit's queue" in nobody.reasons[0]
 
 
+@given(
+    instants,
+    st.sampled_from(["gw-1", "dept-le@x", "ws-9"]),
+    st.dictionaries(st.sampled_from(["gw-1-1", "gw-1-2", "zhang", "dept-le@x-1"]),
+                    st.integers(0, 5)),
+)  # fmt: skip
+def test_assign_with_the_people_on_shift_given_is_the_same(now, unit, counts) -> None:
+    """A batch asks on_shift once per unit and hands it in: the answer cannot change."""
+    roster = roster_from_dict(BASE)
+    people = on_shift(roster, unit, now)
+    assert assign(roster, unit, now, counts, people=people) == assign(roster, unit, now, counts)
+
+
 def test_shipped_roster_loads() -> None:
     roster = load_roster(DEFAULT_CONFIG_DIR / "roster.yaml")
     assert len(roster.staff_of("gw-310115005001001")) == 4
