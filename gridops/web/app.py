@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.middleware.gzip import GZipMiddleware
 
 from gridops.errors import UserError
 from gridops.services.errors import UnknownQueue
@@ -70,6 +71,9 @@ def create_app(
     app.state.web.metrics.bind(app.state.web)
     _errors(app)
     _routers(app)
+    # console pages and ticket lists reach field staff over mobile networks: compress what is
+    # worth it (an Open311 receipt, a few hundred bytes, goes out as it is)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     return app
 
