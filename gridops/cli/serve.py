@@ -1,7 +1,8 @@
 """`gridops serve` (the HTTP API on uvicorn), `gridops user add`, `gridops apikey create`.
 
 ``user add`` and ``apikey create`` print the new secret as the last line of their output; only
-its SHA-256 is stored, so it cannot be shown again (issue a new one instead).
+its SHA-256 is stored, so it cannot be shown again (issue a new one instead). Both are recorded
+in the account log as done by ``cli:<os user>``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,18 @@ from gridops.settings import load_settings
 
 user_app = typer.Typer(help="Users of the JSON API (用户): role, unit scope, bearer token.")
 apikey_app = typer.Typer(help="Open311 API keys (接口密钥) for public intake clients.")
+
+
+def cli_actor() -> str:
+    """``cli:<os user>``: who changed accounts from this shell (``cli:unknown`` if the OS
+    cannot say)."""
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = ""
+    return f"cli:{who or 'unknown'}"[:100]
 
 
 def serve(
@@ -65,6 +78,7 @@ def user_add(
             units=unit,
             now=datetime.now(UTC),
             org=ctx.ops.org,
+            actor=cli_actor(),
         )
     finally:
         ctx.close()
@@ -86,7 +100,9 @@ def apikey_create(name: str = typer.Argument(..., help="Key name, e.g. city-app"
     settings = load_settings()
     store = open_store(settings.database_url, timezone=settings.timezone)
     try:
-        key, secret = create_api_key(Accounts(store.engine), name, now=datetime.now(UTC))
+        key, secret = create_api_key(
+            Accounts(store.engine), name, now=datetime.now(UTC), actor=cli_actor()
+        )
     finally:
         store.close()
     typer.echo(f"API key {key.name} created; key:")

@@ -3,21 +3,24 @@
 Only SHA-256 hashes of tokens and keys are stored: the caller issues the secret
 (:mod:`gridops.web.security`, which also says why a fast hash is right for 256-bit random
 secrets), shows it once, and hands this repository its hash and hint. Lookups take the hash too.
-The tables are created by the migration ``0002_accounts``.
+The tables are created by the migration ``0002_accounts``; every change is logged in the
+hash-chained account log (migration ``0007_account_events``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     String,
     Table,
@@ -28,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from gridops.errors import UserError
+from gridops.store import account_log as log
+from gridops.store.account_log import UNATTRIBUTED, AccountEvent, Action, check_actor
 from gridops.store.engine import write
 from gridops.store.schema import UTCDateTime, metadata
 from gridops.tickets.vocabulary import Role
@@ -172,10 +177,20 @@ def _key(row: Any) -> ApiKey:
 
 
 class Accounts:
-    """Repository over the ``users`` and ``api_keys`` tables."""
+    """Repository over the ``users`` and ``api_keys`` tables; every write appends its event to
+    the account log (:mod:`gridops.store.account_log`) in the same transaction. ``actor`` names
+    who asked: a user id, ``cli:<os user>``, or :data:`UNATTRIBUTED`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @contextmanager
+    def _writing(self, actor: str) -> Iterator[Connection]:
+        """A write transaction queued behind every other account write."""
+        check_actor(actor)
+        with write(self.engine) as conn:
+            log.lock(conn)
+            yield conn
 
     # -- users --------------------------------------------------------------------------
     def add_user(
@@ -188,6 +203,7 @@ class Accounts:
         token_hash: str,
         token_hint: str,
         now: datetime,
+        actor: str = UNATTRIBUTED,
     ) -> User:
         """A new active user whose bearer token hashes to ``token_hash``."""
         check_user_id(user_id)
@@ -205,20 +221,19 @@ class Accounts:
             "created_at": now,
             "updated_at": now,
         }
+        user = _user(_Row(row))
         try:
-            with write(self.engine) as conn:
+            with self._writing(actor) as conn:
                 conn.execute(users.insert(), [row])
+                log.append(conn, now, actor, Action.USER_ADD, user_id, _logged(user))
         except IntegrityError:
             raise UserError(f"user {user_id!r} already exists; pick another id") from None
-        return _user(_Row(row))
+        return user
 
     def user(self, user_id: str) -> User:
         """The user with this id; UserError if none."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(users).where(users.c.id == user_id)).first()
-        if row is None:
-            raise UserError(f"no user {user_id!r}")
-        return _user(row)
+            return _user_in(conn, user_id)
 
     def user_by_token_hash(self, token_hash: str) -> User | None:
         """The active user whose token hashes to ``token_hash``, or None."""
@@ -240,38 +255,63 @@ class Accounts:
         role: Role | str | None = None,
         units: Iterable[str] | str | None = None,
         active: bool | None = None,
+        actor: str = UNATTRIBUTED,
     ) -> User:
-        """Change a user's role, unit scope or active flag."""
-        current = self.user(user_id)
-        new_role = check_role(role) if role is not None else current.role
-        scope = check_units(new_role, units) if units is not None else current.units
-        if units is None:
-            check_units(new_role, scope)
-        values: dict[str, Any] = {"role": new_role.value, "units": _units_text(scope)}
-        if active is not None:
-            values["active"] = active
-        with write(self.engine) as conn:
+        """Change a user's role, unit scope or active flag (the event holds the new values and,
+        under ``before``, the old values of those that changed)."""
+        with self._writing(actor) as conn:
+            current = _user_in(conn, user_id)
+            new_role = check_role(role) if role is not None else current.role
+            scope = check_units(new_role, units) if units is not None else current.units
+            if units is None:
+                check_units(new_role, scope)
+            new_active = current.active if active is None else active
             conn.execute(
-                update(users).where(users.c.id == user_id).values(updated_at=now, **values)
+                update(users)
+                .where(users.c.id == user_id)
+                .values(
+                    updated_at=now, role=new_role.value, units=_units_text(scope), active=new_active
+                )
             )
-        return self.user(user_id)
+            changed = replace(current, role=new_role, units=scope, active=new_active)
+            old, new = _logged(current), _logged(changed)
+            payload = {k: new[k] for k in ("role", "units", "active")}
+            payload["before"] = {k: old[k] for k in payload if old[k] != new[k]}
+            log.append(conn, now, actor, Action.USER_UPDATE, user_id, payload)
+        return changed
 
     def replace_token(
-        self, user_id: str, *, token_hash: str, token_hint: str, now: datetime
+        self,
+        user_id: str,
+        *,
+        token_hash: str,
+        token_hint: str,
+        now: datetime,
+        actor: str = UNATTRIBUTED,
     ) -> User:
         """Give a user a new token (the old one stops working at once)."""
-        self.user(user_id)
         _check_hash(token_hash)
-        with write(self.engine) as conn:
+        with self._writing(actor) as conn:
+            current = _user_in(conn, user_id)
             conn.execute(
                 update(users)
                 .where(users.c.id == user_id)
                 .values(token_hash=token_hash, token_hint=token_hint[:16], updated_at=now)
             )
-        return self.user(user_id)
+            payload = {"token_hint": token_hint[:16], "before": {"token_hint": current.token_hint}}
+            log.append(conn, now, actor, Action.USER_TOKEN, user_id, payload)
+        return replace(current, token_hint=token_hint[:16])
 
     # -- API keys -----------------------------------------------------------------------
-    def add_api_key(self, name: str, *, key_hash: str, key_hint: str, now: datetime) -> ApiKey:
+    def add_api_key(
+        self,
+        name: str,
+        *,
+        key_hash: str,
+        key_hint: str,
+        now: datetime,
+        actor: str = UNATTRIBUTED,
+    ) -> ApiKey:
         """A new active Open311 API key whose secret hashes to ``key_hash``."""
         check_user_id(name, "API key name")
         _check_hash(key_hash)
@@ -283,8 +323,10 @@ class Accounts:
             "created_at": now,
         }
         try:
-            with write(self.engine) as conn:
+            with self._writing(actor) as conn:
                 conn.execute(api_keys.insert(), [row])
+                payload = {"hint": key_hint[:16], "active": True}
+                log.append(conn, now, actor, Action.KEY_ADD, name, payload)
         except IntegrityError:
             raise UserError(f"API key {name!r} already exists; pick another name") from None
         return _key(_Row(row))
@@ -301,16 +343,52 @@ class Accounts:
         with self.engine.connect() as conn:
             return [_key(r) for r in conn.execute(select(api_keys).order_by(api_keys.c.name))]
 
-    def revoke_api_key(self, name: str) -> ApiKey:
+    def revoke_api_key(self, name: str, *, now: datetime, actor: str = UNATTRIBUTED) -> ApiKey:
         """Deactivate a key; UserError if there is no such key."""
-        with write(self.engine) as conn:
-            done = conn.execute(
-                update(api_keys).where(api_keys.c.name == name).values(active=False)
-            ).rowcount
+        with self._writing(actor) as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.name == name)).first()
-        if not done or row is None:
-            raise UserError(f"no API key named {name!r}")
-        return _key(row)
+            if row is None:
+                raise UserError(f"no API key named {name!r}")
+            conn.execute(update(api_keys).where(api_keys.c.name == name).values(active=False))
+            payload = {
+                "hint": row.key_hint,
+                "active": False,
+                "before": {"active": bool(row.active)},
+            }
+            log.append(conn, now, actor, Action.KEY_REVOKE, name, payload)
+        return ApiKey(row.name, row.key_hint, False, row.created_at)
+
+    # -- the account log ----------------------------------------------------------------
+    def history(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        subject: str | None = None,
+        actor: str | None = None,
+    ) -> tuple[list[AccountEvent], int]:
+        """A page of the account log, newest first, and how many events match in all."""
+        return log.read_events(
+            self.engine, limit=limit, offset=offset, subject=subject, actor=actor
+        )
+
+
+def _user_in(conn: Connection, user_id: str) -> User:
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise UserError(f"no user {user_id!r}")
+    return _user(row)
+
+
+def _logged(user: User) -> dict[str, Any]:
+    """A user as the account log records it."""
+    return log.user_state(
+        name=user.name,
+        role=user.role.value,
+        units=user.units,
+        active=user.active,
+        token_hint=user.token_hint,
+    )
 
 
 class _Row:

@@ -152,3 +152,19 @@ number_counters = Table(
     Column("category", String(40), primary_key=True),
     Column("last", Integer, nullable=False),
 )
+
+account_events = Table(
+    "account_events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("subject", String(100), nullable=False),  # the user id or API key name
+    Column("payload", Text, nullable=False),  # canonical JSON, exactly what was hashed
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("seq", name="uq_account_events_seq"),
+    Index("ix_account_events_subject", "subject"),
+)

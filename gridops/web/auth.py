@@ -11,6 +11,7 @@ from datetime import datetime
 
 from gridops.errors import UserError
 from gridops.org.orgchart import OrgChart
+from gridops.store.account_log import UNATTRIBUTED
 from gridops.store.accounts import ALL_UNITS, Accounts, ApiKey, User, check_role, check_units
 from gridops.tickets.vocabulary import Role
 from gridops.web.permissions import PermissionDenied, Principal
@@ -91,8 +92,10 @@ def create_user(
     units: Iterable[str] | str,
     now: datetime,
     org: OrgChart | None = None,
+    actor: str = UNATTRIBUTED,
 ) -> tuple[User, str]:
-    """A new user and their bearer token (the token is returned once, never stored)."""
+    """A new user and their bearer token (the token is returned once, never stored).
+    ``actor`` (who asked: an admin's user id, ``cli:<os user>``) goes into the account log."""
     checked_role = check_role(role)
     scope = check_units(checked_role, units)
     check_unit_ids(scope, org)
@@ -105,21 +108,28 @@ def create_user(
         token_hash=issued.token_hash,
         token_hint=issued.hint,
         now=now,
+        actor=actor,
     )
     return user, issued.token
 
 
-def create_api_key(accounts: Accounts, name: str, *, now: datetime) -> tuple[ApiKey, str]:
+def create_api_key(
+    accounts: Accounts, name: str, *, now: datetime, actor: str = UNATTRIBUTED
+) -> tuple[ApiKey, str]:
     """A new Open311 API key and its secret (returned once, never stored)."""
     issued = issue_api_key()
-    key = accounts.add_api_key(name, key_hash=issued.token_hash, key_hint=issued.hint, now=now)
+    key = accounts.add_api_key(
+        name, key_hash=issued.token_hash, key_hint=issued.hint, now=now, actor=actor
+    )
     return key, issued.token
 
 
-def rotate_token(accounts: Accounts, user_id: str, *, now: datetime) -> tuple[User, str]:
+def rotate_token(
+    accounts: Accounts, user_id: str, *, now: datetime, actor: str = UNATTRIBUTED
+) -> tuple[User, str]:
     """Replace a user's token; the old one stops working at once."""
     issued = issue_user_token()
     user = accounts.replace_token(
-        user_id, token_hash=issued.token_hash, token_hint=issued.hint, now=now
+        user_id, token_hash=issued.token_hash, token_hint=issued.hint, now=now, actor=actor
     )
     return user, issued.token

@@ -109,10 +109,10 @@ def test_api_keys_hash_only_and_revocation(accounts: Accounts) -> None:
         assert issued.token not in conn.execute(select(api_keys)).one()
     with pytest.raises(UserError, match="already exists"):
         accounts.add_api_key("city-app", key_hash=issue_api_key().token_hash, key_hint="", now=NOW)
-    assert not accounts.revoke_api_key("city-app").active
+    assert not accounts.revoke_api_key("city-app", now=NOW).active
     assert accounts.api_key_by_hash(issued.token_hash) is None
     with pytest.raises(UserError, match="no API key"):
-        accounts.revoke_api_key("other")
+        accounts.revoke_api_key("other", now=NOW)
 
 
 @given(st.text(max_size=120))

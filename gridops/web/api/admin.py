@@ -1,12 +1,13 @@
-"""Admins: users (role + unit scope), API keys, and a config reload that runs the same
-totality proof as ``gridops config check`` first (a failing config changes nothing)."""
+"""Admins: users (role + unit scope), API keys, the account log that records every change to
+them (who, when, what), and a config reload that runs the same totality proof as
+``gridops config check`` first (a failing config changes nothing)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from gridops.web.auth import check_unit_ids, create_api_key, create_user, rotate_token
@@ -51,6 +52,7 @@ def add_user(state: State, me: Me, body: UserIn) -> dict[str, Any]:
         units=body.units,
         now=state.now(),
         org=state.ctx.ops.org,
+        actor=me.user_id,
     )
     return {"user": user.to_dict(), "token": token}
 
@@ -61,7 +63,12 @@ def update_user(state: State, me: Me, user_id: str, body: UserPatch) -> dict[str
     if body.units is not None:
         check_unit_ids(body.units, state.ctx.ops.org)
     user = state.accounts.update_user(
-        user_id, now=state.now(), role=body.role, units=body.units, active=body.active
+        user_id,
+        now=state.now(),
+        role=body.role,
+        units=body.units,
+        active=body.active,
+        actor=me.user_id,
     )
     return {"user": user.to_dict()}
 
@@ -69,7 +76,7 @@ def update_user(state: State, me: Me, user_id: str, body: UserPatch) -> dict[str
 @router.post("/users/{user_id}/token", summary="Issue a new token (the old one stops working)")
 def new_token(state: State, me: Me, user_id: str) -> dict[str, Any]:
     require(me, Action.MANAGE_USERS)
-    user, token = rotate_token(state.accounts, user_id, now=state.now())
+    user, token = rotate_token(state.accounts, user_id, now=state.now(), actor=me.user_id)
     return {"user": user.to_dict(), "token": token}
 
 
@@ -82,16 +89,37 @@ def list_keys(state: State, me: Me) -> dict[str, Any]:
 @router.post("/api-keys", summary="Create an API key; the answer holds it (shown once)")
 def add_key(state: State, me: Me, body: ApiKeyIn) -> dict[str, Any]:
     require(me, Action.MANAGE_API_KEYS)
-    key, secret = create_api_key(state.accounts, body.name, now=state.now())
+    key, secret = create_api_key(state.accounts, body.name, now=state.now(), actor=me.user_id)
     return {"api_key": key.to_dict(), "key": secret}
 
 
 @router.delete("/api-keys/{name}", summary="Revoke an API key")
 def revoke_key(state: State, me: Me, name: str) -> dict[str, Any]:
     require(me, Action.MANAGE_API_KEYS)
-    revoked = state.accounts.revoke_api_key(name)
+    revoked = state.accounts.revoke_api_key(name, now=state.now(), actor=me.user_id)
     state.api_keys.forget()
     return {"api_key": revoked.to_dict()}
+
+
+@router.get("/audit-log", summary="The account log: every change to users and API keys")
+def audit_log(
+    state: State,
+    me: Me,
+    subject: Annotated[str | None, Query(max_length=100, description="A user id or key")] = None,
+    actor: Annotated[str | None, Query(max_length=100, description="Who made the change")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Newest first; each event carries its hash and the previous one (verify the whole chain
+    with ``gridops audit verify``). Payloads hold hints, never tokens, keys or their hashes."""
+    require(me, Action.MANAGE_USERS)
+    events, total = state.accounts.history(limit=limit, offset=offset, subject=subject, actor=actor)
+    return {
+        "events": [e.to_dict() for e in events],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.post("/config/reload", summary="Reload config/ after the totality proof passes")
