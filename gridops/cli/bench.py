@@ -26,13 +26,23 @@ BENCH_DIR = REPO_ROOT / "bench"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
+def _bench_dir() -> Path:
+    """bench/ of the checkout; benchmarks are not part of an installed wheel."""
+    if not BENCH_DIR.is_dir():
+        raise UserError(
+            f"{BENCH_DIR}: no bench/ folder; benchmarks run only from a gridops checkout "
+            "(git clone, then make install), not from an installed wheel"
+        )
+    return BENCH_DIR
+
+
 def available() -> list[str]:
     """Names of the benchmarks in bench/."""
-    return sorted(p.stem for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_"))
+    return sorted(p.stem for p in _bench_dir().glob("*.py") if not p.stem.startswith("_"))
 
 
 def _load(name: str) -> ModuleType:
-    path = BENCH_DIR / f"{name}.py"
+    path = _bench_dir() / f"{name}.py"
     if not path.is_file():
         raise UserError(
             f"no benchmark {name!r} in {BENCH_DIR}; available: {', '.join(available())}"

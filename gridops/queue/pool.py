@@ -1,7 +1,9 @@
 """A pool of worker processes for `gridops demo` and the tests (``python -m workers`` each).
 
 Workers get the Redis URL explicitly (``GRIDOPS_REDIS_URL``), so they join the embedded server
-the caller started instead of looking for their own.
+the caller started instead of looking for their own. They import gridops and workers from the
+interpreter's installation (``sys.executable -m workers``), so ``cwd`` is only where they run
+(default: the caller's directory), never where the code is.
 """
 
 from __future__ import annotations
