@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from gridops.settings import DEFAULT_GRID, load_settings
+import gridops
+from gridops.settings import DEFAULT_CONFIG_DIR, DEFAULT_GRID, load_settings
 
 
 def test_defaults_use_the_data_dir_for_sqlite_and_embedded_redis(tmp_path: Path) -> None:
@@ -9,6 +10,13 @@ def test_defaults_use_the_data_dir_for_sqlite_and_embedded_redis(tmp_path: Path)
     assert s.database_url == f"sqlite:///{tmp_path.resolve() / 'gridops.db'}"
     assert s.embedded_redis
     assert s.grid_path == DEFAULT_GRID
+    assert s.config_dir == DEFAULT_CONFIG_DIR
+
+
+def test_the_defaults_are_package_data() -> None:
+    package = Path(gridops.__file__).resolve().parent
+    assert (DEFAULT_GRID / "grid.yaml").is_file() and (DEFAULT_CONFIG_DIR / "org.yaml").is_file()
+    assert DEFAULT_GRID.is_relative_to(package) and DEFAULT_CONFIG_DIR.is_relative_to(package)
 
 
 def test_environment_overrides_services(tmp_path: Path) -> None:

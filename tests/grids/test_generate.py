@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from gridops.grids.generate import generate_grid_dir
 from gridops.grids.pudong import nest_exactly, subdivide_level
 from gridops.grids.subdivide import round_geometry
-from gridops.settings import REPO_ROOT
+from gridops.settings import DEFAULT_GRID
 
-SAMPLE = REPO_ROOT / "sample_grids" / "pudong"
+SAMPLE = DEFAULT_GRID
 # a concave "L"-shaped district with a notch, in Pudong-like coordinates
 L_SHAPE = shapely.Polygon(
     [(121.5, 31.0), (121.6, 31.0), (121.6, 31.05), (121.55, 31.05), (121.55, 31.1), (121.5, 31.1)]

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from gridops.grids import Grid, load_grid, read_grid
 from gridops.grids.check import check_grid
 from gridops.grids.pudong import LEVEL1_SEEDS
-from gridops.settings import REPO_ROOT
+from gridops.settings import DEFAULT_GRID
 
-SAMPLE = REPO_ROOT / "sample_grids" / "pudong"
+SAMPLE = DEFAULT_GRID
 
 
 @pytest.fixture(scope="module")

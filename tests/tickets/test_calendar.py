@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridops.errors import ConfigError
-from gridops.settings import REPO_ROOT
+from gridops.settings import DEFAULT_CONFIG_DIR
 from gridops.tickets import ClockType, TimeLimit, WorkCalendar, load_calendar
 from gridops.tickets.calendar_config import calendar_from_dict, years_covered
 
-CAL = load_calendar(REPO_ROOT / "config" / "calendar.yaml")
+CAL = load_calendar(DEFAULT_CONFIG_DIR / "calendar.yaml")
 SH = CAL.local(datetime(2026, 1, 1, tzinfo=UTC)).tzinfo
 
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridops.settings import REPO_ROOT
+from gridops.settings import DEFAULT_CONFIG_DIR
 from gridops.tickets import ClockType, TimeLimit, clocks, load_calendar
 
-CAL = load_calendar(REPO_ROOT / "config" / "calendar.yaml")
+CAL = load_calendar(DEFAULT_CONFIG_DIR / "calendar.yaml")
 starts = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
 )
