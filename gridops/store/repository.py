@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from gridops.store import driver
 from gridops.store.engine import make_engine, migrate, write
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.store.rows import event_of, event_row, ticket_of, ticket_row
@@ -276,14 +277,20 @@ class Store:
         result = ApplyResult()
         if not transitions:
             return result
-        # encode before taking the writer (SQLite has one): the lock is held for SQL only
-        encoded = [(_update_row(tr.ticket), event_row(tr.event)) for tr in transitions]
+        # encode and bind before taking the writer (SQLite has one): the lock covers the
+        # driver's work only (gridops.store.driver)
+        dialect = self.engine.dialect
+        rows = [_update_row(tr.ticket) for tr in transitions]
+        events = [event_row(tr.event) for tr in transitions]
+        set_row = driver.update_by_id(tickets, tuple(k for k in rows[0] if k != "b_id"),
+                                      _RELEASED, dialect)  # fmt: skip
+        add_event = driver.insert(ticket_events, tuple(events[0]), dialect)
+        bound = [(set_row.bind(r), add_event.bind(e)) for r, e in zip(rows, events, strict=True)]
         with write(self.engine) as conn:
             current = self._versions(conn, {tr.ticket.id for tr in transitions})
             good: list[Transition] = []
-            rows: list[dict[str, Any]] = []
-            events: list[dict[str, Any]] = []
-            for tr, (row, ev) in zip(transitions, encoded, strict=True):
+            kept: list[tuple[Any, Any]] = []
+            for tr, pair in zip(transitions, bound, strict=True):
                 tid = tr.ticket.id
                 if current.get(tid) != tr.expected_version:
                     stale = StaleTicket(tid, tr.expected_version, current.get(tid))
@@ -293,19 +300,9 @@ class Store:
                     continue
                 current[tid] = tr.ticket.version
                 good.append(tr)
-                rows.append(row)
-                events.append(ev)
-            if good:
-                cols = [k for k in rows[0] if k != "b_id"]
-                stmt = (
-                    update(tickets)
-                    .where(tickets.c.id == bindparam("b_id"))
-                    .values(
-                        {c: bindparam(c) for c in cols} | {"claimed_by": None, "claim_until": None}
-                    )
-                )
-                conn.execute(stmt, rows)
-                conn.execute(ticket_events.insert(), events)
+                kept.append(pair)
+            set_row.execute(conn, [p[0] for p in kept])
+            add_event.execute(conn, [p[1] for p in kept])
         result.applied.extend(tr.ticket for tr in good)
         return result
 
@@ -380,6 +377,9 @@ class Store:
             raise UnknownTicket(f"no events for ticket {ticket_id}")
         return rebuild(events)
 
+
+#: writing a ticket releases its claim
+_RELEASED = (("claimed_by", None), ("claim_until", None))
 
 #: columns no transition changes: left out of every UPDATE
 IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "source", "cell_1",

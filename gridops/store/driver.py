@@ -1,0 +1,97 @@
+"""Bulk writes bound before the write lock: rows made ready for the database driver first, then
+one ``executemany`` each inside the transaction.
+
+SQLAlchemy Core binds every value of every row inside ``execute`` — for a batch of 200 ticket
+updates that is most of the time SQLite's single write lock is held, while the other worker
+waits. Here the same values are bound beforehand (the column types' own ``process_bind_param``,
+so the stored text is what Core would store; tests/store/test_driver.py compares the two) and
+the lock covers the driver's work only. Used for the two statements of a batch transition: the
+tickets UPDATE and the ticket_events INSERT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+@dataclass(frozen=True)
+class BoundStatement:
+    """SQL text in the driver's parameter style and the binders of its parameters, in order."""
+
+    sql: str
+    names: tuple[str, ...]
+    binders: tuple[Callable[[Any], Any] | None, ...]
+    named: bool
+
+    def bind(self, row: Mapping[str, Any]) -> Any:
+        """``row`` as the driver takes it (a tuple for positional styles, else a dict)."""
+        values = [
+            v if (b := self.binders[i]) is None or v is None else b(v)
+            for i, v in enumerate(row[n] for n in self.names)
+        ]
+        return dict(zip(self.names, values, strict=True)) if self.named else tuple(values)
+
+    def execute(self, conn: Connection, rows: Sequence[Any]) -> None:
+        """Run the statement once per bound row (the driver's ``executemany``)."""
+        if rows:
+            conn.exec_driver_sql(self.sql, list(rows))
+
+
+def _placeholder(dialect: Dialect, name: str) -> str:
+    style = dialect.paramstyle
+    if style == "qmark":
+        return "?"
+    if style == "named":
+        return f":{name}"
+    if style == "pyformat":
+        return f"%({name})s"
+    if style == "format":
+        return "%s"
+    raise NotImplementedError(f"parameter style {style!r}")
+
+
+def _binder(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    kind = table.c[column].type
+    if isinstance(kind, TypeDecorator):
+        return lambda value: kind.process_bind_param(value, dialect)
+    return None
+
+
+@lru_cache(maxsize=64)
+def update_by_id(
+    table: Table, columns: tuple[str, ...], fixed: tuple[tuple[str, Any], ...], dialect: Dialect
+) -> BoundStatement:
+    """``UPDATE table SET col = … (and each fixed column = its literal NULL) WHERE id = b_id``;
+    rows carry ``b_id`` and ``columns``."""
+    for name, value in fixed:
+        if value is not None:
+            raise ValueError(f"fixed column {name}: only NULL is supported, got {value!r}")
+    prep = dialect.identifier_preparer
+    sets = [f"{prep.quote(c)} = {_placeholder(dialect, c)}" for c in columns]
+    sets += [f"{prep.quote(name)} = NULL" for name, _ in fixed]
+    sql = (
+        f"UPDATE {prep.format_table(table)} SET {', '.join(sets)} "
+        f"WHERE {prep.quote('id')} = {_placeholder(dialect, 'b_id')}"
+    )
+    names = (*columns, "b_id")
+    binders = tuple(_binder(table, c, dialect) if c != "b_id" else None for c in names)
+    return BoundStatement(sql, names, binders, dialect.paramstyle in ("named", "pyformat"))
+
+
+@lru_cache(maxsize=64)
+def insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> BoundStatement:
+    """``INSERT INTO table (columns) VALUES (…)``."""
+    prep = dialect.identifier_preparer
+    sql = (
+        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(_placeholder(dialect, c) for c in columns)})"
+    )
+    binders = tuple(_binder(table, c, dialect) for c in columns)
+    return BoundStatement(sql, columns, binders, dialect.paramstyle in ("named", "pyformat"))
