@@ -235,10 +235,14 @@ class Store:
     def claim(
         self, status: Status | str, *, limit: int, worker_id: str, now: datetime, ttl: timedelta
     ) -> list[Ticket]:
-        """Take up to ``limit`` tickets in ``status`` whose claim is free or expired."""
+        """Take up to ``limit`` tickets in ``status`` whose claim is free or expired.
+
+        The write transaction only picks and marks the ids; the tickets are read after it, so
+        the other writers wait for no more than that (a ticket moved meanwhile is read as it
+        now is, and its version guards what the caller writes)."""
         free = or_(tickets.c.claim_until.is_(None), tickets.c.claim_until < now)
         q = (
-            select(tickets.c.id, tickets.c.data)  # the claim changes no data: read it at once
+            select(tickets.c.id)
             .where(tickets.c.status == Status(status).value, free)
             .order_by(tickets.c.created_at)
             .limit(limit)
@@ -246,15 +250,18 @@ class Store:
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         with write(self.engine) as conn:
-            rows = list(conn.execute(q))
-            if not rows:
+            ids = list(conn.execute(q).scalars())
+            if not ids:
                 return []
             conn.execute(
                 update(tickets)
-                .where(tickets.c.id.in_([r.id for r in rows]))
+                .where(tickets.c.id.in_(ids))
                 .values(claimed_by=worker_id, claim_until=now + ttl)
             )
-        return [ticket_of(r) for r in rows]  # decoded after the writer is free
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tickets.c.id, tickets.c.data).where(tickets.c.id.in_(ids)))
+            found = {r.id: ticket_of(r) for r in rows}
+        return [found[i] for i in ids if i in found]  # oldest first, as claimed
 
     def release(self, ids: Iterable[str], *, worker_id: str) -> None:
         """Give back claims this worker holds."""
