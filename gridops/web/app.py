@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import Receive, Scope, Send
 
 from gridops.errors import UserError
 from gridops.services.errors import UnknownQueue
@@ -71,11 +72,30 @@ def create_app(
     app.state.web.metrics.bind(app.state.web)
     _errors(app)
     _routers(app)
-    # console pages and ticket lists reach field staff over mobile networks: compress what is
-    # worth it (an Open311 receipt, a few hundred bytes, goes out as it is)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     return app
+
+
+class PagesGZip(GZipMiddleware):
+    """gzip, over 1 KiB, for what is read over slow networks — the console, the JSON API's
+    ticket lists, the OpenAPI document and Open311 searches. Open311 POSTs (small forms from
+    machine clients, answered with a receipt) and media are left alone: the compressor's
+    per-request cost would be all theirs."""
+
+    PREFIXES = ("/console", "/api/", "/openapi.json")
+
+    def wanted(self, scope: Scope) -> bool:
+        path = scope["path"]
+        return path.startswith(self.PREFIXES) or (
+            path.startswith("/open311/") and scope["method"] == "GET"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.wanted(scope):
+            await super().__call__(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _routers(app: FastAPI) -> None:

@@ -1,4 +1,5 @@
-"""Responses worth compressing go out gzipped to clients that accept it; small ones as they are."""
+"""Console, API and OpenAPI answers over 1 KiB go out gzipped to clients that accept them;
+Open311 POSTs (machine clients, small forms, a receipt back) are left alone."""
 
 from __future__ import annotations
 
@@ -7,12 +8,31 @@ import gzip
 from fastapi.testclient import TestClient
 
 
-def test_large_documents_are_gzipped_and_small_ones_are_not(client: TestClient) -> None:
+def test_pages_and_documents_are_gzipped_and_open311_is_not(client: TestClient) -> None:
     big = client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
     assert big.status_code == 200 and big.headers["content-encoding"] == "gzip"
     assert big.json()["info"]["title"]  # httpx decodes it: a valid body
-    services = client.get("/open311/v2/services.json", headers={"Accept-Encoding": "identity"})
-    assert "content-encoding" not in services.headers  # a client that did not ask gets plain
-    small = client.get("/open311/v2/services/nope.json", headers={"Accept-Encoding": "gzip"})
-    assert small.status_code == 404 and "content-encoding" not in small.headers
+    plain = client.get("/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers  # a client that did not ask gets plain
+    services = client.get("/open311/v2/services.json", headers={"Accept-Encoding": "gzip"})
+    assert services.headers["content-encoding"] == "gzip"  # an Open311 search or list
+    receipt = client.post("/open311/v2/requests.json", data={"service_code": "E0102"},
+                          headers={"Accept-Encoding": "gzip"})  # fmt: skip
+    assert receipt.status_code in (400, 403) and "content-encoding" not in receipt.headers
     assert len(gzip.compress(big.content)) < len(big.content)  # it was worth it
+
+
+def test_which_requests_may_be_compressed() -> None:
+    from gridops.web.app import PagesGZip
+
+    gz = PagesGZip(app=None)  # type: ignore[arg-type]
+    asks = {
+        ("GET", "/console/dispatch"): True,
+        ("GET", "/api/v1/queues/new"): True,
+        ("GET", "/openapi.json"): True,
+        ("GET", "/open311/v2/requests.json"): True,
+        ("POST", "/open311/v2/requests.json"): False,
+        ("GET", "/media/ab/abcdef.jpg"): False,
+        ("GET", "/metrics"): False,
+    }
+    assert {k: gz.wanted({"method": k[0], "path": k[1]}) for k in asks} == asks
