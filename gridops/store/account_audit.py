@@ -26,6 +26,7 @@ from gridops.store.account_log import (
     chain_hash,
     user_state,
 )
+from gridops.tickets.events import chain_break
 
 BASELINE_ACTOR = "migration:0007"
 _KINDS = {"user": "user", "apikey": "API key"}
@@ -80,24 +81,9 @@ def check_chain(events: list[AccountEvent]) -> list[LogProblem]:
     if seqs != list(range(1, len(events) + 1)):
         missing = sorted(set(range(1, max(seqs, default=0) + 1)) - set(seqs))
         problems.append(LogProblem(None, "", "deleted", f"events missing: {missing[:10]}"))
-    prev = GENESIS
-    for ev in events:
-        if ev.prev_hash != prev:
-            break
-        prev = ev.hash
-    else:
-        return problems
-    by_prev = {ev.prev_hash: ev for ev in events}
-    walk, cur = 0, GENESIS
-    while cur in by_prev and walk <= len(events):
-        cur = by_prev[cur].hash
-        walk += 1
-    if walk == len(events):
-        detail = "every event is intact but they are stored out of chain order"
-        problems.append(LogProblem(None, "", "reordered", detail))
-    elif not problems:
-        detail = f"the chain breaks after {walk} of {len(events)} events"
-        problems.append(LogProblem(None, "", "deleted", detail))
+    broken = chain_break([(ev.prev_hash, ev.hash) for ev in events])
+    if broken is not None and (broken[0] == "reordered" or not problems):
+        problems.append(LogProblem(None, "", *broken))
     return problems
 
 

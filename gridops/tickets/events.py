@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -98,6 +99,32 @@ class ChainProblem:
     detail: str
 
 
+def last(links: Sequence[tuple[str, str]]) -> str:
+    """The head hash of a chain of (prev_hash, hash) links (GENESIS when empty)."""
+    return links[-1][1] if links else GENESIS
+
+
+def chain_break(links: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """Whether (prev_hash, hash) links, in stored order, form one chain from GENESIS: None if
+    they do; else ``("reordered", why)`` when they would in another order, or ``("deleted",
+    why)`` where the chain breaks. (Each link's own hash is checked before: see check_chain.)"""
+    prev = GENESIS
+    for before, after in links:
+        if before != prev:
+            break
+        prev = after
+    else:
+        return None
+    by_prev = dict(links)
+    walk, cur = 0, GENESIS
+    while cur in by_prev and walk <= len(links):
+        cur = by_prev[cur]
+        walk += 1
+    if walk == len(links):
+        return "reordered", "every event is intact but they are stored out of chain order"
+    return "deleted", f"the chain breaks after {walk} of {len(links)} events"
+
+
 def check_chain(
     ticket_id: str, events: list[Event], *, version: int | None, head: str | None
 ) -> list[ChainProblem]:
@@ -121,24 +148,11 @@ def check_chain(
     seqs = [ev.seq for ev in events]
     if seqs != list(range(1, len(events) + 1)):
         bad("deleted", f"sequence numbers have gaps: {seqs[:10]}")
-    prev = GENESIS
-    broken = False
-    for ev in events:
-        if ev.prev_hash != prev:
-            broken = True
-            break
-        prev = ev.hash
-    if broken:
-        by_prev = {ev.prev_hash: ev for ev in events}
-        walk, cur = 0, GENESIS
-        while cur in by_prev and walk <= len(events):
-            cur = by_prev[cur].hash
-            walk += 1
-        if walk == len(events):
-            bad("reordered", "every event is intact but they are stored out of chain order")
-        else:
-            bad("deleted", f"the chain breaks after {walk} of {len(events)} events")
-    elif version is not None and (version != len(events) or (head or GENESIS) != prev):
+    links = [(ev.prev_hash, ev.hash) for ev in events]
+    broken = chain_break(links)
+    if broken is not None:
+        bad(*broken)
+    elif version is not None and (version != len(events) or (head or GENESIS) != last(links)):
         kind = "deleted" if version > len(events) else "altered"
         bad(kind, f"ticket is at version {version} but its chain holds {len(events)} events")
     return problems
