@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from gridops.store.engine import write
+from gridops.store.numbers import reserve_serials
 from gridops.store.repository import Store
 from gridops.store.rows import event_row, ticket_row
 from gridops.store.schema import ticket_events, tickets
@@ -38,7 +39,7 @@ def reserve_numbers(store: Store, items: Sequence[tuple[datetime, str]]) -> list
     out = [0] * len(items)
     with write(store.engine) as conn:
         for day, idx in sorted(by_day.items()):
-            serials = store._serials(conn, day, [items[i][1] for i in idx])
+            serials = reserve_serials(conn, day, [items[i][1] for i in idx])
             for i, s in zip(idx, serials, strict=True):
                 out[i] = s
     return out

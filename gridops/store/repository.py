@@ -17,14 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from gridops.store import driver
 from gridops.store.engine import make_engine, migrate, write
 from gridops.store.errors import StaleTicket, UnknownTicket
+from gridops.store.numbers import reserve_serials
 from gridops.store.rows import event_of, event_row, ticket_of, ticket_row
-from gridops.store.schema import number_counters, ticket_events, tickets
+from gridops.store.schema import ticket_events, tickets
 from gridops.tickets import (
     ChainProblem,
     Event,
@@ -120,15 +120,20 @@ class Store:
             seen.add(d.idempotency_key or f"\0{len(todo)}")
             todo.append(d)
         day = now.astimezone(self.tz).strftime("%Y%m%d")
-        serials = self._serials(conn, day, [category_code(d.category) for d in todo])
+        serials = reserve_serials(conn, day, [category_code(d.category) for d in todo])
         made: list[Transition] = []
         for d, serial in zip(todo, serials, strict=True):
             number = case_number(d.kind, d.category, day, serial)  # type: ignore[arg-type]
             made.append(report(d, id=uuid.uuid4().hex, number=number, now=now, actor=actor,
                                role=role, salt=secrets.token_hex(16)))  # fmt: skip
         if made:
-            conn.execute(tickets.insert(), [ticket_row(tr.ticket) for tr in made])
-            conn.execute(ticket_events.insert(), [event_row(tr.event) for tr in made])
+            new_rows = [ticket_row(tr.ticket) for tr in made]
+            events = [event_row(tr.event) for tr in made]
+            dialect = self.engine.dialect
+            add_ticket = driver.insert(tickets, tuple(new_rows[0]), dialect)
+            add_event = driver.insert(ticket_events, tuple(events[0]), dialect)
+            add_ticket.execute(conn, [add_ticket.bind(r) for r in new_rows])
+            add_event.execute(conn, [add_event.bind(e) for e in events])
         for tr in made:
             if tr.ticket.idempotency_key:
                 known[tr.ticket.idempotency_key] = tr.ticket
@@ -156,26 +161,6 @@ class Store:
             rows = conn.execute(select(tickets.c.data).where(tickets.c.id.in_(sorted(behind))))
             moved.update((t.id, t) for t in map(ticket_of, rows))
         return [moved.get(t.id, t) for t in made]
-
-    def _serials(self, conn: Connection, day: str, codes: list[str]) -> list[int]:
-        """Reserve one serial per item from the (day, category) counters, in order."""
-        need: dict[str, int] = defaultdict(int)
-        for code in codes:
-            need[code] += 1
-        start: dict[str, int] = {}
-        ins = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        for code, n in sorted(need.items()):
-            upsert = ins(number_counters).values(day=day, category=code, last=n)
-            stmt = upsert.on_conflict_do_update(
-                index_elements=["day", "category"],
-                set_={"last": number_counters.c.last + n},
-            ).returning(number_counters.c.last)
-            start[code] = int(conn.execute(stmt).scalar_one()) - n + 1
-        out = []
-        for code in codes:
-            out.append(start[code])
-            start[code] += 1
-        return out
 
     # -- reads --------------------------------------------------------------------------
     def get(self, ticket_id: str) -> Ticket:
