@@ -40,9 +40,22 @@ def degree_box(lat: float, metres: float) -> tuple[float, float]:
     """Half-widths (Δlon, Δlat) in degrees of a box around a point at ``lat`` that holds every
     point within ``metres`` of it (conservative: the ellipsoid's degrees are never shorter
     than these, and 1 % is added for the latitude changing across the box)."""
-    dlat = metres / 110_574.0 * 1.01  # a degree of latitude is at least 110,574 m
+    dlat = metres / _LAT_DEGREE_M * 1.01
     cos_lat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
-    return metres / (111_319.49 * cos_lat) * 1.01, dlat
+    return metres / (_EQUATOR_DEGREE_M * cos_lat) * 1.01, dlat
+
+
+def degree_boxes(
+    lats: npt.NDArray[np.float64], metres: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """:func:`degree_box` for many latitudes at once."""
+    dlat = metres / _LAT_DEGREE_M * 1.01
+    cos_lat = np.cos(np.radians(np.minimum(89.0, np.abs(lats) + dlat)))
+    return metres / (_EQUATOR_DEGREE_M * cos_lat) * 1.01, np.full_like(lats, dlat)
+
+
+_LAT_DEGREE_M = 110_574.0  # a degree of latitude is at least this long
+_EQUATOR_DEGREE_M = 111_319.49  # a degree of longitude is at least this times cos(lat)
 
 
 @lru_cache(maxsize=16)

@@ -57,3 +57,16 @@ class LayerIndex:
                 best[pi[tied]] = self._none
                 np.minimum.at(best, pi[tied], ti[tied])
         return self.codes[best]
+
+    def codes_in_boxes(
+        self,
+        x0: npt.NDArray[np.float64],
+        y0: npt.NDArray[np.float64],
+        x1: npt.NDArray[np.float64],
+        y1: npt.NDArray[np.float64],
+    ) -> set[str]:
+        """Every code whose cell meets any of the boxes (one vectorised tree query)."""
+        if not len(x0) or not self.geoms.size:
+            return set()
+        _, ti = self.tree.query(shapely.box(x0, y0, x1, y1), predicate="intersects")
+        return {str(c) for c in self.codes[np.unique(ti)]}

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import shapely
 
 from gridops.grids.crs import normalise_crs, to_grid_crs, to_grid_crs_many
+from gridops.grids.geodesy import degree_boxes
 from gridops.grids.index import LayerIndex
 
 LEVEL_NAMES = {1: "街镇 sub-district/town", 2: "居村 community", 3: "单元网格 unit cell"}
@@ -72,6 +73,17 @@ class Grid:
     def cells_at(self, level: int) -> list[Cell]:
         """The cells of one level, sorted by code."""
         return list(self._by_level.get(level, []))
+
+    def cells_near(
+        self, lons: Sequence[float], lats: Sequence[float], metres: float, level: int
+    ) -> set[str]:
+        """Codes of the level's cells that may lie within ``metres`` of any of the points
+        (lon/lat grids): every cell that does is included, a few a little farther may be."""
+        if level not in self._index or not len(lons):
+            return set()
+        x, y = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+        dlon, dlat = degree_boxes(y, metres)
+        return self._index[level].codes_in_boxes(x - dlon, y - dlat, x + dlon, y + dlat)
 
     def children(self, code: str) -> list[Cell]:
         """The cells whose parent is ``code``, sorted by code."""

@@ -199,15 +199,23 @@ class Batch:
 
     def _pool(self) -> dict[tuple[str, int, int], list[dict[str, Any]]]:
         """Open tickets that new reports may duplicate, by category and ~1 km bucket (one
-        query per batch; tickets dispatched earlier in this batch are added as decided)."""
+        query per batch; tickets dispatched earlier in this batch are added as decided).
+
+        The query reads the level-2 cells within the largest duplicate radius of the batch's
+        reports — not only their own cells, or a report just across a community's border from
+        an open ticket would be dispatched a second time."""
         if self._candidates is None:
             ctx = self.ctx
             cats = ctx.ops.taxonomy.categories
             window = max(c.duplicate_window_h for c in cats.values())
+            reports = [t for t in self.claimed if t.status is Status.REPORTED]
+            radius = max((cats[t.category].duplicate_radius_m for t in reports), default=0.0)
+            cells_2 = ctx.grid.cells_near([t.point_lon for t in reports],
+                                          [t.point_lat for t in reports], radius, 2)  # fmt: skip
             found = duplicate_candidates(
                 ctx.store,
                 {t.category for t in self.claimed},
-                {t.cells[1] for t in self.claimed if len(t.cells) > 1},
+                cells_2,
                 self.now - timedelta(hours=window),
             )
             self._candidates = {}

@@ -58,3 +58,14 @@ def test_the_degree_box_holds_every_point_within_its_distance(lon, lat, metres, 
     lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, bearing, share * metres)
     dlon, dlat = degree_box(lat, metres)
     assert abs(lon2 - lon) <= dlon and abs(lat2 - lat) <= dlat
+
+
+@given(st.lists(st.floats(-85, 85), min_size=1, max_size=20), st.floats(1, 2000))
+def test_degree_boxes_is_degree_box_for_many(lats, metres) -> None:
+    import numpy as np
+
+    from gridops.grids.geodesy import degree_boxes
+
+    dlon, dlat = degree_boxes(np.array(lats), metres)
+    for i, lat in enumerate(lats):
+        assert (dlon[i], dlat[i]) == pytest.approx(degree_box(lat, metres), rel=1e-12)

@@ -99,3 +99,23 @@ def test_wgs84_input_is_converted_to_gcj02(grid: Grid) -> None:
 
     lon, lat = to_grid_crs(121.508, 31.235, "GCJ-02", "WGS84")
     assert grid.locate(lon, lat, crs="WGS84") == grid.locate(121.508, 31.235)
+
+
+@settings(max_examples=60, deadline=None)
+@given(i=st.integers(0, 10_000), metres=st.floats(5, 900), share=st.floats(0, 1))
+def test_cells_near_holds_every_cell_within_the_distance(grid: Grid, i, metres, share) -> None:
+    """Brute force: every level-2 cell whose edge is within ``metres`` of a point (measured in
+    a local metric projection) is among cells_near — the duplicate search relies on it."""
+    from gridops.grids.geodesy import to_metres
+
+    cell = grid.cells_at(3)[i % len(grid.cells_at(3))]
+    p = cell.geometry.representative_point()
+    x, y = p.x + share * 0.003, p.y - share * 0.002  # wander a little off the cell
+    near = grid.cells_near([x], [y], metres, 2)
+    origin = to_metres(shapely.Point(x, y), x, y)
+    within = {
+        c.code
+        for c in grid.cells_at(2)
+        if to_metres(c.geometry, x, y).distance(origin) <= metres * 0.999
+    }
+    assert within <= near

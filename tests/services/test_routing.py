@@ -156,3 +156,43 @@ def test_the_duplicate_search_finds_what_brute_force_finds(ctx, offsets, radius)
     inside = [(d, i) for d, i in near if d <= radius]
     expected = min(inside)[1] if inside else None
     assert batch._duplicate_of(t, radius, 24) == expected
+
+
+def points_across_a_community_border(ctx) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two points about 3 m apart in two different level-2 cells (居村)."""
+    import shapely
+
+    cells = ctx.grid.cells_at(2)
+    for a in cells[:50]:
+        for b in cells:
+            if b.code == a.code or not a.geometry.touches(b.geometry):
+                continue
+            edge = shapely.intersection(a.geometry.boundary, b.geometry.boundary)
+            p = edge.representative_point() if not edge.is_empty else None
+            if p is None:
+                continue
+            for dx, dy in ((1.5e-5, 0), (0, 1.5e-5), (1.5e-5, 1.5e-5)):
+                one, two = (p.x - dx, p.y - dy), (p.x + dx, p.y + dy)
+                la, lb = ctx.grid.locate(*one), ctx.grid.locate(*two)
+                l2a = la.codes[1] if la and len(la.codes) > 1 else ""
+                l2b = lb.codes[1] if lb and len(lb.codes) > 1 else ""
+                if l2a and l2b and l2a != l2b:
+                    return one, two
+    raise AssertionError("no two touching level-2 cells in the sample grid")
+
+
+def test_a_report_just_across_a_community_border_is_still_a_duplicate(ctx) -> None:
+    """The duplicate radius does not stop at a level-2 cell's edge."""
+    from gridops.services.intake import IntakeReport
+
+    one, two = points_across_a_community_border(ctx)
+    reports = [IntakeReport("E0102", lon, lat, crs=ctx.grid.crs, source=Source.INSPECTOR)
+               for lon, lat in (one, two)]  # fmt: skip
+    (first,) = submit(ctx, reports[:1], actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 200, now=NOW)
+    later = NOW + timedelta(minutes=10)
+    (second,) = submit(ctx, reports[1:], actor="i", role=Role.INSPECTOR, now=later)
+    route_batch(ctx, 200, now=later)
+    got = ctx.store.get(second.id)
+    assert got.cells[1] != ctx.store.get(first.id).cells[1]  # really across the border
+    assert got.status is Status.DUPLICATE and got.duplicate_of == first.id
