@@ -89,3 +89,20 @@ def test_email_mask_hides_the_local_part(email: str) -> None:
 @given(st.text(max_size=80))
 def test_hash_is_stable_and_verifies(token: str) -> None:
     assert verify_token(token, hash_token(token))
+
+
+def test_a_revoked_api_key_stops_working_within_a_second(ctx) -> None:
+    """Other server processes remember a valid key for at most ttl_s (1 s) after revocation."""
+    from datetime import UTC, datetime
+
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import ApiKeyCache, create_api_key
+
+    accounts = Accounts(ctx.store.engine)
+    _, secret = create_api_key(accounts, "partner", now=datetime.now(UTC))
+    cache = ApiKeyCache(accounts)  # as in another process: it never hears of the revocation
+    assert cache.lookup(secret, now=100.0) is not None
+    accounts.revoke_api_key("partner", now=datetime.now(UTC))
+    assert cache.lookup(secret, now=100.5) is not None  # still remembered
+    assert cache.lookup(secret, now=101.01) is None  # asked the database again: revoked
+    assert cache.lookup(secret, now=101.02) is None  # and a refusal is not remembered as valid
