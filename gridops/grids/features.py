@@ -1,8 +1,11 @@
 """Read polygon features from GeoJSON (RFC 7946) or ESRI Shapefile, checking every coordinate.
 
-Every problem is a ConfigError naming the file, the feature index and the reason; a polygon
-that is invalid (self-intersecting, …) is repaired with ``shapely.make_valid`` and reported as a
-warning Issue.
+A file that cannot be read at all is a ConfigError. A feature that cannot be used (not a
+Feature, no geometry, not a polygon, coordinates that are not numbers or out of range, a
+polygon that cannot be repaired) is an error Issue naming the file, the feature index, the
+reason and the fix, and is skipped; without an ``issues`` list it is a ConfigError instead. A
+polygon that is invalid (self-intersecting, …) is repaired with ``shapely.make_valid`` and
+reported as a warning Issue.
 """
 
 from __future__ import annotations
@@ -34,23 +37,62 @@ class Feature:
     geometry: shapely.Geometry
 
 
+class BadFeature(Exception):
+    """One feature that cannot become a cell: a kind, what is wrong, and what to do."""
+
+    def __init__(self, kind: str, reason: str, fix: str) -> None:
+        super().__init__(f"{reason}; {fix}")
+        self.kind = kind
+
+
 def read_features(
     path: Path, *, geographic: bool = True, issues: list[Issue] | None = None
 ) -> list[Feature]:
-    """The polygon features of a GeoJSON or Shapefile; repaired geometries add warning Issues."""
+    """The usable polygon features of a GeoJSON or Shapefile.
+
+    With ``issues``, each unusable feature adds an error Issue and is skipped, and each repaired
+    geometry a warning; without it, the first unusable feature raises ConfigError.
+    """
     if not path.is_file():
         raise ConfigError(f"{path}: file not found")
-    raw = list(_read_shapefile(path) if path.suffix.lower() == ".shp" else _read_geojson(path))
+    shp = path.suffix.lower() == ".shp"
+    raw = list(_read_shapefile(path) if shp else _read_geojson(path))
     if not raw:
         raise ConfigError(f"{path}: no features (the file is empty)")
-    fast = None if path.suffix.lower() == ".shp" else _fast_geometries(path, len(raw), geographic)
-    if fast is not None:
-        return [Feature(i, props, g) for (i, props, _), g in zip(raw, fast, strict=True)]
+    fast = None if shp else _fast_geometries(path, len(raw), geographic)
     out = []
-    for i, props, geo in raw:
-        geom = _to_polygonal(path, i, geo, geographic, issues)
+    for k, (i, obj) in enumerate(raw):
+        try:
+            props = _properties(obj)
+            if fast is not None:
+                geom = fast[k]
+            else:
+                geom, repaired = _to_polygonal(obj.get("geometry"), geographic)
+                if repaired and issues is not None:
+                    message = f"invalid polygon ({repaired}), repaired"
+                    issues.append(Issue("warning", "repaired-geometry", message, str(path), i))
+        except BadFeature as bad:
+            if issues is None:
+                raise ConfigError(f"{path}: feature {i}: {bad}") from None
+            issues.append(Issue("error", bad.kind, str(bad), str(path), i))
+            continue
         out.append(Feature(i, props, geom))
     return out
+
+
+def _properties(obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict) or obj.get("type") != "Feature":
+        raise BadFeature(
+            "not-a-feature",
+            "not a GeoJSON Feature object",
+            'each entry of "features" must be {"type": "Feature", "properties": …, "geometry": …}',
+        )
+    props = obj.get("properties") or {}
+    if not isinstance(props, dict):
+        raise BadFeature(
+            "bad-properties", "'properties' is not an object", "give it an object of fields"
+        )
+    return props
 
 
 def _fast_geometries(path: Path, n: int, geographic: bool) -> list[shapely.Geometry] | None:
@@ -75,7 +117,7 @@ def _fast_geometries(path: Path, n: int, geographic: bool) -> list[shapely.Geome
     return list(geoms)
 
 
-def _read_geojson(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:
+def _read_geojson(path: Path) -> Iterator[tuple[int, Any]]:
     text = path.read_text(encoding="utf-8-sig")
     if not text.strip():
         raise ConfigError(f"{path}: empty file, expected a GeoJSON FeatureCollection")
@@ -93,16 +135,10 @@ def _read_geojson(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:
         feats = [doc]
     else:
         raise ConfigError(f"{path}: not a GeoJSON FeatureCollection or Feature")
-    for i, f in enumerate(feats):
-        if not isinstance(f, dict) or f.get("type") != "Feature":
-            raise ConfigError(f"{path}: feature {i}: not a GeoJSON Feature object")
-        props = f.get("properties") or {}
-        if not isinstance(props, dict):
-            raise ConfigError(f"{path}: feature {i}: 'properties' is not an object")
-        yield i, props, f.get("geometry")
+    yield from enumerate(feats)
 
 
-def _read_shapefile(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:
+def _read_shapefile(path: Path) -> Iterator[tuple[int, Any]]:
     try:
         reader = shapefile.Reader(str(path))
     except Exception as exc:  # pyshp raises struct.error, IndexError, … on corrupt files
@@ -111,46 +147,46 @@ def _read_shapefile(path: Path) -> Iterator[tuple[int, dict[str, Any], Any]]:
         try:
             for i, rec in enumerate(reader.iterShapeRecords()):
                 geo = rec.shape.__geo_interface__ if rec.shape.shapeType != 0 else None
-                yield i, rec.record.as_dict(), geo
+                yield i, {"type": "Feature", "properties": rec.record.as_dict(), "geometry": geo}
         except Exception as exc:  # as above: any corruption is reported as one line
             raise ConfigError(f"{path}: broken Shapefile: {exc}") from None
 
 
-def _to_polygonal(
-    path: Path, i: int, geo: Any, geographic: bool, issues: list[Issue] | None
-) -> shapely.Geometry:
-    where = f"{path}: feature {i}"
+def _to_polygonal(geo: Any, geographic: bool) -> tuple[shapely.Geometry, str]:
+    """A valid polygonal geometry, and why it had to be repaired ("" when it did not)."""
     if not geo:
-        raise ConfigError(f"{where}: no geometry")
+        raise BadFeature("no-geometry", "no geometry", "draw its polygon or delete the feature")
     kind = geo.get("type") if isinstance(geo, dict) else None
     if kind not in ("Polygon", "MultiPolygon"):
-        raise ConfigError(f"{where}: geometry is {kind}, expected Polygon or MultiPolygon")
+        raise BadFeature(
+            "not-polygon",
+            f"geometry is {kind}, expected Polygon or MultiPolygon",
+            "only polygons can be cells: convert it or move it to another file",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # NaN: reported just below
             geom = shape(geo)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise ConfigError(f"{where}: malformed {kind} coordinates ({exc})") from None
-    _check_coords(where, np.asarray(shapely.get_coordinates(geom)), geographic)
+        raise BadFeature(
+            "bad-coordinates",
+            f"malformed {kind} coordinates ({exc})",
+            "each ring must be a list of [x, y] positions, closed, of 4 or more",
+        ) from None
+    _check_coords(np.asarray(shapely.get_coordinates(geom)), geographic)
     if geom.is_empty:
-        raise ConfigError(f"{where}: empty {kind}")
-    if not geom.is_valid:
-        reason = explain_validity(geom)
-        fixed = _polygonal_part(shapely.make_valid(geom))
-        if fixed.is_empty or fixed.area == 0:
-            raise ConfigError(f"{where}: invalid polygon that cannot be repaired: {reason}")
-        if issues is not None:
-            issues.append(
-                Issue(
-                    "warning",
-                    "repaired-geometry",
-                    f"invalid polygon ({reason}), repaired",
-                    str(path),
-                    i,
-                )
-            )
-        geom = fixed
-    return geom
+        raise BadFeature("empty-geometry", f"empty {kind}", "draw its polygon or delete it")
+    if geom.is_valid:
+        return geom, ""
+    reason = explain_validity(geom)
+    fixed = _polygonal_part(shapely.make_valid(geom))
+    if fixed.is_empty or fixed.area == 0:
+        raise BadFeature(
+            "unrepairable-geometry",
+            f"invalid polygon that cannot be repaired: {reason}",
+            "redraw it in a GIS (it has no area left once made valid)",
+        )
+    return fixed, reason
 
 
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
@@ -160,13 +196,17 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _check_coords(where: str, xy: np.ndarray, geographic: bool) -> None:
+def _check_coords(xy: np.ndarray, geographic: bool) -> None:
     if xy.size == 0:
         return
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
         k = int(np.argmax(bad))
-        raise ConfigError(f"{where}: coordinate {k} is not a number ({xy[k, 0]}, {xy[k, 1]})")
+        raise BadFeature(
+            "bad-coordinates",
+            f"coordinate {k} is not a number ({xy[k, 0]}, {xy[k, 1]})",
+            "fix or delete that vertex",
+        )
     if not geographic:
         return
     x, y = xy[:, 0], xy[:, 1]
@@ -175,12 +215,15 @@ def _check_coords(where: str, xy: np.ndarray, geographic: bool) -> None:
         k = int(np.argmax(out))
         lon, lat = float(xy[k, 0]), float(xy[k, 1])
         if abs(lon) <= 90 and abs(lat) <= 180:
-            raise ConfigError(
-                f"{where}: coordinate ({_fmt(lon)}, {_fmt(lat)}) looks lat/lon swapped; "
-                "GeoJSON positions are [lon, lat]"
+            raise BadFeature(
+                "bad-coordinates",
+                f"coordinate ({_fmt(lon)}, {_fmt(lat)}) looks lat/lon swapped",
+                "GeoJSON positions are [lon, lat]",
             )
-        raise ConfigError(
-            f"{where}: coordinate ({_fmt(lon)}, {_fmt(lat)}) is out of range for lon/lat"
+        raise BadFeature(
+            "bad-coordinates",
+            f"coordinate ({_fmt(lon)}, {_fmt(lat)}) is out of range for lon/lat",
+            "is the spec's crs right? (projected metres need crs: EPSG:<code>)",
         )
 
 

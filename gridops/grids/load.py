@@ -1,9 +1,12 @@
 """Load a grid from its spec: read each layer, apply the templates, link parents.
 
 A parent comes from the level's ``parent`` template, or — when absent — is the cell of the level
-above that holds most of the child's area. Problems that make the grid unusable (duplicate
-codes, a parent code that does not exist) are error Issues: :func:`load_grid` raises on them,
-:func:`read_grid` returns them so that `grid check` can report them all.
+above that holds most of the child's area. A file that cannot be read at all raises ConfigError.
+Every feature that cannot become a cell (see :mod:`gridops.grids.features`; a template naming
+a missing property or giving an empty code; coordinates that cannot be converted; a duplicate
+code; a parent code that does not exist) is an error Issue naming the file, the feature and
+what to do, and the feature is skipped: :func:`read_grid` returns them all so that `grid check`
+reports them in one run, :func:`load_grid` refuses the grid naming the first few.
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ from gridops.grids.spec import GridSpec, LayerSpec, read_spec
 
 log = logging.getLogger(__name__)
 
+FIRST_ERRORS = 3  # errors named by load_grid's one-line refusal
+
+
+class _Unfilled(Exception):
+    """A template that cannot be filled for one feature: a kind, and why and what to do."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
 
 def load_grid(path: str | Path) -> Grid:
     """Load a grid from a spec file or a directory holding ``grid.yaml``.
@@ -38,11 +51,18 @@ def load_grid(path: str | Path) -> Grid:
     grid, issues = read_grid(path)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
-        more = f" (and {len(errors) - 1} more; run `gridops grid check`)" if len(errors) > 1 else ""
-        raise ConfigError(errors[0].line() + more)
+        raise ConfigError(refusal(errors, path))
     for issue in issues:
         log.warning("%s", issue.line())
     return grid
+
+
+def refusal(errors: list[Issue], path: str | Path, shown: int = FIRST_ERRORS) -> str:
+    """One line naming the first few errors and how many more there are."""
+    text = "; ".join(e.line() for e in errors[:shown])
+    if len(errors) > shown:
+        text += f" … and {len(errors) - shown} more: run gridops grid check {path}"
+    return text
 
 
 def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
@@ -56,13 +76,12 @@ def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
     cells: dict[str, Cell] = {}
     prev: list[Cell] = []
     for layer in spec.levels:
-        level_cells = _layer_cells(layer, geographic, source_crs, issues, taken=cells)
-        _link_parents(layer, level_cells, prev, issues)
-        linked = [c for c in level_cells]
-        cells.update({c.code: c for c in linked})
-        prev = linked
+        level_cells, where = _layer_cells(layer, geographic, source_crs, issues, taken=cells)
+        _link_parents(layer, level_cells, where, prev, issues)
+        cells.update({c.code: c for c in level_cells})
+        prev = level_cells
     overlays = {
-        layer.layer: _layer_cells(layer, geographic, source_crs, issues, taken={})
+        layer.layer: _layer_cells(layer, geographic, source_crs, issues, taken={})[0]
         for layer in spec.overlays
     }
     return Grid(spec.name, grid_crs, len(spec.levels), cells, overlays), issues
@@ -74,41 +93,54 @@ def _layer_cells(
     source_crs: str,
     issues: list[Issue],
     taken: Mapping[str, Cell],
-) -> list[Cell]:
+) -> tuple[list[Cell], dict[str, int]]:
+    """The layer's cells and the feature index of each code; bad features become Issues."""
     feats = read_features(layer.file, geographic=geographic, issues=issues)
     if source_crs not in (WGS84, GCJ02, BD09):
-        feats = _to_lonlat(layer, feats, source_crs)
+        feats = _to_lonlat(layer, feats, source_crs, issues)
     areas = areas_m2([f.geometry for f in feats])
     seen: dict[str, int] = {}
     out: list[Cell] = []
     for feat, area in zip(feats, areas, strict=True):
-        code = _fill(layer, "code", layer.code, feat, {})
-        if not code:
-            raise ConfigError(f"{layer.file}: feature {feat.index}: template 'code' gives ''")
-        if code in seen or code in taken:
-            first = f"feature {seen[code]}" if code in seen else "another level"
-            issues.append(
-                Issue(
-                    "error",
-                    "duplicate-code",
-                    f"duplicate code {code!r} (already used by {first})",
-                    str(layer.file),
-                    feat.index,
-                    code,
+        code = ""
+        try:
+            code = _fill("code", layer.code, feat, {})
+            if not code:
+                raise _Unfilled(
+                    "empty-code",
+                    f"code template {layer.code!r} gives ''; fill the feature's code property",
                 )
-            )
+            if code in seen or code in taken:
+                first = f"feature {seen[code]}" if code in seen else "another level"
+                issues.append(
+                    Issue(
+                        "error",
+                        "duplicate-code",
+                        f"duplicate code {code!r} (already used by {first}); "
+                        "give it its own code or delete one of the two",
+                        str(layer.file),
+                        feat.index,
+                        code,
+                    )
+                )
+                continue
+            extra = {"code": code}
+            name = _fill("name", layer.name, feat, extra) if layer.name else code
+            owner = _fill("owner", layer.owner, feat, extra) if layer.owner else ""
+            parent = _fill("parent", layer.parent, feat, extra) if layer.parent else None
+        except _Unfilled as exc:
+            issues.append(Issue("error", exc.kind, str(exc), str(layer.file), feat.index, code))
             continue
         seen[code] = feat.index
-        extra = {"code": code}
-        name = _fill(layer, "name", layer.name, feat, extra) if layer.name else code
-        owner = _fill(layer, "owner", layer.owner, feat, extra) if layer.owner else ""
-        parent = _fill(layer, "parent", layer.parent, feat, extra) if layer.parent else None
         out.append(Cell(code, layer.level, parent, name, owner, feat.geometry, float(area)))
-    return out
+    return out, seen
 
 
-def _to_lonlat(layer: LayerSpec, feats: list[Feature], source_crs: str) -> list[Feature]:
-    """Features of an EPSG-coded layer converted to WGS84 lon/lat."""
+def _to_lonlat(
+    layer: LayerSpec, feats: list[Feature], source_crs: str, issues: list[Issue]
+) -> list[Feature]:
+    """Features of an EPSG-coded layer converted to WGS84 lon/lat; unconvertible ones are
+    error Issues."""
 
     def convert(xy: np.ndarray) -> np.ndarray:
         x, y = to_grid_crs_many(xy[:, 0], xy[:, 1], source_crs, WGS84)
@@ -119,33 +151,40 @@ def _to_lonlat(layer: LayerSpec, feats: list[Feature], source_crs: str) -> list[
         geom = shapely.transform(f.geometry, convert)
         xy = shapely.get_coordinates(geom)
         if not np.isfinite(xy).all():
-            raise ConfigError(
-                f"{layer.file}: feature {f.index}: coordinates cannot be converted from "
-                f"{source_crs} to lon/lat (wrong crs in the spec?)"
+            issues.append(
+                Issue(
+                    "error",
+                    "bad-coordinates",
+                    f"coordinates cannot be converted from {source_crs} to lon/lat; "
+                    "is the spec's crs right?",
+                    str(layer.file),
+                    f.index,
+                )
             )
+            continue
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
         out.append(Feature(f.index, f.properties, geom))
     return out
 
 
-def _fill(
-    layer: LayerSpec, key: str, template: str | None, feat: Feature, extra: dict[str, str]
-) -> str:
+def _fill(key: str, template: str | None, feat: Feature, extra: dict[str, str]) -> str:
     assert template is not None
     values: dict[str, Any] = {**{str(k): _text(v) for k, v in feat.properties.items()}, **extra}
     for root in _fields(template):
         if root not in values:
             have = ", ".join(sorted(values)) or "none"
-            raise ConfigError(
-                f"{layer.file}: feature {feat.index}: {key} template {template!r} names "
-                f"property {root!r}, which the feature lacks (it has: {have})"
+            raise _Unfilled(
+                "missing-property",
+                f"{key} template {template!r} names property {root!r}, which the feature "
+                f"lacks (it has: {have}); add the property or fix the template in the spec",
             )
     try:
         return template.format_map(values).strip()
     except (ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise ConfigError(
-            f"{layer.file}: feature {feat.index}: {key} template {template!r} failed: {exc}"
+        raise _Unfilled(
+            "bad-template",
+            f"{key} template {template!r} failed: {exc}; fix the template in the spec",
         ) from None
 
 
@@ -166,7 +205,11 @@ def _text(value: Any) -> str:
 
 
 def _link_parents(
-    layer: LayerSpec, cells: list[Cell], parents: list[Cell], issues: list[Issue]
+    layer: LayerSpec,
+    cells: list[Cell],
+    where: Mapping[str, int],
+    parents: list[Cell],
+    issues: list[Issue],
 ) -> None:
     """Check template parents exist; infer missing ones by largest shared area (in place)."""
     if layer.level == 1:
@@ -182,9 +225,11 @@ def _link_parents(
                     Issue(
                         "error",
                         "missing-parent",
-                        f"parent {c.parent!r} is not a level-{layer.level - 1} code",
+                        f"parent {c.parent!r} is not a level-{layer.level - 1} code; fix the "
+                        "feature's parent property (or the parent's feature, if it is reported "
+                        "as unusable)",
                         str(layer.file),
-                        None,
+                        where.get(c.code),
                         c.code,
                     )
                 )
@@ -205,7 +250,7 @@ def _link_parents(
                     "orphan",
                     f"lies outside every level-{layer.level - 1} cell; no parent",
                     str(layer.file),
-                    None,
+                    where.get(c.code),
                     c.code,
                 )
             )
@@ -216,4 +261,4 @@ def _with_parent(c: Cell, parent: str | None) -> Cell:
     return Cell(c.code, c.level, parent, c.name, c.owner_unit, c.geometry, c.area_m2)
 
 
-__all__ = ["GridSpec", "load_grid", "read_grid"]
+__all__ = ["GridSpec", "load_grid", "read_grid", "refusal"]
