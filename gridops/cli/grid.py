@@ -36,9 +36,11 @@ def check(
     spec: Path | None = GRID_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
-    """Report bad geometries, duplicate codes, straddling children, gaps, overlaps, no owner.
+    """Report every unusable feature, duplicate code and unknown parent (errors), then
+    straddling children, gaps, overlaps, cells without an owner (warnings).
 
-    Exit 0 with only warnings, 1 on errors, 2 on usage errors.
+    Exit 0 with only warnings, 1 on errors, 2 on usage errors. The table lists every error and
+    the first 200 warnings; --json lists everything.
 
     Example: gridops grid check my_grid/  (no argument: the sample grid)
     """
@@ -59,16 +61,20 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
+WARNINGS_SHOWN = 200  # warnings in the table; errors are all listed (they all need fixing)
+
+
 def _print_report(report: object) -> None:
     from gridops.grids.check import CheckReport
 
     assert isinstance(report, CheckReport)
     console = Console()
-    if report.issues:
+    shown = report.errors + report.warnings[:WARNINGS_SHOWN]
+    if shown:
         table = Table(title=f"grid check: {report.grid}")
         for col in ("severity", "kind", "where", "message"):
             table.add_column(col)
-        for i in report.issues[:200]:
+        for i in shown:
             where = i.file or ""
             if i.feature is not None:
                 where += f" #{i.feature}"
@@ -77,10 +83,13 @@ def _print_report(report: object) -> None:
             style = "red" if i.severity == "error" else "yellow"
             table.add_row(f"[{style}]{i.severity}[/]", i.kind, where.strip(), i.message)
         console.print(table)
-        if len(report.issues) > 200:
-            console.print(f"… {len(report.issues) - 200} more (use --json for all)")
+    hidden = len(report.warnings) - WARNINGS_SHOWN
+    if hidden > 0:
+        console.print(f"… {hidden} more warnings (use --json for all)")
+    counts = ", ".join(f"{kind} {n}" for kind, n in sorted(report.counts().items()))
     console.print(
         f"{report.grid}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        + (f" — {counts}" if counts else "")
     )
 
 

@@ -1,7 +1,8 @@
 """`grid check`: how well imported layers nest — straddling children, gaps, overlaps, owners.
 
 Real boundary data does not nest perfectly. These findings are warnings (locate stays exact
-whatever they say); errors come from reading (duplicate codes, unknown parents, broken input).
+whatever they say); errors come from reading (every unusable feature, duplicate code and unknown
+parent, each once: see :mod:`gridops.grids.load`).
 Thresholds ignore the sub-metre noise of coordinate rounding.
 """
 
@@ -24,7 +25,7 @@ OVERLAP_MIN_M2 = 10.0  # shared area of two cells of one level worth reporting
 
 @dataclass
 class CheckReport:
-    """All issues of a grid, errors first."""
+    """All issues of a grid: errors first, then by kind, file and feature."""
 
     grid: str
     issues: list[Issue] = field(default_factory=list)
@@ -39,7 +40,7 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """0 with only warnings (or none), 1 with errors."""
+        """0 with only warnings (or none), 1 with errors (the CLI's 2 is for usage mistakes)."""
         return 1 if self.errors else 0
 
     def counts(self) -> dict[str, int]:
@@ -71,8 +72,12 @@ def check_grid(grid: Grid, read_issues: list[Issue] | None = None) -> CheckRepor
             issues += _gaps(grid.cells_at(level - 1), cells, level)
     for name, cells in grid.overlays.items():
         issues += _no_owner(cells, layer=name)
-    issues.sort(key=lambda i: (i.severity != "error", i.kind, i.file, i.code))
+    issues.sort(key=_order)
     return CheckReport(grid.name, issues)
+
+
+def _order(i: Issue) -> tuple[bool, str, str, int, str]:
+    return (i.severity != "error", i.kind, i.file, -1 if i.feature is None else i.feature, i.code)
 
 
 def _no_owner(cells: list[Cell], layer: str = "") -> list[Issue]:

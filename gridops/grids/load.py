@@ -59,7 +59,7 @@ def load_grid(path: str | Path) -> Grid:
 
 def refusal(errors: list[Issue], path: str | Path, shown: int = FIRST_ERRORS) -> str:
     """One line naming the first few errors and how many more there are."""
-    text = "; ".join(e.line() for e in errors[:shown])
+    text = " | ".join(e.line() for e in errors[:shown])
     if len(errors) > shown:
         text += f" … and {len(errors) - shown} more: run gridops grid check {path}"
     return text
