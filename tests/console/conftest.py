@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import threading
 import time
@@ -119,11 +120,21 @@ def client(ctx: ServiceContext) -> Iterator[TestClient]:
         yield c
 
 
+def login_form(client: TestClient, **fields: str) -> dict[str, str]:
+    """The login form's fields as a browser would send them: open the login page first (it
+    sets the login nonce cookie) and take its CSRF token."""
+    page = client.get("/console/login")
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert found, "the login page carries no CSRF token"
+    return {"csrf": found.group(1), **fields}
+
+
 def sign_in(client: TestClient, token: str) -> str:
     """Sign ``client`` in through the login form; returns the session's CSRF token."""
     from gridops.web.console.session import csrf_token
 
-    r = client.post("/console/login", data={"token": token}, follow_redirects=False)
+    r = client.post("/console/login", data=login_form(client, token=token),
+                    follow_redirects=False)  # fmt: skip
     assert r.status_code == 303, r.text
     return csrf_token(token)
 

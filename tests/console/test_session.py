@@ -6,7 +6,7 @@ from __future__ import annotations
 from gridops.services.context import ServiceContext
 from gridops.web.console.session import csrf_token
 
-from .conftest import TestClient, Users, sign_in
+from .conftest import TestClient, Users, login_form, sign_in
 
 
 def test_pages_send_a_stranger_to_the_login_page(client: TestClient) -> None:
@@ -17,7 +17,8 @@ def test_pages_send_a_stranger_to_the_login_page(client: TestClient) -> None:
 
 
 def test_a_wrong_token_is_refused_with_the_reason(client: TestClient) -> None:
-    r = client.post("/console/login", data={"token": "gut_nope"}, follow_redirects=False)
+    r = client.post("/console/login", data=login_form(client, token="gut_nope"),
+                    follow_redirects=False)  # fmt: skip
     assert r.status_code == 403 and "令牌无效" in r.text
     assert "gridops_session" not in r.cookies
 
@@ -26,7 +27,8 @@ def test_login_sets_a_strict_httponly_cookie_and_lands_on_the_role_page(
     client: TestClient, users: Users
 ) -> None:
     token = users.add("s-1", "supervisor", "all")
-    r = client.post("/console/login", data={"token": token}, follow_redirects=False)
+    r = client.post("/console/login", data=login_form(client, token=token),
+                    follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == "/console/supervise"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
@@ -36,12 +38,14 @@ def test_next_goes_only_to_console_paths(client: TestClient, users: Users) -> No
     token = users.add("d-1", "dispatcher", "all")
     for evil in ("//evil.example/x", "https://evil.example/", "/console/../../x:y"):
         r = client.post(
-            "/console/login", data={"token": token, "next": evil}, follow_redirects=False
+            "/console/login",
+            data=login_form(client, token=token, next=evil),
+            follow_redirects=False,
         )
         assert r.headers["location"] == "/console/dispatch"
     r = client.post(
         "/console/login",
-        data={"token": token, "next": "/console/supervise?view=2"},
+        data=login_form(client, token=token, next="/console/supervise?view=2"),
         follow_redirects=False,
     )
     assert r.headers["location"] == "/console/supervise?view=2"
@@ -63,3 +67,19 @@ def test_logout_clears_the_session(client: TestClient, users: Users) -> None:
     assert r.status_code == 303 and 'gridops_session=""' in r.headers["set-cookie"]
     client.cookies.clear()
     assert client.get("/console/dispatch", follow_redirects=False).status_code == 303
+
+
+def test_a_login_posted_from_another_site_is_refused(client: TestClient, users: Users) -> None:
+    """Login CSRF: a form on another site can post a token, but not the login nonce cookie
+    (SameSite=Strict) nor its token, so it cannot sign the victim in as someone else."""
+    token = users.add("d-9", "dispatcher", "all")
+    r = client.post("/console/login", data={"token": token}, follow_redirects=False)
+    assert r.status_code == 403 and "CSRF" in r.text and "gridops_session" not in r.cookies
+    fields = login_form(client, token=token)
+    client.cookies.delete("gridops_login", path="/console")
+    r = client.post("/console/login", data=fields, follow_redirects=False)
+    assert r.status_code == 403  # the right token without the browser's nonce: refused
+    r = client.post("/console/login", data=login_form(client, token=token), follow_redirects=False)
+    assert r.status_code == 303  # from the login page itself: signed in
+    page = client.get("/console/login")
+    assert "gridops_login=" not in page.headers.get("set-cookie", "")  # the nonce is kept

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from gridops.web.console.pages import HERE, html_errors, render, signed_in
-from gridops.web.console.session import check_csrf, home_of, sign_in, sign_out
+from gridops.web.console.session import (
+    check_csrf,
+    check_login_csrf,
+    home_of,
+    login_form_token,
+    set_login_nonce,
+    sign_in,
+    sign_out,
+)
 from gridops.web.state import State
 
 router = APIRouter(include_in_schema=False)
@@ -31,27 +39,41 @@ def index(request: Request, state: State) -> Response:
     return RedirectResponse(home_of(signed_in(state, request)), status_code=303)
 
 
+def _login_form(
+    request: Request, state: State, *, next: str, error: str, status: int = 200
+) -> HTMLResponse:
+    token, fresh = login_form_token(request)
+    response = render(request, state, "login.html", status=status, next=next, error=error,
+                      login_csrf=token)  # fmt: skip
+    if fresh is not None:
+        set_login_nonce(response, request, fresh)
+    return response
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 def login_page(request: Request, state: State, next: Next = "") -> HTMLResponse:
-    return render(request, state, "login.html", next=next, error="")
+    return _login_form(request, state, next=next, error="")
 
 
 @router.post("/console/login", response_class=HTMLResponse)
+@html_errors
 def login(
     request: Request,
     state: State,
     token: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     from gridops.web.auth import principal_of
     from gridops.web.console.i18n import translator
     from gridops.web.console.pages import lang_of
     from gridops.web.security import hash_token
 
+    check_login_csrf(request, csrf)
     user = state.accounts.user_by_token_hash(hash_token(token.strip()))
     if user is None:
         error = translator(lang_of(request))("bad_token")
-        return render(request, state, "login.html", status=403, next=next, error=error)
+        return _login_form(request, state, next=next, error=error, status=403)
     target = _safe_next(next) or home_of(principal_of(user))
     response = RedirectResponse(target, status_code=303)
     sign_in(response, request, token.strip())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -18,6 +19,7 @@ from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import WebState
 
 SESSION_COOKIE = "gridops_session"
+LOGIN_COOKIE = "gridops_login"  # a nonce for the login form's own CSRF token
 PATH = "/console"
 MAX_AGE = 12 * 3600  # one shift
 
@@ -37,6 +39,34 @@ def check_csrf(request: Request, sent: str | None) -> None:
     if not session or not sent or not hmac.compare_digest(csrf_token(session), sent):
         raise PermissionDenied(
             "the form's security token (CSRF) is missing or stale; reload the page and try again"
+        )
+
+
+def login_form_token(request: Request) -> tuple[str, str | None]:
+    """The login form's CSRF token, and a fresh nonce to set as LOGIN_COOKIE when the browser
+    has none yet. Before sign-in there is no session to derive a token from; without one, a
+    page of another site could sign the victim in as the attacker (login CSRF)."""
+    nonce = request.cookies.get(LOGIN_COOKIE) or ""
+    fresh = None
+    if len(nonce) != 32:
+        nonce = fresh = secrets.token_hex(16)
+    return csrf_token("login:" + nonce), fresh
+
+
+def set_login_nonce(response: Response, request: Request, nonce: str) -> None:
+    """Keep the login form's nonce (HttpOnly, SameSite=Strict: another site's form never
+    carries it, so its POST to the login fails)."""
+    response.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, path=PATH, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
+
+
+def check_login_csrf(request: Request, sent: str | None) -> None:
+    """PermissionDenied unless ``sent`` is the token of this browser's login nonce."""
+    nonce = request.cookies.get(LOGIN_COOKIE) or ""
+    if not nonce or not sent or not hmac.compare_digest(csrf_token("login:" + nonce), sent):
+        raise PermissionDenied(
+            "the login form's security token (CSRF) is missing or stale; open the login page "
+            "again and sign in from there"
         )
 
 
