@@ -10,7 +10,7 @@ departments (``dept-<slug>``) with branches covering level-1 cells (``dept-<slug
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +59,7 @@ class OrgChart:
     branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (dept, l1) → branch
     overlay_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (layer, code)
     centre: str = "district-centre"
+    children: dict[str, list[str]] = field(default_factory=dict)  # unit → units it is parent of
 
     def add(self, unit: Unit, node: Node) -> None:
         if unit.id in self.units:
@@ -70,6 +71,7 @@ class OrgChart:
         for unit in self.units.values():
             if unit.parent:
                 self.graph.add_edge(unit.id, unit.parent, rel="up")
+                self.children.setdefault(unit.parent, []).append(unit.id)
             for member in unit.members:
                 self.graph.add_edge(member, unit.id, rel="member")
 
@@ -87,6 +89,17 @@ class OrgChart:
             chain.append(parent)
             parent = self.units[parent].parent if parent in self.units else None
         return tuple(chain)
+
+    def below(self, unit_ids: Iterable[str]) -> frozenset[str]:
+        """``unit_ids`` and every unit that has one of them on its up_chain."""
+        seen = set(unit_ids)
+        todo = list(seen)
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return frozenset(seen)
 
     def up_cycles(self) -> list[list[str]]:
         """Cycles along the parent edges (each would make "hand up" loop forever)."""

@@ -7,7 +7,6 @@ unit scopes onto it. Nothing here writes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,37 +90,8 @@ def ticket_scope(org: OrgChart, me: Principal) -> TicketScope | None:
         return None
     if not wanted.include_below:
         return TicketScope(owner_units=wanted.units, assignee=wanted.assignee_id)
-    below = _units_below(org, wanted.units)
+    below = org.below(wanted.units)
     return TicketScope(owner_units=below, assignee=wanted.assignee_id, cells=_top_cells(org, below))
-
-
-def _children(org: OrgChart) -> dict[str, list[str]]:
-    """Unit → the units whose parent it is (built once per org chart)."""
-    cached = _CHILDREN.get(id(org))
-    if cached is not None and cached[0] is org:
-        return cached[1]
-    children: dict[str, list[str]] = defaultdict(list)
-    for unit in org.units.values():
-        if unit.parent:
-            children[unit.parent].append(unit.id)
-    _CHILDREN.clear()  # one org chart at a time (a config reload replaces it)
-    _CHILDREN[id(org)] = (org, children)
-    return children
-
-
-_CHILDREN: dict[int, tuple[OrgChart, dict[str, list[str]]]] = {}
-
-
-def _units_below(org: OrgChart, units: Set[str]) -> frozenset[str]:
-    """``units`` and every unit with one of them on its ``up_chain``."""
-    children = _children(org)
-    seen, todo = set(units), list(units)
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            if child not in seen:
-                seen.add(child)
-                todo.append(child)
-    return frozenset(seen)
 
 
 def _top_cells(org: OrgChart, covered: Set[str]) -> frozenset[str]:

@@ -84,3 +84,11 @@ def test_bad_org_names_file_key_and_value(
     with pytest.raises(ConfigError, match="org.yaml") as err:
         load_ops_config(path, grid)
     assert message in str(err.value)
+
+
+def test_below_is_every_unit_whose_up_chain_meets_the_given_ones(config: OpsConfig) -> None:
+    """Brute force over the whole chart: below(us) = us + units with one of us above them."""
+    org = config.org
+    for picked in (["district-centre"], sorted(org.units)[:3], sorted(org.units)[-5:], []):
+        want = {u for u in org.units if u in picked or set(org.up_chain(u)) & set(picked)}
+        assert org.below(picked) == want
