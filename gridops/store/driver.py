@@ -66,16 +66,13 @@ def _binder(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any]
 
 @lru_cache(maxsize=64)
 def update_by_id(
-    table: Table, columns: tuple[str, ...], fixed: tuple[tuple[str, Any], ...], dialect: Dialect
+    table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], dialect: Dialect
 ) -> BoundStatement:
-    """``UPDATE table SET col = … (and each fixed column = its literal NULL) WHERE id = b_id``;
-    rows carry ``b_id`` and ``columns``."""
-    for name, value in fixed:
-        if value is not None:
-            raise ValueError(f"fixed column {name}: only NULL is supported, got {value!r}")
+    """``UPDATE table SET col = … (and each of ``nulls`` = NULL) WHERE id = b_id``; rows carry
+    ``b_id`` and ``columns``."""
     prep = dialect.identifier_preparer
     sets = [f"{prep.quote(c)} = {_placeholder(dialect, c)}" for c in columns]
-    sets += [f"{prep.quote(name)} = NULL" for name, _ in fixed]
+    sets += [f"{prep.quote(name)} = NULL" for name in nulls]
     sql = (
         f"UPDATE {prep.format_table(table)} SET {', '.join(sets)} "
         f"WHERE {prep.quote('id')} = {_placeholder(dialect, 'b_id')}"

@@ -371,7 +371,7 @@ class Store:
 
 
 #: writing a ticket releases its claim
-_RELEASED = (("claimed_by", None), ("claim_until", None))
+_RELEASED = ("claimed_by", "claim_until")
 
 #: columns no transition changes: left out of every UPDATE
 IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "source", "cell_1",

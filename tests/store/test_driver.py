@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import bindparam, text, update
 
 from gridops.store import Store
-from gridops.store.driver import insert, update_by_id
+from gridops.store.driver import insert
 from gridops.store.engine import write
 from gridops.store.repository import _update_row
 from gridops.store.rows import event_row
@@ -49,9 +48,15 @@ def test_the_update_and_the_insert_store_what_core_stores(store: Store):
     assert store.get(a.id) == moves[0].ticket and store.verify_chains() == []
 
 
-def test_only_null_can_be_a_fixed_value(store: Store):
-    with pytest.raises(ValueError, match="only NULL"):
-        update_by_id(tickets, ("status",), (("claimed_by", "x"),), store.engine.dialect)
+def test_writing_a_claimed_ticket_releases_its_claim(store: Store):
+    (t,) = store.create_tickets([draft(1)], now=NOW)
+    (claimed,) = store.claim("reported", limit=1, worker_id="w1", now=NOW,
+                             ttl=timedelta(seconds=10))  # fmt: skip
+    assert raw(store, "SELECT claimed_by FROM tickets WHERE id = :i", i=t.id) == [("w1",)]
+    move = apply(claimed, "dispatch", actor="d", role="dispatcher", now=NOW, **DISPATCH)
+    store.apply_transitions([move])
+    got = raw(store, "SELECT claimed_by, claim_until FROM tickets WHERE id = :i", i=t.id)
+    assert got == [(None, None)]
 
 
 def test_statements_are_in_the_drivers_style(store: Store):
