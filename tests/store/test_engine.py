@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 from gridops.store.engine import WriteLock, make_engine, write
 
@@ -15,7 +16,6 @@ def test_a_second_holder_waits_until_the_first_lets_go(tmp_path):
     db = tmp_path / "x.db"
     first, second = WriteLock(db), WriteLock(db)  # two open files: flock excludes them
     order: list[str] = []
-    entered = threading.Event()
 
     def other() -> None:
         with second.held():
@@ -24,7 +24,7 @@ def test_a_second_holder_waits_until_the_first_lets_go(tmp_path):
     with first.held(), first.held():  # re-entrant within its thread
         t = threading.Thread(target=other)
         t.start()
-        entered.wait(0.3)  # give it every chance to (wrongly) get in
+        time.sleep(0.3)  # give it every chance to (wrongly) get in
         order.append("first")
     t.join(10)
     assert order == ["first", "second"]
