@@ -71,10 +71,15 @@ _DIGITS = frozenset(b"0123456789")
 def _may_differ(out: bytes) -> bool:
     """Whether orjson's bytes may differ from the reference encoder's: a float in exponent
     form with a one-digit negative exponent (``1e-7`` for ``1e-07``) or a small float written
-    out in full (``0.00001`` for ``1e-05``). A look-alike inside a string only costs the slower
-    path. (Plain substring scans: a regular expression costs more than orjson itself.)"""
-    if b"0.0000" in out:
-        return True
+    out in full (``0.00001`` for ``1e-05``: at the start of a number, so not after a digit —
+    a whole-second time, ``"…T04:00:00.000000Z"``, is no look-alike). A look-alike inside a
+    string only costs the slower path. (Plain substring scans: a regular expression costs
+    more than orjson itself.)"""
+    i = out.find(b"0.0000")
+    while i != -1:
+        if not i or out[i - 1] not in _DIGITS:  # a number starts here, not "…00.000000Z"
+            return True
+        i = out.find(b"0.0000", i + 1)
     i = out.find(b"e-")
     while i != -1:
         one_digit = out[i + 2 : i + 3].isdigit() and not out[i + 3 : i + 4].isdigit()

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gridops.tickets.codec import canonical, iso, parse_iso, plain, reference_canonical
+from gridops.tickets.codec import (
+    _may_differ,
+    canonical,
+    iso,
+    parse_iso,
+    plain,
+    reference_canonical,
+)
 from gridops.tickets.model import Clock, Reporter
 from gridops.tickets.vocabulary import ClockType, TimeLimit
 
@@ -36,12 +43,21 @@ json_values = st.recursive(
 
 @given(json_values)
 @example({"x": 1e16, "y": 1e-7, "z": 1e-5, "w": 0.0001, "v": 5e-324, "u": -1.5e-300})
+@example({"t": "2026-11-23T04:00:00.000000Z", "l": [10.00001, 0.00001, -0.00001e-3, 3e-5]})
 @example({"text": '1e-5 :0.00001 井盖 \u2028 \x00\x1f\x7f "q" \\ \n\t\b\f\r'})
 @example({"big": 2**64, "neg": -(2**63) - 1, "k": {1: "int key", 2: "sorted as text"}})
 @example({1: "int key", "1": "str key"})
 @example(["\ud800"])  # a lone surrogate
 def test_canonical_is_byte_for_byte_the_reference(value):
     assert outcome(canonical, value) == outcome(reference_canonical, value)
+
+
+def test_whole_second_times_take_the_fast_path():
+    """Deadlines fall on whole hours: their ``…:00.000000Z`` is no small float (it was taken
+    for one, and sent most dispatched tickets to the slow encoder)."""
+    assert not _may_differ(b'{"due_at":"2026-11-23T04:00:00.000000Z","x":120.000001}')
+    for small in (b"[0.00001]", b'{"a":0.00001}', b"[1,-0.00001]", b"0.00001", b"[1e-5]"):
+        assert _may_differ(small)
 
 
 def outcome(encode, value):
