@@ -12,6 +12,7 @@ meanwhile is skipped; a ticket that failed is released for a later try.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 from collections.abc import Iterator
@@ -33,8 +34,8 @@ log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(seconds=10)
 ACTOR = "router"
 PENDING = (Status.REPORTED, Status.VERIFIED, Status.RETURNED)
-BUCKET_DEG = 0.01  # duplicate search buckets: ~1.1 km north-south, ~0.95 km east-west here
-BUCKET_M = 900.0  # radii up to this are covered by a bucket and its 8 neighbours
+BUCKET_DEG = 0.002  # duplicate search buckets: ~220 m north-south, ~190 m east-west here
+MAX_BUCKETS = 121  # a wider search (radius ≳ 1 km) scans the category's pool instead
 PRIORITY_WORDS = {1: "urgent", 2: "high", 4: "low", 5: "low"}  # 3: the category's own
 
 
@@ -171,7 +172,7 @@ class Batch:
         lon, lat = ticket.point_lon, ticket.point_lat
         screen = radius_m * (1 + SPHERICAL_ERROR)  # certainly farther than the radius beyond
         dlon, dlat = degree_box(lat, screen)
-        for c in self._near(ticket, radius_m):
+        for c in self._near(ticket, dlon, dlat):
             c_lon, c_lat = c["point_lon"], c["point_lat"]
             if abs(c_lon - lon) > dlon or abs(c_lat - lat) > dlat:  # cheap screens first
                 continue
@@ -184,17 +185,20 @@ class Batch:
                 best = (d, c["id"])
         return None if best is None else best[1]
 
-    def _near(self, ticket: Ticket, radius_m: float) -> Iterator[dict[str, Any]]:
-        """Candidates of the ticket's category in its bucket and the 8 around it."""
+    def _near(self, ticket: Ticket, dlon: float, dlat: float) -> Iterator[dict[str, Any]]:
+        """Candidates of the ticket's category in the buckets that the box ±``dlon``/±``dlat``
+        (degrees) around it touches: a point within the box is at most ⌈dlon / BUCKET_DEG⌉
+        buckets away east-west (and likewise north-south), at any latitude."""
         pool = self._pool()
-        if radius_m > BUCKET_M:
+        kx, ky = math.ceil(dlon / BUCKET_DEG), math.ceil(dlat / BUCKET_DEG)
+        if (2 * kx + 1) * (2 * ky + 1) > MAX_BUCKETS:
             for (category, _, _), items in pool.items():
                 if category == ticket.category:
                     yield from items
             return
         bx, by = _bucket(ticket.point_lon, ticket.point_lat)
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
+        for dx in range(-kx, kx + 1):
+            for dy in range(-ky, ky + 1):
                 yield from pool.get((ticket.category, bx + dx, by + dy), ())
 
     def _pool(self) -> dict[tuple[str, int, int], list[dict[str, Any]]]:

@@ -119,15 +119,16 @@ def test_counts_by_status_add_up(ctx) -> None:
     assert counts == {"dispatched": 4, "reported": 6}
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     offsets=st.lists(  # in 1e-5 degrees: about a metre
-        st.tuples(st.integers(-450, 450), st.integers(-450, 450), st.integers(0, 30)),
+        st.tuples(st.integers(-1500, 1500), st.integers(-1500, 1500), st.integers(0, 30)),
         max_size=25,
     ),
-    radius=st.sampled_from([10.0, 50.0, 200.0, 400.0]),
+    radius=st.sampled_from([10.0, 50.0, 200.0, 400.0, 950.0, 1400.0]),
+    lat=st.sampled_from([31.22, 45.75, 60.17]),  # Shanghai, Harbin, and a far-north city
 )
-def test_the_duplicate_search_finds_what_brute_force_finds(ctx, offsets, radius) -> None:
+def test_the_duplicate_search_finds_what_brute_force_finds(ctx, offsets, radius, lat) -> None:
     """Buckets and screens (degree box, sphere) never change the answer: the nearest open
     ticket of the category within the radius and the window, by geodesic distance."""
     from dataclasses import replace
@@ -135,7 +136,7 @@ def test_the_duplicate_search_finds_what_brute_force_finds(ctx, offsets, radius)
     from gridops.grids.geodesy import distance_m
     from gridops.services.routing import Batch
 
-    lon, lat = 121.55, 31.22
+    lon = 121.55
     (t,) = submit(ctx, [report_at(ctx, some_cells(ctx, 1)[0])], actor="i",
                   role=Role.INSPECTOR, now=NOW)  # fmt: skip
     t = replace(t, point_lon=lon, point_lat=lat)
