@@ -275,15 +275,16 @@ def report(
 
 
 def _payload(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """``{"fields": plain(values), "changes": plain(changes)}``, each value made plain once:
-    a change that is a given field (the same object, e.g. a dispatch's routing) is shared."""
-    fields = plain(values)
+    """``{"fields": …, "changes": plain(changes)}``: ``fields`` holds the actor's inputs that
+    are not recorded as they were given under ``changes`` (a note, a reason, evidence) — a
+    dispatch's owner, assignee and routing are written once, as changes, not twice."""
     return {
-        "fields": fields,
-        "changes": {
-            k: fields[k] if k in values and v is values[k] else plain(v) for k, v in changes.items()
-        },
+        "fields": {k: plain(v) for k, v in values.items() if changes.get(k, _NONE) is not v},
+        "changes": {k: plain(v) for k, v in changes.items()},
     }
+
+
+_NONE = object()
 
 
 def _check_now(now: datetime) -> None:

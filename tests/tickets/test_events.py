@@ -137,12 +137,48 @@ def golden_history():
     return t, events
 
 
+def legacy_fields(t: Ticket, events: list[Event]) -> tuple[Ticket, list[Event]]:
+    """The chain as written before a payload's ``fields`` left out the inputs recorded
+    unchanged under ``changes``: every input in both, re-sealed in order."""
+    given = {"dispatch": ("owner_unit", "time_limit", "assignee", "routing"),
+             "handle": ("note", "evidence")}  # fmt: skip
+    out, prev = [], GENESIS
+    for ev in events:
+        payload = ev.payload
+        if "fields" in payload:
+            kept = {k: payload["changes"][k] for k in given.get(ev.type, ())
+                    if k not in payload["fields"]}  # fmt: skip
+            payload = {"fields": {**kept, **payload["fields"]}, "changes": payload["changes"]}
+        ev = replace(ev, payload=payload, prev_hash=prev, hash="").sealed()
+        out.append(ev)
+        prev = ev.hash
+    return replace(t, chain_head=prev), out
+
+
+#: Hashes of golden_history() in today's format (fields without the inputs under changes).
+GOLDEN_NOW = {
+    "report": GOLDEN["report"],
+    "dispatch": "3c8925f6ac7e56e87b4c34106f4ef19be2c1660627fc8378f87325f2edd0e964",
+    "accept": "d19c8ecf537a982c17db1951eb9ea734941ced8f849d7d72525bf5f24eba0fa7",
+    "handle": "0176fc67df9aceb482148a132eaed0ec135b7bce4dd0159bc864ddcc5dfed8d3",
+}
+
+
 def test_hashes_match_the_chains_written_before():
-    t, events = golden_history()
+    t, events = legacy_fields(*golden_history())
     assert {ev.type: ev.hash for ev in events} == GOLDEN
     data = canonical(encode_ticket(t)).encode("utf-8")
     assert hashlib.sha256(data).hexdigest() == GOLDEN_DATA
     assert check_chain(t.id, events, version=t.version, head=t.chain_head) == []
+
+
+def test_hashes_of_todays_format_are_pinned():
+    t, events = golden_history()
+    assert {ev.type: ev.hash for ev in events} == GOLDEN_NOW
+    assert check_chain(t.id, events, version=t.version, head=t.chain_head) == []
+    dispatch = events[1].payload
+    assert "routing" in dispatch["changes"] and "routing" not in dispatch["fields"]  # once
+    assert dispatch["fields"] == {"time_limit": {"amount": 4, "clock": "working_hours"}}
 
 
 def test_payload_json_is_the_canonical_payload():
