@@ -1,9 +1,10 @@
 """The evaluation stage (综合评价): sample closed tickets for a satisfaction call-back (回访抽查).
 
-Each closed ticket is looked at once (``svc_callbacks``); it is sampled when a hash of its id
-falls under ``CALLBACK_RATE`` (deterministic, so a repeat decides the same). Sampled tickets
-wait for the call-back's answer (``act(…, "evaluate", satisfaction=…)``); the simulator answers
-them in the demo.
+Each closed ticket is looked at once (``svc_callbacks``); it is sampled when a hash of its case
+number falls under ``CALLBACK_RATE`` (deterministic, so a repeat decides the same — and a
+simulation with the same seed, whose numbers repeat while ids are random, samples the same).
+Sampled tickets wait for the call-back's answer (``act(…, "evaluate", satisfaction=…)``); the
+simulator answers them in the demo.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ def process_batch(limit: int) -> int:
     return sample_batch(current(), limit, now=datetime.now(UTC))
 
 
-def sampled(ticket_id: str, rate: float = CALLBACK_RATE) -> bool:
-    """Whether a ticket falls in the call-back sample (stable for its id)."""
-    h = int.from_bytes(hashlib.sha256(ticket_id.encode()).digest()[:8], "big")
+def sampled(number: str, rate: float = CALLBACK_RATE) -> bool:
+    """Whether a ticket falls in the call-back sample (stable for its case number)."""
+    h = int.from_bytes(hashlib.sha256(number.encode()).digest()[:8], "big")
     return h / 2**64 < rate
 
 

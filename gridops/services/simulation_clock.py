@@ -9,8 +9,8 @@ tickets whose delay has passed: field staff only while their unit has someone on
 roster and the work calendar, so nights and weekends matter), and a share of them slow enough
 to miss deadlines. No Redis and no worker: kicks go nowhere, the clock drives every stage.
 
-Same seed and start → same stream and the same summary counts. (Which closed tickets the
-call-back sample takes follows their random ids, so closed vs evaluated may differ.)
+Same seed and start → same stream and the same summary counts, closed vs evaluated included
+(the call-back sample is drawn by case number, which repeats; ticket ids are random).
 """
 
 from __future__ import annotations

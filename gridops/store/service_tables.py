@@ -112,21 +112,23 @@ def record_callback_samples(
     store: Store, *, status: str, limit: int, sampled: Callable[[str], bool], now: datetime
 ) -> int:
     """Decide the call-back sample (回访抽样) for up to ``limit`` tickets in ``status`` not looked
-    at yet, oldest update first, in one write transaction; how many were decided."""
+    at yet, oldest update first, in one write transaction; how many were decided.
+    ``sampled`` decides by the ticket's case number (deterministic where ids are random)."""
     t, cb = tickets.c, callbacks.c
     q = (
-        select(t.id)
+        select(t.id, t.number)
         .outerjoin(callbacks, cb.ticket_id == t.id)
         .where(t.status == status, cb.ticket_id.is_(None))
         .order_by(t.updated_at)
         .limit(limit)
     )
     with write(store.engine) as conn:
-        ids = list(conn.execute(q).scalars())
-        if ids:
-            rows = [{"ticket_id": i, "sampled": sampled(i), "decided_at": now} for i in ids]
+        found = conn.execute(q).all()
+        if found:
+            rows = [{"ticket_id": r.id, "sampled": sampled(r.number), "decided_at": now}
+                    for r in found]  # fmt: skip
             conn.execute(callbacks.insert(), rows)
-    return len(ids)
+    return len(found)
 
 
 # -- reads for the notify stage and the sweeper (送达 / 巡检) ------------------------------------

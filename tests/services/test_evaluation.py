@@ -36,3 +36,17 @@ def test_closed_tickets_are_looked_at_once_and_sampled_ones_wait(ctx) -> None:
     act(ctx, waiting[0], "evaluate", actor="citizen", role=Role.PUBLIC, now=NOW, satisfaction=5)
     assert ctx.store.get(waiting[0]).status is Status.EVALUATED
     assert len(pending_callbacks(ctx)) == 3
+
+
+def test_the_sample_is_drawn_by_case_number(ctx) -> None:
+    """Case numbers repeat in a re-run (a simulation with the same seed); ids are random."""
+    cells = some_cells(ctx, 8)
+    made = submit(ctx, [report_at(ctx, c) for c in cells], actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 100, now=NOW)
+    for t in made:
+        act(ctx, t.id, "accept", actor="s", role=Role.FIELD_STAFF, now=NOW)
+        act(ctx, t.id, "handle", actor="s", role=Role.FIELD_STAFF, now=NOW, note="ok")
+        act(ctx, t.id, "check_pass", actor="sup", role=Role.SUPERVISOR, now=NOW)
+    sample_batch(ctx, 100, now=NOW, rate=0.5)
+    expected = sorted(t.id for t in made if sampled(t.number, 0.5))
+    assert sorted(pending_callbacks(ctx)) == expected

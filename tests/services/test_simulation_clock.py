@@ -113,8 +113,8 @@ def test_same_seed_same_counts_without_redis(tmp_path, caplog) -> None:
             ctx.close()
     a, b = outs
     assert a.rows == b.rows and a.submitted == b.submitted
-    merged = [{**o.by_status, "closed": o.rows[-1].closed, "evaluated": 0} for o in outs]
-    assert merged[0] == merged[1]
+    assert a.by_status == b.by_status  # closed vs evaluated too: sampled by case number
+    assert a.by_status.get("evaluated", 0) > 0
     assert "kick" not in caplog.text
 
 

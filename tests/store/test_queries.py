@@ -115,7 +115,7 @@ def test_summary_by_l1_counts_events_and_states(store: Store):
 def test_callback_samples_and_joint_task_rows(store: Store):
     ts = store.create_tickets([draft(i) for i in range(3)], now=NOW)
     n = record_callback_samples(store, status="reported", limit=2,
-                                sampled=lambda i: i == ts[0].id, now=NOW)  # fmt: skip
+                                sampled=lambda number: number == ts[0].number, now=NOW)  # fmt: skip
     assert n == 2
     assert record_callback_samples(store, status="reported", limit=9, sampled=bool, now=NOW) == 1
     with store.engine.connect() as conn:
