@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -44,6 +45,15 @@ class _SQLiteDateTimeText(sqlite.DATETIME):
         return lambda text: "'" + str(text).replace("'", "''") + "'"
 
 
+@lru_cache(maxsize=4096)  # a batch writes the same instant into many columns and rows
+def sqlite_text(value: datetime) -> str:
+    """An aware time as SQLite's naive UTC text (refuses naive times, every time: a refusal is
+    not cached, and a naive time never equals an aware one)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the store needs timezone-aware times")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in, timezone-aware UTC out.
 
@@ -62,12 +72,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if dialect.name == "sqlite":
+            return sqlite_text(value)
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the store needs timezone-aware times")
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
