@@ -200,15 +200,20 @@ def decode_clock(data: dict[str, Any]) -> Clock:
     )
 
 
+_KINDS = {k.value: k for k in Kind}
+_SOURCES = {k.value: k for k in Source}
+_STATUSES = {k.value: k for k in Status}
+
+
 def decode_ticket(data: dict[str, Any]) -> Ticket:
     """Inverse of :func:`encode_ticket`."""
     d = dict(data)
     for name in _DATETIMES:
         if name in d:
             d[name] = _opt_dt(d[name])
-    d["kind"] = Kind(d["kind"])
-    d["source"] = Source(d["source"])
-    d["status"] = Status(d["status"])
+    d["kind"] = _KINDS.get(d["kind"]) or Kind(d["kind"])  # a dict lookup, not Enum()'s call
+    d["source"] = _SOURCES.get(d["source"]) or Source(d["source"])
+    d["status"] = _STATUSES.get(d["status"]) or Status(d["status"])
     if d.get("suspended_from") is not None:
         d["suspended_from"] = Status(d["suspended_from"])
     for name in ("cells", "media", "returned_by", "evidence"):
