@@ -76,6 +76,9 @@ def evaluate(config: OpsConfig, facts: RoutingFacts) -> RoutingDecision:
     return decide(config, first_match(config, facts, category), facts, category)
 
 
+_ASSET_OWNER, _DEPARTMENT = Target("asset_owner"), Target("department")  # made once
+
+
 def resolve(
     config: OpsConfig, target: Target, facts: RoutingFacts, category: Category
 ) -> list[str]:
@@ -83,12 +86,12 @@ def resolve(
     org, cells, levels = config.org, facts.cells, config.grid.levels
     kind = target.kind
     if kind == "auto":
-        owner = resolve(config, Target("asset_owner"), facts, category)
+        owner = resolve(config, _ASSET_OWNER, facts, category)
         local = _local(config, facts, category)
         return owner + local if category.kind is Kind.COMPONENT else local + owner
     if kind == "asset_owner":
         owners = [org.overlay_owners.get(o) for o in facts.overlays]
-        return [u for u in owners if u] + resolve(config, Target("department"), facts, category)
+        return [u for u in owners if u] + resolve(config, _DEPARTMENT, facts, category)
     if kind == "department":
         return [org.branches.get((d, cells[0]), d) for d in category.departments]
     if kind == "on_site":

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from gridops.tickets.codec import canonical, iso
@@ -81,7 +81,8 @@ _BODY = (
     '{{"actor":{actor},"at":{at},"from":{from_},"payload":{payload},"role":{role},'
     '"ticket_id":{ticket_id},"to":{to},"type":{type}}}'
 )
-_str = json.JSONEncoder(ensure_ascii=False).encode
+# a JSON string literal; actors, roles, types and statuses repeat on every event: cached
+_str = lru_cache(maxsize=4096)(json.JSONEncoder(ensure_ascii=False).encode)
 
 
 def chain_hash(prev_hash: str, event: Event) -> str:
