@@ -102,14 +102,22 @@ def redis_stop() -> None:
     typer.echo("embedded Redis: stopped" if stopped else "embedded Redis: was not running")
 
 
+def _console(*, stderr: bool) -> Any:
+    """A rich Console; piped or logged (no terminal) it is 130 columns wide, not rich's 80,
+    so the summary's ten columns keep their headers."""
+    from rich.console import Console
+
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=130)
+
+
 def run_simulation(*, headless: bool, json_out: bool = False, **options: Any) -> int:
     """Run the simulation with a live display (or a line every few seconds); print the summary."""
-    from rich.console import Console
     from rich.live import Live
 
     from gridops.services.demo import Progress, run
 
-    console = Console(stderr=json_out)
+    console = _console(stderr=json_out)
     if headless:
         shown = {"at": -10.0}
 
@@ -136,7 +144,6 @@ def run_simulated_days(
 ) -> int:  # fmt: skip
     """Run ``days`` in simulated time (no Redis, no workers); a line per simulated day, then
     the summary (a table, or JSON) and the `gridops report` command that reads the same days."""
-    from rich.console import Console
 
     from gridops.services.context import build_context
     from gridops.services.simulation_clock import (
@@ -151,7 +158,7 @@ def run_simulated_days(
     zone = settings.timezone
     begin = _start(start, zone) if start else default_start(wall, days, zone)
     period = SimulatedPeriod(begin, days, per_hour=per_hour, seed=seed, slow_share=slow_staff)
-    console = Console(stderr=json_out)
+    console = _console(stderr=json_out)
 
     def line(d: DayDone) -> None:
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(d.by_status.items()))
