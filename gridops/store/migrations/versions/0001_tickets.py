@@ -9,12 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from gridops.store.schema import EventId, UTCDateTime
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+EVENT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+UTC_TIME = sa.DateTime(timezone=True)  # DDL: DATETIME on SQLite, TIMESTAMPTZ on PostgreSQL
 
 
 def upgrade() -> None:
@@ -30,16 +31,16 @@ def upgrade() -> None:
         sa.Column("owner_unit", sa.String(100), nullable=False),
         sa.Column("assignee", sa.String(100), nullable=False),
         sa.Column("priority", sa.SmallInteger, nullable=False),
-        sa.Column("open_due_at", UTCDateTime),
+        sa.Column("open_due_at", UTC_TIME),
         sa.Column("cell_1", sa.String(32), nullable=False),
         sa.Column("cell_2", sa.String(32), nullable=False),
         sa.Column("cell_3", sa.String(32), nullable=False),
         sa.Column("supervised", sa.Boolean, nullable=False),
         sa.Column("chain_head", sa.String(64), nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("updated_at", UTC_TIME, nullable=False),
         sa.Column("claimed_by", sa.String(100)),
-        sa.Column("claim_until", UTCDateTime),
+        sa.Column("claim_until", UTC_TIME),
         sa.Column("data", sa.Text, nullable=False),
     )
     op.create_index("ix_tickets_status_created", "tickets", ["status", "created_at"])
@@ -50,7 +51,7 @@ def upgrade() -> None:
     op.create_index("ix_tickets_created", "tickets", ["created_at"])
     op.create_table(
         "ticket_events",
-        sa.Column("id", EventId, primary_key=True, autoincrement=True),
+        sa.Column("id", EVENT_ID, primary_key=True, autoincrement=True),
         sa.Column("ticket_id", sa.String(32), sa.ForeignKey("tickets.id"), nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("type", sa.String(30), nullable=False),
@@ -58,7 +59,7 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(20), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("role", sa.String(20), nullable=False),
-        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("at", UTC_TIME, nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),

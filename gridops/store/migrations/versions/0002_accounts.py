@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from gridops.store.schema import UTCDateTime
-
 revision = "0002_accounts"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+UTC_TIME = sa.DateTime(timezone=True)  # DDL: DATETIME on SQLite, TIMESTAMPTZ on PostgreSQL
 
 
 def upgrade() -> None:
@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("token_hint", sa.String(16), nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("updated_at", UTC_TIME, nullable=False),
     )
     op.create_table(
         "api_keys",
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("key_hint", sa.String(16), nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
     )
 
 

@@ -15,12 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from gridops.store.schema import UTCDateTime
-
 revision = "0003_metrics"
 down_revision = "0002_accounts"
 branch_labels = None
 depends_on = None
+
+UTC_TIME = sa.DateTime(timezone=True)  # DDL: DATETIME on SQLite, TIMESTAMPTZ on PostgreSQL
 
 TIMES = ("due_at", "dispatched_at", "handled_at", "closed_at")
 COUNTS = ("escalation_level", "rework_count", "return_count")
@@ -52,7 +52,7 @@ STAGES = ("report_to_dispatch", "dispatch_to_handled", "handled_to_closed")
 def upgrade() -> None:
     op.add_column("tickets", sa.Column("source", sa.String(20), nullable=False, server_default=""))
     for name in TIMES:
-        op.add_column("tickets", sa.Column(name, UTCDateTime))
+        op.add_column("tickets", sa.Column(name, UTC_TIME))
     op.add_column(
         "tickets", sa.Column("onsite", sa.Boolean, nullable=False, server_default=sa.false())
     )
@@ -76,7 +76,7 @@ def upgrade() -> None:
     op.create_table(
         "rollup_state",
         sa.Column("name", sa.String(20), primary_key=True),
-        sa.Column("refreshed_at", UTCDateTime, nullable=False),
+        sa.Column("refreshed_at", UTC_TIME, nullable=False),
         sa.Column("params", sa.Text, nullable=False),
     )
 
@@ -91,7 +91,7 @@ def _backfill() -> None:
         sa.column("source", sa.String),
         sa.column("onsite", sa.Boolean),
         sa.column("satisfaction", sa.SmallInteger),
-        *(sa.column(n, UTCDateTime) for n in TIMES),
+        *(sa.column(n) for n in TIMES),  # untyped: bound as _stored_time made them
         *(sa.column(n, sa.SmallInteger) for n in COUNTS),
     )
     stmt = (
@@ -106,29 +106,35 @@ def _backfill() -> None:
         ).all()
         if not rows:
             return
-        conn.execute(stmt, [_values(r.id, json.loads(r.data)) for r in rows])
+        dialect = conn.dialect.name
+        conn.execute(stmt, [_values(r.id, json.loads(r.data), dialect) for r in rows])
         after = rows[-1].id
 
 
-def _values(ticket_id: str, d: dict[str, Any]) -> dict[str, Any]:
+def _values(ticket_id: str, d: dict[str, Any], dialect: str) -> dict[str, Any]:
     clock = d.get("clock") or {}
     return {
         "b_id": ticket_id,
         "source": d.get("source", ""),
         "onsite": bool(d.get("onsite")),
         "satisfaction": d.get("satisfaction"),
-        "due_at": _dt(clock.get("due_at")),
-        "dispatched_at": _dt(d.get("dispatched_at")),
-        "handled_at": _dt(d.get("handled_at")),
-        "closed_at": _dt(d.get("closed_at")),
+        "due_at": _stored_time(clock.get("due_at"), dialect),
+        "dispatched_at": _stored_time(d.get("dispatched_at"), dialect),
+        "handled_at": _stored_time(d.get("handled_at"), dialect),
+        "closed_at": _stored_time(d.get("closed_at"), dialect),
         "escalation_level": int(d.get("escalation_level") or 0),
         "rework_count": int(d.get("rework_count") or 0),
         "return_count": len(d.get("returned_by") or ()),
     }
 
 
-def _dt(text: str | None) -> datetime | None:
-    return None if not text else datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+def _stored_time(text: str | None, dialect: str) -> str | datetime | None:
+    """An ISO-8601 time from the JSON as the column holds it: naive UTC text on SQLite
+    (``YYYY-MM-DD HH:MM:SS.ffffff``), an aware UTC time on PostgreSQL."""
+    if not text:
+        return None
+    at = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return at.replace(tzinfo=None).isoformat(" ", "microseconds") if dialect == "sqlite" else at
 
 
 def downgrade() -> None:

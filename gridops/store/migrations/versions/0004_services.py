@@ -15,12 +15,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from gridops.store.schema import UTCDateTime
-
 revision = "0004_services"
 down_revision = "0003_metrics"
 branch_labels = None
 depends_on = None
+
+UTC_TIME = sa.DateTime(timezone=True)  # DDL: DATETIME on SQLite, TIMESTAMPTZ on PostgreSQL
 
 TABLES = ("svc_deliveries", "svc_cursors", "svc_joint_tasks", "svc_escalations", "svc_callbacks")
 
@@ -39,9 +39,9 @@ def _tables() -> sa.MetaData:
         sa.Column("message", sa.Text, nullable=False),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
-        sa.Column("next_at", UTCDateTime, nullable=False),
+        sa.Column("next_at", UTC_TIME, nullable=False),
         sa.Column("last_error", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
         sa.Index("ix_svc_deliveries_due", "status", "next_at"),
         sa.Index(
             "uq_svc_deliveries_once", "ticket_id", "event_seq", "kind", "recipient", unique=True
@@ -63,7 +63,7 @@ def _tables() -> sa.MetaData:
         sa.Column("lead", sa.Boolean, nullable=False),
         sa.Column("status", sa.String(12), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTC_TIME, nullable=False),
         sa.Index("ix_svc_joint_tasks_dept", "department", "status"),
     )
     sa.Table(
@@ -72,9 +72,9 @@ def _tables() -> sa.MetaData:
         sa.Column("ticket_id", sa.String(32), primary_key=True),
         sa.Column("run", sa.Integer, nullable=False),
         sa.Column("steps_done", sa.Integer, nullable=False),
-        sa.Column("last_step_at", UTCDateTime),
+        sa.Column("last_step_at", UTC_TIME),
         sa.Column("version_seen", sa.Integer, nullable=False),
-        sa.Column("next_due_at", UTCDateTime),
+        sa.Column("next_due_at", UTC_TIME),
         sa.Index("ix_svc_escalations_due", "next_due_at"),
     )
     sa.Table(
@@ -82,7 +82,7 @@ def _tables() -> sa.MetaData:
         md,
         sa.Column("ticket_id", sa.String(32), primary_key=True),
         sa.Column("sampled", sa.Boolean, nullable=False),
-        sa.Column("decided_at", UTCDateTime, nullable=False),
+        sa.Column("decided_at", UTC_TIME, nullable=False),
     )
     return md
 
