@@ -14,6 +14,7 @@ import typer
 from gridops.errors import UserError
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     name="gridops",
     help="Grid-based urban operations event router (网格化管理 城运事件派遣).",
     no_args_is_help=True,

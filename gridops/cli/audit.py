@@ -10,7 +10,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 app = typer.Typer(
-    help="Audit the tamper-evident history of tickets and accounts.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Audit the tamper-evident history of tickets and accounts.",
+    no_args_is_help=True,
 )
 
 

@@ -17,7 +17,9 @@ from gridops.org.config import OpsConfig, load_ops_config
 from gridops.settings import load_settings
 
 app = typer.Typer(
-    help="Configuration: check that routing is total before deploying.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Configuration: check that routing is total before deploying.",
+    no_args_is_help=True,
 )
 
 

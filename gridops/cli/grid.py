@@ -17,7 +17,9 @@ from gridops.errors import ConfigError, UserError
 from gridops.settings import DEFAULT_GRID
 
 app = typer.Typer(
-    help="Grids (网格): check, stats, locate, generate, export, demo.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Grids (网格): check, stats, locate, generate, export, demo.",
+    no_args_is_help=True,
 )
 
 GRID_ARG = typer.Argument(None, help="Grid spec (grid.yaml) or its directory [default: sample]")

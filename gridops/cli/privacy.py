@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 
 import typer
 
-app = typer.Typer(help="Reporters' personal data: erase it on request.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Reporters' personal data: erase it on request.",
+    no_args_is_help=True,
+)
 
 
 @app.command("erase")

@@ -264,7 +264,9 @@ def _stored(settings: Any, period: str) -> list[Any]:
 
 
 # -- import ----------------------------------------------------------------------------------
-import_app = typer.Typer(help="Bring historical data in.", no_args_is_help=True)
+import_app = typer.Typer(
+    rich_markup_mode="markdown", help="Bring historical data in.", no_args_is_help=True
+)
 
 
 @import_app.command("tickets")

@@ -17,7 +17,9 @@ from gridops.settings import load_settings
 
 def worker(
     queues: str = typer.Option(
-        "", "--queues", help="Comma-separated queues (routing,notify,evaluation,sweeper); all"
+        "",
+        "--queues",
+        help="Comma-separated queues (routing, sweeper, notify, evaluation); default all",
     ),
     burst: bool = typer.Option(False, "--burst", help="Drain what is pending, then exit."),
     name: str = typer.Option("", "--name", help="Worker name (default host.pid.random)."),
@@ -26,7 +28,12 @@ def worker(
     ),
     log_level: str = typer.Option("WARNING", "--log-level"),
 ) -> None:
-    """Run one RQ worker (SimpleWorker) over the gridops stages; run as many as you like."""
+    """Run one RQ worker (SimpleWorker) over the gridops stages; run as many as you like, on
+    any number of machines sharing one Redis and one database (claims split the work).
+
+    Example: gridops worker · gridops worker --queues routing --name router-1 · gridops worker
+    --burst (drain what is pending, then exit)
+    """
     import logging
 
     from workers.run import run_worker
@@ -44,7 +51,9 @@ def worker(
     )
 
 
-redis_app = typer.Typer(help="The embedded Redis under the data dir (内置 Redis).")
+redis_app = typer.Typer(
+    rich_markup_mode="markdown", help="The embedded Redis under the data dir (内置 Redis)."
+)
 
 
 @redis_app.command("status")

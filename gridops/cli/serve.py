@@ -13,8 +13,13 @@ import typer
 
 from gridops.settings import load_settings
 
-user_app = typer.Typer(help="Users of the JSON API (用户): role, unit scope, bearer token.")
-apikey_app = typer.Typer(help="Open311 API keys (接口密钥) for public intake clients.")
+user_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Users of the JSON API (用户): role, unit scope, bearer token.",
+)
+apikey_app = typer.Typer(
+    rich_markup_mode="markdown", help="Open311 API keys (接口密钥) for public intake clients."
+)
 
 
 def cli_actor() -> str:
