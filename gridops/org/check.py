@@ -1,6 +1,8 @@
 """The totality proof behind ``gridops config check``: every level-3 cell × category has an
-owner, plus the reports a deployer needs (units with no staff, departments with no coverage,
-rules that can never match, escalation cycles, overlays with no owner).
+owner; every rule that can match it leads to existing units, a deadline, an escalation that
+ends at real units and returns (退单) that end at the last resort (check_paths.py); plus the
+reports a deployer needs (units with no staff, departments with no coverage, rules that can
+never match, escalation cycles, overlays with no owner).
 
 Errors make ``load_ops_config`` refuse the config; warnings are for the deployer to read.
 """
@@ -12,6 +14,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gridops.org.check_paths import examples as _examples
+from gridops.org.check_paths import path_problems
 from gridops.org.decision import RoutingFacts
 from gridops.org.engine import designated_owner, static_ok
 from gridops.org.orgchart import BRANCH, DEPARTMENT, JOINT_GROUP
@@ -65,17 +69,12 @@ class CheckReport:
         }
 
 
-def _examples(items: Collection[str], n: int = 3) -> str:
-    items = sorted(items)
-    more = f" … (+{len(items) - n})" if len(items) > n else ""
-    return ", ".join(items[:n]) + more
-
-
 def check_config(config: OpsConfig, *, staffed_units: Collection[str] | None = None) -> CheckReport:
     """Prove totality and report problems. ``staffed_units`` (from the roster) enables the
     units-with-no-staff report; None skips it."""
     report = CheckReport()
     _totality(config, report)
+    _paths(config, report)
     _rules(config, report)
     _cycles(config, report)
     _overlays(config, report)
@@ -109,9 +108,17 @@ def _totality(config: OpsConfig, report: CheckReport) -> None:
             else:
                 owners[org.units[owner].kind] += 1
     for level in range(1, config.grid.levels + 1):
-        lacking = [c.code for c in config.grid.cells_at(level) if c.code not in org.locality]
+        cells = config.grid.cells_at(level)
+        lacking = [c.code for c in cells if org.locality.get(c.code) not in org.units]
         if lacking:
-            report.add(ERROR, "totality", f"level-{level} cells", f"no unit: {_examples(lacking)}")
+            why = " (the last resort: 属地兜底, and where returns 退单 end)" if level == 1 else ""
+            report.add(
+                ERROR,
+                "totality",
+                f"level-{level} cells",
+                f"no locality unit{why}: {_examples(lacking)}; add a level-{level} template "
+                "under localities in org.yaml",
+            )
     if missing:
         report.add(
             ERROR,
@@ -135,6 +142,16 @@ def _totality(config: OpsConfig, report: CheckReport) -> None:
         owners_by_kind=dict(sorted(owners.items())),
         rules=len(config.rules.all),
     )
+
+
+def _paths(config: OpsConfig, report: CheckReport) -> None:
+    """Every rule that can match, not only the certain one: units, deadline, escalation,
+    joint group, returns (see check_paths)."""
+    paths, problems = path_problems(config)
+    for check, subject, message in problems:
+        report.add(ERROR, check, subject, message)
+    starts = (paths.starts(config, policy) for policy in paths.owners)
+    report.stats["escalation_owners"] = len(set().union(*starts))
 
 
 def _rules(config: OpsConfig, report: CheckReport) -> None:
