@@ -46,8 +46,7 @@ from gridops.services.simulation import (
 from gridops.services.sweeper import escalate_due, flag_overdue
 from gridops.sim import Incident, SimParams
 from gridops.store import StaleTicket
-from gridops.store.queries import count_by_status
-from gridops.store.rollups import indicator_counts
+from gridops.store.queries import count_by_status, count_changed_since
 from gridops.tickets import Role, Status, Ticket, TransitionError
 
 log = logging.getLogger(__name__)
@@ -110,22 +109,20 @@ def default_start(wall_now: datetime, days: float, timezone: str) -> datetime:
 
 def check_period(ctx: ServiceContext, period: SimulatedPeriod, wall_now: datetime) -> None:
     """Refuse a period that runs past the wall clock, or a database that already holds tickets
-    reported in or after it (simulated events would go back in time on them)."""
+    reported or changed in or after it (simulated events would go back in time on them: a
+    ticket reported before the start but closed after it would be swept at earlier times)."""
     if period.end > wall_now:
         raise UserError(
             f"simulate: {period.days:g} simulated days from {period.start.isoformat()} end at "
             f"{period.end.isoformat()}, after the wall clock ({wall_now.isoformat()}); "
             "start earlier (--start) or simulate fewer days (--days)"
         )
-    far = wall_now + timedelta(days=3650)
-    groups = indicator_counts(ctx.store.engine, by="l1", start=period.start, end=far,
-                              as_of=wall_now, stage_times=False)  # fmt: skip
-    found = sum(g.counts["reports"] for g in groups)
+    found = count_changed_since(ctx.store, period.start)
     if found:
         raise UserError(
             f"simulate: the database {ctx.settings.database_url} already holds {found} "
-            f"ticket(s) reported at or after {period.start.isoformat()}; simulated time must "
-            "not run back over them: use an empty database (GRIDOPS_DATABASE_URL or "
+            f"ticket(s) reported or changed at or after {period.start.isoformat()}; simulated "
+            "time must not run back over them: use an empty database (GRIDOPS_DATABASE_URL or "
             "GRIDOPS_DATA_DIR) or an earlier --start that ends before them"
         )
 

@@ -185,6 +185,13 @@ def count_by_status(store: Store) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in conn.execute(q)}
 
 
+def count_changed_since(store: Store, since: datetime) -> int:
+    """Tickets reported or changed at or after ``since`` (updated_at: every change sets it)."""
+    q = select(func.count()).where(tickets.c.updated_at >= since)
+    with store.engine.connect() as conn:
+        return int(conn.execute(q).scalar_one())
+
+
 def count_overdue(store: Store, *, statuses: Collection[Status | str], now: datetime) -> int:
     """Tickets in ``statuses`` whose running deadline has passed."""
     c = tickets.c

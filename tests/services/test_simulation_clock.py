@@ -177,3 +177,23 @@ def test_postgresql_gives_the_same_day_as_sqlite(tmp_path, pg_url: str, empty_pg
         assert run(on_sqlite, 1, 3, seed=5).rows == on_pg.rows
     finally:
         on_sqlite.close()
+
+
+def test_a_ticket_reported_before_but_changed_after_the_start_is_refused(tmp_path) -> None:
+    """Reported before the start, dispatched after it: the simulated sweeper would act on it at
+    times before its last change, so the period is refused (only reports were checked)."""
+    from gridops.services.intake import IntakeReport, submit
+    from gridops.services.routing import route_batch
+    from gridops.tickets import Role, Source
+
+    ctx = fresh(tmp_path, "changed-later")
+    try:
+        cell = ctx.grid.cells_at(3)[0].geometry.representative_point()
+        cat = sorted(ctx.ops.taxonomy.categories)[0]
+        report = IntakeReport(cat, cell.x, cell.y, crs=ctx.grid.crs, source=Source.INSPECTOR)
+        submit(ctx, [report], actor="i", role=Role.INSPECTOR, now=START - timedelta(days=2))
+        assert route_batch(ctx, 10, now=START + timedelta(hours=1)) == 1
+        with pytest.raises(UserError, match="reported or changed at or after"):
+            run(ctx, 1, 1, seed=0)
+    finally:
+        ctx.close()
