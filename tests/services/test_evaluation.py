@@ -21,14 +21,20 @@ def test_sampling_is_stable_and_bounded_by_rate(ids) -> None:
     assert all(sampled(i, 1.0) for i in ids)
 
 
-def test_closed_tickets_are_looked_at_once_and_sampled_ones_wait(ctx) -> None:
-    cells = some_cells(ctx, 4)
-    made = submit(ctx, [report_at(ctx, c) for c in cells], actor="i", role=Role.INSPECTOR, now=NOW)
+def closed_tickets(ctx, n: int) -> list:
+    """``n`` tickets reported, dispatched, handled and checked: closed (结案)."""
+    made = submit(ctx, [report_at(ctx, c) for c in some_cells(ctx, n)], actor="i",
+                  role=Role.INSPECTOR, now=NOW)  # fmt: skip
     route_batch(ctx, 100, now=NOW)
     for t in made:
         act(ctx, t.id, "accept", actor="s", role=Role.FIELD_STAFF, now=NOW)
         act(ctx, t.id, "handle", actor="s", role=Role.FIELD_STAFF, now=NOW, note="ok")
         act(ctx, t.id, "check_pass", actor="sup", role=Role.SUPERVISOR, now=NOW)
+    return made
+
+
+def test_closed_tickets_are_looked_at_once_and_sampled_ones_wait(ctx) -> None:
+    made = closed_tickets(ctx, 4)
     assert sample_batch(ctx, 100, now=NOW, rate=1.0) == 4
     assert sample_batch(ctx, 100, now=NOW, rate=1.0) == 0
     waiting = pending_callbacks(ctx)
@@ -40,13 +46,7 @@ def test_closed_tickets_are_looked_at_once_and_sampled_ones_wait(ctx) -> None:
 
 def test_the_sample_is_drawn_by_case_number(ctx) -> None:
     """Case numbers repeat in a re-run (a simulation with the same seed); ids are random."""
-    cells = some_cells(ctx, 8)
-    made = submit(ctx, [report_at(ctx, c) for c in cells], actor="i", role=Role.INSPECTOR, now=NOW)
-    route_batch(ctx, 100, now=NOW)
-    for t in made:
-        act(ctx, t.id, "accept", actor="s", role=Role.FIELD_STAFF, now=NOW)
-        act(ctx, t.id, "handle", actor="s", role=Role.FIELD_STAFF, now=NOW, note="ok")
-        act(ctx, t.id, "check_pass", actor="sup", role=Role.SUPERVISOR, now=NOW)
+    made = closed_tickets(ctx, 8)
     sample_batch(ctx, 100, now=NOW, rate=0.5)
     expected = sorted(t.id for t in made if sampled(t.number, 0.5))
     assert sorted(pending_callbacks(ctx)) == expected
