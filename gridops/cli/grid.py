@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -38,8 +39,8 @@ def check(
     spec: Path | None = GRID_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
-    """Report every unusable feature, duplicate code and unknown parent (errors), then
-    straddling children, gaps, overlaps, cells without an owner (warnings).
+    """Report every unreadable layer file, unusable feature, duplicate code and unknown parent
+    (errors), then straddling children, gaps, overlaps, cells without an owner (warnings).
 
     Exit 0 with only warnings, 1 on errors, 2 on usage errors. The table lists every error and
     the first 200 warnings; --json lists everything.
@@ -83,7 +84,10 @@ def _print_report(report: object) -> None:
             if i.code:
                 where += f" {i.code}"
             style = "red" if i.severity == "error" else "yellow"
-            table.add_row(f"[{style}]{i.severity}[/]", i.kind, where.strip(), i.message)
+            # escape: "[x, y]" in a message is text, not rich markup
+            table.add_row(
+                f"[{style}]{i.severity}[/]", i.kind, escape(where.strip()), escape(i.message)
+            )
         console.print(table)
     hidden = len(report.warnings) - WARNINGS_SHOWN
     if hidden > 0:

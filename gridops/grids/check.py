@@ -1,8 +1,8 @@
 """`grid check`: how well imported layers nest — straddling children, gaps, overlaps, owners.
 
 Real boundary data does not nest perfectly. These findings are warnings (locate stays exact
-whatever they say); errors come from reading (every unusable feature, duplicate code and unknown
-parent, each once: see :mod:`gridops.grids.load`).
+whatever they say); errors come from reading (every unreadable layer file, unusable feature,
+duplicate code and unknown parent, each once: see :mod:`gridops.grids.load`).
 Thresholds ignore the sub-metre noise of coordinate rounding.
 """
 
@@ -67,7 +67,7 @@ def check_grid(grid: Grid, read_issues: list[Issue] | None = None) -> CheckRepor
         cells = grid.cells_at(level)
         issues += _no_owner(cells)
         issues += _overlaps(cells, level)
-        if level > 1:
+        if level > 1 and cells:  # no cells: its file or every feature is an error already
             issues += _straddles(grid, cells)
             issues += _gaps(grid.cells_at(level - 1), cells, level)
     for name, cells in grid.overlays.items():

@@ -1,10 +1,11 @@
 """Read polygon features from GeoJSON (RFC 7946) or ESRI Shapefile, checking every coordinate.
 
-A file that cannot be read at all is a ConfigError. A feature that cannot be used (not a
-Feature, no geometry, not a polygon, coordinates that are not numbers or out of range, a
-polygon that cannot be repaired) is an error Issue naming the file, the feature index, the
-reason and the fix, and is skipped; without an ``issues`` list it is a ConfigError instead. A
-polygon that is invalid (self-intersecting, …) is repaired with ``shapely.make_valid`` and
+A file that cannot be read at all raises UnreadableFile (a ConfigError naming the file, what is
+wrong and what to do; `grid check` reports each such file and goes on). A feature that cannot be
+used (not a Feature, no geometry, not a polygon, coordinates that are not numbers or out of
+range, a polygon that cannot be repaired) is an error Issue naming the file, the feature index,
+the reason and the fix, and is skipped; without an ``issues`` list it is a ConfigError instead.
+A polygon that is invalid (self-intersecting, …) is repaired with ``shapely.make_valid`` and
 reported as a warning Issue.
 """
 
@@ -37,6 +38,16 @@ class Feature:
     geometry: shapely.Geometry
 
 
+class UnreadableFile(ConfigError):
+    """A whole layer file that cannot be read: the file, what is wrong, and what to do."""
+
+    def __init__(self, path: Path, reason: str, fix: str) -> None:
+        super().__init__(f"{path}: {reason}; {fix}")
+        self.path = path
+        self.reason = reason
+        self.fix = fix
+
+
 class BadFeature(Exception):
     """One feature that cannot become a cell: a kind, what is wrong, and what to do."""
 
@@ -54,11 +65,15 @@ def read_features(
     geometry a warning; without it, the first unusable feature raises ConfigError.
     """
     if not path.is_file():
-        raise ConfigError(f"{path}: file not found")
+        raise UnreadableFile(
+            path, "file not found", "check the layer's 'file' in the spec (relative to the spec)"
+        )
     shp = path.suffix.lower() == ".shp"
     raw = list(_read_shapefile(path) if shp else _read_geojson(path))
     if not raw:
-        raise ConfigError(f"{path}: no features (the file is empty)")
+        raise UnreadableFile(
+            path, "no features (the file is empty)", "add its polygons or drop the layer"
+        )
     fast = None if shp else _fast_geometries(path, len(raw), geographic)
     out = []
     for k, (i, obj) in enumerate(raw):
@@ -117,39 +132,63 @@ def _fast_geometries(path: Path, n: int, geographic: bool) -> list[shapely.Geome
     return list(geoms)
 
 
+_EXPORT = "export the layer again as GeoJSON (or give a .shp)"
+
+
 def _read_geojson(path: Path) -> Iterator[tuple[int, Any]]:
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            path, f"not UTF-8 text (byte {exc.start}): not a GeoJSON file", _EXPORT
+        ) from None
+    except OSError as exc:
+        raise UnreadableFile(
+            path, f"cannot read the file: {exc.strerror}", "check its permissions"
+        ) from None
     if not text.strip():
-        raise ConfigError(f"{path}: empty file, expected a GeoJSON FeatureCollection")
+        raise UnreadableFile(path, "empty file, expected a GeoJSON FeatureCollection", _EXPORT)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        raise UnreadableFile(
+            path, f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", _EXPORT
         ) from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         feats = doc.get("features")
         if not isinstance(feats, list):
-            raise ConfigError(f"{path}: FeatureCollection without a 'features' list")
+            raise UnreadableFile(
+                path,
+                "FeatureCollection without a 'features' list",
+                'give it a "features" list of polygon Features',
+            )
     elif isinstance(doc, dict) and doc.get("type") == "Feature":
         feats = [doc]
     else:
-        raise ConfigError(f"{path}: not a GeoJSON FeatureCollection or Feature")
+        top = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+        raise UnreadableFile(
+            path,
+            f"not a GeoJSON FeatureCollection or Feature (top level: {top})",
+            "convert it to a GeoJSON FeatureCollection of polygon Features",
+        )
     yield from enumerate(feats)
+
+
+_SHP_FIX = "check that its .shp, .shx and .dbf are complete, or export it again"
 
 
 def _read_shapefile(path: Path) -> Iterator[tuple[int, Any]]:
     try:
         reader = shapefile.Reader(str(path))
     except Exception as exc:  # pyshp raises struct.error, IndexError, … on corrupt files
-        raise ConfigError(f"{path}: cannot read the Shapefile: {exc}") from None
+        raise UnreadableFile(path, f"cannot read the Shapefile: {exc}", _SHP_FIX) from None
     with reader:
         try:
             for i, rec in enumerate(reader.iterShapeRecords()):
                 geo = rec.shape.__geo_interface__ if rec.shape.shapeType != 0 else None
                 yield i, {"type": "Feature", "properties": rec.record.as_dict(), "geometry": geo}
         except Exception as exc:  # as above: any corruption is reported as one line
-            raise ConfigError(f"{path}: broken Shapefile: {exc}") from None
+            raise UnreadableFile(path, f"broken Shapefile: {exc}", _SHP_FIX) from None
 
 
 def _to_polygonal(geo: Any, geographic: bool) -> tuple[shapely.Geometry, str]:

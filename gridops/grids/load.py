@@ -1,7 +1,9 @@
 """Load a grid from its spec: read each layer, apply the templates, link parents.
 
 A parent comes from the level's ``parent`` template, or — when absent — is the cell of the level
-above that holds most of the child's area. A file that cannot be read at all raises ConfigError.
+above that holds most of the child's area. A layer file that cannot be read at all (missing, not
+GeoJSON, a broken Shapefile) is one error Issue and the layer has no cells; the other layers are
+still read, and a level below an unreadable one is not linked to parents (one warning says so).
 Every feature that cannot become a cell (see :mod:`gridops.grids.features`; a template naming
 a missing property or giving an empty code; coordinates that cannot be converted; a duplicate
 code; a parent code that does not exist) is an error Issue naming the file, the feature and
@@ -24,7 +26,7 @@ import shapely
 
 from gridops.errors import ConfigError
 from gridops.grids.crs import BD09, GCJ02, WGS84, is_geographic, to_grid_crs_many
-from gridops.grids.features import Feature, read_features
+from gridops.grids.features import Feature, UnreadableFile, read_features
 from gridops.grids.geodesy import areas_m2
 from gridops.grids.issues import Issue
 from gridops.grids.model import Cell, Grid
@@ -33,6 +35,7 @@ from gridops.grids.spec import GridSpec, LayerSpec, read_spec
 log = logging.getLogger(__name__)
 
 FIRST_ERRORS = 3  # errors named by load_grid's one-line refusal
+UNREADABLE = "unreadable-file"  # kind of the Issue for a whole layer file that cannot be read
 
 
 class _Unfilled(Exception):
@@ -46,10 +49,12 @@ class _Unfilled(Exception):
 def load_grid(path: str | Path) -> Grid:
     """Load a grid from a spec file or a directory holding ``grid.yaml``.
 
-    Raises ConfigError (one line) on bad input or when the grid has errors; warnings are logged.
+    Raises ConfigError (one line) on bad input or when the grid has errors, unreadable files
+    first; warnings are logged.
     """
     grid, issues = read_grid(path)
     errors = [i for i in issues if i.severity == "error"]
+    errors.sort(key=lambda i: i.kind != UNREADABLE)  # stable: files in spec order, then features
     if errors:
         raise ConfigError(refusal(errors, path))
     for issue in issues:
@@ -61,7 +66,9 @@ def refusal(errors: list[Issue], path: str | Path, shown: int = FIRST_ERRORS) ->
     """One line naming the first few errors and how many more there are."""
     text = " | ".join(e.line() for e in errors[:shown])
     if len(errors) > shown:
-        text += f" … and {len(errors) - shown} more: run gridops grid check {path}"
+        files = sum(e.kind == UNREADABLE for e in errors[shown:])
+        of_them = f" ({files} of them unreadable files)" if files else ""
+        text += f" … and {len(errors) - shown} more{of_them}: run gridops grid check {path}"
     return text
 
 
@@ -75,16 +82,43 @@ def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
     grid_crs = spec.crs if spec.crs in (WGS84, GCJ02, BD09) else WGS84  # any EPSG → lon/lat
     cells: dict[str, Cell] = {}
     prev: list[Cell] = []
+    above_unreadable: Path | None = None  # the file of the level above, if it cannot be read
     for layer in spec.levels:
-        level_cells, where = _layer_cells(layer, geographic, source_crs, issues, taken=cells)
-        _link_parents(layer, level_cells, where, prev, issues)
+        unreadable = None
+        try:
+            level_cells, where = _layer_cells(layer, geographic, source_crs, issues, taken=cells)
+        except UnreadableFile as exc:
+            issues.append(_unreadable(layer, exc))
+            level_cells, where, unreadable = [], {}, layer.file
+        if above_unreadable is not None and level_cells:
+            level_cells = [_with_parent(c, None) for c in level_cells]
+            issues.append(_parents_unchecked(layer, above_unreadable))
+        else:
+            _link_parents(layer, level_cells, where, prev, issues)
         cells.update({c.code: c for c in level_cells})
-        prev = level_cells
-    overlays = {
-        layer.layer: _layer_cells(layer, geographic, source_crs, issues, taken={})[0]
-        for layer in spec.overlays
-    }
+        prev, above_unreadable = level_cells, unreadable
+    overlays = {}
+    for layer in spec.overlays:
+        try:
+            overlays[layer.layer] = _layer_cells(layer, geographic, source_crs, issues, taken={})[0]
+        except UnreadableFile as exc:
+            issues.append(_unreadable(layer, exc))
     return Grid(spec.name, grid_crs, len(spec.levels), cells, overlays), issues
+
+
+def _unreadable(layer: LayerSpec, exc: UnreadableFile) -> Issue:
+    message = f"{exc.reason}; {exc.fix} (spec layer: {layer.layer})"
+    return Issue("error", UNREADABLE, message, str(layer.file))
+
+
+def _parents_unchecked(layer: LayerSpec, parent_file: Path) -> Issue:
+    return Issue(
+        "warning",
+        "parents-unchecked",
+        f"level {layer.level}: parents not linked or checked because the level-"
+        f"{layer.level - 1} file {parent_file.name} is unreadable; fix it and check again",
+        str(layer.file),
+    )
 
 
 def _layer_cells(
