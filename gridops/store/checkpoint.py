@@ -32,12 +32,15 @@ class Checkpointer:
         self._last = time.monotonic()
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.closed = False
         self.runs = 0  # checkpoints completed (for tests and diagnostics)
 
     def after_write(self) -> None:
         """Called after a write transaction has committed and released the write lock."""
         now = time.monotonic()
-        if now - self._last < self.every_s or not self._busy.acquire(blocking=False):
+        if self.closed or now - self._last < self.every_s:
+            return
+        if not self._busy.acquire(blocking=False):
             return
         self._last = now
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
@@ -48,10 +51,16 @@ class Checkpointer:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def close(self) -> None:
+        """Start no more checkpoints and wait for the one in progress (before the engine is
+        disposed, so no connection is opened behind the store's back)."""
+        self.closed = True
+        self.join(30)
+
     def _run(self) -> None:
         try:
             engine = self._engine()
-            if engine is None:
+            if engine is None or self.closed:
                 return
             conn = engine.raw_connection()  # autocommit (isolation_level None): no open read
             try:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gridops.store import driver
-from gridops.store.engine import make_engine, migrate, write
+from gridops.store.engine import checkpointer, make_engine, migrate, write
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.store.numbers import reserve_serials
 from gridops.store.rows import event_of, event_row, ticket_of, ticket_row
@@ -69,6 +69,9 @@ class Store:
         self.dialect = engine.dialect.name
 
     def close(self) -> None:
+        cp = checkpointer(self.engine)
+        if cp is not None:
+            cp.close()  # its thread opens connections: stopped before the pool goes
         self.engine.dispose()
 
     # -- intake -------------------------------------------------------------------------

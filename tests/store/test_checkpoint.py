@@ -41,3 +41,20 @@ def test_writes_are_checkpointed_in_the_background(tmp_path):
 
 def test_an_in_memory_database_has_none():
     assert checkpointer(make_engine("sqlite://")) is None
+
+
+def test_a_closed_store_starts_no_checkpoint(tmp_path):
+    """Store.close() stops its checkpointer first: no connection is opened after the pool
+    has gone."""
+    from gridops.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'x.db'}", timezone="Asia/Shanghai")
+    cp = checkpointer(store.engine)
+    assert cp is not None
+    store.close()
+    cp.every_s = 0.0
+    with write(store.engine) as conn:  # a write after close (a bug elsewhere) starts none
+        conn.exec_driver_sql("SELECT 1")
+    cp.join(10)
+    assert cp.closed and cp.runs == 0
+    store.engine.dispose()
