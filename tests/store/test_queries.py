@@ -159,3 +159,17 @@ def test_the_duplicate_search_reads_through_its_index(tmp_path):
         plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     s.close()
     assert "ix_tickets_cell2_category" in plan
+
+
+def test_open_work_skips_the_unassigned_through_its_index(tmp_path):
+    """The open-work count seeks past the unassigned tickets (a range on the index's second
+    column) instead of scanning every open ticket of the unit queues."""
+    from gridops.store import open_store
+
+    s = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    query = q.open_counts_query(["dispatched", "accepted"], None)
+    with s.engine.connect() as conn:
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    s.close()
+    assert "ix_tickets_status_assignee (status=? AND assignee>?)" in plan, plan
