@@ -20,8 +20,6 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from gridops.store.schema import UTCDateTime, sqlite_text
-
 
 @dataclass(frozen=True)
 class BoundStatement:
@@ -61,8 +59,6 @@ def _placeholder(dialect: Dialect, name: str) -> str:
 
 def _binder(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any] | None:
     kind = table.c[column].type
-    if isinstance(kind, UTCDateTime) and dialect.name == "sqlite":  # the hot case, cached
-        return lambda value: None if value is None else sqlite_text(value)
     if isinstance(kind, TypeDecorator):
         return lambda value: kind.process_bind_param(value, dialect)
     return None
