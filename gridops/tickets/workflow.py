@@ -171,7 +171,11 @@ def apply(
     calendar: WorkCalendar | None = None,
     **fields: Any,
 ) -> Transition:
-    """Take ``action`` on ``ticket``; raise a TransitionError (nothing changes) if not allowed."""
+    """Take ``action`` on ``ticket``; raise a TransitionError (nothing changes) if not allowed.
+
+    Time never runs backwards on a ticket: a ``now`` before its last change (a worker read
+    the clock, then waited for the write lock while the ticket was made) dates the event at
+    that change instead."""
     rule = TABLE.get(action)
     if rule is None:
         raise IllegalTransition(ticket, action, f"unknown action; known: {', '.join(TABLE)}")
@@ -187,6 +191,9 @@ def apply(
     if not actor:
         raise BadTransitionInput(f"ticket {ticket.number}: {action} needs an actor")
     _check_now(now)
+    last = ticket.updated_at
+    if last is not None and now < last:
+        now = last
     values = _fields(ticket, rule, fields)
     changes = rule.effect(ticket, values, now, actor)
     target = rule.target or (ticket.suspended_from if action == "resume" else ticket.status)
