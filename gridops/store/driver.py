@@ -38,10 +38,12 @@ class BoundStatement:
         ]
         return dict(zip(self.names, values, strict=True)) if self.named else tuple(values)
 
-    def execute(self, conn: Connection, rows: Sequence[Any]) -> None:
-        """Run the statement once per bound row (the driver's ``executemany``)."""
-        if rows:
-            conn.exec_driver_sql(self.sql, list(rows))
+    def execute(self, conn: Connection, rows: Sequence[Any]) -> int:
+        """Run the statement once per bound row (the driver's ``executemany``); returns the
+        number of rows it changed in all."""
+        if not rows:
+            return 0
+        return int(conn.exec_driver_sql(self.sql, list(rows)).rowcount)
 
 
 def _placeholder(dialect: Dialect, name: str) -> str:
@@ -66,19 +68,25 @@ def _binder(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any]
 
 @lru_cache(maxsize=64)
 def update_by_id(
-    table: Table, columns: tuple[str, ...], nulls: tuple[str, ...], dialect: Dialect
+    table: Table,
+    columns: tuple[str, ...],
+    nulls: tuple[str, ...],
+    dialect: Dialect,
+    guard: str | None = None,
 ) -> BoundStatement:
     """``UPDATE table SET col = … (and each of ``nulls`` = NULL) WHERE id = b_id``; rows carry
-    ``b_id`` and ``columns``."""
+    ``b_id`` and ``columns``. With ``guard`` (a column), also ``AND guard = b_<guard>``: a
+    row whose guard column no longer holds the expected value is left alone."""
     prep = dialect.identifier_preparer
     sets = [f"{prep.quote(c)} = {_placeholder(dialect, c)}" for c in columns]
     sets += [f"{prep.quote(name)} = NULL" for name in nulls]
-    sql = (
-        f"UPDATE {prep.format_table(table)} SET {', '.join(sets)} "
-        f"WHERE {prep.quote('id')} = {_placeholder(dialect, 'b_id')}"
-    )
+    where = f"{prep.quote('id')} = {_placeholder(dialect, 'b_id')}"
     names = (*columns, "b_id")
-    binders = tuple(_binder(table, c, dialect) if c != "b_id" else None for c in names)
+    if guard is not None:
+        where += f" AND {prep.quote(guard)} = {_placeholder(dialect, 'b_' + guard)}"
+        names += ("b_" + guard,)
+    sql = f"UPDATE {prep.format_table(table)} SET {', '.join(sets)} WHERE {where}"
+    binders = tuple(_binder(table, c, dialect) if not c.startswith("b_") else None for c in names)
     return BoundStatement(sql, names, binders, dialect.paramstyle in ("named", "pyformat"))
 
 

@@ -268,6 +268,10 @@ class Store:
 
         A stale one raises StaleTicket and writes nothing — or, with ``skip_stale``, is left
         out and reported while the rest are written. Writing a ticket releases its claim.
+
+        Each UPDATE carries its own guard (``AND version = expected``): when every row
+        matched, nothing needed reading first. Otherwise the transaction is rolled back and
+        written again after reading the versions, leaving the stale ones out.
         """
         result = ApplyResult()
         if not transitions:
@@ -275,12 +279,22 @@ class Store:
         # encode and bind before taking the writer (SQLite has one): the lock covers the
         # driver's work only (gridops.store.driver)
         dialect = self.engine.dialect
-        rows = [_update_row(tr.ticket) for tr in transitions]
+        rows = [_update_row(tr) for tr in transitions]
         events = [event_row(tr.event) for tr in transitions]
-        set_row = driver.update_by_id(tickets, tuple(k for k in rows[0] if k != "b_id"),
-                                      _RELEASED, dialect)  # fmt: skip
+        columns = tuple(k for k in rows[0] if k not in ("b_id", "b_version"))
+        set_row = driver.update_by_id(tickets, columns, _RELEASED, dialect, "version")
         add_event = driver.insert(ticket_events, tuple(events[0]), dialect)
         bound = [(set_row.bind(r), add_event.bind(e)) for r, e in zip(rows, events, strict=True)]
+        if dialect.supports_sane_multi_rowcount:
+            try:
+                with write(self.engine) as conn:
+                    if set_row.execute(conn, [p[0] for p in bound]) != len(bound):
+                        raise _Stale  # rolls the batch back: read the versions below
+                    add_event.execute(conn, [p[1] for p in bound])
+                result.applied.extend(tr.ticket for tr in transitions)
+                return result
+            except _Stale:
+                pass
         with write(self.engine) as conn:
             current = self._versions(conn, {tr.ticket.id for tr in transitions})
             good: list[Transition] = []
@@ -381,10 +395,16 @@ IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "sou
              "cell_2", "cell_3", "point_lon", "point_lat")  # fmt: skip
 
 
-def _update_row(t: Ticket) -> dict[str, Any]:
-    """The tickets row of a transition's UPDATE: the id as ``b_id``, immutable columns left out."""
-    row = ticket_row(t)
+class _Stale(Exception):
+    """A guarded UPDATE of a batch found a ticket at another version (the batch is rolled back)."""
+
+
+def _update_row(tr: Transition) -> dict[str, Any]:
+    """The tickets row of a transition's UPDATE: the id as ``b_id`` and the version it must
+    find as ``b_version``, immutable columns left out."""
+    row = ticket_row(tr.ticket)
     row["b_id"] = row.pop("id")
+    row["b_version"] = tr.expected_version
     for k in IMMUTABLE:
         row.pop(k)
     return row

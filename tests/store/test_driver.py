@@ -27,12 +27,12 @@ def test_the_update_and_the_insert_store_what_core_stores(store: Store):
     moves = [apply(t, "dispatch", actor="d", role="dispatcher", now=later, **DISPATCH)
              for t in (a, b)]  # fmt: skip
     store.apply_transitions(moves[:1])  # ticket a: the bound path
-    row, ev = _update_row(moves[1].ticket), event_row(moves[1].event)
+    row, ev = _update_row(moves[1]), event_row(moves[1].event)
     with write(store.engine) as conn:  # ticket b: Core, the same values
-        cols = [k for k in row if k != "b_id"]
+        cols = [k for k in row if k not in ("b_id", "b_version")]
         conn.execute(
             update(tickets)
-            .where(tickets.c.id == bindparam("b_id"))
+            .where(tickets.c.id == bindparam("b_id"), tickets.c.version == bindparam("b_version"))
             .values({c: bindparam(c) for c in cols} | {"claimed_by": None, "claim_until": None}),
             [row],
         )

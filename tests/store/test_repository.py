@@ -112,6 +112,18 @@ def test_skip_stale_reports_and_applies_the_rest(store: Store):
     assert [s.ticket_id for s in result.stale] == [t.id]
     assert [x.id for x in result.applied] == [u.id]
     assert len(store.events(t.id)) == 2
+    # the guarded first try wrote u before finding t stale: rolled back, u written once
+    assert len(store.events(u.id)) == 2 and store.get(u.id) == b.ticket
+    assert store.verify_chains() == []
+
+
+def test_a_later_move_of_a_ticket_in_the_batch_can_be_the_stale_one(store: Store):
+    [t] = store.create_tickets([draft()], now=NOW)
+    a = apply(t, "dispatch", actor="d", role="dispatcher", now=NOW, **DISPATCH)
+    late = apply(t, "void", actor="a", role="acceptor", now=NOW, reason="late")  # from v1
+    result = store.apply_transitions([a, late], skip_stale=True)
+    assert [x.id for x in result.applied] == [t.id] and len(result.stale) == 1
+    assert store.get(t.id) == a.ticket and len(store.events(t.id)) == 2
 
 
 def test_many_transitions_of_one_ticket_in_one_batch(store: Store):
