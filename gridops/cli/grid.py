@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from gridops.errors import ConfigError, UserError
+from gridops.errors import UserError
 from gridops.settings import DEFAULT_GRID
 
 app = typer.Typer(
@@ -39,24 +39,19 @@ def check(
     spec: Path | None = GRID_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
-    """Report every unreadable layer file, unusable feature, duplicate code and unknown parent
-    (errors), then straddling children, gaps, overlaps, cells without an owner (warnings).
+    """Report every problem of a broken grid.yaml (missing keys, bad templates or values,
+    unknown keys, levels out of order, repeated overlay names) — or, for a good spec, every
+    unreadable layer file, unusable feature, duplicate code and unknown parent (errors), then
+    straddling children, gaps, overlaps, cells without an owner (warnings).
 
     Exit 0 with only warnings, 1 on errors, 2 on usage errors. The table lists every error and
     the first 200 warnings; --json lists everything.
 
     Example: gridops grid check my_grid/  (no argument: the sample grid)
     """
-    from gridops.grids import read_grid
-    from gridops.grids.check import CheckReport, check_grid
-    from gridops.grids.issues import Issue
+    from gridops.grids.check import check_path
 
-    path = _grid_path(spec)
-    try:
-        grid, issues = read_grid(path)
-        report = check_grid(grid, issues)
-    except ConfigError as exc:
-        report = CheckReport(str(path), [Issue("error", "unreadable", str(exc))])
+    report = check_path(_grid_path(spec))
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -78,7 +73,7 @@ def _print_report(report: object) -> None:
         for col in ("severity", "kind", "where", "message"):
             table.add_column(col)
         for i in shown:
-            where = i.file or ""
+            where = f"{i.file} {i.place}" if i.place else i.file
             if i.feature is not None:
                 where += f" #{i.feature}"
             if i.code:

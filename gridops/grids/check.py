@@ -1,22 +1,27 @@
 """`grid check`: how well imported layers nest — straddling children, gaps, overlaps, owners.
 
 Real boundary data does not nest perfectly. These findings are warnings (locate stays exact
-whatever they say); errors come from reading (every unreadable layer file, unusable feature,
-duplicate code and unknown parent, each once: see :mod:`gridops.grids.load`).
+whatever they say); errors come from reading: every problem of a broken grid.yaml (see
+:mod:`gridops.grids.spec`), or for a good spec every unreadable layer file, unusable feature,
+duplicate code and unknown parent, each once (see :mod:`gridops.grids.load`).
 Thresholds ignore the sub-metre noise of coordinate rounding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
 
+from gridops.errors import ConfigError
 from gridops.grids.geodesy import areas_m2
 from gridops.grids.issues import Issue
+from gridops.grids.load import read_grid
 from gridops.grids.model import Cell, Grid
+from gridops.grids.spec import SpecError
 
 STRADDLE_MIN_SHARE = 1e-4  # a child with more than 0.01 % of its area outside its parent
 GAP_MIN_M2 = 10.0  # uncovered area of a parent worth reporting
@@ -58,6 +63,18 @@ class CheckReport:
             "counts": self.counts(),
             "issues": [i.to_dict() for i in self.issues],
         }
+
+
+def check_path(path: str | Path) -> CheckReport:
+    """The report of the grid at ``path``: a broken grid.yaml gives one error per problem (in
+    file order) and no layer checks; a spec that cannot be read at all gives its one error."""
+    try:
+        grid, issues = read_grid(path)
+    except SpecError as exc:
+        return CheckReport(str(path), list(exc.issues))
+    except ConfigError as exc:
+        return CheckReport(str(path), [Issue("error", "unreadable", str(exc))])
+    return check_grid(grid, issues)
 
 
 def check_grid(grid: Grid, read_issues: list[Issue] | None = None) -> CheckReport:

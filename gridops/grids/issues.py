@@ -1,4 +1,4 @@
-"""Findings about a grid's data: errors stop a load, warnings are reported by `grid check`."""
+"""Findings about a grid's spec and data: errors stop a load; `grid check` reports them all."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True)
 class Issue:
-    """One finding: what (kind), where (file, feature index, code) and how much (value)."""
+    """One finding: what (kind), where (file, place in a spec, feature index, code) and how
+    much (value)."""
 
     severity: Severity
     kind: str
@@ -19,10 +20,13 @@ class Issue:
     feature: int | None = None
     code: str = ""
     value: float | None = None
+    place: str = ""  # in grid.yaml: "levels[2]", "overlays[0]", "top level"
 
     def line(self) -> str:
-        """One human line: ``file: feature N (code C): message``."""
+        """One human line: ``file: place: feature N (code C): message``."""
         where = self.file or "grid"
+        if self.place:
+            where += f": {self.place}"
         if self.feature is not None:
             where += f": feature {self.feature}"
         if self.code:

@@ -10,10 +10,14 @@
       - {name: port-authority, file: port.geojson, code: "{id}", cell_name: "{label}"}
 
 Paths are relative to the spec file. Unknown keys are rejected so that a typo cannot pass.
+Every independent problem (a missing key, a bad template or value, an unknown key, levels out of
+order, a repeated overlay name) is collected, so that one run names them all; only a spec that
+cannot be read at all (missing, broken YAML, not a mapping) stops at its one error.
 """
 
 from __future__ import annotations
 
+import difflib
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +27,30 @@ import yaml
 
 from gridops.errors import ConfigError
 from gridops.grids.crs import normalise_crs
+from gridops.grids.issues import Issue
 
 TOP_KEYS = {"name", "crs", "levels", "overlays", "description"}
 LEVEL_KEYS = {"level", "file", "code", "name", "parent", "owner"}
 OVERLAY_KEYS = {"name", "file", "code", "cell_name", "owner"}
+LEVEL_OPTIONAL = ("name", "parent", "owner")
+TOP = "top level"
+SHOWN = 3  # problems named by SpecError's one-line message
+
+# kinds of the spec's problems (Issue.kind)
+UNKNOWN_KEY = "spec-unknown-key"
+MISSING_KEY = "spec-missing-key"
+BAD_TEMPLATE = "spec-bad-template"
+BAD_VALUE = "spec-bad-value"
+LEVEL_ORDER = "spec-level-order"
+REPEATED_NAME = "spec-repeated-name"
+
+_HINTS = {
+    "name": "the grid's name, e.g. name: my-city",
+    "levels": "a list of levels 1..N, each with level, file and code",
+    "level": "the level's number, 1..N in file order",
+    "file": "the layer file (a path relative to grid.yaml)",
+    "code": 'a template over feature properties, e.g. code: "{id}"',
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,20 @@ class GridSpec:
     overlays: tuple[LayerSpec, ...]
 
 
+class SpecError(ConfigError):
+    """A grid.yaml with problems: ``issues`` names each one (file, place, key, value, fix).
+
+    The message is one line naming the first few, like :func:`gridops.grids.load_grid`'s.
+    """
+
+    def __init__(self, path: Path, issues: list[Issue]) -> None:
+        text = " | ".join(i.line() for i in issues[:SHOWN])
+        if len(issues) > SHOWN:
+            text += f" … and {len(issues) - SHOWN} more: run gridops grid check {path}"
+        super().__init__(text)
+        self.issues = issues
+
+
 def spec_path(path: str | Path) -> Path:
     """The spec file for ``path``: the file itself, or ``grid.yaml`` inside a directory."""
     p = Path(path)
@@ -64,7 +102,11 @@ def spec_path(path: str | Path) -> Path:
 
 
 def read_spec(path: str | Path) -> GridSpec:
-    """Parse and validate a grid spec; every mistake names the file and the key."""
+    """Parse and validate a grid spec.
+
+    Raises ConfigError when the file is missing or not a YAML mapping, and SpecError (a
+    ConfigError) naming every problem of a readable spec.
+    """
     p = spec_path(path)
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -72,86 +114,178 @@ def read_spec(path: str | Path) -> GridSpec:
         raise ConfigError(f"{p}: broken YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: expected a mapping with name, crs, levels")
-    _unknown(p, "top level", doc, TOP_KEYS)
-    for key in ("name", "levels"):
-        if key not in doc:
-            raise ConfigError(f"{p}: missing key {key!r}")
-    try:
-        crs = normalise_crs(str(doc.get("crs", "EPSG:4326")))
-    except ConfigError as exc:
-        raise ConfigError(f"{p}: key 'crs': {exc}") from None
-    levels_raw = doc["levels"]
-    if not isinstance(levels_raw, list) or not levels_raw:
-        raise ConfigError(f"{p}: key 'levels' must be a non-empty list")
-    levels = tuple(_level(p, i, entry) for i, entry in enumerate(levels_raw))
-    numbers = [lv.level for lv in levels]
-    if numbers != list(range(1, len(levels) + 1)):
-        raise ConfigError(f"{p}: levels must be 1..N in order, got {numbers}")
-    overlays_raw = doc.get("overlays") or []
-    if not isinstance(overlays_raw, list):
-        raise ConfigError(f"{p}: key 'overlays' must be a list")
-    overlays = tuple(_overlay(p, i, entry) for i, entry in enumerate(overlays_raw))
-    names = [o.layer for o in overlays]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{p}: overlay names repeat: {names}")
-    return GridSpec(p, str(doc["name"]), crs, levels, overlays)
+    r = _Reader(p)
+    r.unknown(TOP, doc, TOP_KEYS)
+    name = doc.get("name")
+    if name is None:
+        r.missing(TOP, "name")
+    elif isinstance(name, (list, dict)):
+        r.problem(BAD_VALUE, TOP, f"key 'name' is {_show(name)}: give the grid's name as text")
+    crs = r.crs(doc.get("crs", "EPSG:4326"))
+    levels = r.levels(doc.get("levels"))
+    overlays = r.overlays(doc.get("overlays"))
+    if r.problems:
+        raise SpecError(p, r.problems)
+    return GridSpec(p, str(name), crs, levels, overlays)
 
 
-def _unknown(p: Path, where: str, entry: dict[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(map(str, entry)) - allowed)
-    if extra:
-        raise ConfigError(
-            f"{p}: {where}: unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})"
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Reader:
+    """Collects the problems of one spec; each check returns None where its part is bad."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Issue] = []
+
+    def problem(self, kind: str, place: str, message: str) -> None:
+        self.problems.append(Issue("error", kind, message, str(self.path), place=place))
+
+    def missing(self, place: str, key: str) -> None:
+        hint = _HINTS.get(key, "it")
+        if place.startswith("overlays") and key == "name":
+            hint = "the overlay layer's name, e.g. name: port-authority"
+        self.problem(MISSING_KEY, place, f"missing key {key!r}: add {hint}")
+
+    def unknown(self, place: str, entry: dict[Any, Any], allowed: set[str]) -> None:
+        for key in sorted(set(map(str, entry)) - allowed):
+            close = difflib.get_close_matches(key, allowed, n=1)
+            fix = f"did you mean {close[0]!r}?" if close else "remove it"
+            self.problem(
+                UNKNOWN_KEY,
+                place,
+                f"unknown key {key!r}: {fix} (allowed: {', '.join(sorted(allowed))})",
+            )
+
+    def crs(self, value: Any) -> str:
+        try:
+            return normalise_crs(str(value))
+        except ConfigError as exc:
+            self.problem(BAD_VALUE, TOP, f"key 'crs': {exc}")
+            return ""
+
+    def template(self, place: str, entry: dict[Any, Any], key: str, required: bool) -> str | None:
+        value = entry.get(key)
+        if value is None:
+            if required:
+                self.missing(place, key)
+            return None
+        if isinstance(value, (list, dict)) or (required and not str(value).strip()):
+            self.problem(
+                BAD_VALUE,
+                place,
+                f'key {key!r} is {_show(value)}: write a text template such as "{{id}}"',
+            )
+            return None
+        text = str(value)
+        try:
+            list(string.Formatter().parse(text))
+        except ValueError as exc:
+            self.problem(
+                BAD_TEMPLATE,
+                place,
+                f"key {key!r}: bad template {text!r} ({exc}): name properties as {{property}}"
+                " and write a literal brace as {{ or }}",
+            )
+            return None
+        return text
+
+    def levels(self, raw: Any) -> tuple[LayerSpec, ...]:
+        if raw is None:
+            self.missing(TOP, "levels")
+            return ()
+        if not isinstance(raw, list) or not raw:
+            self.problem(
+                BAD_VALUE,
+                TOP,
+                f"key 'levels' must be a non-empty list, got {_show(raw)}: add {_HINTS['levels']}",
+            )
+            return ()
+        levels = [self.level(i, entry) for i, entry in enumerate(raw)]
+        numbers = [entry.get("level") if isinstance(entry, dict) else None for entry in raw]
+        if any(_is_int(n) and n != i + 1 for i, n in enumerate(numbers)):
+            self.problem(
+                LEVEL_ORDER,
+                "levels",
+                f"levels must be 1..N in order, got {numbers}: number them "
+                f"{list(range(1, len(raw) + 1))} in file order",
+            )
+        return tuple(lv for lv in levels if lv is not None)
+
+    def overlays(self, raw: Any) -> tuple[LayerSpec, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(
+                BAD_VALUE,
+                TOP,
+                f"key 'overlays' must be a list, got {_show(raw)}: write one "
+                "{name, file, code} mapping per overlay layer, or remove the key",
+            )
+            return ()
+        overlays = [self.overlay(i, entry) for i, entry in enumerate(raw)]
+        first: dict[str, int] = {}
+        for i, entry in enumerate(raw):
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if name is None or isinstance(name, (list, dict)):
+                continue
+            if str(name) in first:
+                self.problem(
+                    REPEATED_NAME,
+                    f"overlays[{i}]",
+                    f"overlay name {str(name)!r} repeats overlays[{first[str(name)]}]: "
+                    "give each overlay its own name",
+                )
+            else:
+                first[str(name)] = i
+        return tuple(o for o in overlays if o is not None)
+
+    def _mapping(self, place: str, entry: Any, keys: str) -> bool:
+        if isinstance(entry, dict):
+            return True
+        self.problem(BAD_VALUE, place, f"expected a mapping with {keys}, got {_show(entry)}")
+        return False
+
+    def level(self, i: int, entry: Any) -> LayerSpec | None:
+        where = f"levels[{i}]"
+        if not self._mapping(where, entry, "level, file, code"):
+            return None
+        before = len(self.problems)
+        self.unknown(where, entry, LEVEL_KEYS)
+        number = entry.get("level")
+        if number is None:
+            self.missing(where, "level")
+        elif not _is_int(number):
+            self.problem(
+                BAD_VALUE,
+                where,
+                f"key 'level' is {_show(number)}: write an integer, 1..N in file order",
+            )
+        file = self.template(where, entry, "file", True)
+        code = self.template(where, entry, "code", True)
+        name, parent, owner = (self.template(where, entry, k, False) for k in LEVEL_OPTIONAL)
+        if len(self.problems) > before or file is None or code is None:
+            return None
+        return LayerSpec(
+            f"level {number}", number, self.path.parent / file, code, name, parent, owner
         )
 
-
-def _template(p: Path, where: str, entry: dict[str, Any], key: str, required: bool) -> str | None:
-    value = entry.get(key)
-    if value is None:
-        if required:
-            raise ConfigError(f"{p}: {where}: missing key {key!r}")
-        return None
-    text = str(value)
-    try:
-        list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise ConfigError(f"{p}: {where}: key {key!r}: bad template {text!r} ({exc})") from None
-    return text
-
-
-def _level(p: Path, i: int, entry: Any) -> LayerSpec:
-    where = f"levels[{i}]"
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{p}: {where}: expected a mapping")
-    _unknown(p, where, entry, LEVEL_KEYS)
-    if not isinstance(entry.get("level"), int):
-        raise ConfigError(f"{p}: {where}: key 'level' must be an integer")
-    file = _template(p, where, entry, "file", True)
-    assert file is not None
-    return LayerSpec(
-        layer=f"level {entry['level']}",
-        level=entry["level"],
-        file=(p.parent / file),
-        code=_template(p, where, entry, "code", True) or "",
-        name=_template(p, where, entry, "name", False),
-        parent=_template(p, where, entry, "parent", False),
-        owner=_template(p, where, entry, "owner", False),
-    )
-
-
-def _overlay(p: Path, i: int, entry: Any) -> LayerSpec:
-    where = f"overlays[{i}]"
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{p}: {where}: expected a mapping")
-    _unknown(p, where, entry, OVERLAY_KEYS)
-    name = _template(p, where, entry, "name", True)
-    file = _template(p, where, entry, "file", True)
-    assert name is not None and file is not None
-    return LayerSpec(
-        layer=name,
-        level=0,
-        file=p.parent / file,
-        code=_template(p, where, entry, "code", True) or "",
-        name=_template(p, where, entry, "cell_name", False),
-        owner=_template(p, where, entry, "owner", False),
-    )
+    def overlay(self, i: int, entry: Any) -> LayerSpec | None:
+        where = f"overlays[{i}]"
+        if not self._mapping(where, entry, "name, file, code"):
+            return None
+        before = len(self.problems)
+        self.unknown(where, entry, OVERLAY_KEYS)
+        name, file, code = (self.template(where, entry, k, True) for k in ("name", "file", "code"))
+        cell_name = self.template(where, entry, "cell_name", False)
+        owner = self.template(where, entry, "owner", False)
+        if len(self.problems) > before or name is None or file is None or code is None:
+            return None
+        return LayerSpec(name, 0, self.path.parent / file, code, cell_name, owner=owner)

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from gridops.grids import read_grid
-from gridops.grids.check import check_grid
+from gridops.grids.check import check_grid, check_path
 from grids.layers import feature, write_layer, write_spec
 
 DEG2_M2 = 12_308e6  # about one square degree at the equator, in m²
@@ -84,3 +84,25 @@ def test_missing_parent_code_is_an_error(tmp_path: Path) -> None:
     report = check_grid(grid, issues)
     assert report.exit_code == 1
     assert [(i.kind, i.code) for i in report.errors] == [("missing-parent", "c1")]
+
+
+def test_broken_spec_gives_one_error_per_problem_and_no_layer_checks(tmp_path: Path) -> None:
+    imperfect(tmp_path)  # readable layers: with a broken spec they are not checked
+    spec = write_spec(
+        tmp_path,
+        "name: g\nlevels:\n"
+        '  - {level: 1, file: l1.geojson, code: "{id"}\n'
+        "  - {level: 2, file: l2.geojson, cod: x}\n",
+    )
+    report = check_path(spec)
+    assert report.exit_code == 1 and report.grid == str(spec)
+    assert [(i.place, i.kind) for i in report.issues] == [
+        ("levels[0]", "spec-bad-template"),
+        ("levels[1]", "spec-unknown-key"),
+        ("levels[1]", "spec-missing-key"),
+    ]
+    assert all(i.file == str(spec) for i in report.issues)
+    write_spec(tmp_path, "name: [unclosed\n")  # unreadable: one error, as before
+    report = check_path(spec)
+    assert [(i.kind, "broken YAML" in i.message) for i in report.issues] == [("unreadable", True)]
+    assert check_path(imperfect(tmp_path)).exit_code == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gridops.cli import app
-from gridops.errors import UserError
+from gridops.errors import ConfigError, UserError
 from grids.layers import box_grid, feature, write_layer
 
 runner = CliRunner()
@@ -85,3 +85,28 @@ def test_locate_csv_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "ok 1, outside 0, invalid 1" in result.output
     assert out.read_text().splitlines()[2] == "foo,2,,,,invalid"
+
+
+def test_check_lists_every_spec_problem_in_table_and_json(tmp_path: Path) -> None:
+    spec = box_grid(tmp_path)
+    text = spec.read_text().replace("crs: EPSG:4326", "crs: Mars")
+    text = text.replace("{level: 2, file: l2.geojson, ", "{level: 2, ")
+    spec.write_text(text.replace('code: "{id}", owner: "zone-', 'code: "{id", owner: "zone-'))
+    result = runner.invoke(app, ["grid", "check", str(spec), "--json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.output)
+    assert doc["errors"] == 3 and doc["warnings"] == 0
+    assert [(i["place"], i["kind"], i["file"]) for i in doc["issues"]] == [
+        ("top level", "spec-bad-value", str(spec)),
+        ("levels[1]", "spec-missing-key", str(spec)),
+        ("overlays[0]", "spec-bad-template", str(spec)),
+    ]
+    result = runner.invoke(app, ["grid", "check", str(spec)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    for words in ("top level", "'Mars'", "levels[1]", "missing key 'file'", "overlays[0]", "'{id'"):
+        assert words in result.output, words
+    assert "3 error(s), 0 warning(s)" in result.output
+    result = runner.invoke(app, ["grid", "stats", str(spec)])  # loading: one line, all three
+    assert isinstance(result.exception, ConfigError)
+    message = str(result.exception)
+    assert "\n" not in message and message.count(str(spec)) == 3 and "levels[1]" in message
