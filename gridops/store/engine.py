@@ -54,6 +54,10 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_conn.cursor()
     for pragma in (
+        # 16 KiB pages (new databases; an existing one keeps its own): a ticket row (~2.5 KB
+        # of JSON) shares its page with others, and each batch touches fewer B-tree pages —
+        # about 10 % less CPU per routed ticket than SQLite's 4 KiB (bench/pipeline.py)
+        "page_size=16384",
         "journal_mode=WAL",
         "busy_timeout=30000",
         "foreign_keys=ON",
@@ -61,8 +65,8 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         "cache_size=-65536",  # up to 64 MiB of pages per connection (default 2 MiB)
         "mmap_size=268435456",  # reads through a 256 MiB memory map instead of read() calls
         # the backstop: writers checkpoint in the background (gridops.store.checkpoint); a
-        # commit copies the WAL itself only past ~40 MiB (default ~4 MiB)
-        "wal_autocheckpoint=10000",
+        # commit copies the WAL itself only past ~40 MiB of 16 KiB pages (default ~4 MiB)
+        "wal_autocheckpoint=2500",
     ):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()

@@ -1,9 +1,11 @@
-"""The SQLite write lock: writers queue behind an flock and pass it on; a dead holder frees it."""
+"""SQLite engines: the write lock (writers queue behind an flock and pass it on; a dead holder
+frees it) and the page size of new databases."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -75,3 +77,21 @@ def test_writes_through_the_engine_take_the_lock_and_commit(tmp_path):
     assert results == [50, 50, 50] and got == list(range(1, 151))  # no lost update
     assert (tmp_path / "x.db-writelock").exists()
     engine.dispose()
+
+
+def test_a_new_database_gets_16k_pages_and_an_old_one_keeps_its_own(tmp_path):
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # made before: SQLite's default pages, WAL
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (x)")
+    sizes = {}
+    for path in (tmp_path / "new.db", old):
+        engine = make_engine(f"sqlite:///{path}")
+        with write(engine) as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS u (x)")
+            conn.exec_driver_sql("INSERT INTO u VALUES (1)")
+        with engine.connect() as conn:
+            sizes[path.stem] = conn.exec_driver_sql("PRAGMA page_size").scalar()
+            assert conn.exec_driver_sql("SELECT count(*) FROM u").scalar() == 1
+        engine.dispose()
+    assert sizes == {"new": 16384, "old": 4096}
