@@ -141,6 +141,19 @@ def write(engine: Engine) -> Iterator[Connection]:
     _CHECKPOINTERS[engine].after_write()
 
 
+@contextmanager
+def writers_held(engine: Engine) -> Iterator[None]:
+    """Keep every other writer waiting (other processes and threads; SQLite files only) while
+    this thread writes and checkpoints as it likes: e.g. to load a burst of work that no
+    worker may start on before all of it is in."""
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        yield
+        return
+    with lock.held():
+        yield
+
+
 def checkpointer(engine: Engine) -> Checkpointer | None:
     """The engine's background checkpointer (SQLite files only)."""
     return _CHECKPOINTERS.get(engine)

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from gridops.store.engine import WriteLock, make_engine, write
+from gridops.store.engine import WriteLock, make_engine, write, writers_held
 
 
 def test_a_second_holder_waits_until_the_first_lets_go(tmp_path):
@@ -76,6 +76,31 @@ def test_writes_through_the_engine_take_the_lock_and_commit(tmp_path):
         got = [r[0] for r in conn.exec_driver_sql("SELECT v FROM t ORDER BY v")]
     assert results == [50, 50, 50] and got == list(range(1, 151))  # no lost update
     assert (tmp_path / "x.db-writelock").exists()
+    engine.dispose()
+
+
+def test_writers_held_keeps_other_writers_out_while_this_thread_writes(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with write(engine) as conn:
+        conn.exec_driver_sql("CREATE TABLE t (v INTEGER)")
+    order: list[str] = []
+
+    def other() -> None:
+        with write(engine) as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+        order.append("other")
+
+    with writers_held(engine):
+        thread = threading.Thread(target=other)
+        thread.start()
+        with write(engine) as conn:  # this thread's own writes go through
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        time.sleep(0.3)  # room for the other writer to barge in, if it could
+        order.append("held")
+    thread.join(30)
+    with engine.connect() as conn:
+        got = [r[0] for r in conn.exec_driver_sql("SELECT v FROM t ORDER BY rowid")]
+    assert order == ["held", "other"] and got == [1, 2]
     engine.dispose()
 
 
