@@ -3,6 +3,8 @@
 Unknown keys, wrong types and bad references are :class:`gridops.errors.ConfigError` naming the
 file, the key path and the value (a typo is never silently ignored). Used by gridops.org
 (categories, org chart, routing, escalation, roster) and gridops.metrics (indicators, mapping).
+:func:`load_strict` (a key written twice in one mapping is an error, where yaml.safe_load keeps
+the last) is also how the grid spec and the work calendar are parsed.
 """
 
 from __future__ import annotations
@@ -10,20 +12,82 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from gridops.errors import ConfigError
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+VALUE_TAG = "tag:yaml.org,2002:value"  # a plain ``=`` key; PyYAML reads it as the text "="
+
+
+class _RepeatedKey(Exception):
+    """Raised by :class:`_StrictLoader`; :func:`load_strict` turns it into a ConfigError."""
+
+    def __init__(self, key: Any, first: yaml.Node, again: yaml.Node) -> None:
+        super().__init__(key)
+        self.key, self.first, self.again = key, first, again
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader, except that a key written twice in one mapping is refused.
+
+    The check runs on each mapping as written, before merge keys (``<<: *base``) are expanded,
+    so a key that overrides a merged one is fine; ``<<`` itself is never counted.
+    """
+
+    def __init__(self, stream: str | IO[str]) -> None:
+        super().__init__(stream)
+        self._checked: set[int] = set()
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # the first call sees the mapping as written (later ones see it with merges expanded)
+        if id(node) not in self._checked:
+            self._checked.add(id(node))
+            self._refuse_repeats(node)
+        super().flatten_mapping(node)
+
+    def _refuse_repeats(self, node: yaml.MappingNode) -> None:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+                continue  # complex keys: left to PyYAML (an unhashable key is its error)
+            if key_node.tag == VALUE_TAG:
+                key_node.tag = "tag:yaml.org,2002:str"  # as flatten_mapping does, a step early
+            key = self.construct_object(key_node)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue
+            if first is not key_node:
+                raise _RepeatedKey(key, first, key_node)
+
+
+def load_strict(stream: str | IO[str], source: Path | str) -> Any:
+    """Parse YAML like yaml.safe_load, but a key written twice in one mapping is a ConfigError
+    naming ``source``, both lines and the key. Other YAML errors are raised as yaml.YAMLError."""
+    loader = _StrictLoader(stream)
+    try:
+        return loader.get_single_data()
+    except _RepeatedKey as exc:
+        at, first = exc.again.start_mark, exc.first.start_mark
+        raise ConfigError(
+            f"{source}: line {at.line + 1} column {at.column + 1}: key {exc.key!r} is written "
+            f"twice in one mapping (first at line {first.line + 1}); keep one of them"
+        ) from None
+    finally:
+        loader.dispose()
+
 
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file; a missing or malformed file is a ConfigError naming it."""
+    """Parse one YAML file; a missing or malformed file, or a key written twice, is a
+    ConfigError naming it."""
     if not path.is_file():
         raise ConfigError(f"{path}: file not found; create it or point --config-dir elsewhere")
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return load_strict(fh, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gridops.errors import ConfigError
-from gridops.yamlconfig import Node, check_ref, read_yaml
+from gridops.settings import DEFAULTS_DIR
+from gridops.yamlconfig import Node, check_ref, load_strict, read_yaml
 
 
 def test_read_yaml_names_a_missing_or_malformed_file(tmp_path):
@@ -67,3 +72,99 @@ def test_a_wrong_shape_is_always_a_config_error_never_a_crash(value):
             read()
         except ConfigError as exc:
             assert str(exc).startswith("x.yaml: ")
+
+
+# --- a key written twice: yaml.safe_load keeps the last one silently; we refuse it -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("time_limit: 2\nname: x\ntime_limit: 3\n", "line 3 column 1: key 'time_limit'"),
+        ("units:\n  a:\n    name: x\n  b: {}\n  a: {}\n", "line 5 column 3: key 'a'"),
+        ("rules:\n  - name: r\n    unit: u\n    unit: v\n", "line 4 column 5: key 'unit'"),
+        ("rules: [{name: r, 名称: 甲, 名称: 乙}]\n", "line 1 column 26: key '名称'"),
+        ("1: a\n1.0: b\n", "line 2 column 1: key 1.0"),  # equal as Python keys
+    ],
+    ids=["top-level", "nested", "list-item", "flow", "equal-values"],
+)
+def test_a_repeated_key_names_file_line_key_and_the_fix(tmp_path, text, where):
+    path = tmp_path / "routing.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        read_yaml(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: {where} is written twice in one mapping (first at line ")
+    assert message.endswith("); keep one of them") and "\n" not in message
+
+
+def test_the_message_names_the_first_line():
+    with pytest.raises(ConfigError) as err:
+        load_strict("a: 1\nb:\n  c: 1\na: 2\n", "org.yaml")
+    assert str(err.value) == (
+        "org.yaml: line 4 column 1: key 'a' is written twice in one mapping (first at line 1); "
+        "keep one of them"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  x: 5\n",  # overriding a merged key is fine
+        "a: &a {x: 1}\nb: {c: &c {<<: *a, x: 2}}\nuse: {<<: *c, y: 3}\n",  # merged before read
+        "a: &a {x: 1}\nb: &b {y: 2}\nuse: {<<: [*a, *b], x: 3}\n",
+        "=: 1\nb: 2\n",
+        "same: 1\nnested: {same: 2}\nlist: [{same: 3}, {same: 4}]\n",
+        "",
+    ],
+)
+def test_merge_keys_and_other_valid_yaml_load_as_safe_load_does(text):
+    assert load_strict(text, "f.yaml") == yaml.safe_load(text)
+
+
+def test_other_yaml_errors_stay_yaml_errors():
+    with pytest.raises(yaml.YAMLError):
+        load_strict("a: [1, 2\n", "f.yaml")
+
+
+def test_every_shipped_yaml_loads_strictly():
+    files = sorted(DEFAULTS_DIR.rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert load_strict(text, path) == yaml.safe_load(text), path
+
+
+KEYS = st.text(alphabet="abcxyz_名称单位", min_size=1, max_size=4)
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet="ab :-#'1网格", max_size=6)
+)
+DATA = st.recursive(
+    SCALARS, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(KEYS, kids, max_size=3),
+    max_leaves=10,
+)  # fmt: skip
+
+
+def _dump(value: object) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+@given(DATA)
+def test_without_repeats_it_loads_what_safe_load_loads(value):
+    text = _dump(value)
+    assert load_strict(text, "f.yaml") == yaml.safe_load(text) == value
+
+
+@given(st.dictionaries(KEYS, DATA, min_size=1, max_size=4), DATA, st.data(), st.booleans())
+def test_a_dumped_mapping_with_one_key_repeated_is_always_refused(mapping, again, data, nested):
+    key = data.draw(st.sampled_from(sorted(mapping)))
+    first = _dump({"outer": mapping} if nested else mapping)
+    text = first + textwrap.indent(_dump({key: again}), "  " if nested else "")
+    line, column = first.count("\n") + 1, 3 if nested else 1
+    with pytest.raises(ConfigError, match=rf"^f.yaml: line {line} column {column}: key "
+                       rf"{re.escape(repr(key))} is written twice"):  # fmt: skip
+        load_strict(text, "f.yaml")

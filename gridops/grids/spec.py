@@ -28,6 +28,7 @@ import yaml
 from gridops.errors import ConfigError
 from gridops.grids.crs import normalise_crs
 from gridops.grids.issues import Issue
+from gridops.yamlconfig import load_strict
 
 TOP_KEYS = {"name", "crs", "levels", "overlays", "description"}
 LEVEL_KEYS = {"level", "file", "code", "name", "parent", "owner"}
@@ -109,7 +110,7 @@ def read_spec(path: str | Path) -> GridSpec:
     """
     p = spec_path(path)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = load_strict(p.read_text(encoding="utf-8"), p)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: broken YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict):

@@ -11,6 +11,7 @@ import yaml
 
 from gridops.errors import ConfigError
 from gridops.tickets.calendar import WorkCalendar
+from gridops.yamlconfig import load_strict
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KEYS = {"timezone", "working_periods", "weekend", "statutory", "holidays", "workdays"}
@@ -20,7 +21,7 @@ def load_calendar(path: str | Path) -> WorkCalendar:
     """Read a calendar YAML; ConfigError names the file, key and value when something is wrong."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_strict(path.read_text(encoding="utf-8"), path) or {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the work calendar ({exc.strerror})") from None
     except yaml.YAMLError as exc:

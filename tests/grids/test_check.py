@@ -106,3 +106,21 @@ def test_broken_spec_gives_one_error_per_problem_and_no_layer_checks(tmp_path: P
     report = check_path(spec)
     assert [(i.kind, "broken YAML" in i.message) for i in report.issues] == [("unreadable", True)]
     assert check_path(imperfect(tmp_path)).exit_code == 0
+
+
+def test_a_key_written_twice_in_the_spec_is_one_error_naming_file_line_and_key(
+    tmp_path: Path,
+) -> None:
+    imperfect(tmp_path)
+    spec = write_spec(
+        tmp_path,
+        "name: g\nlevels:\n"
+        '  - {level: 1, file: l1.geojson, code: "{id}"}\n'
+        '  - level: 2\n    file: l2.geojson\n    code: "{id}"\n    file: l1.geojson\n',
+    )
+    report = check_path(spec)
+    assert report.exit_code == 1
+    [issue] = report.issues
+    assert issue.kind == "unreadable" and issue.message.startswith(
+        f"{spec}: line 7 column 5: key 'file' is written twice in one mapping (first at line 5)"
+    )

@@ -68,6 +68,7 @@ def test_every_mistake_is_reported_with_file_place_value_and_fix(tmp_path: Path)
     ("text", "expected"),
     [
         ("name: [unclosed\n", "broken YAML"),
+        ("name: g\nlevels: []\nname: h\n", r"line 3 column 1: key 'name' is written twice"),
         ("- name: g\n", "expected a mapping with name, crs, levels"),
         ("", "expected a mapping with name, crs, levels"),
     ],
