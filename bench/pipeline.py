@@ -6,8 +6,9 @@ query), deadline from the work calendar, dispatch events, one commit per batch.
 Baseline, in the same run, on the same machine, Redis and database kind: one plain RQ job per
 ticket (2 SimpleWorkers) calling the same domain functions (gridops.services.routing.route_one).
 
-Figures: tickets/s from committed-as-reported to all routed (best of 3 bursts, for gridops and
-the baseline alike; each burst is made while the workers' writes wait, and SQLite's log is
+Figures: tickets/s from committed-as-reported to all routed (best of 5 bursts, for gridops and
+the baseline alike, taken in turn round after round so that the shared machine's changing
+speed meets both sides; each burst is made while the workers' writes wait, and SQLite's log is
 checkpointed before the clock starts, so no worker starts early and no burst pays for copying
 its own creation) — like for like, with gridops' workers serving the routing queue only, as
 the baseline's serve theirs; then the same with every stage running (notifications, the
@@ -230,37 +231,54 @@ def steady(
     return observer.latencies()
 
 
-def gridops_run(
-    tmp: Path, name: str, n: int, repeats: int, steady_s: float, queues: str = QUEUE_ORDER
-) -> float | list[float]:
-    """Throughput (best of ``repeats`` bursts of ``n``) or, with ``steady_s``, the latencies
-    of a steady 50/s stream — each in a fresh environment, the workers serving ``queues``."""
+class Side:
+    """One side of the comparison, set up and warm: its environment, 2 worker processes and
+    how a burst is handed to them."""
+
+    def __init__(self, ctx: ServiceContext, hand_over: Callable[[list[str]], None]) -> None:
+        self.ctx = ctx
+        self.hand_over = hand_over
+        self.made = 0
+
+    def burst(self, n: int) -> float:
+        """Tickets/s for ``n`` tickets, from handing them over until all are routed."""
+        ids = create(self.ctx, self.made, n)
+        self.made += n
+        t0 = time.perf_counter()
+        self.hand_over(ids)
+        wait_dispatched(self.ctx)
+        return n / (time.perf_counter() - t0)
+
+    def warm(self) -> None:
+        """Both workers build their context before anything is timed."""
+        self.hand_over(create(self.ctx, self.made, 2))
+        self.made += 2
+        wait_dispatched(self.ctx)
+        time.sleep(3.0)
+
+
+@contextmanager
+def gridops_side(tmp: Path, name: str, queues: str = QUEUE_ORDER) -> Iterator[Side]:
+    """gridops' workers serving ``queues``; a burst is handed over by one kick."""
     with environment(tmp, name) as (ctx, url, env):
         pool = WorkerPool(url, count=2, env=env, queues=queues, log_dir=tmp / name / "logs",
                           cwd=REPO_ROOT)  # fmt: skip
         pool.start()
-        try:
-            create(ctx, 0, 1)  # warm-up: both workers build their context
+
+        def kick(ids: list[str]) -> None:
             ctx.kick("routing")
-            wait_dispatched(ctx)
-            time.sleep(3.0)
-            if steady_s:
-                return steady(ctx, 1, steady_s, 50.0)
-            best, offset = 0.0, 1
-            for _ in range(repeats):
-                create(ctx, offset, n)
-                t0 = time.perf_counter()
-                ctx.kick("routing")
-                wait_dispatched(ctx)
-                best = max(best, n / (time.perf_counter() - t0))
-                offset += n
-            return best
+
+        try:
+            side = Side(ctx, kick)
+            side.warm()
+            yield side
         finally:
             pool.stop()
 
 
-def baseline_run(tmp: Path, n: int, repeats: int, steady_s: float) -> tuple[float, list[float]]:
-    """The baseline's throughput (best of ``repeats`` bursts of ``n``), then its latencies."""
+@contextmanager
+def baseline_side(tmp: Path) -> Iterator[Side]:
+    """2 plain RQ SimpleWorkers; a burst is handed over as one job per ticket."""
     with environment(tmp, "baseline") as (ctx, url, env):
         conn = Redis.from_url(url)
         queue = Queue(BASELINE_QUEUE, connection=conn)
@@ -268,28 +286,17 @@ def baseline_run(tmp: Path, n: int, repeats: int, steady_s: float) -> tuple[floa
             subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, url], env=env, cwd=REPO_ROOT)
             for _ in range(2)
         ]
+
+        def enqueue(ids: list[str]) -> None:
+            with conn.pipeline() as pipe:
+                for tid in ids:
+                    queue.enqueue(route_one, tid, result_ttl=0, pipeline=pipe)
+                pipe.execute()
+
         try:
-            warm = create(ctx, 0, 2)
-            for tid in warm:
-                queue.enqueue(route_one, tid, result_ttl=0)
-            wait_dispatched(ctx)
-            time.sleep(3.0)
-            rate, done = 0.0, 2
-            for _ in range(repeats):  # best of N, like gridops' own figure
-                ids = create(ctx, done, n)
-                t0 = time.perf_counter()
-                with conn.pipeline() as pipe:
-                    for tid in ids:
-                        queue.enqueue(route_one, tid, result_ttl=0, pipeline=pipe)
-                    pipe.execute()
-                wait_dispatched(ctx)
-                rate = max(rate, n / (time.perf_counter() - t0))
-                done += n
-
-            def one_job(tid: str) -> None:
-                queue.enqueue(route_one, tid, result_ttl=0)
-
-            return rate, steady(ctx, done, steady_s, 50.0, enqueue=one_job)
+            side = Side(ctx, enqueue)
+            side.warm()
+            yield side
         finally:
             for p in procs:
                 p.terminate()
@@ -301,16 +308,38 @@ def baseline_run(tmp: Path, n: int, repeats: int, steady_s: float) -> tuple[floa
             conn.close()
 
 
+def bursts(tmp: Path, n: int, base_n: int, repeats: int) -> tuple[float, float, float]:
+    """Best of ``repeats`` bursts for gridops (routing queue only), gridops with every stage,
+    and the baseline — taken in turn, round after round, so a change in the shared machine's
+    speed meets all three alike."""
+    with (
+        gridops_side(tmp, "gridops", ROUTING.queue) as ours,
+        gridops_side(tmp, "gridops-all") as ours_all,
+        baseline_side(tmp) as base,
+    ):
+        rates: list[tuple[float, float, float]] = []
+        for _ in range(repeats):
+            rates.append((ours.burst(n), ours_all.burst(n), base.burst(base_n)))
+        best = [max(r[i] for r in rates) for i in range(3)]
+        return best[0], best[1], best[2]
+
+
+def latencies(tmp: Path, steady_s: float) -> tuple[list[float], list[float]]:
+    """A steady 50/s stream for ``steady_s`` seconds on each side, in a fresh environment."""
+    with gridops_side(tmp, "gridops-steady") as ours:
+        mine = steady(ours.ctx, ours.made, steady_s, 50.0)
+    with baseline_side(tmp) as base:
+        theirs = steady(base.ctx, base.made, steady_s, 50.0,
+                        enqueue=lambda tid: base.hand_over([tid]))  # fmt: skip
+    return mine, theirs
+
+
 def run(quick: bool = False) -> BenchResult:
-    n, repeats, base_n, steady_s = (400, 1, 150, 3.0) if quick else (2000, 3, 500, 10.0)
+    n, repeats, base_n, steady_s = (400, 1, 150, 3.0) if quick else (2000, 5, 500, 10.0)
     tmp = Path(tempfile.mkdtemp(prefix="gridops-bench-pipeline-"))
     try:
-        ours = gridops_run(tmp, "gridops", n, repeats, 0.0, queues=ROUTING.queue)
-        ours_all = gridops_run(tmp, "gridops-all", n, repeats, 0.0)
-        our_lat = gridops_run(tmp, "gridops-steady", n, repeats, steady_s)
-        assert isinstance(ours, float) and isinstance(ours_all, float)
-        assert isinstance(our_lat, list)
-        base, base_lat = baseline_run(tmp, base_n, repeats, steady_s)
+        ours, ours_all, base = bursts(tmp, n, base_n, repeats)
+        our_lat, base_lat = latencies(tmp, steady_s)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = BenchResult("pipeline")
