@@ -95,12 +95,27 @@ def current() -> ServiceContext:
 
     The context (grid, routing table, roster) lives as long as the worker: it is moved out of
     the garbage collector's reach (``gc.freeze``) so that full collections do not walk its
-    ~150k objects — each took ~70 ms and showed as 200 ms routing batches.
+    ~150k objects — each took ~70 ms and showed as 200 ms routing batches. See also
+    :func:`tune_gc`.
     """
     ctx = build_context()
     gc.collect()
     gc.freeze()
+    tune_gc()
     return ctx
+
+
+GC_YOUNG = 20_000  # allocations between young collections (CPython's default: 700)
+
+
+def tune_gc() -> None:
+    """Collect the young generation every ``GC_YOUNG`` allocations instead of every 700: a
+    routing batch allocates a few hundred thousand short-lived objects (tickets, events, JSON),
+    almost none in cycles, and the default ran the collector hundreds of times per batch —
+    3–8 % of a worker's CPU per routed ticket (measured in-process, alternating runs). The
+    older generations keep their default ratios."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, middle, old)
 
 
 def plain(value: Any) -> Any:
