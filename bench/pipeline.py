@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,7 @@ from gridops.tickets import Role, Source
 BASELINE_QUEUE = "bench-baseline"
 PG_ENV = "GRIDOPS_BENCH_PG_URL"
 POLL_S = 0.003
+SETTLE_S = 1.0  # after a side's workers resume, before its burst
 DONE_POLL_S = 0.005  # a burst lasts ~0.4 s: a coarser poll would add up to its own length
 LATENCY_NOTE = "submit → routed state visible to a reader (committed), polled every 3 ms"
 WORKER_SCRIPT = (
@@ -235,10 +237,28 @@ class Side:
     """One side of the comparison, set up and warm: its environment, 2 worker processes and
     how a burst is handed to them."""
 
-    def __init__(self, ctx: ServiceContext, hand_over: Callable[[list[str]], None]) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        hand_over: Callable[[list[str]], None],
+        procs: list[subprocess.Popen[bytes]],
+    ) -> None:
         self.ctx = ctx
         self.hand_over = hand_over
+        self.procs = procs
         self.made = 0
+
+    def pause(self) -> None:
+        """Stop the workers (SIGSTOP) while another side is measured: they take no CPU."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: int) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(sig)
 
     def burst(self, n: int) -> float:
         """Tickets/s for ``n`` tickets, from handing them over until all are routed."""
@@ -268,11 +288,12 @@ def gridops_side(tmp: Path, name: str, queues: str = QUEUE_ORDER) -> Iterator[Si
         def kick(ids: list[str]) -> None:
             ctx.kick("routing")
 
+        side = Side(ctx, kick, pool.procs)
         try:
-            side = Side(ctx, kick)
             side.warm()
             yield side
         finally:
+            side.resume()
             pool.stop()
 
 
@@ -293,11 +314,12 @@ def baseline_side(tmp: Path) -> Iterator[Side]:
                     queue.enqueue(route_one, tid, result_ttl=0, pipeline=pipe)
                 pipe.execute()
 
+        side = Side(ctx, enqueue, procs)
         try:
-            side = Side(ctx, enqueue)
             side.warm()
             yield side
         finally:
+            side.resume()
             for p in procs:
                 p.terminate()
             for p in procs:
@@ -311,16 +333,25 @@ def baseline_side(tmp: Path) -> Iterator[Side]:
 def bursts(tmp: Path, n: int, base_n: int, repeats: int) -> tuple[float, float, float]:
     """Best of ``repeats`` bursts for gridops (routing queue only), gridops with every stage,
     and the baseline — taken in turn, round after round, so a change in the shared machine's
-    speed meets all three alike."""
+    speed meets all three alike. While one side is measured the others' workers are stopped
+    (SIGSTOP), so no side's idle or periodic work runs in another's time."""
     with (
         gridops_side(tmp, "gridops", ROUTING.queue) as ours,
         gridops_side(tmp, "gridops-all") as ours_all,
         baseline_side(tmp) as base,
     ):
-        rates: list[tuple[float, float, float]] = []
+        sides = ((ours, n), (ours_all, n), (base, base_n))
+        best = [0.0, 0.0, 0.0]
         for _ in range(repeats):
-            rates.append((ours.burst(n), ours_all.burst(n), base.burst(base_n)))
-        best = [max(r[i] for r in rates) for i in range(3)]
+            for i, (side, size) in enumerate(sides):
+                for other, _ in sides:
+                    if other is not side:
+                        other.pause()
+                side.resume()
+                time.sleep(SETTLE_S)  # its ticker catches up on the paused time first
+                best[i] = max(best[i], side.burst(size))
+        for side, _ in sides:
+            side.resume()
         return best[0], best[1], best[2]
 
 
