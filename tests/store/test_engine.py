@@ -1,11 +1,10 @@
 """SQLite engines: the write lock (writers queue behind an flock and pass it on; a dead holder
-frees it) and the page size of new databases."""
+frees it), and holding it for a burst."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -102,21 +101,3 @@ def test_writers_held_keeps_other_writers_out_while_this_thread_writes(tmp_path)
         got = [r[0] for r in conn.exec_driver_sql("SELECT v FROM t ORDER BY rowid")]
     assert order == ["held", "other"] and got == [1, 2]
     engine.dispose()
-
-
-def test_a_new_database_gets_16k_pages_and_an_old_one_keeps_its_own(tmp_path):
-    old = tmp_path / "old.db"
-    with sqlite3.connect(old) as conn:  # made before: SQLite's default pages, WAL
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE t (x)")
-    sizes = {}
-    for path in (tmp_path / "new.db", old):
-        engine = make_engine(f"sqlite:///{path}")
-        with write(engine) as conn:
-            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS u (x)")
-            conn.exec_driver_sql("INSERT INTO u VALUES (1)")
-        with engine.connect() as conn:
-            sizes[path.stem] = conn.exec_driver_sql("PRAGMA page_size").scalar()
-            assert conn.exec_driver_sql("SELECT count(*) FROM u").scalar() == 1
-        engine.dispose()
-    assert sizes == {"new": 16384, "old": 4096}
