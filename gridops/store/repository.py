@@ -269,9 +269,11 @@ class Store:
         A stale one raises StaleTicket and writes nothing — or, with ``skip_stale``, is left
         out and reported while the rest are written. Writing a ticket releases its claim.
 
-        Each UPDATE carries its own guard (``AND version = expected``): when every row
-        matched, nothing needed reading first. Otherwise the transaction is rolled back and
-        written again after reading the versions, leaving the stale ones out.
+        Each UPDATE carries its own guard (``AND version = expected``). On SQLite (one writer
+        at a time) the batch is first written as it is: when every row matched, nothing needed
+        reading first; otherwise it is rolled back and written again after reading the
+        versions, leaving the stale ones out. PostgreSQL always reads and locks the rows first,
+        in id order, so that two batches touching the same tickets cannot deadlock.
         """
         result = ApplyResult()
         if not transitions:
@@ -285,7 +287,7 @@ class Store:
         set_row = driver.update_by_id(tickets, columns, _RELEASED, dialect, "version")
         add_event = driver.insert(ticket_events, tuple(events[0]), dialect)
         bound = [(set_row.bind(r), add_event.bind(e)) for r, e in zip(rows, events, strict=True)]
-        if dialect.supports_sane_multi_rowcount:
+        if self.dialect == "sqlite":
             try:
                 with write(self.engine) as conn:
                     if set_row.execute(conn, [p[0] for p in bound]) != len(bound):
