@@ -153,7 +153,8 @@ def test_the_duplicate_search_reads_through_its_index(tmp_path):
     from gridops.store import open_store
 
     s = open_store(f"sqlite:///{tmp_path / 'g.db'}")
-    query = q.nearby_query(["0102", "0103"], ["310115001001", "310115001002"], NOW)
+    query = q.nearby_query(["0102", "0103"], ["310115001001", "310115001002"], NOW,
+                           [Status.DISPATCHED, Status.ACCEPTED])  # fmt: skip
     with s.engine.connect() as conn:
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
