@@ -151,9 +151,3 @@ def run(quick: bool = False) -> BenchResult:
             )
         )  # fmt: skip
     return result
-
-
-if __name__ == "__main__":
-    import json
-
-    print(json.dumps(run().to_dict(), ensure_ascii=False))
