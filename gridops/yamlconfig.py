@@ -3,14 +3,16 @@
 Unknown keys, wrong types and bad references are :class:`gridops.errors.ConfigError` naming the
 file, the key path and the value (a typo is never silently ignored). Used by gridops.org
 (categories, org chart, routing, escalation, roster) and gridops.metrics (indicators, mapping).
-:func:`load_strict` (a key written twice in one mapping is an error, where yaml.safe_load keeps
-the last) is also how the grid spec and the work calendar are parsed.
+:func:`load_strict` (a key written twice in one mapping is an error naming its key path, where
+yaml.safe_load keeps the last) is also how the work calendar is parsed; the grid spec is read
+with :func:`load_with_repeats`, so that `grid check` lists each repeat among its problems.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,60 +24,118 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 VALUE_TAG = "tag:yaml.org,2002:value"  # a plain ``=`` key; PyYAML reads it as the text "="
 
 
-class _RepeatedKey(Exception):
-    """Raised by :class:`_StrictLoader`; :func:`load_strict` turns it into a ConfigError."""
+@dataclass(frozen=True)
+class RepeatedKey:
+    """A key written twice in one mapping: the mapping's ``place`` ("" at the top), the key,
+    the line and column of the second copy and of the first (1-based)."""
 
-    def __init__(self, key: Any, first: yaml.Node, again: yaml.Node) -> None:
-        super().__init__(key)
-        self.key, self.first, self.again = key, first, again
+    place: str
+    key: Any
+    line: int
+    column: int
+    first_line: int
+    first_column: int
+
+    @property
+    def path(self) -> str:
+        """The key's path in the document, e.g. ``levels[1].name`` (``levels`` at the top)."""
+        return _join(self.place, self.key)
+
+    def message(self, source: Path | str) -> str:
+        return (
+            f"{source}: {self.path}: line {self.line} column {self.column}: key {self.key!r} is "
+            f"written twice in one mapping (first at line {self.first_line}); keep one of them"
+        )
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """yaml.SafeLoader, except that a key written twice in one mapping is refused.
+def _join(place: str, key: Any) -> str:
+    step = key if isinstance(key, str) and key else repr(key)
+    return f"{place}.{step}" if place else step
 
-    The check runs on each mapping as written, before merge keys (``<<: *base``) are expanded,
-    so a key that overrides a merged one is fine; ``<<`` itself is never counted.
+
+class _RepeatFinder(yaml.SafeLoader):
+    """yaml.SafeLoader that, between composing and constructing, lists the repeated keys.
+
+    Each mapping is checked as written, before merge keys (``<<: *base``) are expanded, so a key
+    that overrides a merged one is fine; ``<<`` itself is never counted. A node reached twice
+    (an anchor and its aliases) is checked once, at its first place in the document.
     """
 
-    def __init__(self, stream: str | IO[str]) -> None:
-        super().__init__(stream)
-        self._checked: set[int] = set()
+    def load(self, refuse_in: Path | str | None = None) -> tuple[Any, list[RepeatedKey]]:
+        """The data and its repeated keys; with ``refuse_in``, the first repeat is a
+        ConfigError naming that source (raised before anything is constructed)."""
+        node = self.get_single_node()
+        if node is None:
+            return None, []
+        repeats: list[RepeatedKey] = []
+        self._walk(node, "", set(), repeats)
+        if repeats and refuse_in is not None:
+            raise ConfigError(repeats[0].message(refuse_in))
+        return self.construct_document(node), repeats
 
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        # the first call sees the mapping as written (later ones see it with merges expanded)
-        if id(node) not in self._checked:
-            self._checked.add(id(node))
-            self._refuse_repeats(node)
-        super().flatten_mapping(node)
+    def _walk(self, node: yaml.Node, place: str, seen: set[int], out: list[RepeatedKey]) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, f"{place}[{i}]", seen, out)
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[Any, yaml.Node] = {}
+            for key_node, value_node in node.value:
+                key = self._key(key_node)
+                if key is not _NOT_COUNTED:
+                    self._note(place, key, key_node, first, out)
+                else:  # only named in the path of a repeat inside it
+                    key = "<<" if key_node.tag == MERGE_TAG else "?"
+                step = _join(place, key)
+                self._walk(key_node, step, seen, out)
+                self._walk(value_node, step, seen, out)
 
-    def _refuse_repeats(self, node: yaml.MappingNode) -> None:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
-                continue  # complex keys: left to PyYAML (an unhashable key is its error)
-            if key_node.tag == VALUE_TAG:
-                key_node.tag = "tag:yaml.org,2002:str"  # as flatten_mapping does, a step early
-            key = self.construct_object(key_node)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:
-                continue
-            if first is not key_node:
-                raise _RepeatedKey(key, first, key_node)
+    def _key(self, key_node: yaml.Node) -> Any:
+        """The key as Python sees it; _NOT_COUNTED for ``<<`` and non-scalar keys (those are
+        left to PyYAML: an unhashable key is its error)."""
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+            return _NOT_COUNTED
+        if key_node.tag == VALUE_TAG:
+            key_node.tag = "tag:yaml.org,2002:str"  # as flatten_mapping does, a step early
+        return self.construct_object(key_node)
+
+    @staticmethod
+    def _note(
+        place: str, key: Any, node: yaml.Node, first: dict[Any, yaml.Node], out: list[RepeatedKey]
+    ) -> None:
+        try:
+            earlier = first.setdefault(key, node)
+        except TypeError:
+            return
+        if earlier is not node:
+            at, was = node.start_mark, earlier.start_mark
+            where = (at.line + 1, at.column + 1, was.line + 1, was.column + 1)
+            out.append(RepeatedKey(place, key, *where))
+
+
+_NOT_COUNTED = object()
+
+
+def load_with_repeats(stream: str | IO[str]) -> tuple[Any, list[RepeatedKey]]:
+    """Parse YAML exactly as yaml.safe_load does (of a repeated key, the last copy wins) and
+    list every key written twice in one mapping, in document order. YAML errors are raised as
+    yaml.YAMLError."""
+    loader = _RepeatFinder(stream)
+    try:
+        return loader.load()
+    finally:
+        loader.dispose()
 
 
 def load_strict(stream: str | IO[str], source: Path | str) -> Any:
     """Parse YAML like yaml.safe_load, but a key written twice in one mapping is a ConfigError
-    naming ``source``, both lines and the key. Other YAML errors are raised as yaml.YAMLError."""
-    loader = _StrictLoader(stream)
+    naming ``source``, the key's path, both lines and the key (the first repeat in the
+    document). Other YAML errors are raised as yaml.YAMLError."""
+    loader = _RepeatFinder(stream)
     try:
-        return loader.get_single_data()
-    except _RepeatedKey as exc:
-        at, first = exc.again.start_mark, exc.first.start_mark
-        raise ConfigError(
-            f"{source}: line {at.line + 1} column {at.column + 1}: key {exc.key!r} is written "
-            f"twice in one mapping (first at line {first.line + 1}); keep one of them"
-        ) from None
+        return loader.load(refuse_in=source)[0]
     finally:
         loader.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from gridops.errors import ConfigError
 from gridops.settings import DEFAULTS_DIR
-from gridops.yamlconfig import Node, check_ref, load_strict, read_yaml
+from gridops.yamlconfig import Node, check_ref, load_strict, load_with_repeats, read_yaml
 
 
 def test_read_yaml_names_a_missing_or_malformed_file(tmp_path):
@@ -80,13 +81,21 @@ def test_a_wrong_shape_is_always_a_config_error_never_a_crash(value):
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        ("time_limit: 2\nname: x\ntime_limit: 3\n", "line 3 column 1: key 'time_limit'"),
-        ("units:\n  a:\n    name: x\n  b: {}\n  a: {}\n", "line 5 column 3: key 'a'"),
-        ("rules:\n  - name: r\n    unit: u\n    unit: v\n", "line 4 column 5: key 'unit'"),
-        ("rules: [{name: r, 名称: 甲, 名称: 乙}]\n", "line 1 column 26: key '名称'"),
-        ("1: a\n1.0: b\n", "line 2 column 1: key 1.0"),  # equal as Python keys
+        (
+            "time_limit: 2\nname: x\ntime_limit: 3\n",
+            "time_limit: line 3 column 1: key 'time_limit'",
+        ),
+        ("units:\n  a:\n    name: x\n  b: {}\n  a: {}\n", "units.a: line 5 column 3: key 'a'"),
+        (
+            "rules:\n  - name: r\n    unit: u\n    unit: v\n",
+            "rules[0].unit: line 4 column 5: key 'unit'",
+        ),
+        ("rules: [{name: r, 名称: 甲, 名称: 乙}]\n", "rules[0].名称: line 1 column 26: key '名称'"),
+        ("1: a\n1.0: b\n", "1.0: line 2 column 1: key 1.0"),  # equal as Python keys
+        ("a:\n  - [1, {b: {c: 1, c: 2}}]\n", "a[0][1].b.c: line 2 column 20: key 'c'"),
+        ("base: &b {x: 1, x: 2}\nuse: {<<: *b}\n", "base.x: line 1 column 17: key 'x'"),
     ],
-    ids=["top-level", "nested", "list-item", "flow", "equal-values"],
+    ids=["top-level", "nested", "list-item", "flow", "equal-values", "deep", "anchor"],
 )
 def test_a_repeated_key_names_file_line_key_and_the_fix(tmp_path, text, where):
     path = tmp_path / "routing.yaml"
@@ -102,7 +111,7 @@ def test_the_message_names_the_first_line():
     with pytest.raises(ConfigError) as err:
         load_strict("a: 1\nb:\n  c: 1\na: 2\n", "org.yaml")
     assert str(err.value) == (
-        "org.yaml: line 4 column 1: key 'a' is written twice in one mapping (first at line 1); "
+        "org.yaml: a: line 4 column 1: key 'a' is written twice in one mapping (first at line 1); "
         "keep one of them"
     )
 
@@ -165,6 +174,54 @@ def test_a_dumped_mapping_with_one_key_repeated_is_always_refused(mapping, again
     first = _dump({"outer": mapping} if nested else mapping)
     text = first + textwrap.indent(_dump({key: again}), "  " if nested else "")
     line, column = first.count("\n") + 1, 3 if nested else 1
-    with pytest.raises(ConfigError, match=rf"^f.yaml: line {line} column {column}: key "
+    path = re.escape(f"outer.{key}" if nested else key)
+    with pytest.raises(ConfigError, match=rf"^f.yaml: {path}: line {line} column {column}: key "
                        rf"{re.escape(repr(key))} is written twice"):  # fmt: skip
         load_strict(text, "f.yaml")
+
+
+def _mappings(value: object, node: yaml.Node, place: str = "") -> list[tuple[str, yaml.Node]]:
+    """Every mapping of ``value`` with its place (``a[1].b``) and its node, in document order."""
+    out: list[tuple[str, yaml.Node]] = []
+    if isinstance(value, dict):
+        out.append((place, node))
+        for (key, item), (_, item_node) in zip(value.items(), node.value, strict=True):
+            out += _mappings(item, item_node, f"{place}.{key}" if place else key)
+    elif isinstance(value, list):
+        for i, (item, item_node) in enumerate(zip(value, node.value, strict=True)):
+            out += _mappings(item, item_node, f"{place}[{i}]")
+    return out
+
+
+@given(st.dictionaries(KEYS, DATA, min_size=1, max_size=4), st.data())
+def test_a_key_repeated_at_any_place_is_named_by_its_path(value, data):
+    dumper = yaml.SafeDumper(io.StringIO(), sort_keys=False)
+    dumper.ignore_aliases = lambda _: True
+    root = dumper.represent_data(value)
+    place, mapping = data.draw(st.sampled_from([m for m in _mappings(value, root) if m[1].value]))
+    key_node, _ = data.draw(st.sampled_from(mapping.value))
+    mapping.value.append((yaml.ScalarNode(key_node.tag, key_node.value), yaml.ScalarNode(
+        "tag:yaml.org,2002:str", "again")))  # fmt: skip
+    text = yaml.serialize(root, Dumper=yaml.SafeDumper, allow_unicode=True)
+    loaded, [repeat] = load_with_repeats(text)
+    assert (repeat.place, repeat.key) == (place, key_node.value)
+    assert repeat.path == (f"{place}.{key_node.value}" if place else key_node.value)
+    assert loaded == yaml.safe_load(text)  # the last copy wins, as with yaml.safe_load
+    with pytest.raises(ConfigError, match=rf"^f.yaml: {re.escape(repeat.path)}: line "):
+        load_strict(text, "f.yaml")
+
+
+def test_every_repeat_is_listed_in_document_order_and_the_last_copy_wins():
+    text = "a: 1\nb:\n  - {c: 1, d: 2, c: 3}\na: 4\nb: []\n"
+    loaded, repeats = load_with_repeats(text)
+    assert loaded == yaml.safe_load(text) == {"a": 4, "b": []}
+    assert [(r.path, r.line, r.column, r.first_line) for r in repeats] == [
+        ("b[0].c", 3, 18, 3),
+        ("a", 4, 1, 1),
+        ("b", 5, 1, 2),
+    ]
+
+
+def test_a_repeat_is_refused_before_other_construction_errors():
+    with pytest.raises(ConfigError, match=r"^f.yaml: a: line 2 column 1: key 'a'"):
+        load_strict("a: 1\na: !unknown x\n", "f.yaml")

@@ -39,10 +39,11 @@ def check(
     spec: Path | None = GRID_ARG,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
-    """Report every problem of a broken grid.yaml (missing keys, bad templates or values,
-    unknown keys, levels out of order, repeated overlay names) — or, for a good spec, every
-    unreadable layer file, unusable feature, duplicate code and unknown parent (errors), then
-    straddling children, gaps, overlaps, cells without an owner (warnings).
+    """Report every problem of a broken grid.yaml (keys written twice, missing keys, bad
+    templates or values, unknown keys, levels out of order, repeated overlay names) — or, for
+    a good spec, every unreadable layer file, unusable feature, duplicate code and unknown
+    parent (errors), then straddling children, gaps, overlaps, cells without an owner
+    (warnings).
 
     Exit 0 with only warnings, 1 on errors, 2 on usage errors. The table lists every error and
     the first 200 warnings; --json lists everything.

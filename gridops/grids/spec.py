@@ -10,9 +10,11 @@
       - {name: port-authority, file: port.geojson, code: "{id}", cell_name: "{label}"}
 
 Paths are relative to the spec file. Unknown keys are rejected so that a typo cannot pass.
-Every independent problem (a missing key, a bad template or value, an unknown key, levels out of
-order, a repeated overlay name) is collected, so that one run names them all; only a spec that
-cannot be read at all (missing, broken YAML, not a mapping) stops at its one error.
+Every independent problem (a key written twice in one mapping, a missing key, a bad template or
+value, an unknown key, levels out of order, a repeated overlay name) is collected, so that one
+run names them all; only a spec that cannot be read at all (missing, broken YAML, not a mapping)
+stops at its one error. Of a key written twice, the rest of the spec is checked with the last
+copy, as yaml.safe_load reads it (the repeat itself is an error whatever the copies hold).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import yaml
 from gridops.errors import ConfigError
 from gridops.grids.crs import normalise_crs
 from gridops.grids.issues import Issue
-from gridops.yamlconfig import load_strict
+from gridops.yamlconfig import RepeatedKey, load_with_repeats
 
 TOP_KEYS = {"name", "crs", "levels", "overlays", "description"}
 LEVEL_KEYS = {"level", "file", "code", "name", "parent", "owner"}
@@ -44,6 +46,7 @@ BAD_TEMPLATE = "spec-bad-template"
 BAD_VALUE = "spec-bad-value"
 LEVEL_ORDER = "spec-level-order"
 REPEATED_NAME = "spec-repeated-name"
+REPEATED_KEY = "spec-repeated-key"
 
 _HINTS = {
     "name": "the grid's name, e.g. name: my-city",
@@ -106,16 +109,18 @@ def read_spec(path: str | Path) -> GridSpec:
     """Parse and validate a grid spec.
 
     Raises ConfigError when the file is missing or not a YAML mapping, and SpecError (a
-    ConfigError) naming every problem of a readable spec.
+    ConfigError) naming every problem of a readable spec, keys written twice first.
     """
     p = spec_path(path)
     try:
-        doc = load_strict(p.read_text(encoding="utf-8"), p)
+        doc, repeats = load_with_repeats(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: broken YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{p}: expected a mapping with name, crs, levels")
     r = _Reader(p)
+    for repeat in repeats:
+        r.repeated(repeat)
     r.unknown(TOP, doc, TOP_KEYS)
     name = doc.get("name")
     if name is None:
@@ -148,6 +153,17 @@ class _Reader:
 
     def problem(self, kind: str, place: str, message: str) -> None:
         self.problems.append(Issue("error", kind, message, str(self.path), place=place))
+
+    def repeated(self, repeat: RepeatedKey) -> None:
+        key = repeat.key if isinstance(repeat.key, str) else repr(repeat.key)
+        lines = f"lines {repeat.first_line} and {repeat.line}"
+        if repeat.first_line == repeat.line:
+            lines = f"line {repeat.line}, columns {repeat.first_column} and {repeat.column}"
+        self.problem(
+            REPEATED_KEY,
+            repeat.place or TOP,
+            f"key {repeat.key!r} is written twice: remove one of the two `{key}:` keys ({lines})",
+        )
 
     def missing(self, place: str, key: str) -> None:
         hint = _HINTS.get(key, "it")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import shapely
 
-from gridops.grids import read_grid
+from gridops.errors import ConfigError
+from gridops.grids import load_grid, read_grid
 from gridops.grids.check import check_grid, check_path
 from grids.layers import feature, write_layer, write_spec
 
@@ -108,19 +109,53 @@ def test_broken_spec_gives_one_error_per_problem_and_no_layer_checks(tmp_path: P
     assert check_path(imperfect(tmp_path)).exit_code == 0
 
 
-def test_a_key_written_twice_in_the_spec_is_one_error_naming_file_line_and_key(
+REPEATS = """\
+name: g
+levels:
+  - {level: 1, file: l1.geojson, code: "{id}"}
+  - level: 2
+    file: l2.geojson
+    code: "{id}"
+    name: "{n}"
+    owner: "{id"
+    name: "{m}"
+name: h
+"""
+
+
+def test_each_key_written_twice_is_a_spec_problem_beside_the_others(tmp_path: Path) -> None:
+    imperfect(tmp_path)
+    spec = write_spec(tmp_path, REPEATS)
+    report = check_path(spec)
+    assert report.exit_code == 1
+    assert [(i.place, i.kind, i.message) for i in report.issues] == [
+        ("levels[1]", "spec-repeated-key",
+         "key 'name' is written twice: remove one of the two `name:` keys (lines 7 and 9)"),
+        ("top level", "spec-repeated-key",
+         "key 'name' is written twice: remove one of the two `name:` keys (lines 1 and 10)"),
+        ("levels[1]", "spec-bad-template",
+         "key 'owner': bad template '{id' (expected '}' before end of string): name properties"
+         " as {property} and write a literal brace as {{ or }}"),
+    ]  # fmt: skip
+    assert all(i.file == str(spec) and i.severity == "error" for i in report.issues)
+    with pytest.raises(ConfigError) as info:  # loading it for real: refused, one line
+        load_grid(spec)
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(
+        f"{spec}: levels[1]: key 'name' is written twice: remove one of the two `name:` keys"
+    )
+
+
+def test_the_rest_of_the_spec_is_checked_with_the_last_copy_of_a_repeated_key(
     tmp_path: Path,
 ) -> None:
     imperfect(tmp_path)
-    spec = write_spec(
-        tmp_path,
-        "name: g\nlevels:\n"
-        '  - {level: 1, file: l1.geojson, code: "{id}"}\n'
-        '  - level: 2\n    file: l2.geojson\n    code: "{id}"\n    file: l1.geojson\n',
-    )
-    report = check_path(spec)
-    assert report.exit_code == 1
-    [issue] = report.issues
-    assert issue.kind == "unreadable" and issue.message.startswith(
-        f"{spec}: line 7 column 5: key 'file' is written twice in one mapping (first at line 5)"
-    )
+    good = write_spec(tmp_path, REPEATS.replace('"{id"', '"{id}"')).read_text()
+    write_spec(tmp_path, "levels: [{lvl: 1}, bad]\n" + good)  # the first copy is never read
+    report = check_path(tmp_path)
+    assert [(i.place, i.kind) for i in report.issues] == [
+        ("top level", "spec-repeated-key"),
+        ("levels[1]", "spec-repeated-key"),
+        ("top level", "spec-repeated-key"),
+    ]
+    assert "(lines 1 and 3)" in report.issues[0].message

@@ -110,3 +110,26 @@ def test_check_lists_every_spec_problem_in_table_and_json(tmp_path: Path) -> Non
     assert isinstance(result.exception, ConfigError)
     message = str(result.exception)
     assert "\n" not in message and message.count(str(spec)) == 3 and "levels[1]" in message
+
+
+def test_check_lists_each_key_written_twice_in_table_and_json(tmp_path: Path) -> None:
+    spec = box_grid(tmp_path)
+    text = spec.read_text().replace("crs: EPSG:4326", "crs: EPSG:4326\ncrs: Mars")
+    spec.write_text(text.replace("{level: 2, file: l2.geojson, ", "{level: 2, code: x, "))
+    result = runner.invoke(app, ["grid", "check", str(spec), "--json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.output)
+    assert [(i["place"], i["kind"]) for i in doc["issues"]] == [
+        ("top level", "spec-repeated-key"),
+        ("levels[1]", "spec-repeated-key"),
+        ("top level", "spec-bad-value"),  # the last `crs:` is the one checked
+        ("levels[1]", "spec-missing-key"),
+    ]
+    assert "remove one of the two `code:` keys" in doc["issues"][1]["message"]
+    result = runner.invoke(app, ["grid", "check", str(spec)], env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    assert (
+        "spec-repeated-key" in result.output
+        and "remove one of the two `crs:` keys" in result.output
+    )
+    assert "4 error(s), 0 warning(s)" in result.output

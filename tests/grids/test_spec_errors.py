@@ -68,7 +68,6 @@ def test_every_mistake_is_reported_with_file_place_value_and_fix(tmp_path: Path)
     ("text", "expected"),
     [
         ("name: [unclosed\n", "broken YAML"),
-        ("name: g\nlevels: []\nname: h\n", r"line 3 column 1: key 'name' is written twice"),
         ("- name: g\n", "expected a mapping with name, crs, levels"),
         ("", "expected a mapping with name, crs, levels"),
     ],
@@ -78,6 +77,17 @@ def test_an_unreadable_spec_is_one_error(tmp_path: Path, text: str, expected: st
     with pytest.raises(ConfigError, match=expected) as info:
         read_spec(spec)
     assert not isinstance(info.value, SpecError) and str(spec) in str(info.value)
+
+
+def test_a_key_written_twice_on_one_line_is_named_by_its_columns(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "name: g\nlevels: [{level: 1, file: a, code: x, file: b}]\n")
+    with pytest.raises(SpecError) as info:
+        read_spec(spec)
+    assert [(i.place, i.kind, i.message) for i in info.value.issues] == [
+        ("levels[0]", "spec-repeated-key",
+         "key 'file' is written twice: remove one of the two `file:` keys (line 2, columns 21 "
+         "and 39)"),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -157,16 +167,48 @@ BREAKS: dict[str, tuple[Callable[[Doc], None], str, str]] = {
 }
 
 
+# keys no break drops, each written a second time: a broken first copy, the real one last
+REPEATS: dict[tuple[Any, ...], str] = {
+    ("levels",): "top level",
+    ("overlays",): "top level",
+    ("levels", 0, "file"): "levels[0]",
+    ("levels", 2, "code"): "levels[2]",
+    ("overlays", 2, "file"): "overlays[2]",
+}
+
+
+def _write_twice(text: str, paths: set[tuple[Any, ...]]) -> str:
+    """``text`` with each key at ``paths`` written twice: first with a broken value."""
+    root = yaml.compose(text)
+    for path in paths:
+        mapping = root
+        for step in path[:-1]:
+            if isinstance(step, int):
+                mapping = mapping.value[step]
+            else:
+                mapping = [v for k, v in mapping.value if k.value == step][-1]  # last wins
+        broken = yaml.ScalarNode("tag:yaml.org,2002:str", "{broken")
+        mapping.value.insert(0, (yaml.ScalarNode("tag:yaml.org,2002:str", path[-1]), broken))
+    return yaml.serialize(root, allow_unicode=True)
+
+
 @settings(max_examples=60, deadline=None)
-@given(broken=st.sets(st.sampled_from(sorted(BREAKS))))
-def test_breaking_any_subset_of_keys_reports_exactly_those_problems(broken: set[str]) -> None:
+@given(
+    broken=st.sets(st.sampled_from(sorted(BREAKS))),
+    repeated=st.sets(st.sampled_from(sorted(REPEATS, key=str))),
+)
+def test_breaking_any_subset_of_keys_reports_exactly_those_problems(
+    broken: set[str], repeated: set[tuple[Any, ...]]
+) -> None:
     doc = copy.deepcopy(_base())
     for name in broken:
         BREAKS[name][0](doc)
     expected = sorted((BREAKS[name][1], BREAKS[name][2]) for name in broken)
+    expected = sorted(expected + [(REPEATS[path], "spec-repeated-key") for path in repeated])
+    text = _write_twice(yaml.safe_dump(doc, allow_unicode=True), repeated)
     with tempfile.TemporaryDirectory() as folder:
-        spec = write_spec(Path(folder), yaml.safe_dump(doc, allow_unicode=True))
-        if not broken:
+        spec = write_spec(Path(folder), text)
+        if not expected:
             assert len(read_spec(spec).levels) == 3
             return
         with pytest.raises(SpecError) as info:
