@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 from gridops.tickets.vocabulary import ClockType, TimeLimit
 
 MAX_DAYS = 3660  # no deadline lies more than ten years ahead
+_UNIT_SECONDS = {ClockType.HOURS: 3600.0, ClockType.DAYS: 86400.0, ClockType.WORKING_HOURS: 3600.0}
+DEADLINES_KEPT = 256  # deadlines remembered per calendar (see WorkCalendar.deadline)
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,17 @@ class WorkCalendar:
     workdays: frozenset[date] = frozenset()  # make-up working days on a weekend (调休)
     warnings: tuple[str, ...] = ()
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
+    _deadlines: dict[tuple[datetime, TimeLimit], datetime] = field(
+        init=False, repr=False, compare=False
+    )
+    _day_seconds: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tz", ZoneInfo(self.timezone))
+        object.__setattr__(self, "_deadlines", {})
+        object.__setattr__(
+            self, "_day_seconds", float(sum(_secs(e) - _secs(s) for s, e in self.periods))
+        )
         if not self.periods:
             raise ValueError("a work calendar needs at least one working period")
         for start, end in self.periods:
@@ -52,7 +62,7 @@ class WorkCalendar:
     @property
     def day_seconds(self) -> float:
         """Working seconds in a full working day."""
-        return float(sum(_secs(e) - _secs(s) for s, e in self.periods))
+        return self._day_seconds
 
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:
@@ -102,13 +112,10 @@ class WorkCalendar:
 
     def seconds_of(self, amount: float, clock: ClockType) -> float:
         """Clock-seconds in ``amount`` units of ``clock`` (working seconds for working clocks)."""
-        unit = {
-            ClockType.HOURS: 3600.0,
-            ClockType.DAYS: 86400.0,
-            ClockType.WORKING_HOURS: 3600.0,
-            ClockType.WORKING_DAYS: self.day_seconds,
-        }[ClockType(clock)]
-        return amount * unit
+        clock = ClockType(clock)
+        if clock is ClockType.WORKING_DAYS:
+            return amount * self._day_seconds
+        return amount * _UNIT_SECONDS[clock]
 
     def add(self, start: datetime, seconds: float, clock: ClockType) -> datetime:
         """``start`` plus ``seconds`` clock-seconds."""
@@ -123,10 +130,23 @@ class WorkCalendar:
         return self.working_seconds(start, end)
 
     def deadline(self, start: datetime, limit: TimeLimit) -> datetime:
-        """When ``limit`` counted from ``start`` runs out (UTC)."""
-        if limit.clock is ClockType.WORKING_DAYS:
-            return self.end_of_working_day(start, math.ceil(limit.amount))
-        return self.add(start, self.seconds_of(limit.amount, limit.clock), limit.clock)
+        """When ``limit`` counted from ``start`` runs out (UTC).
+
+        Remembered for the last few hundred (start, limit) pairs: a routing batch dispatches
+        all its tickets at one ``now`` with a handful of limits, and a working-hours deadline
+        walks the calendar's windows (the calendar never changes, so neither does the answer).
+        """
+        key = (start, limit)
+        due = self._deadlines.get(key)
+        if due is None:
+            if limit.clock is ClockType.WORKING_DAYS:
+                due = self.end_of_working_day(start, math.ceil(limit.amount))
+            else:
+                due = self.add(start, self.seconds_of(limit.amount, limit.clock), limit.clock)
+            if len(self._deadlines) >= DEADLINES_KEPT:
+                self._deadlines.clear()
+            self._deadlines[key] = due
+        return due
 
     def end_of_working_day(self, start: datetime, n: int) -> datetime:
         """End of the last working period of the n-th working day after start's local day."""

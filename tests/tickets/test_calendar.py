@@ -125,3 +125,35 @@ def test_working_days_land_at_end_of_a_working_day(cal, start, n):
     due = cal.local(cal.deadline(start, TimeLimit(n, ClockType.WORKING_DAYS)))
     assert cal.is_working_day(due.date()) and due.time() == cal.periods[-1][1]
     assert due.date() > cal.local(start).date()
+
+
+@given(
+    st.lists(
+        st.tuples(starts, st.sampled_from([1.0, 4.0, 2.5]), st.sampled_from(list(ClockType))),
+        min_size=1,
+        max_size=40,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_remembered_deadlines_equal_fresh_ones(asked, rnd):
+    """A calendar asked the same (start, limit) again, in any order and past its memory's
+    bound, answers as a calendar that never saw it."""
+    import gridops.tickets.calendar as calendar_module
+
+    cal = WorkCalendar(holidays=CAL.holidays, workdays=CAL.workdays)
+    queries = [(start, TimeLimit(a, clock)) for start, a, clock in asked]
+    queries += rnd.sample(queries, len(queries))  # each asked again, shuffled
+    for start, limit in queries:
+        fresh = WorkCalendar(holidays=CAL.holidays, workdays=CAL.workdays)
+        assert cal.deadline(start, limit) == fresh.deadline(start, limit)
+        assert len(cal._deadlines) <= calendar_module.DEADLINES_KEPT
+
+
+def test_a_deadline_is_remembered_per_start_and_limit():
+    cal = WorkCalendar()
+    start = local(2026, 3, 2, 9)
+    first = cal.deadline(start, TimeLimit(4, ClockType.WORKING_HOURS))
+    assert cal._deadlines == {(start, TimeLimit(4, ClockType.WORKING_HOURS)): first}
+    assert cal.deadline(start, TimeLimit(4, ClockType.WORKING_HOURS)) is first
+    assert cal.deadline(start, TimeLimit(4, ClockType.HOURS)) == start + timedelta(hours=4)
+    assert len(cal._deadlines) == 2
