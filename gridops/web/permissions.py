@@ -5,6 +5,8 @@ is one line — ``require(principal, Action.ACCEPT, view)`` — and the app maps
 a 403 carrying the reason. Scope: field staff (处置人员, 网格员) act only on tickets assigned to
 them or owned by their unit; dispatchers, acceptors and supervisors act on tickets whose owner
 unit, or any unit above it (``TicketView.unit_path``, from the org graph), is in their scope.
+A few actions are not about tickets and need a whole scope (``WHOLE_SCOPE_ONLY``): the account
+log is read by admins and by supervisors of all units (督查), who may not manage accounts.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Action(StrEnum):
     REOPEN = "reopen"  # 申诉重办: a closed ticket back to rework
     RECORD_CALLBACK = "record call-back"  # 回访
     READ_AUDIT_SAMPLE = "read audit sample"
+    READ_ACCOUNT_LOG = "read account log"  # who changed whose access (users, API keys)
     READ_REPORTS = "read reports"
     MANAGE_USERS = "manage users"
     MANAGE_API_KEYS = "manage API keys"
@@ -100,15 +103,30 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REOPEN,
             Action.RECORD_CALLBACK,
             Action.READ_AUDIT_SAMPLE,
+            Action.READ_ACCOUNT_LOG,
             Action.READ_REPORTS,
         }
     )
     | _CLOCK,
     Role.ADMIN: frozenset(
-        {Action.MANAGE_USERS, Action.MANAGE_API_KEYS, Action.RELOAD_CONFIG, Action.READ_REPORTS}
+        {
+            Action.MANAGE_USERS,
+            Action.MANAGE_API_KEYS,
+            Action.READ_ACCOUNT_LOG,
+            Action.RELOAD_CONFIG,
+            Action.READ_REPORTS,
+        }
     ),
     Role.PUBLIC: frozenset(),
     Role.SYSTEM: frozenset(),
+}
+#: Actions a role holds only with unit scope "all". The account log is one chain over every
+#: unit's users and keys: it cannot be cut to a unit without hiding who changed whose access (a
+#: user moved between units, a key that belongs to no unit), and a partial audit trail misleads.
+#: So a unit's supervisor does not read it; a district supervisor (scope "all") does. Admins are
+#: not unit-scoped: the accounts are their work.
+WHOLE_SCOPE_ONLY: dict[Role, frozenset[Action]] = {
+    Role.SUPERVISOR: frozenset({Action.READ_ACCOUNT_LOG}),
 }
 FIELD_ROLES = frozenset({Role.FIELD_STAFF, Role.GRID_WORKER})
 CONTACT_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
@@ -178,7 +196,11 @@ def _scope_text(p: Principal) -> str:
 
 
 def _who_may(action: Action) -> str:
-    roles = [_LABEL[r] for r, acts in ROLE_ACTIONS.items() if action in acts]
+    roles = [
+        _LABEL[r] + (" of all units" if action in WHOLE_SCOPE_ONLY.get(r, ()) else "")
+        for r, acts in ROLE_ACTIONS.items()
+        if action in acts
+    ]
     return " and ".join(roles) + " may" if roles else "nobody may"
 
 
@@ -218,6 +240,12 @@ def authorize(principal: Principal, action: Action, ticket: TicketView | None = 
     label = _LABEL[principal.role]
     if action not in ROLE_ACTIONS[principal.role]:
         return Decision(False, f"{label} may not {action}; {_who_may(action)}")
+    if action in WHOLE_SCOPE_ONLY.get(principal.role, ()) and principal.unit_scope != ALL:
+        return Decision(
+            False,
+            f"{label} may {action} only with unit scope 'all' (district level), as it covers "
+            f"every unit; your units: {_scope_text(principal)}; {_who_may(action)}",
+        )
     if action not in TICKET_ACTIONS:
         return Decision(True, f"{label} may {action}")
     if ticket is None:

@@ -10,6 +10,7 @@ from gridops.tickets.vocabulary import Role
 from gridops.web.permissions import (
     ROLE_ACTIONS,
     TICKET_ACTIONS,
+    WHOLE_SCOPE_ONLY,
     Action,
     ListingScope,
     PermissionDenied,
@@ -70,6 +71,27 @@ def test_role_table_denials_name_who_may() -> None:
     assert "nobody may" not in authorize(admin, Action.CHECK, TICKET).reason
     with pytest.raises(PermissionDenied, match="may not void"):
         require(admin, Action.VOID, TICKET)
+
+
+def test_account_log_is_read_by_admins_and_district_supervisors_only() -> None:
+    district = Principal("s-all", Role.SUPERVISOR, "all")
+    assert authorize(district, Action.READ_ACCOUNT_LOG)
+    for managing in (Action.MANAGE_USERS, Action.MANAGE_API_KEYS):
+        assert authorize(district, managing).reason == (
+            f"supervisors may not {managing}; admins may"
+        )
+    assert authorize(Principal("root", Role.ADMIN), Action.READ_ACCOUNT_LOG)  # admins: no scope
+    unit = authorize(Principal("s-1", Role.SUPERVISOR, {"sc-310115005"}), Action.READ_ACCOUNT_LOG)
+    assert not unit and unit.reason == (
+        "supervisors may read account log only with unit scope 'all' (district level), as it "
+        "covers every unit; your units: sc-310115005; supervisors of all units and admins may"
+    )
+    dispatcher = authorize(Principal("d", Role.DISPATCHER, "all"), Action.READ_ACCOUNT_LOG)
+    assert dispatcher.reason == (
+        "dispatchers may not read account log; supervisors of all units and admins may"
+    )
+    with pytest.raises(PermissionDenied, match="only with unit scope 'all'"):
+        require(Principal("s-2", Role.SUPERVISOR), Action.READ_ACCOUNT_LOG)
 
 
 def test_inspectors_read_what_they_reported() -> None:
@@ -135,3 +157,16 @@ def test_every_decision_has_a_reason_and_follows_the_table(
         and action in TICKET_ACTIONS
     ):
         assert t.assignee_id == p.user_id or t.owner_unit in p.unit_scope
+    if decision.allowed and action in WHOLE_SCOPE_ONLY.get(p.role, ()):
+        assert p.unit_scope == "all"
+
+
+@given(principals)
+def test_the_account_log_readers_are_admins_and_district_supervisors(p: Principal) -> None:
+    reads = authorize(p, Action.READ_ACCOUNT_LOG)
+    district = p.role is Role.SUPERVISOR and p.unit_scope == "all"
+    assert reads.allowed == (p.role is Role.ADMIN or district)
+    if not reads.allowed:
+        assert "supervisors of all units and admins may" in reads.reason
+    manages = {a for a in (Action.MANAGE_USERS, Action.MANAGE_API_KEYS) if authorize(p, a)}
+    assert bool(manages) == (p.role is Role.ADMIN)  # reading the log never grants managing

@@ -1,6 +1,6 @@
 """Admins: users (role + unit scope), API keys, the account log that records every change to
-them (who, when, what), and a config reload that runs the same totality proof as
-``gridops config check`` first (a failing config changes nothing)."""
+them (who, when, what; district supervisors read it too), and a config reload that runs the
+same totality proof as ``gridops config check`` first (a failing config changes nothing)."""
 
 from __future__ import annotations
 
@@ -111,8 +111,9 @@ def audit_log(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Newest first; each event carries its hash and the previous one (verify the whole chain
-    with ``gridops audit verify``). Payloads hold hints, never tokens, keys or their hashes."""
-    require(me, Action.MANAGE_USERS)
+    with ``gridops audit verify``). Payloads hold hints, never tokens, keys or their hashes.
+    Admins and supervisors of all units read it (``Action.READ_ACCOUNT_LOG``)."""
+    require(me, Action.READ_ACCOUNT_LOG)
     events, total = state.accounts.history(limit=limit, offset=offset, subject=subject, actor=actor)
     return {
         "events": [e.to_dict() for e in events],

@@ -1,5 +1,6 @@
-"""GET /api/v1/admin/audit-log: admins read the account log, newest first and paged; every
-change made through the admin API names the admin; no token or key ever appears."""
+"""GET /api/v1/admin/audit-log: admins and district supervisors read the account log, newest
+first and paged; every change made through the admin API names the admin; no token or key ever
+appears; a supervisor who reads it still cannot change users or keys."""
 
 from __future__ import annotations
 
@@ -52,9 +53,45 @@ def test_paging_and_filters(client: TestClient, users: Users) -> None:
     assert client.get("/api/v1/admin/audit-log?limit=0", headers=admin).status_code == 422
 
 
-def test_only_admins_read_the_log(client: TestClient, users: Users) -> None:
-    for role, units in (("supervisor", "all"), ("dispatcher", "all")):
+def test_district_supervisors_read_the_log_but_change_nothing(
+    client: TestClient, users: Users
+) -> None:
+    admin = users.add("root", "admin")
+    sup = users.add("s-district", "supervisor", "all")
+    got = client.get("/api/v1/admin/audit-log?actor=unattributed", headers=sup)
+    assert got.status_code == 200, got.text
+    assert [e["subject"] for e in got.json()["events"]] == ["s-district", "root"]
+    refused = [
+        client.post("/api/v1/admin/users", headers=sup, json={"id": "x", "role": "dispatcher"}),
+        client.post("/api/v1/admin/api-keys", headers=sup, json={"name": "city-app"}),
+        client.get("/api/v1/admin/users", headers=sup),
+        client.post("/api/v1/admin/users/root/token", headers=sup),
+    ]
+    assert [r.status_code for r in refused] == [403] * 4
+    assert refused[0].json()["detail"] == "supervisors may not manage users; admins may"
+    assert refused[1].json()["detail"] == "supervisors may not manage API keys; admins may"
+    after = client.get("/api/v1/admin/audit-log", headers=admin).json()
+    assert after["total"] == 2  # nothing was changed or logged by the refused requests
+
+
+def test_others_may_not_read_the_log_and_are_told_why(client: TestClient, users: Users) -> None:
+    unit_sup = users.add("s-unit", "supervisor", "sc-310115005")
+    refused = client.get("/api/v1/admin/audit-log", headers=unit_sup)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "supervisors may read account log only with unit scope 'all' (district level), as it "
+        "covers every unit; your units: sc-310115005; supervisors of all units and admins may"
+    )
+    for role, units in (
+        ("dispatcher", "all"),
+        ("field_staff", "sc-310115005"),
+        ("acceptor", "all"),
+        ("inspector", "sc-310115005"),
+    ):
         headers = users.add(f"x-{role}", role, units)
         refused = client.get("/api/v1/admin/audit-log", headers=headers)
-        assert refused.status_code == 403 and "may not manage users" in refused.json()["detail"]
+        assert refused.status_code == 403, (role, refused.text)
+        assert refused.json()["detail"].endswith(
+            "may not read account log; supervisors of all units and admins may"
+        )
     assert client.get("/api/v1/admin/audit-log").status_code == 403
