@@ -5,8 +5,8 @@ SQLAlchemy Core binds every value of every row inside ``execute`` — for a batc
 updates that is most of the time SQLite's single write lock is held, while the other worker
 waits. Here the same values are bound beforehand (the column types' own ``process_bind_param``,
 so the stored text is what Core would store; tests/store/test_driver.py compares the two) and
-the lock covers the driver's work only. Used for the two statements of a batch transition: the
-tickets UPDATE and the ticket_events INSERT.
+the lock covers the driver's work only. Used for the statements of a batch transition (the
+tickets UPDATE, the ticket_events INSERT, the end of the tickets' claims) and for claims.
 """
 
 from __future__ import annotations
@@ -91,12 +91,30 @@ def update_by_id(
 
 
 @lru_cache(maxsize=64)
-def insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> BoundStatement:
-    """``INSERT INTO table (columns) VALUES (…)``."""
+def insert(
+    table: Table, columns: tuple[str, ...], dialect: Dialect, *, replace: bool = False
+) -> BoundStatement:
+    """``INSERT INTO table (columns) VALUES (…)``; with ``replace`` (SQLite only), ``INSERT OR
+    REPLACE``: a row with the same key is replaced."""
     prep = dialect.identifier_preparer
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    if replace and dialect.name != "sqlite":
+        raise NotImplementedError("INSERT OR REPLACE is SQLite's; upsert on PostgreSQL instead")
     sql = (
-        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
+        f"{verb} INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
         f"VALUES ({', '.join(_placeholder(dialect, c) for c in columns)})"
     )
     binders = tuple(_binder(table, c, dialect) for c in columns)
     return BoundStatement(sql, columns, binders, dialect.paramstyle in ("named", "pyformat"))
+
+
+@lru_cache(maxsize=16)
+def delete_by_id(table: Table, column: str, dialect: Dialect) -> BoundStatement:
+    """``DELETE FROM table WHERE column = …``; rows carry ``column``."""
+    prep = dialect.identifier_preparer
+    sql = (
+        f"DELETE FROM {prep.format_table(table)} "
+        f"WHERE {prep.quote(column)} = {_placeholder(dialect, column)}"
+    )
+    binders = (_binder(table, column, dialect),)
+    return BoundStatement(sql, (column,), binders, dialect.paramstyle in ("named", "pyformat"))

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import and_, case, distinct, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from gridops.store import claims
 from gridops.store.repository import Store
 from gridops.store.rows import ticket_of
 from gridops.store.schema import ticket_events, tickets
@@ -120,8 +121,7 @@ def has_claimable(store: Store, statuses: Collection[Status | str], now: datetim
     """Whether any ticket in ``statuses`` is unclaimed (or its claim expired) — a read, so a
     stage can skip a write transaction that would claim nothing."""
     c = tickets.c
-    free = or_(c.claim_until.is_(None), c.claim_until < now)
-    q = select(c.id).where(c.status.in_(_values(statuses)), free).limit(1)
+    q = select(c.id).where(c.status.in_(_values(statuses)), ~claims.live(now)).limit(1)
     with store.engine.connect() as conn:
         return conn.execute(q).first() is not None
 

@@ -2,7 +2,8 @@
 
 Every change writes the ticket row and its event in one transaction. A write names the version
 it was computed from; if the row has moved on, :class:`StaleTicket` (or, in batch mode, a report
-of the stale ones). Claims mark tickets as taken by a worker until ``claim_until``.
+of the stale ones). Claims (:mod:`gridops.store.claims`) mark tickets as taken by a worker for
+a while; writing a ticket ends its claim.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gridops.store import driver
+from gridops.store import claims, driver
 from gridops.store.engine import checkpointer, make_engine, migrate, write
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.store.numbers import reserve_serials
@@ -223,29 +224,16 @@ class Store:
     def claim(
         self, status: Status | str, *, limit: int, worker_id: str, now: datetime, ttl: timedelta
     ) -> list[Ticket]:
-        """Take up to ``limit`` tickets in ``status`` whose claim is free or expired.
+        """Take up to ``limit`` tickets in ``status`` whose claim is free or expired
+        (:mod:`gridops.store.claims`).
 
-        The write transaction only picks and marks the ids; the tickets are read after it, so
+        The write transaction only picks and claims the ids; the tickets are read after it, so
         the other writers wait for no more than that (a ticket moved meanwhile is read as it
         now is, and its version guards what the caller writes)."""
-        free = or_(tickets.c.claim_until.is_(None), tickets.c.claim_until < now)
-        q = (
-            select(tickets.c.id)
-            .where(tickets.c.status == Status(status).value, free)
-            .order_by(tickets.c.created_at)
-            .limit(limit)
-        )
-        if self.dialect == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        with write(self.engine) as conn:
-            ids = list(conn.execute(q).scalars())
-            if not ids:
-                return []
-            conn.execute(
-                update(tickets)
-                .where(tickets.c.id.in_(ids))
-                .values(claimed_by=worker_id, claim_until=now + ttl)
-            )
+        ids = claims.claim(self.engine, status, limit=limit, worker_id=worker_id, now=now,
+                           ttl=ttl)  # fmt: skip
+        if not ids:
+            return []
         with self.engine.connect() as conn:
             rows = conn.execute(select(tickets.c.id, tickets.c.data).where(tickets.c.id.in_(ids)))
             found = {r.id: ticket_of(r) for r in rows}
@@ -253,12 +241,7 @@ class Store:
 
     def release(self, ids: Iterable[str], *, worker_id: str) -> None:
         """Give back claims this worker holds."""
-        with write(self.engine) as conn:
-            conn.execute(
-                update(tickets)
-                .where(tickets.c.id.in_(list(ids)), tickets.c.claimed_by == worker_id)
-                .values(claimed_by=None, claim_until=None)
-            )
+        claims.release(self.engine, ids, worker_id=worker_id)
 
     # -- changes ------------------------------------------------------------------------
     def apply_transitions(
@@ -284,7 +267,7 @@ class Store:
         rows = [_update_row(tr) for tr in transitions]
         events = [event_row(tr.event) for tr in transitions]
         columns = tuple(k for k in rows[0] if k not in ("b_id", "b_version"))
-        set_row = driver.update_by_id(tickets, columns, _RELEASED, dialect, "version")
+        set_row = driver.update_by_id(tickets, columns, (), dialect, "version")
         add_event = driver.insert(ticket_events, tuple(events[0]), dialect)
         bound = [(set_row.bind(r), add_event.bind(e)) for r, e in zip(rows, events, strict=True)]
         if self.dialect == "sqlite":
@@ -293,6 +276,7 @@ class Store:
                     if set_row.execute(conn, [p[0] for p in bound]) != len(bound):
                         raise _Stale  # rolls the batch back: read the versions below
                     add_event.execute(conn, [p[1] for p in bound])
+                    claims.drop_written(conn, [tr.ticket.id for tr in transitions])
                 result.applied.extend(tr.ticket for tr in transitions)
                 return result
             except _Stale:
@@ -314,6 +298,7 @@ class Store:
                 kept.append(pair)
             set_row.execute(conn, [p[0] for p in kept])
             add_event.execute(conn, [p[1] for p in kept])
+            claims.drop_written(conn, [tr.ticket.id for tr in good])
         result.applied.extend(tr.ticket for tr in good)
         return result
 
@@ -388,9 +373,6 @@ class Store:
             raise UnknownTicket(f"no events for ticket {ticket_id}")
         return rebuild(events)
 
-
-#: writing a ticket releases its claim
-_RELEASED = ("claimed_by", "claim_until")
 
 #: columns no transition changes: left out of every UPDATE
 IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "source", "cell_1",

@@ -28,7 +28,7 @@ from gridops.services.context import ServiceContext
 from gridops.services.intake import submit
 from gridops.settings import REPO_ROOT
 from gridops.store.queries import count_by_status
-from gridops.store.schema import ticket_events, tickets
+from gridops.store.schema import ticket_claims, ticket_events, tickets
 from gridops.tickets import Role, Source
 
 from .conftest import NOW, make_context, report_at
@@ -122,8 +122,8 @@ def test_sigkill_mid_batch_dispatches_every_ticket_once(setup) -> None:
     me = f"{socket.gethostname()}.{victim.pid}"
     held = (
         select(func.count())
-        .select_from(tickets)
-        .where(tickets.c.claimed_by == me, tickets.c.status == "reported")
+        .select_from(tickets.join(ticket_claims, ticket_claims.c.ticket_id == tickets.c.id))
+        .where(ticket_claims.c.worker_id == me, tickets.c.status == "reported")
     )
 
     def holding() -> bool:

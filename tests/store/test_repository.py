@@ -231,11 +231,13 @@ def test_a_claimer_never_sees_a_ticket_before_its_follow_up(store: Store):
 def test_transition_releases_the_claim(store: Store):
     [t] = store.create_tickets([draft()], now=NOW)
     store.claim("reported", limit=1, worker_id="w", now=NOW, ttl=timedelta(hours=1))
-    store.transition(t.id, "verify", actor="a", role="acceptor", now=NOW)
-    store.transition(t.id, "verified", actor="i", role="inspector", now=NOW)
     with store.engine.connect() as conn:
-        row = conn.execute(text("SELECT claimed_by FROM tickets")).one()
-    assert row.claimed_by is None
+        assert conn.execute(text("SELECT ticket_id, worker_id FROM ticket_claims")).all() == [
+            (t.id, "w")
+        ]
+    store.transition(t.id, "verify", actor="a", role="acceptor", now=NOW)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM ticket_claims")).scalar_one() == 0
 
 
 def test_migrations_are_idempotent_and_at_head(store: Store):
