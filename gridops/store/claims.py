@@ -17,19 +17,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, Exists, delete, exists, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Exists,
+    Integer,
+    bindparam,
+    delete,
+    exists,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 
 from gridops.store import driver
 from gridops.store.engine import write
-from gridops.store.schema import ticket_claims, tickets
+from gridops.store.schema import UTCDateTime, ticket_claims, tickets
 from gridops.tickets import Status
 
 _CLAIM = ("ticket_id", "worker_id", "until")
 
 
-def live(now: datetime) -> Exists:
-    """True for a ticket (of ``tickets``) that someone holds at ``now``."""
+def live(now: datetime | ColumnElement[datetime]) -> Exists:
+    """True for a ticket (of ``tickets``) that someone holds at ``now`` (a time, or a bound
+    parameter of one)."""
     k = ticket_claims.c
     return exists().where(k.ticket_id == tickets.c.id, k.until >= now)
 
@@ -39,22 +50,30 @@ def claim(
     ttl: timedelta,
 ) -> list[str]:  # fmt: skip
     """Take up to ``limit`` tickets in ``status`` that nobody holds, oldest first; their ids."""
-    q = (
-        select(tickets.c.id)
-        .where(tickets.c.status == Status(status).value, ~live(now))
-        .order_by(tickets.c.created_at)
-        .limit(limit)
-    )
+    params = {"status": Status(status).value, "now": now, "limit": limit}
     with write(engine) as conn:
         if conn.dialect.name == "postgresql":
-            ids = list(conn.execute(q.with_for_update(of=tickets, skip_locked=True)).scalars())
+            ids = list(conn.execute(_PICK_LOCKED, params).scalars())
             return _take_pg(conn, ids, worker_id, now, ttl) if ids else []
-        ids = list(conn.execute(q).scalars())
+        ids = list(conn.execute(_PICK, params).scalars())
         if ids:
             rows = [{"ticket_id": i, "worker_id": worker_id, "until": now + ttl} for i in ids]
             take = driver.insert(ticket_claims, _CLAIM, conn.dialect, replace=True)
             take.execute(conn, [take.bind(r) for r in rows])
     return ids
+
+
+# built once (a batch asks every few hundred ms; building the query cost more than running it)
+_PICK = (
+    select(tickets.c.id)
+    .where(
+        tickets.c.status == bindparam("status"),
+        ~live(bindparam("now", type_=UTCDateTime)),
+    )
+    .order_by(tickets.c.created_at)
+    .limit(bindparam("limit", type_=Integer))
+)
+_PICK_LOCKED = _PICK.with_for_update(of=tickets, skip_locked=True)
 
 
 def _take_pg(

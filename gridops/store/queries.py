@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, case, distinct, false, func, or_, select
+from sqlalchemy import and_, bindparam, case, distinct, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from gridops.store import claims
 from gridops.store.repository import Store
 from gridops.store.rows import ticket_of
-from gridops.store.schema import ticket_events, tickets
+from gridops.store.schema import UTCDateTime, ticket_events, tickets
 from gridops.store.service_tables import callbacks, joint_tasks
 from gridops.tickets import Status, Ticket
 
@@ -102,28 +103,47 @@ def open_counts_by_assignee(
     store: Store, *, statuses: Collection[Status | str], units: Collection[str] | None = None
 ) -> dict[str, int]:
     """Tickets in ``statuses`` per assignee (of ``units``, or all), in one grouped query."""
+    q = open_counts_query(tuple(_values(statuses)), units is not None)
+    params = {"statuses": _values(statuses), "units": sorted(units or ())}
     with store.engine.connect() as conn:
-        return {r[0]: int(r[1]) for r in conn.execute(open_counts_query(statuses, units))}
+        return {r[0]: int(r[1]) for r in conn.execute(q, params)}
 
 
-def open_counts_query(statuses: Collection[Status | str], units: Collection[str] | None) -> Any:
-    """The query of :func:`open_counts_by_assignee`. ``assignee > ''`` (not ``!= ''``) is a
-    range on ix_tickets_status_assignee's second column, so the unassigned tickets (a unit's
-    queue; most of them at night) are skipped, not scanned: 2.4 → 0.4 ms at 18k open tickets."""
+@lru_cache(maxsize=32)
+def open_counts_query(statuses: tuple[str, ...], by_unit: bool) -> Any:
+    """The query of :func:`open_counts_by_assignee` (built once; parameters ``statuses`` and,
+    ``by_unit``, ``units``). ``assignee > ''`` (not ``!= ''``) is a range on
+    ix_tickets_status_assignee's second column, so the unassigned tickets (a unit's queue; most
+    of them at night) are skipped, not scanned: 2.4 → 0.4 ms at 18k open tickets."""
     c = tickets.c
-    q = select(c.assignee, func.count()).where(c.status.in_(_values(statuses)), c.assignee > "")
-    if units is not None:
-        q = q.where(c.owner_unit.in_(sorted(units)))
+    q = select(c.assignee, func.count()).where(
+        c.status.in_(bindparam("statuses", expanding=True)), c.assignee > ""
+    )
+    if by_unit:
+        q = q.where(c.owner_unit.in_(bindparam("units", expanding=True)))
     return q.group_by(c.assignee)
 
 
 def has_claimable(store: Store, statuses: Collection[Status | str], now: datetime) -> bool:
     """Whether any ticket in ``statuses`` is unclaimed (or its claim expired) — a read, so a
     stage can skip a write transaction that would claim nothing."""
-    c = tickets.c
-    q = select(c.id).where(c.status.in_(_values(statuses)), ~claims.live(now)).limit(1)
     with store.engine.connect() as conn:
-        return conn.execute(q).first() is not None
+        return (
+            conn.execute(_claimable, {"statuses": _values(statuses), "now": now}).first()
+            is not None
+        )
+
+
+# built once: the routing stage asks this before every batch (building a query costs more than
+# SQLite takes to answer it)
+_claimable = (
+    select(tickets.c.id)
+    .where(
+        tickets.c.status.in_(bindparam("statuses", expanding=True)),
+        ~claims.live(bindparam("now", type_=UTCDateTime)),
+    )
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -219,8 +239,9 @@ def duplicate_candidates(
     ``since``, as plain dicts with id, category, point_lon, point_lat, created_at."""
     if not categories or not cells_2:
         return []
+    params = {"cells": sorted(cells_2), "categories": sorted(categories), "since": since}
     with store.engine.connect() as conn:
-        rows = conn.execute(nearby_query(categories, cells_2, since, statuses)).all()
+        rows = conn.execute(nearby_query(tuple(sorted(_values(statuses)))), params).all()
     return [
         {"id": r.id, "category": r.category, "created_at": r.created_at,
          "point_lon": r.point_lon, "point_lat": r.point_lat}
@@ -228,26 +249,21 @@ def duplicate_candidates(
     ]  # fmt: skip
 
 
-def nearby_query(
-    categories: Collection[str],
-    cells_2: Collection[str],
-    since: datetime,
-    statuses: Collection[Status | str],
-) -> Any:
-    """Tickets in ``statuses`` of these categories in these level-2 cells created since
-    ``since``, through ix_tickets_cell2_category. The status is matched as the statuses it is
-    *not*: given ``status IN (…)``, SQLite (without statistics) walks (status, created_at)
-    instead — every open ticket of the window, 40x slower at 12k tickets — while a NOT IN
-    cannot use an index and is checked on the rows the cell index finds. Checking it in SQL
-    rather than on the results matters: the batch being routed is itself there (reported,
-    same cells and categories), ~200 rows read for ~5 candidates."""
+@lru_cache(maxsize=8)
+def nearby_query(statuses: tuple[str, ...]) -> Any:
+    """Tickets in ``statuses`` of the ``categories`` in the level-2 ``cells`` created since
+    ``since`` (its parameters; built once), through ix_tickets_cell2_category. The status is
+    matched as the statuses it is *not*: given ``status IN (…)``, SQLite (without statistics)
+    walks (status, created_at) instead — every open ticket of the window, 40x slower at 12k
+    tickets — while a NOT IN cannot use an index and is checked on the rows the cell index
+    finds. Checking it in SQL rather than on the results matters: the batch being routed is
+    itself there (reported, same cells and categories), ~200 rows read for ~5 candidates."""
     c = tickets.c
-    wanted = set(_values(statuses))
-    others = sorted(s.value for s in Status if s.value not in wanted)
+    others = sorted(s.value for s in Status if s.value not in statuses)
     return select(c.id, c.category, c.created_at, c.point_lon, c.point_lat).where(
-        c.cell_2.in_(sorted(cells_2)),
-        c.category.in_(sorted(categories)),
-        c.created_at >= since,
+        c.cell_2.in_(bindparam("cells", expanding=True)),
+        c.category.in_(bindparam("categories", expanding=True)),
+        c.created_at >= bindparam("since", type_=UTCDateTime),
         c.status.not_in(others),
     )
 

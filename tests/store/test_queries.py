@@ -147,16 +147,20 @@ def test_routing_inputs_of_a_period(store: Store):
     assert len(q.routing_inputs(store, start=NOW, end=NOW + 2 * HOUR)) == 2
 
 
+LITERAL = {"literal_binds": True, "render_postcompile": True}
+
+
 def test_the_duplicate_search_reads_through_its_index(tmp_path):
     """On SQLite without statistics the planner must still take (cell_2, category,
     created_at): the other choice reads every open ticket of the window."""
     from gridops.store import open_store
 
     s = open_store(f"sqlite:///{tmp_path / 'g.db'}")
-    query = q.nearby_query(["0102", "0103"], ["310115001001", "310115001002"], NOW,
-                           [Status.DISPATCHED, Status.ACCEPTED])  # fmt: skip
+    query = q.nearby_query(("accepted", "dispatched")).params(
+        cells=["310115001001", "310115001002"], categories=["0102", "0103"], since=NOW
+    )
     with s.engine.connect() as conn:
-        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        sql = str(query.compile(conn, compile_kwargs=LITERAL))
         plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     s.close()
     assert "ix_tickets_cell2_category" in plan
@@ -168,9 +172,10 @@ def test_open_work_skips_the_unassigned_through_its_index(tmp_path):
     from gridops.store import open_store
 
     s = open_store(f"sqlite:///{tmp_path / 'w.db'}")
-    query = q.open_counts_query(["dispatched", "accepted"], None)
+    query = q.open_counts_query(("dispatched", "accepted"), False)
+    query = query.params(statuses=["dispatched", "accepted"])
     with s.engine.connect() as conn:
-        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        sql = str(query.compile(conn, compile_kwargs=LITERAL))
         plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     s.close()
     assert "ix_tickets_status_assignee (status=? AND assignee>?)" in plan, plan
