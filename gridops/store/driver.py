@@ -12,8 +12,9 @@ tickets UPDATE, the ticket_events INSERT, the end of the tickets' claims) and fo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -29,13 +30,25 @@ class BoundStatement:
     names: tuple[str, ...]
     binders: tuple[Callable[[Any], Any] | None, ...]
     named: bool
+    _get: Callable[[Mapping[str, Any]], Any] = field(init=False, repr=False, compare=False)
+    _typed: tuple[tuple[int, Callable[[Any], Any]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # the values in order, fetched in one C call; then only the typed ones converted
+        get = itemgetter(*self.names)
+        one = len(self.names) == 1
+        object.__setattr__(self, "_get", (lambda row: (get(row),)) if one else get)
+        typed = tuple((i, b) for i, b in enumerate(self.binders) if b is not None)
+        object.__setattr__(self, "_typed", typed)
 
     def bind(self, row: Mapping[str, Any]) -> Any:
         """``row`` as the driver takes it (a tuple for positional styles, else a dict)."""
-        values = [
-            v if (b := self.binders[i]) is None or v is None else b(v)
-            for i, v in enumerate(row[n] for n in self.names)
-        ]
+        values = list(self._get(row))
+        for i, binder in self._typed:
+            if (v := values[i]) is not None:
+                values[i] = binder(v)
         return dict(zip(self.names, values, strict=True)) if self.named else tuple(values)
 
     def execute(self, conn: Connection, rows: Sequence[Any]) -> int:
