@@ -21,6 +21,10 @@ apikey_app = typer.Typer(
     rich_markup_mode="markdown", help="Open311 API keys (接口密钥) for public intake clients."
 )
 
+#: Seconds a stop waits for open responses before cancelling them: the console's live streams
+#: (SSE, up to 10 min each) would otherwise hold ``gridops serve`` open until they end.
+SHUTDOWN_GRACE = 5
+
 
 def cli_actor() -> str:
     """``cli:<os user>``: who changed accounts from this shell (``cli:unknown`` if the OS
@@ -53,7 +57,8 @@ def serve(
     ctx = build_context(load_settings())
     ctx.redis()  # start (or find) the embedded Redis before the first request
     typer.echo(f"gridops: serving on http://{host}:{port} (OpenAPI at /openapi.json)")
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower())
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
+                timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
 
 
 @user_app.command("add")

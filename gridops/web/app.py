@@ -81,12 +81,16 @@ class PagesGZip(GZipMiddleware):
     """gzip, over 1 KiB, for what is read over slow networks — the console, the JSON API's
     ticket lists, the OpenAPI document and Open311 searches. Open311 POSTs (small forms from
     machine clients, answered with a receipt) and media are left alone: the compressor's
-    per-request cost would be all theirs."""
+    per-request cost would be all theirs. Nor is an event stream (an EventSource asks with
+    ``Accept: text/event-stream``): each event must leave at once, not wait in the compressor."""
 
     PREFIXES = ("/console", "/api/", "/openapi.json")
+    EVENT_STREAM = (b"accept", b"text/event-stream")
 
     def wanted(self, scope: Scope) -> bool:
         path = scope["path"]
+        if self.EVENT_STREAM in scope.get("headers", ()):
+            return False
         return path.startswith(self.PREFIXES) or (
             path.startswith("/open311/") and scope["method"] == "GET"
         )

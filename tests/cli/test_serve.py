@@ -1,16 +1,26 @@
 """gridops user add / apikey create print the secret last and store only its hash; mistakes
-are one line without a traceback; serve is mounted with its options."""
+are one line without a traceback; serve is mounted with its options, and a stop ends the
+console's open live streams."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import typer
+from conftest import free_port
 from typer.testing import CliRunner
 
 from gridops.cli import serve as serve_cli
-from gridops.settings import load_settings
+from gridops.settings import REPO_ROOT, load_settings
 from gridops.store import open_store
 from gridops.store.accounts import Accounts
 from gridops.web.security import hash_token
@@ -67,3 +77,42 @@ def test_mistakes_are_user_errors(cli, args: tuple[str, ...], message: str) -> N
 def test_serve_is_mounted_with_host_and_port(cli) -> None:
     res = cli("serve", "--help")
     assert res.exit_code == 0 and "--port" in res.output and "--host" in res.output
+
+
+@pytest.mark.slow
+def test_a_stop_ends_open_console_streams(tmp_path: Path, redis_server: str) -> None:
+    """SIGTERM with a dispatcher's live stream open: the stream is ended after the grace and
+    the server exits (uvicorn alone would wait for the stream's whole lifetime)."""
+    env = dict(os.environ, GRIDOPS_DATA_DIR=str(tmp_path), GRIDOPS_REDIS_URL=redis_server)
+    run = [sys.executable, "-c", "from gridops.cli import main; main()"]
+    add = [*run, "user", "add", "d-1", "--role", "dispatcher", "--unit", "all"]
+    made = subprocess.run(add, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    port = free_port()
+    server = subprocess.Popen([*run, "serve", "--port", str(port)], env=env, cwd=REPO_ROOT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, timeout=60) as client:
+            while True:  # startup, not a timing assertion
+                assert server.poll() is None, "gridops serve exited at startup"
+                try:
+                    login = client.get("/console/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', login.text)
+            assert csrf
+            signed = client.post("/console/login", data={"csrf": csrf.group(1), "token": token})
+            assert signed.status_code == 303, signed.text
+            with client.stream("GET", "/console/dispatch/stream") as stream:
+                lines = stream.iter_lines()
+                assert next(lines).startswith("retry:")
+                server.send_signal(signal.SIGTERM)
+                with contextlib.suppress(httpx.RemoteProtocolError):  # cut after the grace
+                    list(lines)  # returns when the server ends the stream
+        assert server.wait(timeout=120) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -146,6 +146,7 @@ class Server:
     url: str
     ctx: ServiceContext
     users: Users
+    app: FastAPI
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +155,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Itera
 
     context = make_context(tmp_path_factory.mktemp("console"), redis_server)
     port = free_port()
-    config = uvicorn.Config(console_app(context), host="127.0.0.1", port=port, log_level="warning")
+    app = console_app(context)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -162,7 +164,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Itera
         if not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
-    yield Server(f"http://127.0.0.1:{port}", context, Users(context))
+    yield Server(f"http://127.0.0.1:{port}", context, Users(context), app)
     srv.should_exit = True
     thread.join(timeout=10)
     context.close()

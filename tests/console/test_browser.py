@@ -51,11 +51,12 @@ def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
     assert dispatcher.inner_text("#count-new") == "0"
     assert dispatcher.locator("svg.gridmap path.cell").count() == 36  # level 1: 36 街镇
 
-    # report: the dispatcher's queue shows it without a reload (polling)
+    # report: the dispatcher's queue shows it without a reload (pushed, or polled)
     number = report(server, key, "暴露垃圾 路口")
     dispatcher.wait_for_selector(f'#queue-table tr[data-number="{number}"]')
     assert dispatcher.inner_text("#count-new") == "1"
-    assert int(dispatcher.get_attribute("#live", "data-polled") or 0) >= 1
+    swaps = [dispatcher.get_attribute("#live", a) for a in ("data-streamed", "data-polled")]
+    assert sum(int(n or 0) for n in swaps) >= 1
     shot(dispatcher, "dispatch-queue")
 
     # the map: level 3 is drawn for the selected sub-district only, shaded by open tickets
@@ -202,3 +203,41 @@ def test_dispatch_ticket_and_dashboard_pages_fit_a_375_px_phone(
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
         shot(page, f"phone-{name}")
     page.context.close()
+
+
+def test_a_reported_ticket_reaches_the_dispatch_page_over_the_stream(
+    server: Server, browser: Any
+) -> None:
+    """Polling is refused by the network here: only the stream can bring the row."""
+    page = login(browser, server, server.users.add("d-sse", "dispatcher", "all"))
+    polls: list[str] = []
+    page.context.route("**/console/dispatch/live*",
+                       lambda route: (polls.append(route.request.url), route.abort()))  # fmt: skip
+    assert page.url.endswith("/console/dispatch")
+    page.wait_for_function("document.getElementById('live').dataset.streaming === '1'")
+    number = report(server, server.users.api_key(), "推送")
+    page.wait_for_selector(f'#queue-table tr[data-number="{number}"]', timeout=60_000)
+    assert int(page.get_attribute("#live", "data-streamed") or 0) >= 1
+    assert page.get_attribute("#live", "data-polled") is None and polls == []
+    assert page.get_attribute("#live", "data-streaming") == "1"
+    shot(page, "dispatch-streamed")
+    page.context.close()
+
+
+def test_the_dispatch_page_falls_back_to_polling_when_the_stream_fails(
+    server: Server, browser: Any
+) -> None:
+    context = browser.new_context(base_url=server.url)
+    context.route("**/console/dispatch/stream*", lambda route: route.abort())
+    page = context.new_page()
+    page.goto("/console/login")
+    page.fill("#token", server.users.add("d-poll", "dispatcher", "all"))
+    page.click("#login")
+    page.wait_for_load_state()
+    page.wait_for_function("document.getElementById('live').dataset.polling === '1'",
+                           timeout=60_000)  # fmt: skip
+    number = report(server, server.users.api_key(), "轮询")
+    page.wait_for_selector(f'#queue-table tr[data-number="{number}"]', timeout=60_000)
+    assert int(page.get_attribute("#live", "data-polled") or 0) >= 1
+    assert page.get_attribute("#live", "data-streamed") is None
+    context.close()

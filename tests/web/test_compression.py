@@ -1,5 +1,6 @@
 """Console, API and OpenAPI answers over 1 KiB go out gzipped to clients that accept them;
-Open311 POSTs (machine clients, small forms, a receipt back) are left alone."""
+Open311 POSTs (machine clients, small forms, a receipt back) and event streams are left
+alone."""
 
 from __future__ import annotations
 
@@ -34,3 +35,6 @@ def test_which_requests_may_be_compressed() -> None:
         ("GET", "/metrics"): False,
     }
     assert {k: gz.wanted({"method": k[0], "path": k[1]}) for k in asks} == asks
+    sse = {"method": "GET", "path": "/console/dispatch/stream",
+           "headers": [(b"accept", b"text/event-stream")]}  # fmt: skip
+    assert not gz.wanted(sse)  # the console's live stream: events leave one by one

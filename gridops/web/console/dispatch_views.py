@@ -1,6 +1,7 @@
 """The dispatcher console (派遣台): live queues with counts and filters, and the grid map
 (level 1/2/3, cells shaded by open tickets, pins, click a cell to filter). The queue panel is
-re-fetched every few seconds as an HTML fragment, so the page updates without a reload."""
+pushed as an HTML fragment over Server-Sent Events when it changes (gridops.web.console.live),
+or re-fetched every few seconds where the stream fails, so the page updates without a reload."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from gridops.tickets.vocabulary import Role
+from gridops.web.console.live import event_stream, ticket_marker
 from gridops.web.console.pages import html_errors, render, signed_in
 from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, queue_counts, visible_queue
+from gridops.web.console.session import NotSignedIn
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
 from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import State, WebState
@@ -66,6 +69,10 @@ class View:
         """The query string of this view with ``change`` applied."""
         return _filters(**(asdict(self) | change))
 
+    def resolved(self) -> View:
+        """This view with the level-1 cell taken from ``cell`` when none is given."""
+        return replace(self, l1=self.l1 or (self.cell[:9] if self.cell else None))
+
 
 def queue_panel(
     state: WebState, me: Principal, queue: str, cell: str | None, category: str | None
@@ -102,16 +109,37 @@ def grid_map(
     return render_map(grid, cells, counts=counts, pins=pins, selected=cell, href=href, label=label)
 
 
+def queue_fragment(
+    request: Request, state: WebState, me: Principal, view: View, panel: dict[str, Any]
+) -> HTMLResponse:
+    """The live fragment (``_queues.html``) of a queue panel, as the page, the polled fragment
+    and the stream all show it."""
+    return render(request, state, "_queues.html", me=me, link=view.link, **panel)
+
+
+def live_fragment(request: Request, state: WebState, view: View) -> HTMLResponse:
+    """The live fragment for the request's user (sign-in and role checked, scoped queries)."""
+    me = signed_in(state, request)
+    require_queue_reader(me)
+    panel = queue_panel(state, me, view.queue, view.cell, view.category)
+    return queue_fragment(request, state, me, view, panel)
+
+
+def text_of(response: HTMLResponse) -> str:
+    return bytes(response.body).decode()
+
+
 @router.get("/console/dispatch", response_class=HTMLResponse)
 @html_errors
 def dispatch_page(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
     from gridops.web.console.i18n import translator
+    from gridops.web.console.live import digest
     from gridops.web.console.pages import lang_of
 
     me = signed_in(state, request)
     require_queue_reader(me)
-    l1 = view.l1 or (view.cell[:9] if view.cell else None)
-    view = replace(view, l1=l1)
+    view = view.resolved()
+    l1 = view.l1
     panel = queue_panel(state, me, view.queue, view.cell, view.category)
     pins = [
         Pin(r["number"], r["point_lon"], r["point_lat"], bool(r.get("overdue")))
@@ -121,18 +149,35 @@ def dispatch_page(request: Request, state: State, view: Annotated[View, Depends(
     svg = grid_map(state, me, view.level, l1, view.cell, pins, view.link, t)
     categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
     l1_cell = state.ctx.grid.cells.get(l1) if l1 else None
+    live = text_of(queue_fragment(request, state, me, view, panel))
     return render(
         request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
         level=view.level, l1=l1, l1_cell=l1_cell, cell=view.cell, category=view.category,
-        categories=categories, link=view.link, **panel,
+        categories=categories, link=view.link, live_html=live, live_digest=digest(live), **panel,
     )  # fmt: skip
 
 
 @router.get("/console/dispatch/live", response_class=HTMLResponse)
 @html_errors
 def dispatch_live(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
-    """The queue panel alone: what the page's script swaps in every few seconds."""
+    """The queue panel alone: what the page's script swaps in every few seconds when it polls."""
+    return live_fragment(request, state, view.resolved())
+
+
+@router.get("/console/dispatch/stream")
+@html_errors
+def dispatch_stream(request: Request, state: State, view: Annotated[View, Depends()]) -> Response:
+    """The queue panel as Server-Sent Events, sent when its HTML changes (see
+    gridops.web.console.live: a ticket-event marker is checked, the fragment re-rendered and
+    hashed); signed-out users are sent to the login page, other roles get the 403 page."""
     me = signed_in(state, request)
     require_queue_reader(me)
-    panel = queue_panel(state, me, view.queue, view.cell, view.category)
-    return render(request, state, "_queues.html", me=me, link=view.link, **panel)
+    view = view.resolved()
+
+    def fragment() -> str | None:
+        try:
+            return text_of(live_fragment(request, state, view))
+        except (NotSignedIn, PermissionDenied):  # signed out or deactivated meanwhile: stop
+            return None
+
+    return event_stream(request, state, fragment, ticket_marker(state))

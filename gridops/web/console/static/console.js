@@ -1,4 +1,4 @@
-// gridops console: countdowns, live queue polling, and "use my location". No library.
+// gridops console: countdowns, live queues (SSE; polling as the fallback), "use my location". No library.
 (function () {
   "use strict";
   var body = document.body;
@@ -22,28 +22,63 @@
     });
   }
 
+  // Put a fetched or pushed queue fragment in place; true when it held the queue panel.
+  function swap(live, html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var queues = doc.getElementById("queues");
+    var table = doc.getElementById("queue-table");
+    if (!queues || !table) return false;
+    live.innerHTML = "";
+    live.appendChild(queues);
+    var wrap = document.createElement("div");
+    wrap.className = "scroll";
+    wrap.appendChild(table);
+    live.appendChild(wrap);
+    tick();
+    return true;
+  }
+
+  function bump(live, counter) {
+    live.dataset[counter] = String(Number(live.dataset[counter] || 0) + 1);
+  }
+
   function poll() {
     var live = document.getElementById("live");
     if (!live || !live.dataset.poll) return;
     fetch(live.dataset.poll, { credentials: "same-origin", headers: { "X-Requested-With": "poll" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (html === null) return;
-        var doc = new DOMParser().parseFromString(html, "text/html");
-        var queues = doc.getElementById("queues");
-        var table = doc.getElementById("queue-table");
-        if (queues && table) {
-          live.innerHTML = "";
-          live.appendChild(queues);
-          var wrap = document.createElement("div");
-          wrap.className = "scroll";
-          wrap.appendChild(table);
-          live.appendChild(wrap);
-          live.dataset.polled = String(Number(live.dataset.polled || 0) + 1);
-          tick();
-        }
+        if (html !== null && swap(live, html)) bump(live, "polled");
       })
       .catch(function () { /* offline for a moment: try again next round */ });
+  }
+
+  function startPolling(live) {
+    if (live.dataset.polling || !live.dataset.poll) return;
+    live.dataset.polling = "1";
+    setInterval(poll, Number(live.dataset.interval || 4000));
+  }
+
+  // Server-Sent Events: the server pushes the fragment when it changes. The browser reconnects
+  // by itself (the server ends each stream after a while); after a few failed attempts in a
+  // row, or a refusal (login page, 403), fall back to polling.
+  function stream(live) {
+    var failures = 0;
+    var source = new EventSource(live.dataset.stream);
+    live.dataset.streaming = "1";
+    source.onopen = function () { failures = 0; };
+    source.onmessage = function (e) {
+      failures = 0;
+      if (swap(live, e.data)) bump(live, "streamed");
+    };
+    source.onerror = function () {
+      failures += 1;
+      if (failures >= 3 || source.readyState === EventSource.CLOSED) {
+        source.close();
+        delete live.dataset.streaming;
+        startPolling(live);
+      }
+    };
   }
 
   function locate() {
@@ -62,7 +97,8 @@
     tick();
     setInterval(tick, 30000);
     var live = document.getElementById("live");
-    if (live) setInterval(poll, Number(live.dataset.interval || 4000));
+    if (live && window.EventSource && live.dataset.stream) stream(live);
+    else if (live) startPolling(live);
     locate();
   });
 })();

@@ -1,0 +1,214 @@
+"""The live queue stream (Server-Sent Events) on real uvicorn, read as a browser's EventSource
+would: refused like the polled fragment, scoped like it, an event for a ticket reported after
+the stream opened, only heartbeats while nothing changes, and an end (lifetime, deactivated
+user). Timings are shortened through WebState.extra; every wait is for an outcome."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridops.store.accounts import Accounts
+from gridops.web.console.live import LINE_END, TIMING_KEY, Timing, digest, sse_event
+
+from .conftest import LUJIAZUI_L3, NOW, Server, point_in, sign_in
+
+FAST = Timing(check=0.05, heartbeat=0.2, refresh=0.1, lifetime=120, retry_ms=500)
+LIVE, STREAM = "/console/dispatch/live", "/console/dispatch/stream"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    ms: int
+
+
+Item = Event | Comment | Retry
+
+
+def parse(lines: Iterator[str]) -> Iterator[Item]:
+    """The items of an event stream, block by block (the SSE parsing rules we rely on)."""
+    data: list[str] = []
+    event_id = ""
+    for line in lines:
+        if line == "":
+            if data:
+                yield Event(event_id, "\n".join(data))
+            data = []
+            continue
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "":
+            yield Comment(value)
+        elif field == "data":
+            data.append(value)
+        elif field == "id":
+            event_id = value
+        elif field == "retry":
+            yield Retry(int(value))
+
+
+def read_until(items: Iterator[Item], done: Callable[[Item], bool]) -> list[Item]:
+    """Items up to and including the first that is ``done`` (the read timeout bounds a stall)."""
+    seen = []
+    for item in items:
+        seen.append(item)
+        if done(item):
+            return seen
+    raise AssertionError(f"the stream ended before the awaited item; it sent {seen}")
+
+
+def heartbeats(n: int) -> Callable[[Item], bool]:
+    count = 0
+
+    def done(item: Item) -> bool:
+        nonlocal count
+        count += isinstance(item, Comment)
+        return count >= n
+
+    return done
+
+
+def carrying(number: str) -> Callable[[Item], bool]:
+    return lambda item: isinstance(item, Event) and f'data-number="{number}"' in item.data
+
+
+@pytest.fixture(autouse=True)
+def fast(server: Server) -> Iterator[None]:
+    extra = server.app.state.web.extra
+    extra[TIMING_KEY] = FAST
+    yield
+    extra.pop(TIMING_KEY, None)
+
+
+@contextmanager
+def console(server: Server, token: str | None = None) -> Iterator[httpx.Client]:
+    """A browser-like client of the real server, signed in through the form with ``token``."""
+    with httpx.Client(base_url=server.url, timeout=httpx.Timeout(30.0)) as client:
+        if token:
+            sign_in(client, token)  # type: ignore[arg-type]  # the same form calls as TestClient
+        yield client
+
+
+def stream_url(client: httpx.Client) -> str:
+    """The stream address the dispatch page gives its script (with the hash it rendered)."""
+    page = client.get("/console/dispatch")
+    assert page.status_code == 200, page.text
+    found = re.search(r'data-stream="([^"]+)"', page.text)
+    assert found, "the dispatch page names no stream"
+    return html.unescape(found.group(1))
+
+
+def report(server: Server, l3: str = LUJIAZUI_L3) -> str:
+    lon, lat = point_in(server.ctx, l3)
+    form = {"api_key": server.users.api_key(), "service_code": "E0102", "lat": str(lat),
+            "long": str(lon), "description": "暴露垃圾"}  # fmt: skip
+    r = httpx.post(f"{server.url}/open311/v2/requests.json", data=form)
+    assert r.status_code in (200, 201), r.text
+    return str(r.json()[0]["service_request_id"])
+
+
+def test_strangers_and_other_roles_are_refused_as_by_the_fragment(server: Server) -> None:
+    with console(server) as stranger:
+        for path in (LIVE, STREAM):
+            r = stranger.get(path + "?queue=new")
+            assert r.status_code == 303, path
+            assert r.headers["location"].startswith("/console/login?next=")
+    with console(server, server.users.add("fs-1", "field_staff", "sc-310115005")) as worker:
+        for path in (LIVE, STREAM):
+            r = worker.get(path)
+            assert r.status_code == 403 and "may not read the dispatch queues" in r.text, path
+
+
+def test_nothing_changed_sends_only_heartbeats(server: Server) -> None:
+    report(server)  # a queue with a row in it
+    with console(server, server.users.add("d-quiet", "dispatcher", "all")) as client:
+        url = stream_url(client)
+        with client.stream("GET", url) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            assert r.headers["cache-control"] == "no-cache"
+            items = read_until(parse(r.iter_lines()), heartbeats(5))
+    assert items[0] == Retry(FAST.retry_ms)
+    assert not [i for i in items if isinstance(i, Event)]  # re-rendered, same hash: not sent
+
+
+def test_a_ticket_reported_after_the_stream_opened_arrives_as_an_event(server: Server) -> None:
+    with console(server, server.users.add("d-live", "dispatcher", "all")) as client:
+        url = stream_url(client)
+        with client.stream("GET", url) as r:
+            items = parse(r.iter_lines())
+            read_until(items, heartbeats(1))  # open, and the page's rows are what it holds
+            number = report(server)
+            event = read_until(items, carrying(number))[-1]
+        assert isinstance(event, Event) and 'id="queues"' in event.data
+        assert event.id == digest(event.data)
+        # a reconnect names the last event: the unchanged fragment is not sent again
+        with client.stream("GET", url, headers={"Last-Event-ID": event.id}) as again:
+            quiet = read_until(parse(again.iter_lines()), heartbeats(3))
+        assert not [i for i in quiet if isinstance(i, Event)]
+
+
+def test_a_dispatcher_out_of_scope_never_sees_the_ticket_in_the_stream(server: Server) -> None:
+    other_l3 = next(c for c in sorted(server.ctx.grid.cells) if c.startswith("310115004")
+                    and len(c) == len(LUJIAZUI_L3))  # fmt: skip
+    with console(server, server.users.add("d-out", "dispatcher", "sc-310115004")) as client:
+        url = stream_url(client)
+        with client.stream("GET", url) as r:
+            items = parse(r.iter_lines())
+            read_until(items, heartbeats(1))
+            elsewhere = report(server)  # Lujiazui, 310115005: not theirs
+            own = report(server, other_l3)
+            seen = read_until(items, carrying(own))
+    events = [i for i in seen if isinstance(i, Event)]
+    assert events and not [e for e in events if elsewhere in e.data]
+
+
+def test_the_stream_ends_after_its_lifetime(server: Server) -> None:
+    server.app.state.web.extra[TIMING_KEY] = Timing(check=0.05, heartbeat=0.2, lifetime=1.0)
+    with console(server, server.users.add("d-life", "dispatcher", "all")) as client:
+        url = stream_url(client)
+        with client.stream("GET", url) as r:
+            items = list(parse(r.iter_lines()))  # returns only when the server ends it
+    assert items[0] == Retry(3000)
+    assert not [i for i in items if isinstance(i, Event)]
+
+
+def test_the_stream_ends_when_its_user_is_deactivated(server: Server) -> None:
+    with console(server, server.users.add("d-gone", "dispatcher", "all")) as client:
+        url = stream_url(client)
+        with client.stream("GET", url) as r:
+            items = parse(r.iter_lines())
+            read_until(items, heartbeats(1))
+            Accounts(server.ctx.store.engine).update_user("d-gone", now=NOW, active=False)
+            rest = list(items)  # returns only when the server ends it
+        assert not [i for i in rest if isinstance(i, Event)]
+        assert client.get(STREAM, follow_redirects=False).status_code == 303
+
+
+@given(st.text())
+def test_an_event_reads_back_as_its_data(text: str) -> None:
+    lines = LINE_END.split(sse_event(text, "h1"))
+    assert list(parse(iter(lines))) == [Event("h1", LINE_END.sub("\n", text))]
+
+
+def test_timings_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Timing(check=0)
