@@ -6,16 +6,16 @@ query), deadline from the work calendar, dispatch events, one commit per batch.
 Baseline, in the same run, on the same machine, Redis and database kind: one plain RQ job per
 ticket (2 SimpleWorkers) calling the same domain functions (gridops.services.routing.route_one).
 
-Figures: tickets/s from committed-as-reported to all routed (best of 5 bursts, and their
-median, for gridops and the baseline alike, taken in turn round after round so that the shared
-machine's changing speed meets both sides; each burst is made while the workers' writes wait, and SQLite's log is
-checkpointed before the clock starts, so no worker starts early and no burst pays for copying
-its own creation) — like for like, with gridops' workers serving the routing queue only, as
-the baseline's serve theirs; then the same with every stage running (notifications, the
+Figures: tickets/s from committed-as-reported to all routed (best of 5 bursts, and their median,
+for gridops and the baseline alike, taken in turn round after round so that the shared machine's
+changing speed meets both sides; each burst is made while the workers' writes wait, and SQLite's
+log is checkpointed before the clock starts, so no worker starts early and no burst pays for
+copying its own creation) — like for like, with gridops' workers serving the routing queue only,
+as the baseline's serve theirs; then the same with every stage running (notifications, the
 sweeper's escalation bookkeeping and call-back sampling share the 2 workers, and the baseline
 does none of them) — and the latency at a steady 50 tickets/s submitted one at a time through
-the real intake — from just before ``submit`` until a reader sees the ticket routed
-(committed; polled every 3 ms) — p50 and p99, each beside the baseline's.
+the real intake — from just before ``submit`` until a reader sees the ticket routed (committed;
+polled every 3 ms) — p50 and p99, each beside the baseline's.
 Embedded Redis and SQLite under a temporary data dir; nothing else is needed. With
 ``GRIDOPS_BENCH_PG_URL`` set to a PostgreSQL server, each run uses a scratch database created
 there and dropped afterwards, instead of SQLite.
