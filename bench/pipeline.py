@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import permutations
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -364,9 +365,10 @@ def baseline_side(tmp: Path) -> Iterator[Side]:
 
 def bursts(tmp: Path, n: int, base_n: int, repeats: int) -> list[list[float]]:
     """Tickets/s of ``repeats`` bursts each for gridops (routing queue only), gridops with every
-    stage, and the baseline — taken in turn, round after round, so a change in the shared
-    machine's speed meets all three alike. While one side is measured the others' workers are
-    stopped (SIGSTOP), so no side's idle or periodic work runs in another's time."""
+    stage, and the baseline — taken in turn, round after round (each round in another order), so
+    a change in the shared machine's speed meets all three alike. While one side is measured the
+    others' workers are stopped (SIGSTOP), so no side's idle or periodic work runs in another's
+    time."""
     with (
         gridops_side(tmp, "gridops", ROUTING.queue) as ours,
         gridops_side(tmp, "gridops-all") as ours_all,
@@ -374,8 +376,10 @@ def bursts(tmp: Path, n: int, base_n: int, repeats: int) -> list[list[float]]:
     ):
         sides = ((ours, n), (ours_all, n), (base, base_n))
         rounds: list[list[float]] = [[], [], []]
-        for _ in range(repeats):
-            for i, (side, size) in enumerate(sides):
+        orders = list(permutations(range(len(sides))))  # no side always follows the same one
+        for r in range(repeats):
+            for i in orders[r % len(orders)]:
+                side, size = sides[i]
                 for other, _ in sides:
                     if other is not side:
                         other.pause()
