@@ -34,9 +34,9 @@ def login(browser: Any, server: Server, token: str, **options: Any) -> Any:
     return page
 
 
-def report(server: Server, key: str, description: str) -> str:
+def report(server: Server, key: str, description: str, code: str = "E0102") -> str:
     lon, lat = point_in(server.ctx, LUJIAZUI_L3)
-    form = {"api_key": key, "service_code": "E0102", "lat": str(lat), "long": str(lon),
+    form = {"api_key": key, "service_code": code, "lat": str(lat), "long": str(lon),
             "description": description, "phone": "13812345678"}  # fmt: skip
     r = httpx.post(f"{server.url}/open311/v2/requests.json", data=form)
     assert r.status_code in (200, 201), r.text
@@ -241,3 +241,40 @@ def test_the_dispatch_page_falls_back_to_polling_when_the_stream_fails(
     assert int(page.get_attribute("#live", "data-polled") or 0) >= 1
     assert page.get_attribute("#live", "data-streamed") is None
     context.close()
+
+
+def test_a_task_dispatched_to_my_unit_reaches_the_field_page_over_the_stream(
+    server: Server, browser: Any
+) -> None:
+    """Polling is refused by the network: only the stream can bring the task, without a reload.
+    While a reason is being typed the list is left alone; it updates once the field is cleared."""
+    token = server.users.add("gw-live", "grid_worker", f"gw-{LUJIAZUI_L3}")
+    page = login(browser, server, token, viewport=PHONE)
+    polls: list[str] = []
+    page.context.route("**/console/field/live*",
+                       lambda route: (polls.append(route.request.url), route.abort()))  # fmt: skip
+    assert page.url.endswith("/console/field")
+    page.wait_for_function("document.getElementById('live').dataset.streaming === '1'")
+    loaded = page.evaluate("performance.getEntriesByType('navigation').length")
+    number = report(server, server.users.api_key(), "推送到手机", code="E0104")  # not a duplicate
+    assert route_batch(server.ctx, 10, now=NOW) >= 1
+    assert server.ctx.store.get_by_number(number).owner_unit == f"gw-{LUJIAZUI_L3}"
+    page.wait_for_selector(f'article.task[data-number="{number}"]', timeout=60_000)
+    assert int(page.get_attribute("#live", "data-streamed") or 0) >= 1
+    assert page.get_attribute("#live", "data-polled") is None and polls == []
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == loaded
+    shot(page, "field-streamed")
+
+    # a half-typed reason is not wiped by a pushed list
+    reason = page.locator(f'article.task[data-number="{number}"] form.return input[name=reason]')
+    reason.fill("不在本网格")
+    second = report(server, server.users.api_key(), "第二件", code="E0201")
+    assert route_batch(server.ctx, 10, now=NOW) >= 1
+    page.wait_for_function("document.getElementById('live').pending !== undefined",
+                           timeout=60_000)  # fmt: skip
+    assert page.locator(f'article.task[data-number="{second}"]').count() == 0
+    assert reason.input_value() == "不在本网格"
+    reason.fill("")
+    page.locator("#onsite-form input[name=note]").focus()
+    page.wait_for_selector(f'article.task[data-number="{second}"]', timeout=60_000)
+    page.context.close()

@@ -16,7 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gridops.services.routing import route_batch
 from gridops.store.accounts import Accounts
+from gridops.tickets.model import Ticket
 from gridops.web.console.live import LINE_END, TIMING_KEY, Timing, digest, sse_event
 
 from .conftest import LUJIAZUI_L3, NOW, Server, point_in, sign_in
@@ -117,9 +119,9 @@ def stream_url(client: httpx.Client) -> str:
     return html.unescape(found.group(1))
 
 
-def report(server: Server, l3: str = LUJIAZUI_L3) -> str:
+def report(server: Server, l3: str = LUJIAZUI_L3, code: str = "E0102") -> str:
     lon, lat = point_in(server.ctx, l3)
-    form = {"api_key": server.users.api_key(), "service_code": "E0102", "lat": str(lat),
+    form = {"api_key": server.users.api_key(), "service_code": code, "lat": str(lat),
             "long": str(lon), "description": "暴露垃圾"}  # fmt: skip
     r = httpx.post(f"{server.url}/open311/v2/requests.json", data=form)
     assert r.status_code in (200, 201), r.text
@@ -212,3 +214,68 @@ def test_an_event_reads_back_as_its_data(text: str) -> None:
 def test_timings_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Timing(check=0)
+
+
+FIELD_LIVE, FIELD_STREAM = "/console/field/live", "/console/field/stream"
+
+
+def field_stream_url(client: httpx.Client) -> str:
+    """The stream address the field page gives its script (with the hash it rendered)."""
+    page = client.get("/console/field")
+    assert page.status_code == 200, page.text
+    found = re.search(r'<div id="live"[^>]*data-stream="([^"]+)"', page.text)
+    assert found, "the field page names no stream"
+    return html.unescape(found.group(1))
+
+
+def routed(server: Server, number: str) -> Ticket:
+    """The ticket after the routing stage (in-process) dispatched it."""
+    route_batch(server.ctx, 10, now=NOW)
+    found = server.ctx.store.get_by_number(number)
+    assert found.assignee and found.owner_unit, f"{number} was not dispatched: {found.status}"
+    return found
+
+
+def test_strangers_and_dispatchers_are_refused_the_field_stream_as_the_page(
+    server: Server,
+) -> None:
+    with console(server) as stranger:
+        for path in ("/console/field", FIELD_LIVE, FIELD_STREAM):
+            r = stranger.get(path)
+            assert r.status_code == 303, path
+            assert r.headers["location"].startswith("/console/login?next=")
+    with console(server, server.users.add("d-field", "dispatcher", "all")) as dispatcher:
+        for path in ("/console/field", FIELD_LIVE, FIELD_STREAM):
+            r = dispatcher.get(path)
+            assert r.status_code == 403 and "dispatcher has no field page" in r.text, path
+            assert "text/event-stream" not in r.headers["content-type"]
+
+
+def test_a_field_worker_is_streamed_their_new_task_and_never_another_units(
+    server: Server,
+) -> None:
+    # categories no other test reports here, so none is taken for a duplicate
+    first = routed(server, report(server, code="E0104"))  # Lujiazui's unit and one of its staff
+    worker, unit = first.assignee, first.owner_unit
+    other_l3 = next(c for c in sorted(server.ctx.grid.cells) if c.startswith("310115004")
+                    and len(c) == len(LUJIAZUI_L3))  # fmt: skip
+    with console(server, server.users.add(worker, "grid_worker", unit)) as client:
+        url = field_stream_url(client)
+        polled = client.get(FIELD_LIVE)
+        assert polled.status_code == 200 and f'data-number="{first.number}"' in polled.text
+        with client.stream("GET", url) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            items = parse(r.iter_lines())
+            read_until(items, heartbeats(1))  # open, holding the page's list
+            elsewhere = report(server, other_l3, code="E0104")
+            mine = report(server, LUJIAZUI_L3, code="E0201")
+            route_batch(server.ctx, 10, now=NOW)
+            theirs = server.ctx.store.get_by_number(elsewhere)
+            assert theirs.assignee and theirs.owner_unit != unit  # precondition: dispatched
+            got = server.ctx.store.get_by_number(mine)  # precondition: dispatched to the unit
+            assert got.assignee and got.owner_unit == unit, (got.status, got.owner_unit)
+            seen = read_until(items, carrying(mine))
+    events = [i for i in seen if isinstance(i, Event)]
+    assert events[-1].id == digest(events[-1].data) and 'id="task-list"' in events[-1].data
+    assert not [e for e in events if f'data-number="{elsewhere}"' in e.data]
+    assert not [e for e in events if "queue-table" in e.data]  # the field list, not the queues

@@ -14,10 +14,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gridops.tickets.vocabulary import Role
-from gridops.web.console.live import event_stream, ticket_marker
+from gridops.web.console.live import fragment_stream
 from gridops.web.console.pages import html_errors, render, signed_in
 from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, queue_counts, visible_queue
-from gridops.web.console.session import NotSignedIn
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
 from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import State, WebState
@@ -173,11 +172,4 @@ def dispatch_stream(request: Request, state: State, view: Annotated[View, Depend
     me = signed_in(state, request)
     require_queue_reader(me)
     view = view.resolved()
-
-    def fragment() -> str | None:
-        try:
-            return text_of(live_fragment(request, state, view))
-        except (NotSignedIn, PermissionDenied):  # signed out or deactivated meanwhile: stop
-            return None
-
-    return event_stream(request, state, fragment, ticket_marker(state))
+    return fragment_stream(request, state, lambda: live_fragment(request, state, view))

@@ -25,10 +25,12 @@ from dataclasses import dataclass
 
 import anyio
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from gridops.store.changes import event_mark, watch_floor
+from gridops.web.console.session import NotSignedIn
+from gridops.web.permissions import PermissionDenied
 from gridops.web.state import WebState
 
 TIMING_KEY = "console_live_timing"  # WebState.extra key: tests set shorter timings
@@ -119,3 +121,18 @@ def event_stream(
     held = request.headers.get("last-event-id") or request.query_params.get("since") or ""
     body = changes(request, render, marker, held=held, timing=timing_of(state))
     return StreamingResponse(body, media_type="text/event-stream", headers=HEADERS)
+
+
+def fragment_stream(
+    request: Request, state: WebState, fragment: Callable[[], HTMLResponse]
+) -> StreamingResponse:
+    """The stream of a page's polled fragment (``fragment()`` checks sign-in and role itself)
+    over the ticket marker; it ends once the user is signed out or no longer allowed."""
+
+    def render() -> str | None:
+        try:
+            return bytes(fragment().body).decode()
+        except (NotSignedIn, PermissionDenied):  # signed out or deactivated meanwhile: stop
+            return None
+
+    return event_stream(request, state, render, ticket_marker(state))

@@ -1,4 +1,4 @@
-// gridops console: countdowns, live queues (SSE; polling as the fallback), "use my location". No library.
+// gridops console: countdowns, live lists (SSE; polling as the fallback), "use my location". No library.
 (function () {
   "use strict";
   var body = document.body;
@@ -22,20 +22,35 @@
     });
   }
 
-  // Put a fetched or pushed queue fragment in place; true when it held the queue panel.
+  // Something typed or picked in the live list (a reason, a note, photos) is not thrown away by a
+  // swap: the fragment waits until the list is left alone.
+  function busy(live) {
+    if (live.contains(document.activeElement) && document.activeElement !== live) return true;
+    return Array.prototype.some.call(live.querySelectorAll("input:not([type=hidden])"), function (el) {
+      return el.type === "file" ? el.files && el.files.length > 0 : el.value !== "";
+    });
+  }
+
+  // Put a fetched or pushed fragment in place; true when it held the live list (the element named
+  // by data-holds; the dispatch queue table by default), not e.g. the login page.
   function swap(live, html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
-    var queues = doc.getElementById("queues");
-    var table = doc.getElementById("queue-table");
-    if (!queues || !table) return false;
+    if (!doc.getElementById(live.dataset.holds || "queue-table")) return false;
+    if (busy(live)) {
+      live.pending = html;
+      return false;
+    }
+    delete live.pending;
     live.innerHTML = "";
-    live.appendChild(queues);
-    var wrap = document.createElement("div");
-    wrap.className = "scroll";
-    wrap.appendChild(table);
-    live.appendChild(wrap);
+    while (doc.body.firstChild) live.appendChild(doc.body.firstChild);
     tick();
     return true;
+  }
+
+  function settle(live) {
+    setTimeout(function () {
+      if (live.pending && swap(live, live.pending)) bump(live, "settled");
+    }, 0);
   }
 
   function bump(live, counter) {
@@ -97,6 +112,9 @@
     tick();
     setInterval(tick, 30000);
     var live = document.getElementById("live");
+    if (live) ["focusout", "input", "change"].forEach(function (type) {
+      live.addEventListener(type, function () { settle(live); });
+    });
     if (live && window.EventSource && live.dataset.stream) stream(live);
     else if (live) startPolling(live);
     locate();
