@@ -110,12 +110,12 @@ def console(server: Server, token: str | None = None) -> Iterator[httpx.Client]:
         yield client
 
 
-def stream_url(client: httpx.Client) -> str:
-    """The stream address the dispatch page gives its script (with the hash it rendered)."""
-    page = client.get("/console/dispatch")
-    assert page.status_code == 200, page.text
-    found = re.search(r'data-stream="([^"]+)"', page.text)
-    assert found, "the dispatch page names no stream"
+def stream_url(client: httpx.Client, page: str = "/console/dispatch") -> str:
+    """The stream address a console page gives its script (with the hash it rendered)."""
+    got = client.get(page)
+    assert got.status_code == 200, got.text
+    found = re.search(r'<div id="live"[^>]*data-stream="([^"]+)"', got.text)
+    assert found, f"{page} names no stream"
     return html.unescape(found.group(1))
 
 
@@ -219,15 +219,6 @@ def test_timings_must_be_positive() -> None:
 FIELD_LIVE, FIELD_STREAM = "/console/field/live", "/console/field/stream"
 
 
-def field_stream_url(client: httpx.Client) -> str:
-    """The stream address the field page gives its script (with the hash it rendered)."""
-    page = client.get("/console/field")
-    assert page.status_code == 200, page.text
-    found = re.search(r'<div id="live"[^>]*data-stream="([^"]+)"', page.text)
-    assert found, "the field page names no stream"
-    return html.unescape(found.group(1))
-
-
 def routed(server: Server, number: str) -> Ticket:
     """The ticket after the routing stage (in-process) dispatched it."""
     route_batch(server.ctx, 10, now=NOW)
@@ -260,7 +251,7 @@ def test_a_field_worker_is_streamed_their_new_task_and_never_another_units(
     other_l3 = next(c for c in sorted(server.ctx.grid.cells) if c.startswith("310115004")
                     and len(c) == len(LUJIAZUI_L3))  # fmt: skip
     with console(server, server.users.add(worker, "grid_worker", unit)) as client:
-        url = field_stream_url(client)
+        url = stream_url(client, "/console/field")
         polled = client.get(FIELD_LIVE)
         assert polled.status_code == 200 and f'data-number="{first.number}"' in polled.text
         with client.stream("GET", url) as r:

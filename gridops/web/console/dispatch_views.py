@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gridops.tickets.vocabulary import Role
-from gridops.web.console.live import fragment_stream
+from gridops.web.console.live import embedded, fragment_stream
 from gridops.web.console.pages import html_errors, render, signed_in
 from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, queue_counts, visible_queue
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
@@ -124,15 +124,10 @@ def live_fragment(request: Request, state: WebState, view: View) -> HTMLResponse
     return queue_fragment(request, state, me, view, panel)
 
 
-def text_of(response: HTMLResponse) -> str:
-    return bytes(response.body).decode()
-
-
 @router.get("/console/dispatch", response_class=HTMLResponse)
 @html_errors
 def dispatch_page(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
     from gridops.web.console.i18n import translator
-    from gridops.web.console.live import digest
     from gridops.web.console.pages import lang_of
 
     me = signed_in(state, request)
@@ -148,11 +143,11 @@ def dispatch_page(request: Request, state: State, view: Annotated[View, Depends(
     svg = grid_map(state, me, view.level, l1, view.cell, pins, view.link, t)
     categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
     l1_cell = state.ctx.grid.cells.get(l1) if l1 else None
-    live = text_of(queue_fragment(request, state, me, view, panel))
+    live = embedded(queue_fragment(request, state, me, view, panel))
     return render(
         request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
         level=view.level, l1=l1, l1_cell=l1_cell, cell=view.cell, category=view.category,
-        categories=categories, link=view.link, live_html=live, live_digest=digest(live), **panel,
+        categories=categories, link=view.link, **live, **panel,
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from gridops.errors import UserError
 from gridops.web.api import field as field_api
 from gridops.web.console.dispatch_views import with_due
-from gridops.web.console.live import digest, fragment_stream
+from gridops.web.console.live import embedded, fragment_stream
 from gridops.web.console.pages import back, html_errors, render, signed_in
 from gridops.web.console.session import check_csrf
 from gridops.web.console.ticket_views import available
@@ -53,13 +53,13 @@ def live_tasks(request: Request, state: WebState) -> HTMLResponse:
 def field_page(request: Request, state: State) -> HTMLResponse:
     me = signed_in(state, request)
     require_field_page(me)
-    live = bytes(tasks_fragment(request, state, me).body).decode()
+    live = embedded(tasks_fragment(request, state, me))
     categories = sorted(
         (c for c in state.ctx.ops.taxonomy.categories.values() if c.on_site),
         key=lambda c: c.code,
     )
     return render(
-        request, state, "field.html", me=me, live_html=live, live_digest=digest(live),
+        request, state, "field.html", me=me, **live,
         categories=categories, msg=request.query_params.get("msg", ""),
     )  # fmt: skip
 

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 from fastapi import Request
@@ -62,6 +63,18 @@ def timing_of(state: WebState) -> Timing:
 def digest(html: str) -> str:
     """The hash a fragment is sent under (its event id)."""
     return hashlib.sha256(html.encode()).hexdigest()[:24]
+
+
+def text_of(response: HTMLResponse) -> str:
+    """A rendered fragment's HTML."""
+    return bytes(response.body).decode()
+
+
+def embedded(fragment: HTMLResponse) -> dict[str, Any]:
+    """What a page needs to hold its live fragment: the HTML and the hash its stream starts
+    from (``live_html``, ``live_digest``)."""
+    html = text_of(fragment)
+    return {"live_html": html, "live_digest": digest(html)}
 
 
 def sse_event(data: str, event_id: str) -> str:
@@ -131,7 +144,7 @@ def fragment_stream(
 
     def render() -> str | None:
         try:
-            return bytes(fragment().body).decode()
+            return text_of(fragment())
         except (NotSignedIn, PermissionDenied):  # signed out or deactivated meanwhile: stop
             return None
 
