@@ -4,8 +4,9 @@
 ``gridops/store/migrations``.
 """
 
+from gridops.store.batch_write import ApplyResult
 from gridops.store.errors import StaleTicket, UnknownTicket, UnsupportedDatabase
-from gridops.store.repository import ApplyResult, Store, open_store
+from gridops.store.repository import Store, open_store
 
 __all__ = [
     "ApplyResult",

@@ -12,7 +12,6 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gridops.store import claims, driver
+from gridops.store import batch_write, claims, driver
+from gridops.store.batch_write import IMMUTABLE, ApplyResult, PreparedWrite, chunks, versions
 from gridops.store.engine import checkpointer, make_engine, migrate, write
-from gridops.store.errors import StaleTicket, UnknownTicket
+from gridops.store.errors import UnknownTicket
 from gridops.store.numbers import reserve_serials
 from gridops.store.rows import event_of, event_row, ticket_of, ticket_row
 from gridops.store.schema import ticket_events, tickets
@@ -44,14 +44,6 @@ from gridops.tickets import (
     report,
 )
 from gridops.tickets.model import category_code
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    """What a batch of transitions did: the tickets moved, and the stale writes skipped."""
-
-    applied: list[Ticket] = field(default_factory=list)
-    stale: list[StaleTicket] = field(default_factory=list)
 
 
 def open_store(url: str, *, timezone: str = "Asia/Shanghai") -> Store:
@@ -110,7 +102,7 @@ class Store:
     ) -> list[Ticket]:
         keys = {d.idempotency_key for d in drafts if d.idempotency_key}
         known: dict[str, Ticket] = {}
-        for chunk in _chunks(sorted(keys), 500):
+        for chunk in chunks(sorted(keys), 500):
             rows = conn.execute(select(tickets.c.data).where(tickets.c.idempotency_key.in_(chunk)))
             for t in map(ticket_of, rows):
                 assert t.idempotency_key
@@ -148,7 +140,7 @@ class Store:
         self, conn: Connection, made: list[Ticket], moves: Sequence[Transition]
     ) -> list[Ticket]:
         """Write ``moves`` (version-guarded) in the creating transaction; the tickets, updated."""
-        current = self._versions(conn, {tr.ticket.id for tr in moves})
+        current = versions(conn, {tr.ticket.id for tr in moves})
         moved: dict[str, Ticket] = {}
         for tr in moves:
             if current.get(tr.ticket.id) != tr.expected_version:
@@ -230,8 +222,18 @@ class Store:
         The write transaction only picks and claims the ids; the tickets are read after it, so
         the other writers wait for no more than that (a ticket moved meanwhile is read as it
         now is, and its version guards what the caller writes)."""
-        ids = claims.claim(self.engine, status, limit=limit, worker_id=worker_id, now=now,
-                           ttl=ttl)  # fmt: skip
+        return self.read_claimed(self.claim_ids(status, limit=limit, worker_id=worker_id,
+                                                now=now, ttl=ttl))  # fmt: skip
+
+    def claim_ids(
+        self, status: Status | str, *, limit: int, worker_id: str, now: datetime, ttl: timedelta
+    ) -> list[str]:
+        """:meth:`claim` without reading the tickets: the ids taken, oldest first."""
+        return claims.claim(self.engine, status, limit=limit, worker_id=worker_id, now=now,
+                            ttl=ttl)  # fmt: skip
+
+    def read_claimed(self, ids: Sequence[str]) -> list[Ticket]:
+        """The tickets of claimed ids, in the order given (one gone meanwhile is left out)."""
         if not ids:
             return []
         with self.engine.connect() as conn:
@@ -246,69 +248,19 @@ class Store:
     def apply_transitions(
         self, transitions: Sequence[Transition], *, skip_stale: bool = False
     ) -> ApplyResult:
-        """Write many transitions in one transaction, each guarded by its ticket's version.
+        """Write many transitions in one transaction, each guarded by its ticket's version
+        (:mod:`gridops.store.batch_write`): a stale one raises StaleTicket and writes nothing
+        — or, with ``skip_stale``, is left out and reported while the rest are written.
+        Writing a ticket releases its claim. Encoding happens before the writer is taken."""
+        return self.write_prepared(self.prepare(transitions), skip_stale=skip_stale)
 
-        A stale one raises StaleTicket and writes nothing — or, with ``skip_stale``, is left
-        out and reported while the rest are written. Writing a ticket releases its claim.
+    def prepare(self, transitions: Sequence[Transition]) -> PreparedWrite:
+        """:meth:`apply_transitions`' first half: encode and bind, no database work."""
+        return batch_write.prepare(self.engine, transitions)
 
-        Each UPDATE carries its own guard (``AND version = expected``). On SQLite (one writer
-        at a time) the batch is first written as it is: when every row matched, nothing needed
-        reading first; otherwise it is rolled back and written again after reading the
-        versions, leaving the stale ones out. PostgreSQL always reads and locks the rows first,
-        in id order, so that two batches touching the same tickets cannot deadlock.
-        """
-        result = ApplyResult()
-        if not transitions:
-            return result
-        # encode and bind before taking the writer (SQLite has one): the lock covers the
-        # driver's work only (gridops.store.driver)
-        dialect = self.engine.dialect
-        rows = [_update_row(tr) for tr in transitions]
-        events = [event_row(tr.event) for tr in transitions]
-        columns = tuple(k for k in rows[0] if k not in ("b_id", "b_version"))
-        set_row = driver.update_by_id(tickets, columns, (), dialect, "version")
-        add_event = driver.insert(ticket_events, tuple(events[0]), dialect)
-        bound = [(set_row.bind(r), add_event.bind(e)) for r, e in zip(rows, events, strict=True)]
-        if self.dialect == "sqlite":
-            try:
-                with write(self.engine) as conn:
-                    if set_row.execute(conn, [p[0] for p in bound]) != len(bound):
-                        raise _Stale  # rolls the batch back: read the versions below
-                    add_event.execute(conn, [p[1] for p in bound])
-                    claims.drop_written(conn, [tr.ticket.id for tr in transitions])
-                result.applied.extend(tr.ticket for tr in transitions)
-                return result
-            except _Stale:
-                pass
-        with write(self.engine) as conn:
-            current = self._versions(conn, {tr.ticket.id for tr in transitions})
-            good: list[Transition] = []
-            kept: list[tuple[Any, Any]] = []
-            for tr, pair in zip(transitions, bound, strict=True):
-                tid = tr.ticket.id
-                if current.get(tid) != tr.expected_version:
-                    stale = StaleTicket(tid, tr.expected_version, current.get(tid))
-                    if not skip_stale:
-                        raise stale
-                    result.stale.append(stale)
-                    continue
-                current[tid] = tr.ticket.version
-                good.append(tr)
-                kept.append(pair)
-            set_row.execute(conn, [p[0] for p in kept])
-            add_event.execute(conn, [p[1] for p in kept])
-            claims.drop_written(conn, [tr.ticket.id for tr in good])
-        result.applied.extend(tr.ticket for tr in good)
-        return result
-
-    def _versions(self, conn: Connection, ids: set[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for chunk in _chunks(sorted(ids), 500):
-            q = select(tickets.c.id, tickets.c.version).where(tickets.c.id.in_(chunk))
-            if self.dialect == "postgresql":
-                q = q.with_for_update()
-            out.update({r.id: r.version for r in conn.execute(q)})
-        return out
+    def write_prepared(self, prepared: PreparedWrite, *, skip_stale: bool = False) -> ApplyResult:
+        """:meth:`apply_transitions`' second half: the guarded write of prepared transitions."""
+        return batch_write.write_prepared(self.engine, prepared, skip_stale=skip_stale)
 
     def transition(
         self,
@@ -373,30 +325,10 @@ class Store:
         return rebuild(events)
 
 
-#: columns no transition changes: left out of every UPDATE
-IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "source", "cell_1",
-             "cell_2", "cell_3", "point_lon", "point_lat")  # fmt: skip
-
-
 #: the claimed tickets, read after the claim (built once: a batch reads every few hundred ms)
 _BY_IDS = select(tickets.c.id, tickets.c.data).where(
     tickets.c.id.in_(bindparam("ids", expanding=True))
 )
-
-
-class _Stale(Exception):
-    """A guarded UPDATE of a batch found a ticket at another version (the batch is rolled back)."""
-
-
-def _update_row(tr: Transition) -> dict[str, Any]:
-    """The tickets row of a transition's UPDATE: the id as ``b_id`` and the version it must
-    find as ``b_version``, immutable columns left out."""
-    row = ticket_row(tr.ticket)
-    row["b_id"] = row.pop("id")
-    row["b_version"] = tr.expected_version
-    for k in IMMUTABLE:
-        row.pop(k)
-    return row
 
 
 def _check_one(row: Any, events: list[Event]) -> list[ChainProblem]:
@@ -419,8 +351,3 @@ def _pages(conn: Connection, size: int) -> Iterator[list[Any]]:
             return
         yield rows
         after = rows[-1].id
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

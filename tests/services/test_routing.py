@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridops.org import RoutingDecision
 from gridops.services.actions import act
 from gridops.services.intake import submit
-from gridops.services.routing import route_batch
+from gridops.services.routing import route_batch, route_run
+from gridops.store.engine import _WRITE_LOCKS
 from gridops.store.queries import count_by_status
+from gridops.store.schema import ticket_claims
 from gridops.tickets import Role, Source, Status
 
 from .conftest import NOW, report_at, some_cells
@@ -108,6 +111,44 @@ def test_a_returned_ticket_goes_to_the_next_candidate_then_manual(ctx) -> None:
     assert final.owner_unit not in owners
     assert final.routing["manual"] and final.assignee == ""
     assert dispatch_events(ctx, t.id) == 4
+
+
+def test_a_run_takes_batches_while_they_come_back_full(ctx) -> None:
+    cells = some_cells(ctx, 25)
+    submit(ctx, [report_at(ctx, c) for c in cells], actor="i", role=Role.INSPECTOR, now=NOW)
+    assert route_batch(ctx, 10, now=NOW) == 10  # one batch
+    assert route_run(ctx, 10, clock=lambda: NOW, run_for_s=60.0) == 15  # 10, then 5: short
+    assert count_by_status(ctx.store) == {"dispatched": 25}
+    with ctx.store.engine.connect() as conn:  # every claim of the run was written or dropped
+        assert conn.execute(ticket_claims.select()).first() is None
+    assert route_run(ctx, 10, clock=lambda: NOW, run_for_s=60.0) == 0
+
+
+def test_a_run_claims_its_next_batch_in_the_hold_that_wrote_the_last(ctx, monkeypatch) -> None:
+    """On SQLite another worker's write cannot slip in between a batch's write and the next
+    claim: the claim is taken while the writer lock is still held (depth 1 = the run's hold)."""
+    if ctx.store.dialect != "sqlite":
+        pytest.skip("the writer lock is SQLite's")
+    lock = _WRITE_LOCKS[ctx.store.engine]
+    depths: list[tuple[str, int]] = []
+    store_type = type(ctx.store)
+    for name in ("claim_ids", "write_prepared"):
+        original = getattr(store_type, name)
+
+        def spy(self, *a, _original=original, _name=name, **k):
+            depths.append((_name, lock.depth))
+            return _original(self, *a, **k)
+
+        monkeypatch.setattr(store_type, name, spy)
+    cells = some_cells(ctx, 25)
+    submit(ctx, [report_at(ctx, c) for c in cells], actor="i", role=Role.INSPECTOR, now=NOW)
+    assert route_run(ctx, 10, clock=lambda: NOW, run_for_s=60.0) == 25
+    assert depths == [
+        ("claim_ids", 0),  # the first claim: nothing held yet
+        ("write_prepared", 1), ("claim_ids", 1),  # batch 1 written, batch 2 claimed: one hold
+        ("write_prepared", 1), ("claim_ids", 1),
+        ("write_prepared", 1),  # batch 3 came back short: no further claim
+    ]  # fmt: skip
 
 
 def test_counts_by_status_add_up(ctx) -> None:

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import bindparam, text, update
 
 from gridops.store import Store
+from gridops.store.batch_write import _update_row
 from gridops.store.driver import insert
 from gridops.store.engine import write
-from gridops.store.repository import _update_row
 from gridops.store.rows import event_row
 from gridops.store.schema import ticket_events, tickets
 from gridops.tickets import apply
