@@ -1,20 +1,25 @@
 """The live queue stream (Server-Sent Events) on real uvicorn, read as a browser's EventSource
 would: refused like the polled fragment, scoped like it, an event for a ticket reported after
 the stream opened, only heartbeats while nothing changes, and an end (lifetime, deactivated
-user). Timings are shortened through WebState.extra; every wait is for an outcome."""
+user); open streams sharing one marker read per check; in Chromium, a page that fell back to
+polling going back to the stream. Timings are shortened through WebState.extra; every wait is
+for an outcome."""
 
 from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from gridops.services.routing import route_batch
 from gridops.store.accounts import Accounts
@@ -270,3 +275,83 @@ def test_a_field_worker_is_streamed_their_new_task_and_never_another_units(
     assert events[-1].id == digest(events[-1].data) and 'id="task-list"' in events[-1].data
     assert not [e for e in events if f'data-number="{elsewhere}"' in e.data]
     assert not [e for e in events if "queue-table" in e.data]  # the field list, not the queues
+
+
+@contextmanager
+def marker_reads(server: Server) -> Iterator[list[float]]:
+    """When each change-marker query ran on the server's store (monotonic clock)."""
+    engine, seen = server.ctx.store.engine, []
+
+    def heard(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if "max(ticket_events.id)" in statement and "count(*)" in statement:
+            seen.append(time.monotonic())
+
+    event.listen(engine, "before_cursor_execute", heard)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", heard)
+
+
+def test_open_streams_share_one_marker_read_per_check(server: Server) -> None:
+    """Three streams checking every 0.2 s: the marker is read at most once per check between
+    them (reads begin at least ``check`` apart, so ``spent / check`` plus the edges), where a
+    marker per stream would read about three times as often; each stream still sees the ticket."""
+    timing = Timing(check=0.2, heartbeat=0.5, refresh=60, lifetime=120)
+    server.app.state.web.extra[TIMING_KEY] = timing
+    with (
+        console(server, server.users.add("d-shared", "dispatcher", "all")) as client,
+        marker_reads(server) as reads,
+    ):
+        url = stream_url(client)
+        with (
+            client.stream("GET", url) as one,
+            client.stream("GET", url) as two,
+            client.stream("GET", url) as three,
+        ):
+            streams = [parse(r.iter_lines()) for r in (one, two, three)]
+            for items in streams:
+                read_until(items, heartbeats(1))
+            began = time.monotonic()
+            number = report(server)
+            for items in streams:
+                read_until(items, carrying(number))
+            for items in streams:
+                read_until(items, heartbeats(4))  # a couple of seconds of checks
+            spent = time.monotonic() - began
+    during = [t for t in reads if began <= t <= began + spent]
+    assert 1 <= len(during) <= spent / timing.check + 2, (len(during), spent)
+
+
+@pytest.mark.slow
+def test_a_page_polling_after_failed_streams_returns_to_the_stream(
+    server: Server, browser: Any
+) -> None:
+    """The stream is refused until the page polls; once it is reachable the page's next try
+    (every data-restream ms, set short here) opens it and polling stops; a ticket reported then
+    arrives over the stream while polls are refused."""
+    context = browser.new_context(base_url=server.url)
+    context.add_init_script("""document.addEventListener("DOMContentLoaded", function () {
+        var live = document.getElementById("live"); if (live) live.dataset.restream = "500"; });""")
+    refuse = "**/console/dispatch/stream*"
+    context.route(refuse, lambda route: route.abort())
+    page = context.new_page()
+    page.goto("/console/login")
+    page.fill("#token", server.users.add("d-back", "dispatcher", "all"))
+    page.click("#login")
+    page.wait_for_load_state()
+    page.wait_for_function("document.getElementById('live').dataset.polling === '1'",
+                           timeout=60_000)  # fmt: skip
+    assert page.get_attribute("#live", "data-streaming") is None
+    context.unroute(refuse)
+    page.wait_for_function("document.getElementById('live').dataset.restreamed === '1'",
+                           timeout=60_000)  # fmt: skip
+    assert page.get_attribute("#live", "data-polling") is None
+    assert page.get_attribute("#live", "data-streaming") == "1"
+    polls: list[str] = []
+    context.route("**/console/dispatch/live*",
+                  lambda route: (polls.append(route.request.url), route.abort()))  # fmt: skip
+    number = report(server)
+    page.wait_for_selector(f'#queue-table tr[data-number="{number}"]', timeout=60_000)
+    assert int(page.get_attribute("#live", "data-streamed") or 0) >= 1 and polls == []
+    context.close()

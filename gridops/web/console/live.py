@@ -3,11 +3,14 @@ pushed when it changes.
 
 Every ``check`` seconds the stream reads a cheap change marker (:mod:`gridops.store.changes`:
 the count and highest id of recent ticket events, read off the primary key) — no fragment
-queries. Only when the marker moved, or ``refresh`` seconds passed (queues such as "overdue"
-change with the clock, not with a write), is the fragment rendered by the same code as the
-polled fragment, with the session and scope checked again; its HTML is hashed (SHA-256) and
-sent only when the hash differs from the last one the client holds. The marker is read *before*
-rendering, so a write between the two is seen by the next check rather than lost.
+queries; the marker is shared by every stream of the process, so it costs one query per
+``check`` however many streams are open. Only when the marker moved, or ``refresh`` seconds
+passed (queues such as "overdue" change with the clock, not with a write), is the fragment
+rendered by the same code as the polled fragment, with the session and scope checked again;
+its HTML is hashed (SHA-256) and sent only when the hash differs from the last one the client
+holds. The marker is read *before* rendering, so a write between the two is seen by the next
+check rather than lost (a shared mark may be up to ``check`` old when read, so a change shows
+within two checks).
 
 The stream opens with a ``retry:`` hint, sends a comment heartbeat when idle for ``heartbeat``
 seconds (proxies keep it open), and ends when the client disconnects, when the user may no
@@ -29,7 +32,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from gridops.store.changes import event_mark, watch_floor
+from gridops.store.changes import shared_mark
 from gridops.web.console.session import NotSignedIn
 from gridops.web.permissions import PermissionDenied
 from gridops.web.state import WebState
@@ -85,9 +88,9 @@ def sse_event(data: str, event_id: str) -> str:
 
 
 def ticket_marker(state: WebState) -> Callable[[], Hashable]:
-    """The change marker of the tickets, floored when the stream opens."""
-    floor = watch_floor(state.ctx.store)
-    return lambda: event_mark(state.ctx.store, above=floor)
+    """The change marker of the tickets: the process's shared mark of the current store, read
+    at most once per ``check`` for all streams."""
+    return lambda: shared_mark(state.ctx.store).current(timing_of(state).check)
 
 
 async def changes(

@@ -71,17 +71,29 @@
   function startPolling(live) {
     if (live.dataset.polling || !live.dataset.poll) return;
     live.dataset.polling = "1";
-    setInterval(poll, Number(live.dataset.interval || 4000));
+    live.polling = setInterval(poll, Number(live.dataset.interval || 4000));
+  }
+
+  function stopPolling(live) {
+    clearInterval(live.polling);
+    delete live.polling;
+    delete live.dataset.polling;
   }
 
   // Server-Sent Events: the server pushes the fragment when it changes. The browser reconnects
   // by itself (the server ends each stream after a while); after a few failed attempts in a
-  // row, or a refusal (login page, 403), fall back to polling.
+  // row, or a refusal (login page, 403), fall back to polling, and try the stream again every
+  // data-restream ms (a minute by default) while polling: once it opens, polling stops.
   function stream(live) {
     var failures = 0;
     var source = new EventSource(live.dataset.stream);
-    live.dataset.streaming = "1";
-    source.onopen = function () { failures = 0; };
+    if (!live.dataset.polling) live.dataset.streaming = "1";
+    source.onopen = function () {
+      failures = 0;
+      if (live.dataset.polling) bump(live, "restreamed");
+      stopPolling(live);
+      live.dataset.streaming = "1";
+    };
     source.onmessage = function (e) {
       failures = 0;
       if (swap(live, e.data)) bump(live, "streamed");
@@ -92,6 +104,7 @@
         source.close();
         delete live.dataset.streaming;
         startPolling(live);
+        setTimeout(function () { stream(live); }, Number(live.dataset.restream || 60000));
       }
     };
   }
