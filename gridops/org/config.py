@@ -3,18 +3,19 @@ proved total (every level-3 cell × category has an owner) before anything may u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gridops.errors import ConfigError
-from gridops.org.categories import Taxonomy, load_categories
+from gridops.org.categories import Category, Taxonomy, load_categories
 from gridops.org.compiled import CompiledTable
 from gridops.org.decision import RoutingDecision, RoutingFacts
 from gridops.org.escalation import Escalation, load_escalation
 from gridops.org.gridview import GridLike
 from gridops.org.orgchart import DEPARTMENT, JOINT_GROUP, OrgChart, load_org
-from gridops.org.rules import RuleBook, load_rules
+from gridops.org.rules import Rule, RuleBook, load_rules
 
 FILES = ("categories.yaml", "org.yaml", "routing.yaml", "escalation.yaml")
 
@@ -33,9 +34,23 @@ class OpsConfig:
     _snapshots: dict[tuple[str, str, str | None], dict[str, Any]] = field(
         init=False, repr=False, default_factory=dict
     )
+    _explained: dict[tuple[str, str], tuple[str, ...]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.table = CompiledTable(self)
+
+    def explained(
+        self, rule: Rule, category: Category, explain: Callable[..., tuple[str, ...]]
+    ) -> tuple[str, ...]:
+        """``explain(self, rule, category)``, remembered per (rule, category): the same few
+        sentences open every decision of that pair (a routing miss built them each time)."""
+        key = (rule.id, category.code)
+        found = self._explained.get(key)
+        if found is None:
+            found = self._explained[key] = explain(self, rule, category)
+        return found
 
     def snapshot(self, policy: str, owner: str, joint_group: str | None) -> dict[str, Any]:
         """The escalation snapshot for ``owner`` (shared between decisions: do not mutate)."""

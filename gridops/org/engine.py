@@ -130,6 +130,21 @@ def _local(config: OpsConfig, facts: RoutingFacts, category: Category) -> list[s
     return [config.org.locality[facts.cells[level - 1]]]
 
 
+def explain_rule(config: OpsConfig, rule: Rule, category: Category) -> tuple[str, ...]:
+    """Why ``rule`` applies to ``category``: the reasons that depend on nothing else."""
+    which = "default rule" if rule is config.rules.default else f"rule {rule.id!r}"
+    reasons = [f"{which} matched: {rule.description or rule.match.describe()}"]
+    if any(t.kind == "auto" for t in rule.targets):
+        reasons.append(
+            f"{category.code} {category.zh} is a component: asset owner first, then "
+            "locality (先属主后属地)"
+            if category.kind is Kind.COMPONENT
+            else f"{category.code} {category.zh} is an event: locality first, then owner "
+            "(先属地后属主)"
+        )
+    return tuple(reasons)
+
+
 def decide(
     config: OpsConfig, rule: Rule, facts: RoutingFacts, category: Category
 ) -> RoutingDecision:
@@ -153,16 +168,7 @@ def decide(
         )
     else:
         full = facts if cells == facts.cells else replace(facts, cells=cells)
-        which = "default rule" if rule is config.rules.default else f"rule {rule.id!r}"
-        reasons.append(f"{which} matched: {rule.description or rule.match.describe()}")
-        if any(t.kind == "auto" for t in rule.targets):
-            reasons.append(
-                f"{category.code} {category.zh} is a component: asset owner first, then "
-                "locality (先属主后属地)"
-                if category.kind is Kind.COMPONENT
-                else f"{category.code} {category.zh} is an event: locality first, then owner "
-                "(先属地后属主)"
-            )
+        reasons.extend(config.explained(rule, category, explain_rule))
         for target in rule.targets:
             designated.extend(resolve(config, target, full, category))
     candidates = list(dict.fromkeys([*designated, *last_resort]))
