@@ -4,25 +4,40 @@ The event log is the outbox: a cursor (``svc_cursors``) records how far it has b
 the deliveries of a batch of events are written with the cursor in one transaction (a unique
 index makes a repeat harmless). Sending is per recipient: a failure is retried with backoff
 for that recipient only, and given up after ``MAX_ATTEMPTS``.
+
+Late commits: on PostgreSQL event ids are taken when events are inserted, not when they
+commit, so a routing batch holding ids 1000–1199 may commit after an API action's id 1200 was
+read. The ids a run passes without seeing are kept as gaps (``svc_cursor_gaps``, written with
+the cursor); every run also reads the events of the open gaps, and one found fills its gap
+(its deliveries are collected then). A gap older than ``GAP_LIFE`` — far beyond any
+transaction's life here — belonged to a rollback and is dropped; at most ``MAX_GAPS`` are kept
+(the oldest go first, with a warning). On SQLite ids commit in order, so gaps are only ids of
+rolled-back inserts below a committed one: rare, and the same code.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from gridops.notify import DeliveryFailed, LogSender, Message, Sender
 from gridops.services.context import ServiceContext, current
 from gridops.store import service_tables as store_tables
 from gridops.store.service_tables import (
+    CursorRead,
     collect_deliveries,
-    cursor_position,
     due_deliveries,
-    events_after,
+    read_cursor,
     record_sends,
 )
 
+log = logging.getLogger(__name__)
+
 CURSOR = "notify"
+GAP_LIFE = timedelta(minutes=10)  # a gap this old was a rollback, not a late commit
+MAX_GAPS = 5_000
 MAX_ATTEMPTS = 5
 BACKOFF_S = 30.0
 KINDS = ("dispatch", "reassign", "escalate", "supervise", "return", "check_fail", "verify")
@@ -63,27 +78,68 @@ def recipients(kind: str, ticket: dict, payload: dict) -> list[str]:
 
 
 def collect(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
-    """Read events past the cursor, then write their deliveries and the new cursor together.
+    """Read events past the cursor and in its gaps, then write their deliveries, the new
+    cursor and the gaps opened and closed together; how many events were collected.
 
     The reading and the recipients are worked out outside the write transaction (SQLite has
     one writer, which routing needs); the write first checks that the cursor has not moved
-    meanwhile, and nothing to collect takes no write transaction at all.
+    meanwhile, and nothing to collect (no new event, none of a gap, no gap to drop) takes no
+    write transaction at all.
     """
-    pos = cursor_position(ctx.store, CURSOR)
-    rows = events_after(ctx.store, pos or 0, limit)
-    if not rows:
+    read = read_cursor(ctx.store, CURSOR, limit)
+    found = read.filled + read.events
+    opened, closed = gap_changes(read, now)
+    if not found and not closed:
         return 0
-    new = []
-    for r in rows:
-        if r.type not in KINDS:
-            continue
-        ticket = {"owner_unit": r.owner_unit, "assignee": r.assignee, "cell_1": r.cell_1,
-                  "cell_3": r.cell_3}  # fmt: skip
-        for who in recipients(r.type, ticket, json.loads(r.payload)):
-            new.append(delivery(r.ticket_id, r.seq, r.type, who, f"{r.number} {r.type}", now))
-    if not collect_deliveries(ctx.store, cursor=CURSOR, seen=pos, position=rows[-1].id, rows=new):
+    new = [d for r in found for d in deliveries_of(r, now)]
+    position = read.events[-1].id if read.events else (read.position or 0)
+    if not collect_deliveries(ctx.store, cursor=CURSOR, seen=read.position, position=position,
+                              rows=new, opened=opened, closed=closed):  # fmt: skip
         return 0  # another collector moved the cursor meanwhile; its deliveries stand
-    return len(rows)
+    return len(found)
+
+
+def gap_changes(read: CursorRead, now: datetime) -> tuple[dict[int, datetime], set[int]]:
+    """The gaps a run opens (the ids its events passed unseen, at ``now``) and closes (those
+    filled, those older than ``GAP_LIFE``, and the oldest beyond ``MAX_GAPS``)."""
+    unseen, holes = passed(read.position, [r.id for r in read.events])
+    kept = {i: at for i, at in read.gaps.items() if at > now - GAP_LIFE}
+    kept.update(dict.fromkeys(unseen, now))
+    for r in read.filled:
+        kept.pop(r.id, None)
+    if len(kept) > MAX_GAPS or len(unseen) < holes:
+        oldest = sorted(kept, key=lambda i: (kept[i], i))[: max(0, len(kept) - MAX_GAPS)]
+        log.warning("notify: more than %d event ids passed unseen are open; forgetting the "
+                    "%d oldest - their events, should they still commit, get no deliveries",
+                    MAX_GAPS, len(oldest) + holes - len(unseen))  # fmt: skip
+        for i in oldest:
+            del kept[i]
+    return {i: now for i in unseen if i in kept}, set(read.gaps) - set(kept)
+
+
+def passed(position: int | None, ids: list[int]) -> tuple[list[int], int]:
+    """The ids between ``position`` (never moved: the first of ``ids``) and the last of
+    ``ids`` (ascending) that are not among them, highest first, at most ``MAX_GAPS`` of
+    them; and how many there are in all."""
+    if not ids:
+        return [], 0
+    low = ids[0] - 1 if position is None else position
+    unseen: list[int] = []
+    top = ids[-1]
+    for below in [*reversed(ids[:-1]), low]:
+        unseen.extend(range(top - 1, below, -1)[: MAX_GAPS - len(unseen)])
+        top = below
+    return unseen, ids[-1] - low - len(ids)
+
+
+def deliveries_of(r: Any, now: datetime) -> list[dict]:
+    """The deliveries of event row ``r`` (none for a kind nobody hears of)."""
+    if r.type not in KINDS:
+        return []
+    ticket = {"owner_unit": r.owner_unit, "assignee": r.assignee, "cell_1": r.cell_1,
+              "cell_3": r.cell_3}  # fmt: skip
+    return [delivery(r.ticket_id, r.seq, r.type, who, f"{r.number} {r.type}", now)
+            for who in recipients(r.type, ticket, json.loads(r.payload))]  # fmt: skip
 
 
 def delivery(ticket_id: str, seq: int, kind: str, recipient: str, text: str, now: datetime) -> dict:

@@ -1,13 +1,22 @@
-"""The services' tables: notification deliveries, the notify cursor, joint-enforcement tasks,
-escalation progress and call-back samples (送达记录 / 联合执法任务 / 升级进度 / 回访抽样).
+"""The services' tables: notification deliveries, the notify cursor and its gaps,
+joint-enforcement tasks, escalation progress and call-back samples (送达记录 / 联合执法任务 /
+升级进度 / 回访抽样).
 
-They share the schema's metadata and are created by the migration ``0004_services``. Nothing
-here is part of a ticket's hash chain; every row can be rebuilt from the tickets and events.
+They share the schema's metadata and are created by the migrations ``0004_services`` and
+``0009_cursor_gaps``. Nothing here is part of a ticket's hash chain; every row can be rebuilt
+from the tickets and events.
+
+The notify cursor alone would lose events on PostgreSQL: event ids are taken when rows are
+inserted, not when they commit, so a transaction holding lower ids may commit after a reader
+moved the cursor past a higher one. The ids a read passed without seeing are kept as gaps
+(``svc_cursor_gaps``) and read again by later runs until their events appear or they are old
+enough to have been rolled back (:mod:`gridops.services.notifying` decides which).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -32,7 +42,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gridops.store.engine import write
 from gridops.store.repository import Store
 from gridops.store.rows import ticket_of
-from gridops.store.schema import UTCDateTime, metadata, ticket_events, tickets
+from gridops.store.schema import EventId, UTCDateTime, metadata, ticket_events, tickets
 from gridops.tickets import Ticket
 
 #: One notification to one recipient; failures are retried per recipient (FixMyStreet style).
@@ -60,6 +70,16 @@ cursors = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("position", Integer, nullable=False),
+)
+
+#: Event ids below a cursor that its reads passed without seeing: transactions still in flight
+#: then (on PostgreSQL), or rolled back; each with when it was first passed.
+cursor_gaps = Table(
+    "svc_cursor_gaps",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("event_id", EventId, primary_key=True, autoincrement=False),
+    Column("seen_at", UTCDateTime, nullable=False),
 )
 
 #: Per-department tasks of a ticket escalated to a joint-enforcement group (联合执法).
@@ -138,20 +158,53 @@ def cursor_position(store: Store, name: str) -> int | None:
         return conn.execute(select(cursors.c.position).where(cursors.c.name == name)).scalar()
 
 
-def events_after(store: Store, position: int, limit: int) -> list[Any]:
-    """Up to ``limit`` events past ``position`` in id order, each with its ticket's number,
-    owner_unit, assignee, cell_1 and cell_3 (what deliveries are addressed by)."""
+def _events() -> Select[Any]:
+    """Events with their ticket's number, owner_unit, assignee, cell_1 and cell_3 (what
+    deliveries are addressed by), in id order."""
     e, t = ticket_events.c, tickets.c
-    q = (
+    return (
         select(e.id, e.seq, e.type, e.payload, e.ticket_id, t.number, t.owner_unit,
                t.assignee, t.cell_1, t.cell_3)
         .join(tickets, t.id == e.ticket_id)
-        .where(e.id > position)
         .order_by(e.id)
-        .limit(limit)
     )  # fmt: skip
+
+
+def events_after(store: Store, position: int, limit: int) -> list[Any]:
+    """Up to ``limit`` events past ``position`` in id order, each with its ticket's number,
+    owner_unit, assignee, cell_1 and cell_3 (what deliveries are addressed by)."""
+    q = _events().where(ticket_events.c.id > position).limit(limit)
     with store.engine.connect() as conn:
         return list(conn.execute(q).all())
+
+
+@dataclass(frozen=True)
+class CursorRead:
+    """One read of an event cursor: where it stood (None: never moved), its open gaps (event
+    id → when first passed), up to ``limit`` events past it and the events of open gaps that
+    have appeared since (both as :func:`events_after` returns them)."""
+
+    position: int | None
+    gaps: dict[int, datetime]
+    events: list[Any]
+    filled: list[Any]
+
+
+def read_cursor(store: Store, name: str, limit: int) -> CursorRead:
+    """The cursor ``name``, its gaps and the events to collect, in one connection; the gaps'
+    events are looked for only when there are gaps (none, as a rule, on SQLite)."""
+    g = cursor_gaps.c
+    with store.engine.connect() as conn:
+        pos = conn.execute(select(cursors.c.position).where(cursors.c.name == name)).scalar()
+        open_gaps = conn.execute(select(g.event_id, g.seen_at).where(g.name == name))
+        gaps = {int(r.event_id): r.seen_at for r in open_gaps}
+        events = list(conn.execute(_events().where(ticket_events.c.id > (pos or 0)).limit(limit)))
+        filled = []
+        if gaps:
+            open_ids = select(g.event_id).where(g.name == name)
+            found = conn.execute(_events().where(ticket_events.c.id.in_(open_ids)))
+            filled = [r for r in found if r.id in gaps]  # not a gap added since it was read
+    return CursorRead(pos, gaps, events, filled)
 
 
 def due_deliveries(store: Store, *, now: datetime, limit: int) -> list[Any]:
@@ -189,13 +242,18 @@ def escalations_due(
 
 
 def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> dict[str, bool]:
-    """Whether the notify and evaluation stages have work: events past the ``cursor``
-    (``events``), deliveries due (``sends``), tickets in ``closed`` not sampled yet
-    (``unsampled``). Three one-row probes in one connection."""
-    t = tickets.c
+    """Whether the notify and evaluation stages have work: events past the ``cursor`` or in
+    one of its gaps (``events``), deliveries due (``sends``), tickets in ``closed`` not sampled
+    yet (``unsampled``). One-row probes in one connection.
+
+    A gap counts only once its event has committed: an open gap alone is no work (the run
+    would find nothing and write nothing), and one too old to fill is dropped by whichever
+    notify run comes next."""
+    t, g, e = tickets.c, cursor_gaps.c, ticket_events.c
     with store.engine.connect() as conn:
         pos = conn.execute(select(cursors.c.position).where(cursors.c.name == cursor)).scalar()
-        events = select(ticket_events.c.id).where(ticket_events.c.id > (pos or 0))
+        events = select(e.id).where(e.id > (pos or 0))
+        filled = select(g.event_id).join(ticket_events, e.id == g.event_id).where(g.name == cursor)
         sends = select(deliveries.c.id).where(
             deliveries.c.status == "pending", deliveries.c.next_at <= now
         )
@@ -204,10 +262,13 @@ def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> di
             .outerjoin(callbacks, callbacks.c.ticket_id == t.id)
             .where(t.status == closed, callbacks.c.ticket_id.is_(None))
         )
-        return {
+        found = {
             name: conn.execute(q.limit(1)).first() is not None
             for name, q in (("events", events), ("sends", sends), ("unsampled", unsampled))
         }
+        if not found["events"]:
+            found["events"] = conn.execute(filled.limit(1)).first() is not None
+        return found
 
 
 # -- writes for the sweeper and the notify stage (巡检 / 送达) ---------------------------------
@@ -220,19 +281,29 @@ def add_deliveries(store: Store, rows: list[dict[str, Any]]) -> None:
 
 
 def collect_deliveries(
-    store: Store, *, cursor: str, seen: int | None, position: int, rows: list[dict[str, Any]]
-) -> bool:
+    store: Store, *, cursor: str, seen: int | None, position: int, rows: list[dict[str, Any]],
+    opened: Mapping[int, datetime] | None = None, closed: Collection[int] = (),
+) -> bool:  # fmt: skip
     """In one write transaction: if the event cursor ``cursor`` still stands at ``seen`` (None:
-    never moved), insert the delivery ``rows`` (a repeat is skipped) and move the cursor to
-    ``position``. False, writing nothing, when another collector moved it meanwhile."""
+    never moved), insert the delivery ``rows`` (a repeat is skipped), move the cursor to
+    ``position``, open the gaps ``opened`` (event id → when passed) and close the gaps
+    ``closed`` (event ids). False, writing nothing, when another collector moved it meanwhile."""
     at_cursor = select(cursors.c.position).where(cursors.c.name == cursor)
+    g = cursor_gaps.c
     with write(store.engine) as conn:
         if conn.execute(at_cursor).scalar() != seen:
             return False
         if seen is None:
             conn.execute(cursors.insert().values(name=cursor, position=0))
         insert_ignore(conn, deliveries, rows)
-        conn.execute(update(cursors).where(cursors.c.name == cursor).values(position=position))
+        if position != seen:
+            conn.execute(update(cursors).where(cursors.c.name == cursor).values(position=position))
+        gone = sorted(closed)
+        for i in range(0, len(gone), 1000):  # well inside every driver's limit of parameters
+            conn.execute(delete(cursor_gaps).where(g.name == cursor,
+                                                   g.event_id.in_(gone[i : i + 1000])))  # fmt: skip
+        insert_ignore(conn, cursor_gaps, [{"name": cursor, "event_id": i, "seen_at": at}
+                                          for i, at in (opened or {}).items()])  # fmt: skip
     return True
 
 

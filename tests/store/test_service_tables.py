@@ -1,4 +1,5 @@
-"""The services' tables come from migration 0004, also over databases that already had them."""
+"""The services' tables come from migration 0004, also over databases that already had them;
+the notify cursor's gaps from 0009 (and go again on its downgrade)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from gridops.store import Store, open_store
 from gridops.store.engine import MIGRATIONS, make_engine, write
 from gridops.store.schema import metadata
 from gridops.store.service_tables import (
+    CursorRead,
     add_deliveries,
     callbacks,
     collect_deliveries,
+    cursor_gaps,
     cursor_position,
     cursors,
     deliveries,
@@ -27,10 +30,12 @@ from gridops.store.service_tables import (
     insert_ignore,
     joint_tasks,
     pending_work,
+    read_cursor,
     record_sends,
     save_escalations,
 )
 from store.factory import draft
+from store.test_migration_points import move_to
 
 TABLES = (deliveries, cursors, joint_tasks, escalations, callbacks)
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -117,7 +122,7 @@ def test_insert_ignore_skips_rows_a_unique_key_has(store: Store):
     assert sorted(got) == [("gw-1", 0), ("gw-2", 0)]
 
 
-@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("table", (*TABLES, cursor_gaps), ids=lambda t: t.name)
 def test_the_tables_share_the_schema_metadata(table):
     assert metadata.tables[table.name] is table
 
@@ -198,6 +203,44 @@ def test_collecting_moves_the_cursor_only_from_where_it_was_seen(store: Store):
                               rows=[delivery("t1", "a"), delivery("t1", "c")])  # fmt: skip
     assert cursor_position(store, "notify") == 5
     assert sorted(d.recipient for d in due_deliveries(store, now=AT, limit=9)) == ["a", "c"]
+
+
+def test_gaps_are_opened_read_back_and_closed_with_the_cursor(store: Store):
+    [t] = store.create_tickets([draft(1)], now=AT)
+    [ev] = events_after(store, 0, 9)
+    assert read_cursor(store, "notify", 9) == CursorRead(None, {}, [ev], [])
+    opened = {ev.id: AT, ev.id + 50: AT, ev.id + 51: AT}
+    assert collect_deliveries(store, cursor="notify", seen=None, position=ev.id + 60, rows=[],
+                              opened=opened)  # fmt: skip
+    read = read_cursor(store, "notify", 9)
+    assert (read.position, read.gaps, read.events) == (ev.id + 60, opened, [])
+    assert [r.id for r in read.filled] == [ev.id]  # the gap's event is there: filled
+    assert pending_work(store, cursor="notify", now=AT, closed="closed")["events"]
+    assert collect_deliveries(store, cursor="notify", seen=ev.id + 60, position=ev.id + 60,
+                              rows=[delivery(t.id, "a")], closed={ev.id, ev.id + 51})  # fmt: skip
+    read = read_cursor(store, "notify", 9)
+    assert (read.position, read.gaps, read.filled) == (ev.id + 60, {ev.id + 50: AT}, [])
+    assert not pending_work(store, cursor="notify", now=AT, closed="closed")["events"]
+    assert delivery_counts(store) == {"pending": 1}
+    assert not collect_deliveries(store, cursor="notify", seen=ev.id, position=ev.id + 70,
+                                  rows=[], opened={ev.id + 65: AT})  # fmt: skip
+    assert read_cursor(store, "notify", 9).gaps == {ev.id + 50: AT}  # moved meanwhile: no write
+
+
+def test_migration_0009_makes_the_gaps_table_and_takes_it_away(store: Store):
+    store.create_tickets([draft(1)], now=AT)
+    with write(store.engine) as conn:
+        conn.execute(cursors.insert(), {"name": "notify", "position": 7})
+        conn.execute(cursor_gaps.insert(), {"name": "notify", "event_id": 5, "seen_at": AT})
+    move_to(store.engine, "0008_ticket_claims", down=True)
+    assert "svc_cursor_gaps" not in inspect(store.engine).get_table_names()
+    move_to(store.engine, "head")
+    insp = inspect(store.engine)
+    assert [c["name"] for c in insp.get_columns("svc_cursor_gaps")] == [
+        "name", "event_id", "seen_at",
+    ]  # fmt: skip
+    assert insp.get_pk_constraint("svc_cursor_gaps")["constrained_columns"] == ["name", "event_id"]
+    assert cursor_position(store, "notify") == 7 and read_cursor(store, "notify", 9).gaps == {}
 
 
 def test_send_outcomes_are_recorded_per_delivery(store: Store):
