@@ -33,7 +33,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    or_,
     select,
     update,
 )
@@ -41,9 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gridops.store.engine import write
 from gridops.store.repository import Store
-from gridops.store.rows import ticket_of
 from gridops.store.schema import EventId, UTCDateTime, metadata, ticket_events, tickets
-from gridops.tickets import Ticket
 
 #: One notification to one recipient; failures are retried per recipient (FixMyStreet style).
 deliveries = Table(
@@ -220,25 +217,6 @@ def delivery_counts(store: Store) -> dict[str, int]:
     q = select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
     with store.engine.connect() as conn:
         return {r[0]: int(r[1]) for r in conn.execute(q)}
-
-
-def escalations_due(
-    store: Store, *, statuses: Collection[str], now: datetime, limit: int
-) -> list[tuple[Ticket, Any]]:
-    """Tickets in ``statuses`` whose escalation progress is missing, older than the ticket
-    (its version moved) or due at ``now``; each with its progress row (fields None if none)."""
-    t, e = tickets.c, escalations.c
-    q = (
-        select(t.data, escalations)
-        .outerjoin(escalations, e.ticket_id == t.id)
-        .where(
-            t.status.in_(sorted(statuses)),
-            or_(e.ticket_id.is_(None), e.version_seen != t.version, e.next_due_at <= now),
-        )
-        .limit(limit)
-    )
-    with store.engine.connect() as conn:
-        return [(ticket_of(r), r) for r in conn.execute(q)]
 
 
 def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> dict[str, bool]:

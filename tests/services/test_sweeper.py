@@ -75,3 +75,24 @@ def test_rekick_finds_work_whose_trigger_was_lost(ctx, redis_conn) -> None:
     redis_conn.flushall()
     assert "routing" in rekick(ctx, now=NOW)
     assert redis_conn.exists(pending_key("routing"))
+
+
+def test_after_its_first_walk_a_sweep_looks_only_at_changed_or_due_tickets(ctx, monkeypatch):
+    """Found by event ids, not clocks: a ticket dispatched "before" the last sweep's time (a
+    simulated clock) is still looked at; no sweep walks every running ticket again."""
+    from gridops.store import sweep_scan
+    from gridops.store.service_tables import escalations
+
+    walks = []
+    walk = sweep_scan.all_running
+    monkeypatch.setattr(sweep_scan, "all_running",
+                        lambda *a, **k: walks.append(1) or walk(*a, **k))  # fmt: skip
+    first = one_dispatched(ctx)
+    sweep(ctx, 100, now=NOW + timedelta(days=3))  # the first sweep walks
+    second = one_dispatched(ctx, category="E0104")  # dispatched at NOW, days "earlier"
+    sweep(ctx, 100, now=NOW + timedelta(minutes=1))
+    with ctx.store.engine.connect() as conn:
+        seen = {r.ticket_id: r.version_seen for r in conn.execute(escalations.select())}
+    assert walks == [1]
+    assert seen[second.id] == ctx.store.get(second.id).version  # looked at without a walk
+    assert first.id in seen

@@ -25,7 +25,6 @@ from gridops.store.service_tables import (
     delivery_counts,
     due_deliveries,
     escalations,
-    escalations_due,
     events_after,
     insert_ignore,
     joint_tasks,
@@ -34,6 +33,7 @@ from gridops.store.service_tables import (
     record_sends,
     save_escalations,
 )
+from gridops.store.sweep_scan import all_running
 from store.factory import draft
 from store.test_migration_points import move_to
 
@@ -156,7 +156,7 @@ def test_notify_reads_cursor_events_and_deliveries(store: Store):
     }  # fmt: skip
 
 
-def test_escalations_due_when_missing_moved_or_due(store: Store):
+def test_all_running_needing_a_look_when_missing_moved_or_due(store: Store):
     [t, u, v] = store.create_tickets([draft(1), draft(2), draft(3)], now=AT)
     progress = {"run": 0, "steps_done": 0, "last_step_at": None}
     later = AT.replace(year=2027)
@@ -165,9 +165,9 @@ def test_escalations_due_when_missing_moved_or_due(store: Store):
             {**progress, "ticket_id": u.id, "version_seen": 1, "next_due_at": later},
             {**progress, "ticket_id": v.id, "version_seen": 1, "next_due_at": AT},
         ])  # fmt: skip
-    due = escalations_due(store, statuses={"reported"}, now=AT, limit=9)
+    due = all_running(store, statuses={"reported"}, now=AT, limit=9)
     assert sorted((x.id, r.steps_done) for x, r in due) == sorted([(t.id, None), (v.id, 0)])
-    assert escalations_due(store, statuses={"closed"}, now=AT, limit=9) == []
+    assert all_running(store, statuses={"closed"}, now=AT, limit=9) == []
 
 
 def test_escalation_progress_is_replaced_and_dropped_in_one_write(store: Store):
