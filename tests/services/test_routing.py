@@ -18,7 +18,7 @@ from gridops.store.queries import count_by_status
 from gridops.store.schema import ticket_claims
 from gridops.tickets import Role, Source, Status
 
-from .conftest import NOW, report_at, some_cells
+from .conftest import NOW, make_context, report_at, some_cells
 
 
 def dispatch_events(ctx, ticket_id: str) -> int:
@@ -124,11 +124,21 @@ def test_a_run_takes_batches_while_they_come_back_full(ctx) -> None:
     assert route_run(ctx, 10, clock=lambda: NOW, run_for_s=60.0) == 0
 
 
-def test_a_run_claims_its_next_batch_in_the_hold_that_wrote_the_last(ctx, monkeypatch) -> None:
+@pytest.fixture
+def sqlite_ctx(tmp_path, redis_server):
+    """A context on SQLite only (the writer lock below is SQLite's)."""
+    context = make_context(tmp_path, redis_server)
+    yield context
+    context.close()
+
+
+def test_a_run_claims_its_next_batch_in_the_hold_that_wrote_the_last(
+    sqlite_ctx, monkeypatch
+) -> None:
     """On SQLite another worker's write cannot slip in between a batch's write and the next
-    claim: the claim is taken while the writer lock is still held (depth 1 = the run's hold)."""
-    if ctx.store.dialect != "sqlite":
-        pytest.skip("the writer lock is SQLite's")
+    claim: the claim is taken while the writer lock is still held (depth 1 = the run's hold).
+    (SQLite only: PostgreSQL has no writer lock to hold.)"""
+    ctx = sqlite_ctx
     lock = _WRITE_LOCKS[ctx.store.engine]
     depths: list[tuple[str, int]] = []
     store_type = type(ctx.store)

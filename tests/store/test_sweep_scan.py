@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridops.store import Store
+from gridops.store import Store, open_store
 from gridops.store.engine import write
 from gridops.store.schema import ticket_events
 from gridops.store.service_tables import escalations
@@ -91,9 +91,9 @@ def test_changed_or_due_is_the_walk_restricted_to_changed_or_due(store: Store, s
     assert again == []
 
 
-def test_the_windowed_scan_reads_indexes_not_every_running_ticket(store: Store):
-    if store.dialect != "sqlite":
-        return  # the plan checked is SQLite's; PostgreSQL plans by its statistics
+def test_the_windowed_scan_reads_indexes_not_every_running_ticket(tmp_path):
+    """SQLite's plans (PostgreSQL plans by its statistics, which a test database lacks)."""
+    store = open_store(f"sqlite:///{tmp_path / 'plans.db'}")
     _make(store, [(True, "current", 1), (True, "none", None)])
     with store.engine.connect() as conn:
         plans = []
@@ -108,6 +108,7 @@ def test_the_windowed_scan_reads_indexes_not_every_running_ticket(store: Store):
         sql = str(overdue_query(NOW, 10).compile(conn, compile_kwargs={"literal_binds": True}))
         plan = " | ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
     assert "ix_tickets_open_due" in plan and "ix_tickets_status_created" not in plan, plan
+    store.close()
 
 
 def test_overdue_is_the_unflagged_past_deadline_tickets_earliest_first(store: Store):
