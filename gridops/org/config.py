@@ -3,7 +3,6 @@ proved total (every level-3 cell × category has an owner) before anything may u
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from gridops.errors import ConfigError
 from gridops.org.categories import Category, Taxonomy, load_categories
 from gridops.org.compiled import CompiledTable
 from gridops.org.decision import RoutingDecision, RoutingFacts
+from gridops.org.engine import explain_rule
 from gridops.org.escalation import Escalation, load_escalation
 from gridops.org.gridview import GridLike
 from gridops.org.orgchart import DEPARTMENT, JOINT_GROUP, OrgChart, load_org
@@ -41,15 +41,13 @@ class OpsConfig:
     def __post_init__(self) -> None:
         self.table = CompiledTable(self)
 
-    def explained(
-        self, rule: Rule, category: Category, explain: Callable[..., tuple[str, ...]]
-    ) -> tuple[str, ...]:
-        """``explain(self, rule, category)``, remembered per (rule, category): the same few
-        sentences open every decision of that pair (a routing miss built them each time)."""
+    def explained(self, rule: Rule, category: Category) -> tuple[str, ...]:
+        """:func:`~gridops.org.engine.explain_rule`, remembered per (rule, category): the same
+        few sentences open every decision of that pair (a routing miss built them each time)."""
         key = (rule.id, category.code)
         found = self._explained.get(key)
         if found is None:
-            found = self._explained[key] = explain(self, rule, category)
+            found = self._explained[key] = explain_rule(self, rule, category)
         return found
 
     def snapshot(self, policy: str, owner: str, joint_group: str | None) -> dict[str, Any]:

@@ -168,7 +168,7 @@ def decide(
         )
     else:
         full = facts if cells == facts.cells else replace(facts, cells=cells)
-        reasons.extend(config.explained(rule, category, explain_rule))
+        reasons.extend(config.explained(rule, category))
         for target in rule.targets:
             designated.extend(resolve(config, target, full, category))
     candidates = list(dict.fromkeys([*designated, *last_resort]))

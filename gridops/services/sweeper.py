@@ -33,6 +33,7 @@ from gridops.services.context import ServiceContext, current
 from gridops.services.notifying import CURSOR, delivery
 from gridops.services.routing import PENDING as ROUTING_PENDING
 from gridops.store import sweep_scan
+from gridops.store.changes import LATE_WINDOW, last_event_id
 from gridops.store.queries import has_claimable
 from gridops.store.service_tables import add_deliveries, pending_work, save_escalations
 from gridops.tickets import Role, Status, Ticket, Transition, apply
@@ -157,7 +158,7 @@ def _candidates(ctx: ServiceContext, limit: int, now: datetime) -> list[tuple[Ti
     :mod:`gridops.store.sweep_scan`). The mark moves only when a scan came back short of
     ``limit``: a full one leaves the rest for the next sweep (the drain comes back at once)."""
     store = ctx.store
-    top = sweep_scan.top_event_id(store)
+    top = last_event_id(store.engine)
     seen = _SCANNED.get(store.engine)
     if seen is None or time.monotonic() - seen.walked_at >= WALK_EVERY_S:
         walked_at = time.monotonic()
@@ -166,7 +167,7 @@ def _candidates(ctx: ServiceContext, limit: int, now: datetime) -> list[tuple[Ti
         if len(found) < limit:
             _SCANNED[store.engine] = _Scanned(top, walked_at)
         return found
-    window = sweep_scan.LATE_WINDOW.get(store.dialect, 0)
+    window = LATE_WINDOW if store.dialect == "postgresql" else 0  # SQLite: ids commit in order
     found, stale, complete = sweep_scan.changed_or_due(
         store, statuses=RUNNING_STATUSES, now=now, limit=limit,
         after_event=max(0, seen.upto_event - window), upto_event=top,

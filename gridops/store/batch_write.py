@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select
 
@@ -20,6 +20,8 @@ from gridops.store.errors import StaleTicket
 from gridops.store.rows import event_row, ticket_row
 from gridops.store.schema import ticket_events, tickets
 from gridops.tickets import Ticket, Transition
+
+T = TypeVar("T")
 
 #: columns no transition changes: left out of every UPDATE
 IMMUTABLE = ("number", "idempotency_key", "created_at", "kind", "category", "source", "cell_1",
@@ -134,6 +136,7 @@ def versions(conn: Connection, ids: set[str]) -> dict[str, int]:
     return out
 
 
-def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size`` (a statement's parameters stay bounded)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]

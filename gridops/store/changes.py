@@ -53,33 +53,20 @@ class FlooredMark:
     last: int
 
 
-def _last_id(engine: Engine) -> int:
+def last_event_id(engine: Engine) -> int:
+    """The highest ticket event id (0 when there are none)."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.max(ticket_events.c.id))).scalar_one() or 0)
 
 
-def _mark(engine: Engine, above: int) -> EventMark:
+def event_mark(engine: Engine, *, above: int) -> EventMark:
+    """The count and highest id of the ticket events with an id above ``above`` (one query);
+    equal marks mean no ticket was written in between (see the module's note)."""
     ids = ticket_events.c.id
     q = select(func.count(), func.max(ids)).where(ids > above)
     with engine.connect() as conn:
         count, last = conn.execute(q).one()
     return EventMark(int(count), int(last if last is not None else above))
-
-
-def last_event_id(store: Store) -> int:
-    """The highest ticket event id (0 when there are none)."""
-    return _last_id(store.engine)
-
-
-def watch_floor(store: Store, window: int = LATE_WINDOW) -> int:
-    """A floor for :func:`event_mark`: ``window`` ids below the highest one (never below 0)."""
-    return max(0, last_event_id(store) - window)
-
-
-def event_mark(store: Store, *, above: int) -> EventMark:
-    """The count and highest id of the ticket events with an id above ``above`` (one query);
-    equal marks mean no ticket was written in between (see the module's note)."""
-    return _mark(store.engine, above)
 
 
 class SharedMark:
@@ -100,7 +87,7 @@ class SharedMark:
         self._engine = engine  # not the Store: the registry's values must not keep keys alive
         self._window, self._bound = window, bound
         self._lock = threading.Lock()
-        self._floor = max(0, _last_id(engine) - window)
+        self._floor = max(0, last_event_id(engine) - window)
         self._read: tuple[float, FlooredMark] | None = None  # (when the read began, the mark)
 
     def current(self, max_age: float) -> FlooredMark:
@@ -114,7 +101,7 @@ class SharedMark:
             if read is not None and read[0] > asked - max_age:
                 return read[1]
             began, floor = time.monotonic(), self._floor
-            mark = _mark(self._engine, floor)
+            mark = event_mark(self._engine, above=floor)
             if mark.count > self._bound:
                 self._floor = mark.last - self._window
             found = FlooredMark(floor, mark.count, mark.last)

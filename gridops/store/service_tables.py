@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gridops.store.batch_write import chunks
 from gridops.store.engine import write
 from gridops.store.repository import Store
 from gridops.store.schema import EventId, UTCDateTime, metadata, ticket_events, tickets
@@ -167,19 +168,12 @@ def _events() -> Select[Any]:
     )  # fmt: skip
 
 
-def events_after(store: Store, position: int, limit: int) -> list[Any]:
-    """Up to ``limit`` events past ``position`` in id order, each with its ticket's number,
-    owner_unit, assignee, cell_1 and cell_3 (what deliveries are addressed by)."""
-    q = _events().where(ticket_events.c.id > position).limit(limit)
-    with store.engine.connect() as conn:
-        return list(conn.execute(q).all())
-
-
 @dataclass(frozen=True)
 class CursorRead:
     """One read of an event cursor: where it stood (None: never moved), its open gaps (event
     id → when first passed), up to ``limit`` events past it and the events of open gaps that
-    have appeared since (both as :func:`events_after` returns them)."""
+    have appeared since (both as rows of events with their ticket's number, owner_unit, assignee,
+    cell_1 and cell_3)."""
 
     position: int | None
     gaps: dict[int, datetime]
@@ -276,10 +270,8 @@ def collect_deliveries(
         insert_ignore(conn, deliveries, rows)
         if position != seen:
             conn.execute(update(cursors).where(cursors.c.name == cursor).values(position=position))
-        gone = sorted(closed)
-        for i in range(0, len(gone), 1000):  # well inside every driver's limit of parameters
-            conn.execute(delete(cursor_gaps).where(g.name == cursor,
-                                                   g.event_id.in_(gone[i : i + 1000])))  # fmt: skip
+        for gone in chunks(sorted(closed), 1000):  # well inside every driver's parameter limit
+            conn.execute(delete(cursor_gaps).where(g.name == cursor, g.event_id.in_(gone)))
         insert_ignore(conn, cursor_gaps, [{"name": cursor, "event_id": i, "seen_at": at}
                                           for i, at in (opened or {}).items()])  # fmt: skip
     return True

@@ -15,9 +15,9 @@ SQLite, every 2 s, growing with the city and holding a worker that routing may n
 
 Event ids are not read off a clock, so simulated time, a worker's wrong clock or a time going
 backwards cannot hide a change. On PostgreSQL ids are taken when rows are inserted, not when
-they commit (see :mod:`gridops.store.changes`), so the caller reads from ``LATE_WINDOW`` ids
-below where it stopped; :func:`all_running` — the full walk — stays for a first look and as a
-periodic backstop.
+they commit (see :mod:`gridops.store.changes`), so the caller reads from that module's
+``LATE_WINDOW`` ids below where it stopped; :func:`all_running` — the full walk — stays for a
+first look and as a periodic backstop.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from gridops.store.engine import write
 from gridops.store.repository import Store
@@ -35,17 +35,7 @@ from gridops.store.schema import ticket_events, tickets
 from gridops.store.service_tables import escalations
 from gridops.tickets import Ticket
 
-#: How far below the last scan's top event id a windowed scan starts on PostgreSQL (ids of
-#: transactions that were still open then). SQLite commits in id order: no window.
-LATE_WINDOW = {"postgresql": 2_000, "sqlite": 0}
-
 Found = list[tuple[Ticket, Any]]
-
-
-def top_event_id(store: Store) -> int:
-    """The highest ticket event id (0 when there are none)."""
-    with store.engine.connect() as conn:
-        return int(conn.execute(select(func.max(ticket_events.c.id))).scalar_one() or 0)
 
 
 def _needs_look(now: datetime) -> Any:

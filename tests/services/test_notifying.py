@@ -123,21 +123,34 @@ def writes_counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     monkeypatch.setattr(service_tables, "write", real)
 
 
+def one_notified(ctx) -> LogSender:
+    """A ticket routed and its dispatch notified; the sender that recorded it."""
+    routed(ctx, some_cells(ctx, 2)[0])
+    sender = LogSender()
+    notify_batch(ctx, 100, now=NOW, sender=sender)
+    return sender
+
+
+def passed_while_open(ctx, late: Connection, sender: LogSender) -> tuple[int, str]:
+    """On ``late``, a transaction left open: a copied dispatch event; meanwhile a second ticket
+    is routed (higher ids, committed) and notified, so the cursor passes the copy's id. The
+    copy's id and its ticket's id."""
+    late_id, ticket_id = copy_dispatch(late)
+    routed(ctx, some_cells(ctx, 2)[1])
+    notify_batch(ctx, 100, now=NOW, sender=sender)
+    return late_id, ticket_id
+
+
 @pytest.mark.pg
 @pytest.mark.parametrize("ctx", ["postgresql"], indirect=True)
 def test_an_event_committed_after_the_cursor_passed_it_is_delivered(ctx) -> None:
     """Transaction A takes an event id; B takes higher ones and commits; notify reads B's and
     moves the cursor past A's id; A commits: the next run delivers A's event."""
-    cells = some_cells(ctx, 2)
-    routed(ctx, cells[0])
-    sender = LogSender()
-    notify_batch(ctx, 100, now=NOW, sender=sender)
+    sender = one_notified(ctx)
     late = ctx.store.engine.connect()
     try:
         with late.begin():
-            late_id, ticket_id = copy_dispatch(late)
-            routed(ctx, cells[1])  # B: higher ids, committed first
-            notify_batch(ctx, 100, now=NOW, sender=sender)
+            late_id, ticket_id = passed_while_open(ctx, late, sender)  # B committed first
             assert cursor_position(ctx.store, CURSOR) > late_id
             assert open_gaps(ctx) == [late_id] and not events_pending(ctx)
         assert events_pending(ctx)  # A committed: the sweeper's probe sees work
@@ -155,16 +168,11 @@ def test_an_event_committed_after_the_cursor_passed_it_is_delivered(ctx) -> None
 def test_a_rolled_back_id_is_dropped_after_the_bound_and_waiting_writes_nothing(
     ctx, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cells = some_cells(ctx, 2)
-    routed(ctx, cells[0])
-    sender = LogSender()
-    notify_batch(ctx, 100, now=NOW, sender=sender)
+    sender = one_notified(ctx)
     late = ctx.store.engine.connect()
     try:
         late.begin()
-        late_id, _ = copy_dispatch(late)
-        routed(ctx, cells[1])
-        notify_batch(ctx, 100, now=NOW, sender=sender)
+        late_id, _ = passed_while_open(ctx, late, sender)
         late.rollback()
     finally:
         late.close()

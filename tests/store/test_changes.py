@@ -17,35 +17,36 @@ from sqlalchemy import event, select
 
 from gridops.store import Store
 from gridops.store.changes import (
+    LATE_WINDOW,
     FlooredMark,
     SharedMark,
     event_mark,
     last_event_id,
     shared_mark,
-    watch_floor,
 )
 from gridops.store.schema import ticket_events
 from store.factory import DISPATCH, NOW, draft
 
 
 def test_the_mark_moves_only_when_a_ticket_is_written(store: Store) -> None:
-    assert last_event_id(store) == 0 and watch_floor(store) == 0
+    engine = store.engine
+    assert last_event_id(engine) == 0
     first = store.create_tickets([draft(0), draft(1)], now=NOW)
-    floor = watch_floor(store, window=1)
-    assert floor == last_event_id(store) - 1
-    before = event_mark(store, above=floor)
-    assert event_mark(store, above=floor) == before  # nothing written: the same mark
+    floor = last_event_id(engine) - 1
+    before = event_mark(engine, above=floor)
+    assert event_mark(engine, above=floor) == before  # nothing written: the same mark
     store.create_tickets([draft(2)], now=NOW)  # the same clock: updated_at would not move
-    reported = event_mark(store, above=floor)
-    assert reported != before and reported.last == last_event_id(store)
+    reported = event_mark(engine, above=floor)
+    assert reported != before and reported.last == last_event_id(engine)
     store.transition(first[0].id, "dispatch", actor="d", role="dispatcher", now=NOW, **DISPATCH)
-    assert event_mark(store, above=floor) not in (before, reported)
+    assert event_mark(engine, above=floor) not in (before, reported)
 
 
 def test_a_mark_above_every_event_is_the_floor_itself(store: Store) -> None:
     store.create_tickets([draft(0)], now=NOW)
-    top = last_event_id(store)
-    assert event_mark(store, above=top).count == 0 and event_mark(store, above=top).last == top
+    top = last_event_id(store.engine)
+    mark = event_mark(store.engine, above=top)
+    assert mark.count == 0 and mark.last == top
 
 
 @pytest.mark.pg
@@ -54,7 +55,7 @@ def test_a_late_commit_below_the_highest_id_moves_the_count(store: Store) -> Non
     """Transaction A takes an event id, B takes the next and commits first; the watcher sees
     B's id as the highest; when A commits, the highest id stays but the count moves."""
     (ticket,) = store.create_tickets([draft(0)], now=NOW)
-    floor = watch_floor(store)
+    floor = max(0, last_event_id(store.engine) - LATE_WINDOW)
     row = store.engine.connect()
     try:
         with row.begin():
@@ -63,9 +64,9 @@ def test_a_late_commit_below_the_highest_id_moves_the_count(store: Store) -> Non
             taken = row.execute(ticket_events.insert().returning(ticket_events.c.id), late)
             late_id = taken.scalar_one()
             store.create_tickets([draft(1)], now=NOW)  # B: a higher id, committed first
-            seen = event_mark(store, above=floor)
+            seen = event_mark(store.engine, above=floor)
             assert seen.last > late_id
-        after = event_mark(store, above=floor)  # A committed
+        after = event_mark(store.engine, above=floor)  # A committed
     finally:
         row.close()
     assert after.last == seen.last and after.count == seen.count + 1
@@ -105,7 +106,7 @@ def test_many_watchers_share_one_read_per_max_age(store: Store) -> None:
     with marker_reads(store) as reads:
         assert shared.current(max_age=3600) == again  # still young: the cached mark
         fresh = shared.current(max_age=0)  # too old for this caller: read again
-    assert len(reads) == 1 and fresh != again and fresh.last == last_event_id(store)
+    assert len(reads) == 1 and fresh != again and fresh.last == last_event_id(store.engine)
 
 
 def test_the_floor_moves_up_past_the_bound_and_writes_across_it_still_show(store: Store) -> None:
@@ -118,7 +119,7 @@ def test_the_floor_moves_up_past_the_bound_and_writes_across_it_still_show(store
     store.create_tickets([draft(9)], now=NOW)  # written across the move of the floor
     moved = shared.current(0)
     assert moved != crowded and moved.floor == crowded.last - 2
-    assert moved.last == last_event_id(store) and moved.count <= 4
+    assert moved.last == last_event_id(store.engine) and moved.count <= 4
     assert shared.current(0) == moved  # nothing written: the same mark
 
 

@@ -25,7 +25,6 @@ from gridops.store.service_tables import (
     delivery_counts,
     due_deliveries,
     escalations,
-    events_after,
     insert_ignore,
     joint_tasks,
     pending_work,
@@ -138,13 +137,15 @@ def test_notify_reads_cursor_events_and_deliveries(store: Store):
         "events": False, "sends": False, "unsampled": False,
     }  # fmt: skip
     [t, u] = store.create_tickets([draft(1), draft(2)], now=AT)
-    rows = events_after(store, 0, 10)
+    rows = read_cursor(store, "notify", 10).events  # a cursor never moved reads from the start
     assert [(r.ticket_id, r.type, r.number) for r in rows] == [
         (t.id, "report", t.number), (u.id, "report", u.number),
     ]  # fmt: skip
-    assert [r.ticket_id for r in events_after(store, rows[0].id, 10)] == [u.id]
     with write(store.engine) as conn:
-        conn.execute(cursors.insert(), {"name": "notify", "position": rows[-1].id})
+        conn.execute(cursors.insert(), {"name": "notify", "position": rows[0].id})
+    assert [r.ticket_id for r in read_cursor(store, "notify", 10).events] == [u.id]
+    with write(store.engine) as conn:
+        conn.execute(cursors.update().values(position=rows[-1].id))
         later = AT.replace(year=2027)
         rows3 = [delivery(t.id, "a"), delivery(t.id, "b", at=later), delivery(u.id, "c", "sent")]
         insert_ignore(conn, deliveries, rows3)
@@ -207,8 +208,9 @@ def test_collecting_moves_the_cursor_only_from_where_it_was_seen(store: Store):
 
 def test_gaps_are_opened_read_back_and_closed_with_the_cursor(store: Store):
     [t] = store.create_tickets([draft(1)], now=AT)
-    [ev] = events_after(store, 0, 9)
-    assert read_cursor(store, "notify", 9) == CursorRead(None, {}, [ev], [])
+    first = read_cursor(store, "notify", 9)
+    [ev] = first.events
+    assert first == CursorRead(None, {}, [ev], []) and ev.ticket_id == t.id
     opened = {ev.id: AT, ev.id + 50: AT, ev.id + 51: AT}
     assert collect_deliveries(store, cursor="notify", seen=None, position=ev.id + 60, rows=[],
                               opened=opened)  # fmt: skip

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridops.store import Store, open_store
+from gridops.store.changes import last_event_id
 from gridops.store.engine import write
 from gridops.store.schema import ticket_events
 from gridops.store.service_tables import escalations
@@ -20,7 +21,6 @@ from gridops.store.sweep_scan import (
     due_query,
     overdue,
     overdue_query,
-    top_event_id,
 )
 from gridops.tickets import TimeLimit, apply
 from store.factory import DISPATCH, NOW, draft
@@ -71,7 +71,7 @@ def _event_ids(store: Store) -> dict[str, int]:
 @given(specs=st.lists(TICKET, min_size=1, max_size=12), cut=st.integers(0, 30))
 def test_changed_or_due_is_the_walk_restricted_to_changed_or_due(store: Store, specs, cut):
     dispatched = _make(store, specs)  # hypothesis reuses the store: earlier tickets stay
-    top = top_event_id(store)
+    top = last_event_id(store.engine)
     walk = {t.id for t, _ in all_running(store, statuses=RUNNING, now=LATER, limit=1000)}
     last = _event_ids(store)
     after = max(0, top - cut)
