@@ -8,7 +8,8 @@ from typing import Any, Protocol
 import orjson
 from sqlalchemy import Row
 
-from gridops.tickets import Event, Ticket, canonical, decode_ticket, encode_ticket
+from gridops.tickets import Event, Ticket, decode_ticket, encode_ticket
+from gridops.tickets.codec import compact
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "chain_head": t.chain_head,
         "created_at": t.created_at,
         "updated_at": t.updated_at,
-        "data": canonical(encode_ticket(t)),
+        "data": compact(encode_ticket(t)),
         "source": t.source.value,
         "due_at": t.clock.due_at,
         "dispatched_at": t.dispatched_at,

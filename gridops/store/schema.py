@@ -107,7 +107,7 @@ tickets = Table(
     Column("chain_head", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    Column("data", Text, nullable=False),  # the full ticket as canonical JSON
+    Column("data", Text, nullable=False),  # the full ticket as JSON (codec.compact)
     # indicator columns (migration 0003_metrics), read by gridops.store.rollups
     Column("source", String(20), nullable=False, default=""),
     Column("due_at", UTCDateTime),  # the deadline, whatever the clock's state

@@ -41,9 +41,8 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-_ORJSON_OPTIONS = (
-    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-)
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME  # refused
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | _PASSTHROUGH
 
 
 def canonical(data: Any) -> str:
@@ -56,13 +55,36 @@ def canonical(data: Any) -> str:
     reference encoder. Values must be finite: the reference refuses NaN, orjson would write
     ``null`` — every float that reaches a ticket is range-checked or computed first.
     """
+    out = _fast_canonical(data)
+    return reference_canonical(data) if out is None else out.decode("utf-8")
+
+
+def canonical_bytes(data: Any) -> bytes:
+    """:func:`canonical` as UTF-8 bytes (what a hash is taken over), without a round trip
+    through ``str``."""
+    out = _fast_canonical(data)
+    return reference_canonical(data).encode("utf-8") if out is None else out
+
+
+def _fast_canonical(data: Any) -> bytes | None:
+    """orjson's canonical bytes, or None where the reference encoder must write them."""
     try:
         out = orjson.dumps(data, option=_ORJSON_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return reference_canonical(data)
-    if _may_differ(out):
-        return reference_canonical(data)
-    return out.decode("utf-8")
+        return None
+    return None if _may_differ(out) else out
+
+
+def compact(data: Any) -> str:
+    """Compact JSON for what is stored but never hashed (a ticket's row): orjson's output as
+    it comes — keys in the order given, floats in orjson's shortest form, which reads back as
+    the same float — with neither the sorting nor the look-alike scan of :func:`canonical`.
+    Whatever orjson refuses (integers beyond 64 bits, non-string keys) takes
+    :func:`canonical`. Values must be finite, as there."""
+    try:
+        return orjson.dumps(data, option=_PASSTHROUGH).decode("utf-8")
+    except TypeError:
+        return canonical(data)
 
 
 _DIGITS = frozenset(b"0123456789")

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
 
-from gridops.tickets.codec import canonical, iso
+from gridops.tickets.codec import canonical_bytes, iso
 
 GENESIS = "0" * 64
 
@@ -51,44 +51,55 @@ class Event:
         }
 
     @cached_property
+    def payload_bytes(self) -> bytes:
+        """The payload's canonical JSON as UTF-8 (computed once per event)."""
+        return canonical_bytes(self.payload)
+
+    @cached_property
     def payload_json(self) -> str:
-        """The payload's canonical JSON (computed once per event; the store writes it)."""
-        return canonical(self.payload)
+        """The payload's canonical JSON (the store writes it)."""
+        return self.payload_bytes.decode("utf-8")
+
+    def body_bytes(self) -> bytes:
+        """``canonical(self.body())`` as UTF-8, spliced from :attr:`payload_bytes`
+        (byte-identical; hashed as bytes, so the text is never encoded again)."""
+        return _BODY % (
+            _bstr(self.actor),
+            _bstr(iso(self.at)),
+            _bstr(self.from_status),
+            self.payload_bytes,
+            _bstr(self.role),
+            _bstr(self.ticket_id),
+            _bstr(self.to_status),
+            _bstr(self.type),
+        )
 
     def body_json(self) -> str:
-        """``canonical(self.body())``, spliced from :attr:`payload_json` (byte-identical)."""
-        return _BODY.format(
-            actor=_str(self.actor),
-            at=_str(iso(self.at)),
-            from_=_str(self.from_status),
-            payload=self.payload_json,
-            role=_str(self.role),
-            ticket_id=_str(self.ticket_id),
-            to=_str(self.to_status),
-            type=_str(self.type),
-        )
+        """``canonical(self.body())``."""
+        return self.body_bytes().decode("utf-8")
 
     def sealed(self) -> Event:
         """This event with ``hash`` computed from ``prev_hash`` (its payload JSON kept)."""
-        digest = chain_hash(self.prev_hash, self)  # caches payload_json in self.__dict__
+        digest = chain_hash(self.prev_hash, self)  # caches payload_bytes in self.__dict__
         out = object.__new__(Event)  # dataclasses.replace without __init__: same fields,
         out.__dict__.update(self.__dict__, hash=digest)  # the payload's JSON cached along
         return out
 
 
 # canonical() of body(): keys sorted, no whitespace (tests/tickets/test_events.py proves it)
-_BODY = (
-    '{{"actor":{actor},"at":{at},"from":{from_},"payload":{payload},"role":{role},'
-    '"ticket_id":{ticket_id},"to":{to},"type":{type}}}'
-)
-# a JSON string literal; actors, roles, types and statuses repeat on every event: cached
-_str = lru_cache(maxsize=4096)(json.JSONEncoder(ensure_ascii=False).encode)
+_BODY = b'{"actor":%b,"at":%b,"from":%b,"payload":%b,"role":%b,"ticket_id":%b,"to":%b,"type":%b}'
+_str = json.JSONEncoder(ensure_ascii=False).encode
+
+
+@lru_cache(maxsize=4096)  # actors, roles, types and statuses repeat on every event
+def _bstr(text: str) -> bytes:
+    """``text`` as a JSON string literal in UTF-8."""
+    return _str(text).encode("utf-8")
 
 
 def chain_hash(prev_hash: str, event: Event) -> str:
-    """sha256 hex over the previous hash and the event's canonical JSON."""
-    data = (prev_hash + event.body_json()).encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
+    """sha256 hex over the previous hash and the event's canonical JSON (UTF-8)."""
+    return hashlib.sha256(prev_hash.encode("utf-8") + event.body_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import struct
 from datetime import UTC, datetime, timedelta, timezone
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 from gridops.tickets.codec import (
     _may_differ,
     canonical,
+    canonical_bytes,
+    compact,
     iso,
     parse_iso,
     plain,
@@ -50,6 +53,24 @@ json_values = st.recursive(
 @example(["\ud800"])  # a lone surrogate
 def test_canonical_is_byte_for_byte_the_reference(value):
     assert outcome(canonical, value) == outcome(reference_canonical, value)
+
+
+@given(json_values)
+@example(["\ud800"])  # a lone surrogate: no UTF-8 for it, either way
+@example({"y": 1e-7, "t": "2026-11-23T04:00:00.000000Z", "big": 2**64})
+def test_canonical_bytes_are_the_canonical_text_in_utf8(value):
+    """What a hash is taken over: the same bytes as encoding canonical()'s text."""
+    assert outcome(canonical_bytes, value) == outcome(lambda v: canonical(v).encode(), value)
+
+
+@given(json_values)
+@example({"x": 1e16, "y": 1e-7, "z": 1e-5, "v": 5e-324, "big": 2**64, "k": {1: "int key"}})
+def test_compact_reads_back_as_the_canonical_form(value):
+    """A ticket's row: not canonical bytes, but the same values when read (or the same
+    refusal)."""
+    assert outcome(lambda v: json.loads(compact(v)), value) == outcome(
+        lambda v: json.loads(canonical(v)), value
+    )
 
 
 def test_whole_second_times_take_the_fast_path():
