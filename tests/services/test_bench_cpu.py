@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 from gridops.cli.bench import run_bench
 
 
+@pytest.fixture
+def valgrind() -> None:
+    if shutil.which("valgrind") is None:
+        if os.environ.get("GRIDOPS_TEST_REQUIRE_VALGRIND") == "1":
+            pytest.fail("valgrind is required here (CI installs it: apt-get install valgrind)")
+        pytest.skip("bench cpu needs valgrind (apt-get install valgrind)")
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("valgrind")
 def test_quick_cpu_bench_counts_both_sides():
     result = run_bench("cpu", quick=True)
     total, worker = result.figures
