@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gridops.benchmarking import BenchResult, Figure
+from gridops.benchmarking import BenchResult, Figure, bench_module
 from gridops.errors import UserError
 from gridops.queue.embedded import free_port, redis_binary
 from gridops.settings import REPO_ROOT
@@ -66,7 +66,7 @@ def drive(argv: list[str]) -> None:
     from gridops.services.stages import ROUTING
 
     ctx = current()
-    bench = _pipeline()
+    bench = bench_module("_harness")
     conn = ctx.redis()
     queue = Queue(ROUTING.queue if side == "gridops" else "bench-baseline", connection=conn)
 
@@ -93,18 +93,6 @@ def drive(argv: list[str]) -> None:
     burst(0, warm, counted=False)
     burst(warm, n, counted=True)
     ctx.close()
-
-
-def _pipeline():  # noqa: ANN202 - a module loaded by path
-    """bench/pipeline.py, for its ticket maker (reports that are never duplicates)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gridops_bench_pipeline",
-                                                  REPO_ROOT / "bench" / "pipeline.py")  # fmt: skip
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def count(side: str, n: int, tmp: Path, warm: int = WARM) -> tuple[int, int]:

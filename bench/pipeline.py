@@ -26,7 +26,6 @@ Run: ``gridops bench pipeline --json`` (``--quick`` for a short smoke run). Not 
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -40,33 +39,26 @@ from datetime import UTC, datetime
 from itertools import permutations
 from pathlib import Path
 from statistics import median
-from typing import Any
 
 from redis import Redis
 from rq import Queue
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
 
-from gridops.benchmarking import BenchResult, Figure
-from gridops.queue.embedded import EmbeddedRedis
+from gridops.benchmarking import BenchResult, Figure, bench_module
 from gridops.queue.pool import WorkerPool
-from gridops.services.context import ServiceContext, build_context
-from gridops.services.intake import IntakeReport, _drafts, submit
+from gridops.services.context import ServiceContext
+from gridops.services.intake import submit
 from gridops.services.routing import route_one
 from gridops.services.stages import QUEUE_ORDER, ROUTING
-from gridops.settings import REPO_ROOT, load_settings
-from gridops.store.engine import checkpointer, writers_held
-from gridops.store.schema import tickets
-from gridops.tickets import Role, Source
+from gridops.settings import REPO_ROOT
+from gridops.tickets import Role
+
+h = bench_module("_harness")  # environment, tickets made as reported, waiting for them
 
 BASELINE_QUEUE = "bench-baseline"
-PG_ENV = "GRIDOPS_BENCH_PG_URL"
 POLL_S = 0.003
 SETTLE_S = 1.0  # after a side's workers resume, before its burst
-ANY_WAITING = "SELECT EXISTS (SELECT 1 FROM tickets WHERE status = 'reported')"
 ROUTED_AMONG = "SELECT id FROM tickets WHERE status <> 'reported' AND id IN ({})"
 PLACEHOLDER = {"sqlite": "?", "postgresql": "%s"}
-DONE_POLL_S = 0.005  # a burst lasts ~0.4 s: a coarser poll would add up to its own length
 LATENCY_NOTE = "submit → routed state visible to a reader (committed), polled every 3 ms"
 WORKER_SCRIPT = (
     "import sys; from redis import Redis; from rq import Queue, SimpleWorker; "
@@ -74,128 +66,6 @@ WORKER_SCRIPT = (
     f"SimpleWorker([Queue('{BASELINE_QUEUE}', connection=c)], connection=c).work("
     "logging_level='WARNING')"
 )
-
-
-def database_kind() -> str:
-    return "PostgreSQL" if os.environ.get(PG_ENV) else "SQLite"
-
-
-@contextmanager
-def scratch_database(name: str) -> Iterator[str | None]:
-    """A fresh PostgreSQL database on the server named by ``GRIDOPS_BENCH_PG_URL`` (dropped
-    afterwards), or None for SQLite."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        yield None
-        return
-    url = make_url(base).set(drivername="postgresql+psycopg")
-    db = f"gridops_bench_{name.replace('-', '_')}_{os.getpid()}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
-        yield url.set(database=db).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        admin.dispose()
-
-
-@contextmanager
-def environment(tmp: Path, name: str) -> Iterator[tuple[ServiceContext, str, dict[str, str]]]:
-    """A fresh data dir, database (SQLite, or a scratch PostgreSQL one) and embedded Redis;
-    the context and worker env."""
-    data = tmp / name
-    redis = EmbeddedRedis(data / "redis")
-    info, _ = redis.start()
-    env = dict(os.environ, GRIDOPS_DATA_DIR=str(data), GRIDOPS_REDIS_URL=info.url,
-               PYTHONPATH=str(REPO_ROOT))  # fmt: skip
-    env.pop("GRIDOPS_DATABASE_URL", None)
-    try:
-        with scratch_database(name) as db_url:
-            if db_url:
-                env["GRIDOPS_DATABASE_URL"] = db_url
-            ctx = build_context(load_settings(env))
-            try:
-                yield ctx, info.url, env
-            finally:
-                ctx.close()
-    finally:
-        redis.stop()
-
-
-def reports(ctx: ServiceContext, start: int, n: int) -> list[IntakeReport]:
-    """Reports that are never duplicates of each other: distinct cells or categories."""
-    cells = ctx.grid.cells_at(3)
-    cats = sorted(ctx.ops.taxonomy.categories)
-    out = []
-    for i in range(start, start + n):
-        p = cells[i % len(cells)].geometry.representative_point()
-        cat = cats[(i // len(cells)) % len(cats)]  # another category on each pass over the cells
-        out.append(IntakeReport(cat, p.x, p.y, crs=ctx.grid.crs, source=Source.INSPECTOR))
-    return out
-
-
-def waiting(ctx: ServiceContext) -> int:
-    """Tickets not yet routed (counted: for the message when a burst times out)."""
-    q = select(func.count()).select_from(tickets).where(tickets.c.status == "reported")
-    with ctx.store.engine.connect() as conn:
-        return int(conn.execute(q).scalar_one())
-
-
-@contextmanager
-def autocommit_cursor(ctx: ServiceContext) -> Iterator[Any]:
-    """A DB-API cursor on a connection held in autocommit: each poll sees the latest commits
-    for a few µs, where a pooled connection's checkout, BEGIN and ROLLBACK cost ~130 µs."""
-    raw = ctx.store.engine.raw_connection()
-    driver: Any = raw.driver_connection
-    pg = ctx.store.engine.dialect.name == "postgresql"
-    if pg:
-        driver.autocommit = True  # SQLite's is already (isolation_level None)
-    try:
-        yield raw.cursor()
-    finally:
-        if pg:
-            driver.autocommit = False
-        raw.close()
-
-
-def wait_dispatched(ctx: ServiceContext, timeout: float = 600.0) -> None:
-    """Until every ticket made so far is routed (dispatched, or merged as a duplicate).
-
-    The poll is one EXISTS (~5 µs of CPU): counting the waiting tickets through a pooled
-    connection cost ~370 µs at 2,000 waiting, which every 5 ms took ~7 % of a core from the
-    workers being measured."""
-    end = time.monotonic() + timeout
-    with autocommit_cursor(ctx) as cur:
-        while True:
-            cur.execute(ANY_WAITING)
-            row = cur.fetchone()
-            if not (row and row[0]):
-                return
-            if time.monotonic() > end:
-                raise RuntimeError(f"{waiting(ctx)} tickets still not routed after {timeout}s")
-            time.sleep(DONE_POLL_S)
-
-
-def create(ctx: ServiceContext, start: int, n: int) -> list[str]:
-    """Tickets committed as reported without a kick (intake's validation and locate included).
-
-    SQLite: made while every worker's writes wait, then the write-ahead log is checkpointed
-    before they go on — so no worker claims part of a burst before it is timed (the safety
-    re-kick would), and a timed burst does not pay for copying its own tickets' creation."""
-    engine = ctx.store.engine
-    with writers_held(engine):
-        drafts = _drafts(ctx, reports(ctx, start, n), Role.INSPECTOR)
-        made = ctx.store.create_tickets(drafts, now=datetime.now(UTC), actor="bench",
-                                        role=Role.INSPECTOR)  # fmt: skip
-        if engine.dialect.name == "sqlite":
-            if (cp := checkpointer(engine)) is not None:
-                cp.join()  # this process's own background checkpoint, if one is running
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    return [t.id for t in made]
 
 
 class Observer(threading.Thread):
@@ -215,7 +85,7 @@ class Observer(threading.Thread):
             self.submitted[ticket_id] = at
 
     def run(self) -> None:
-        with autocommit_cursor(self.ctx) as cur:
+        with h.autocommit_cursor(self.ctx) as cur:
             while not self.stop.is_set():
                 with self.lock:
                     waiting = [i for i in self.submitted if i not in self.seen]
@@ -253,7 +123,7 @@ def steady(
         if delay > 0:
             time.sleep(delay)
         at = time.perf_counter()
-        (t,) = submit(ctx, reports(ctx, start + i, 1), actor="bench", role=Role.INSPECTOR,
+        (t,) = submit(ctx, h.reports(ctx, start + i, 1), actor="bench", role=Role.INSPECTOR,
                       now=datetime.now(UTC))  # fmt: skip
         if enqueue is not None:
             enqueue(t.id)
@@ -295,25 +165,25 @@ class Side:
 
     def burst(self, n: int) -> float:
         """Tickets/s for ``n`` tickets, from handing them over until all are routed."""
-        ids = create(self.ctx, self.made, n)
+        ids = h.create(self.ctx, self.made, n)
         self.made += n
         t0 = time.perf_counter()
         self.hand_over(ids)
-        wait_dispatched(self.ctx)
+        h.wait_dispatched(self.ctx)
         return n / (time.perf_counter() - t0)
 
     def warm(self) -> None:
         """Both workers build their context before anything is timed."""
-        self.hand_over(create(self.ctx, self.made, 2))
+        self.hand_over(h.create(self.ctx, self.made, 2))
         self.made += 2
-        wait_dispatched(self.ctx)
+        h.wait_dispatched(self.ctx)
         time.sleep(3.0)
 
 
 @contextmanager
 def gridops_side(tmp: Path, name: str, queues: str = QUEUE_ORDER) -> Iterator[Side]:
     """gridops' workers serving ``queues``; a burst is handed over by one kick."""
-    with environment(tmp, name) as (ctx, url, env):
+    with h.environment(tmp, name) as (ctx, url, env):
         pool = WorkerPool(url, count=2, env=env, queues=queues, log_dir=tmp / name / "logs",
                           cwd=REPO_ROOT)  # fmt: skip
         pool.start()
@@ -333,7 +203,7 @@ def gridops_side(tmp: Path, name: str, queues: str = QUEUE_ORDER) -> Iterator[Si
 @contextmanager
 def baseline_side(tmp: Path) -> Iterator[Side]:
     """2 plain RQ SimpleWorkers; a burst is handed over as one job per ticket."""
-    with environment(tmp, "baseline") as (ctx, url, env):
+    with h.environment(tmp, "baseline") as (ctx, url, env):
         conn = Redis.from_url(url)
         queue = Queue(BASELINE_QUEUE, connection=conn)
         procs = [
@@ -410,7 +280,7 @@ def run(quick: bool = False) -> BenchResult:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = BenchResult("pipeline")
-    note = f"reported → dispatched, 2 workers, {database_kind()} + embedded Redis"
+    note = f"reported → dispatched, 2 workers, {h.database_kind()} + embedded Redis"
     result.add(
         Figure("throughput", max(ours), "tickets/s", max(base),
                note=note + f"; best of {repeats} bursts; workers on the routing queue only, like "

@@ -13,11 +13,12 @@ both sides find overdue tickets along the deadline index.
 Figures: a sweep with nothing new since the last one; a sweep after 100 tickets were newly
 dispatched since the last one. ~12,000 running tickets (reported through intake, routed to
 dispatched by ``route_batch``, their escalation progress caught up by sweeps first), on SQLite
-under a temporary data dir with an embedded Redis for the sweeper's kicks; nothing else is
+under a temporary data dir with an embedded Redis for the sweeper's kicks (bench/_harness.py;
+with ``GRIDOPS_BENCH_PG_URL``, a scratch PostgreSQL database instead); nothing else is
 needed. The two sides are taken in turn, round after round (each round in the other order), so
-the shared machine's changing speed meets both; a figure is the median of the rounds. The
-100 new tickets of each round stay running, so the population grows by 200 per round, alike
-for both sides. Each timed sweep starts after SQLite's log is checkpointed.
+the shared machine's changing speed meets both; a figure is the median of the rounds. The 100
+new tickets of each round stay running, so the population grows by 200 per round, alike for
+both sides. Each timed sweep starts after SQLite's log is checkpointed.
 
 Run: ``gridops bench sweeper --json`` (``--quick``: ~1,500 tickets, 3 rounds). Not runnable as
 ``python bench/sweeper.py``: bench/http.py would shadow the standard library's ``http``.
@@ -25,30 +26,26 @@ Run: ``gridops bench sweeper --json`` (``--quick``: ~1,500 tickets, 3 rounds). N
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
 from sqlalchemy import func, select
 
-from gridops.benchmarking import BenchResult, Figure
+from gridops.benchmarking import BenchResult, Figure, bench_module
 from gridops.org.escalation import RUNNING_STATUSES
-from gridops.queue.embedded import EmbeddedRedis
 from gridops.services import sweeper
-from gridops.services.context import ServiceContext, build_context
+from gridops.services.context import ServiceContext
 from gridops.services.intake import IntakeReport, submit
 from gridops.services.routing import route_batch
 from gridops.services.stages import SWEEPER
-from gridops.settings import load_settings
-from gridops.store.engine import checkpointer
 from gridops.store.schema import tickets
-from gridops.tickets import Role, Source
+from gridops.tickets import Role
+
+h = bench_module("_harness")  # the environment, the reports, the checkpoint
 
 #: A Tuesday morning in Shanghai (working day, day shift on): nothing falls due for hours.
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -56,23 +53,6 @@ LIMIT = SWEEPER.batch_limit
 NEW = 100  # tickets newly dispatched before each "new" sweep
 CHUNK = 500  # reports per intake call while the population is built
 SIDES = ("indexed", "walk")
-
-
-@contextmanager
-def environment(tmp: Path) -> Iterator[ServiceContext]:
-    """A fresh data dir with SQLite and an embedded Redis; the service context."""
-    redis = EmbeddedRedis(tmp / "redis")
-    info, _ = redis.start()
-    env = dict(os.environ, GRIDOPS_DATA_DIR=str(tmp), GRIDOPS_REDIS_URL=info.url)
-    env.pop("GRIDOPS_DATABASE_URL", None)
-    try:
-        ctx = build_context(load_settings(env))
-        try:
-            yield ctx
-        finally:
-            ctx.close()
-    finally:
-        redis.stop()
 
 
 class Population:
@@ -83,20 +63,14 @@ class Population:
         self.ctx = ctx
         self.made = 0
         self.step = 0
-        self.cells = ctx.grid.cells_at(3)
-        self.categories = sorted(ctx.ops.taxonomy.categories)
 
     def now(self) -> datetime:
         self.step += 1
         return NOW + timedelta(seconds=self.step)
 
     def reports(self, n: int) -> list[IntakeReport]:
-        """Distinct cells or categories: another category on each pass over the cells."""
-        out = []
-        for i in range(self.made, self.made + n):
-            p = self.cells[i % len(self.cells)].geometry.representative_point()
-            cat = self.categories[(i // len(self.cells)) % len(self.categories)]
-            out.append(IntakeReport(cat, p.x, p.y, crs=self.ctx.grid.crs, source=Source.INSPECTOR))
+        """Distinct cells or categories (another category on each pass over the cells)."""
+        out = h.reports(self.ctx, self.made, n)
         self.made += n
         return out
 
@@ -115,18 +89,9 @@ class Population:
             return int(conn.execute(q).scalar_one())
 
 
-def checkpoint(ctx: ServiceContext) -> None:
-    """SQLite's log copied back before a timed sweep, so that none pays for an earlier write."""
-    engine = ctx.store.engine
-    if (cp := checkpointer(engine)) is not None:
-        cp.join()
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-
-
 def timed_sweep(pop: Population, side: str, expect: int) -> float:
     """Milliseconds of one sweep, indexed or made to walk; checks it looked at ``expect``."""
-    checkpoint(pop.ctx)
+    h.checkpoint(pop.ctx)
     now = pop.now()
     saved = sweeper.WALK_EVERY_S
     if side == "walk":
@@ -166,7 +131,7 @@ def run(quick: bool = False) -> BenchResult:
     n, n_rounds = (1_500, 3) if quick else (12_000, 5)
     tmp = Path(tempfile.mkdtemp(prefix="gridops-bench-sweeper-"))
     try:
-        with environment(tmp) as ctx:
+        with h.environment(tmp, "sweeper") as (ctx, _, _):
             pop = Population(ctx)
             pop.dispatch(n)
             before = pop.running()
@@ -176,8 +141,8 @@ def run(quick: bool = False) -> BenchResult:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = BenchResult("sweeper")
-    scale = (f"{before:,} running tickets ({after:,} after the rounds), SQLite in-process; "
-             f"median of {n_rounds} rounds, sides in turn")  # fmt: skip
+    scale = (f"{before:,} running tickets ({after:,} after the rounds), {h.database_kind()} "
+             f"in-process; median of {n_rounds} rounds, sides in turn")  # fmt: skip
     for kind, name in (("idle", "sweep, nothing new"), ("new", f"sweep after {NEW} dispatches")):
         ours, walk = times[("indexed", kind)], times[("walk", kind)]
         result.add(

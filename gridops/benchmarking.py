@@ -1,6 +1,8 @@
 """The benchmark convention: every figure beside a baseline measured in the same run.
 
-A benchmark in bench/NAME.py defines ``run(quick: bool = False) -> BenchResult``.
+A benchmark in bench/NAME.py defines ``run(quick: bool = False) -> BenchResult``; what
+several share lives in bench/_harness.py (:func:`bench_module`: bench/ is loaded by path,
+never put on ``sys.path``, where bench/http.py would shadow the standard library's ``http``).
 ``gridops bench NAME --json`` prints, as its last line, one JSON object::
 
     {"bench": NAME, "figures": [{"name", "value", "unit", "baseline", "ratio"}, ...],
@@ -13,11 +15,14 @@ baseline.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from types import ModuleType
 from typing import Any
 
 from gridops.settings import REPO_ROOT
@@ -63,6 +68,29 @@ class BenchResult:
             "cpus": os.cpu_count(),
             "commit": current_commit(),
         }
+
+
+BENCH_DIR = REPO_ROOT / "bench"
+
+
+def bench_module(name: str) -> ModuleType:
+    """bench/NAME.py, loaded by its path once per process (FileNotFoundError if absent)."""
+    key = f"gridops_bench_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    path = BENCH_DIR / f"{name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    spec = importlib.util.spec_from_file_location(key, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[key]
+        raise
+    return module
 
 
 def current_commit() -> str:

@@ -7,7 +7,6 @@ README table between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -18,11 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gridops.benchmarking import BenchResult, current_commit
+from gridops.benchmarking import BENCH_DIR, BenchResult, bench_module, current_commit
 from gridops.errors import UserError
 from gridops.settings import REPO_ROOT
 
-BENCH_DIR = REPO_ROOT / "bench"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -42,16 +40,11 @@ def available() -> list[str]:
 
 
 def _load(name: str) -> ModuleType:
-    path = _bench_dir() / f"{name}.py"
-    if not path.is_file():
+    if name.startswith("_") or not (_bench_dir() / f"{name}.py").is_file():
         raise UserError(
             f"no benchmark {name!r} in {BENCH_DIR}; available: {', '.join(available())}"
         )
-    spec = importlib.util.spec_from_file_location(f"gridops_bench_{name}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module(name)
 
 
 def run_bench(name: str, *, quick: bool = False) -> BenchResult:
