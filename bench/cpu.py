@@ -43,9 +43,8 @@ from gridops.settings import REPO_ROOT
 VALGRIND = ("valgrind", "--tool=callgrind", "--instr-atstart=no")
 COLLECTED = re.compile(r"Collected : (\d+)")
 DRIVER = (
-    "import importlib.util, sys; "
-    "spec = importlib.util.spec_from_file_location('gridops_bench_cpu', sys.argv[1]); "
-    "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); m.drive(sys.argv[2:])"
+    "import sys; from gridops.benchmarking import bench_module; "
+    "bench_module('cpu').drive(sys.argv[1:])"
 )
 WARM = 300  # tickets routed before counting: caches, statements, the worker's first job
 
@@ -66,7 +65,7 @@ def drive(argv: list[str]) -> None:
     from gridops.services.stages import ROUTING
 
     ctx = current()
-    bench = bench_module("_harness")
+    h = bench_module("_harness")
     conn = ctx.redis()
     queue = Queue(ROUTING.queue if side == "gridops" else "bench-baseline", connection=conn)
 
@@ -78,7 +77,7 @@ def drive(argv: list[str]) -> None:
                 queue.enqueue(route_one, tid, result_ttl=0)
 
     def burst(start: int, count: int, counted: bool) -> None:
-        hand_over(bench.create(ctx, start, count))
+        hand_over(h.create(ctx, start, count))
         if counted:
             toggle(os.getpid(), True)
             toggle(redis_pid, True)
@@ -86,7 +85,7 @@ def drive(argv: list[str]) -> None:
         if counted:
             toggle(os.getpid(), False)
             toggle(redis_pid, False)
-        left = bench.waiting(ctx)
+        left = h.waiting(ctx)
         if left:
             raise SystemExit(f"{side}: {left} tickets not routed after the burst")
 
@@ -114,7 +113,7 @@ def count(side: str, n: int, tmp: Path, warm: int = WARM) -> tuple[int, int]:
         env.pop("GRIDOPS_DATABASE_URL", None)
         worker = subprocess.run(
             [*VALGRIND, f"--callgrind-out-file={worker_out}", sys.executable, "-c", DRIVER,
-             __file__, side, str(n), str(warm), str(server.pid)],
+             side, str(n), str(warm), str(server.pid)],
             env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800,
         )  # fmt: skip
         if worker.returncode != 0:

@@ -74,10 +74,6 @@ class Event:
             _bstr(self.type),
         )
 
-    def body_json(self) -> str:
-        """``canonical(self.body())``."""
-        return self.body_bytes().decode("utf-8")
-
     def sealed(self) -> Event:
         """This event with ``hash`` computed from ``prev_hash`` (its payload JSON kept)."""
         digest = chain_hash(self.prev_hash, self)  # caches payload_bytes in self.__dict__

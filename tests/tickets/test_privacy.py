@@ -34,7 +34,7 @@ def test_no_event_payload_holds_the_contact(name, phone, email):
     erased = apply(tr.ticket, "erase_contact", actor="a", role="admin", now=NOW, reason="PIPL")
     for ev in (tr.event, erased.event):
         assert not any(v in ev.payload_json for v in (name, phone, email))
-        assert not any(v in ev.body_json() for v in (name, phone, email))
+        assert not any(v.encode() in ev.body_bytes() for v in (name, phone, email))
     assert tr.ticket.reporter == who and contact_matches(tr.ticket, who)
 
 
