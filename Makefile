@@ -1,15 +1,22 @@
-# gridops: `make demo` and `make test` each create .venv and install the project when missing.
+# gridops: `make demo` and `make test` each create .venv and install the project when missing,
+# from the lock (requirements/dev.lock: every direct and transitive dependency, pinned, hashed).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+LOCK   := requirements/dev.lock
+# uv resolves the locks (a dev dependency, so it is pinned too); one universal lock per set,
+# for every Python ≥ 3.11 and platform, with the hashes of every file of each pinned release.
+COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+          --generate-hashes $(if $(UPGRADE),--upgrade)
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit bench clean lock test-latest
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	@# setuptools comes from the lock too: no build isolation, nothing unpinned is fetched
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -32,5 +39,19 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/gridops bench all --write
 
+# Refresh the locks after editing pyproject.toml (pins that still fit are kept);
+# `make lock UPGRADE=1` takes the newest releases the ranges allow: try them first with
+# `make test-latest`.
+lock: $(STAMP)
+	$(COMPILE) -o requirements/run.lock
+	$(COMPILE) --extra dev -o $(LOCK)
+
+# The newest releases pyproject's ranges allow, in a venv of their own (.venv-latest): upgrades
+# are a deliberate step, tried here before `make lock UPGRADE=1`. Not part of CI.
+test-latest:
+	@test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	$(MAKE) lint typecheck unit VENV=.venv-latest STAMP=
+
 clean:
-	rm -rf $(VENV) .gridops .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-latest .gridops .pytest_cache .mypy_cache .ruff_cache .hypothesis

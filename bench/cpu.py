@@ -37,6 +37,7 @@ from pathlib import Path
 
 from gridops.benchmarking import BenchResult, Figure, bench_module
 from gridops.errors import UserError
+from gridops.processes import stop
 from gridops.queue.embedded import free_port, redis_binary
 from gridops.settings import REPO_ROOT
 
@@ -119,8 +120,7 @@ def count(side: str, n: int, tmp: Path, warm: int = WARM) -> tuple[int, int]:
         if worker.returncode != 0:
             raise RuntimeError(f"{side} under valgrind failed:\n{worker.stderr[-3000:]}")
     finally:
-        server.terminate()
-        _, server_err = server.communicate(timeout=60)
+        _, server_err = stop(server, grace=60)
     return _collected(worker.stderr, side), _collected(server_err, f"{side} redis")
 
 

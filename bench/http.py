@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from gridops.benchmarking import BenchResult, Figure
+from gridops.processes import stop_all
 
 HERE = Path(__file__).resolve()
 PATH = "/open311/v2/requests.json"
@@ -178,9 +179,7 @@ def _measure(
                 if kind not in best or got["rps"] > best[kind]["rps"]:
                     best[kind] = got
     finally:
-        for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=30)
+        stop_all([proc for proc, _ in servers.values()], grace=30)
     return best
 
 

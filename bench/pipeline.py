@@ -44,6 +44,7 @@ from redis import Redis
 from rq import Queue
 
 from gridops.benchmarking import BenchResult, Figure, bench_module
+from gridops.processes import stop_all
 from gridops.queue.pool import WorkerPool
 from gridops.services.context import ServiceContext
 from gridops.services.intake import submit
@@ -223,13 +224,7 @@ def baseline_side(tmp: Path) -> Iterator[Side]:
             yield side
         finally:
             side.resume()
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_all(procs)
             conn.close()
 
 

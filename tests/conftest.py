@@ -8,6 +8,7 @@ its own, created and dropped here, so parallel runs never see each other's rows.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,6 +27,16 @@ settings.register_profile(
     "gridops", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
 )
 settings.load_profile("gridops")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a CI job's timeout, ``kill``) ends the run as Ctrl-C does, so every fixture's
+    and test's cleanup still stops and reaps the servers and workers it started."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def free_port() -> int:

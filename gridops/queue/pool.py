@@ -9,7 +9,6 @@ interpreter's installation (``sys.executable -m workers``), so ``cwd`` is only w
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from gridops.processes import stop_all
 from gridops.queue.stages import DEFAULT_STAGES
 
 
@@ -78,15 +78,7 @@ class WorkerPool:
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM every worker (warm shutdown: a running batch finishes), then reap them."""
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_all(self.procs, grace=timeout)
 
     def __enter__(self) -> WorkerPool:
         return self.start()

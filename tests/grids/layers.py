@@ -1,11 +1,14 @@
-"""Helpers: write small GeoJSON layers and grid specs into a temporary folder."""
+"""Helpers: write small GeoJSON and Shapefile layers and grid specs into a temporary folder."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import shapefile
 import shapely
 from shapely.geometry import mapping
 
@@ -18,6 +21,18 @@ def feature(props: dict[str, Any], geom: shapely.Geometry | dict[str, Any]) -> d
 def write_layer(path: Path, features: list[dict[str, Any]]) -> Path:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     return path
+
+
+@contextmanager
+def shapefile_writer(base: Path) -> Iterator[shapefile.Writer]:
+    """A polygon Shapefile writer for ``base``.shp/.shx/.dbf over files this helper opens and
+    closes: pyshp 3.1.9's own Writer(path) leaves the .dbf open (a ResourceWarning)."""
+    with ExitStack() as files:
+        shp, shx, dbf = (
+            files.enter_context(open(f"{base}.{ext}", "wb")) for ext in ["shp", "shx", "dbf"]
+        )
+        with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON) as writer:
+            yield writer
 
 
 def write_spec(folder: Path, text: str) -> Path:

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-import shapefile
 import shapely
 
 from gridops.errors import ConfigError
 from gridops.grids import load_grid, read_grid
 from gridops.grids.features import read_features
-from grids.layers import feature, write_layer, write_spec
+from grids.layers import feature, shapefile_writer, write_layer, write_spec
 
 SQUARE = [[121.0, 31.0], [121.1, 31.0], [121.1, 31.1], [121.0, 31.1], [121.0, 31.0]]
 
@@ -101,7 +100,7 @@ def test_duplicate_codes_are_errors(tmp_path: Path) -> None:
 
 
 def test_shapefile_layer(tmp_path: Path) -> None:
-    with shapefile.Writer(str(tmp_path / "cells"), shapeType=shapefile.POLYGON) as w:
+    with shapefile_writer(tmp_path / "cells") as w:
         w.field("cid", "N", decimal=0)
         w.field("label", "C")
         w.poly([SQUARE])

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import shapefile
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +19,7 @@ from gridops.grids import load_grid, read_grid
 from gridops.grids.features import read_features
 from gridops.grids.issues import Issue
 from gridops.grids.load import FIRST_ERRORS
-from grids.layers import feature, write_layer, write_spec
+from grids.layers import feature, shapefile_writer, write_layer, write_spec
 
 runner = CliRunner()
 
@@ -192,7 +191,7 @@ def test_read_features_without_an_issue_list_raises_at_the_first(tmp_path: Path)
 
 
 def test_shapefile_null_shape_and_empty_code(tmp_path: Path) -> None:
-    with shapefile.Writer(str(tmp_path / "cells"), shapeType=shapefile.POLYGON) as w:
+    with shapefile_writer(tmp_path / "cells") as w:
         w.field("cid", "C")
         for cid, shape in [("a", ring(121, 31)), ("", ring(121.3, 31)), ("c", None)]:
             if shape is None:
