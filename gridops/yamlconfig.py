@@ -92,6 +92,16 @@ class _RepeatFinder(yaml.SafeLoader):
                 self._walk(key_node, step, seen, out)
                 self._walk(value_node, step, seen, out)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, but a value its constructors cannot build (an impossible date such as
+        2026-02-30, ``!!int x``) is a YAML error at the value's line, not a bare ValueError."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            what, fix = _TAGS.get(node.tag, (f"a {node.tag} value", "write a valid value"))
+            problem = f"{node.value!r} is not {what} ({exc}); {fix}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
     def _key(self, key_node: yaml.Node) -> Any:
         """The key as Python sees it; _NOT_COUNTED for ``<<`` and non-scalar keys (those are
         left to PyYAML: an unhashable key is its error)."""
@@ -116,6 +126,11 @@ class _RepeatFinder(yaml.SafeLoader):
 
 
 _NOT_COUNTED = object()
+_TAGS = {  # tag: (what the value is not, how to fix it)
+    "tag:yaml.org,2002:timestamp": ("a real date", "write a valid YYYY-MM-DD date"),
+    "tag:yaml.org,2002:int": ("a whole number", "write digits only"),
+    "tag:yaml.org,2002:float": ("a number", "write a decimal number"),
+}
 
 
 def load_with_repeats(stream: str | IO[str]) -> tuple[Any, list[RepeatedKey]]:
@@ -149,10 +164,17 @@ def read_yaml(path: Path) -> Any:
         with path.open(encoding="utf-8") as fh:
             return load_strict(fh, path)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where}: malformed YAML ({problem}); fix the syntax") from None
+        raise ConfigError(yaml_problem(path, exc)) from None
+
+
+def yaml_problem(source: Path | str, exc: yaml.YAMLError) -> str:
+    """One line naming ``source``, the line and column and what is wrong with the YAML."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" line {mark.line + 1} column {mark.column + 1}:" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return f"{source}:{where} {problem}"
+    return f"{source}:{where} malformed YAML ({problem}); fix the syntax"
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:

@@ -28,6 +28,25 @@ def test_read_yaml_names_a_missing_or_malformed_file(tmp_path):
     assert read_yaml(good) == {"名称": "浦东", "n": 3}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("days:\n  - 2026-01-01\n  - 2026-02-30\n", r"line 3 column 5: '2026-02-30' is not a "
+         r"real date \(day is out of range for month\); write a valid YYYY-MM-DD date$"),
+        ("n: !!int many\n", r"line 1 column 4: 'many' is not a whole number"),
+        ("2026-02-31: x\n", r"line 1 column 1: '2026-02-31' is not a real date"),
+    ],
+)  # fmt: skip
+def test_a_value_that_cannot_be_built_is_one_line_with_its_place(tmp_path, text, expected):
+    bad = tmp_path / "roster.yaml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^" + re.escape(str(bad)) + ": " + expected) as err:
+        read_yaml(bad)
+    assert "\n" not in str(err.value)
+    with pytest.raises(yaml.YAMLError):  # the grid spec's reader: a YAML error, not ValueError
+        load_with_repeats(text)
+
+
 def test_unknown_and_missing_keys_name_the_path():
     root = Node({"units": [{"id": "a", "nmae": "x"}]}, "org.yaml")
     [unit] = root.mapping({"units"}).child("units").seq()

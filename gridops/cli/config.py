@@ -52,7 +52,19 @@ def run_check(config_dir: Path, grid_spec: Path) -> tuple[CheckReport, float]:
         report = check_config(config, staffed_units=staffed_units(config))
     except ConfigError as exc:
         report.add(ERROR, "load", str(config_dir), str(exc))
+    _check_calendar(report, config_dir / "calendar.yaml")
     return report, time.perf_counter() - t0
+
+
+def _check_calendar(report: CheckReport, path: Path) -> None:
+    """The work calendar the services load at start: its time zone, working periods and
+    dates are errors here, not when a worker starts."""
+    from gridops.tickets.calendar_config import load_calendar
+
+    try:
+        load_calendar(path)
+    except ConfigError as exc:
+        report.add(ERROR, "calendar", str(path), str(exc))
 
 
 def _print(report: CheckReport, seconds: float, config_dir: Path, grid_spec: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,7 +11,7 @@ import yaml
 
 from gridops.errors import ConfigError
 from gridops.tickets.calendar import WorkCalendar
-from gridops.yamlconfig import load_strict
+from gridops.yamlconfig import load_strict, yaml_problem
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 KEYS = {"timezone", "working_periods", "weekend", "statutory", "holidays", "workdays"}
@@ -25,7 +25,7 @@ def load_calendar(path: str | Path) -> WorkCalendar:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the work calendar ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigError(yaml_problem(path, exc)) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of {sorted(KEYS)}")
     return calendar_from_dict(raw, source=str(path))
@@ -40,7 +40,9 @@ def calendar_from_dict(raw: dict[str, Any], *, source: str = "calendar") -> Work
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{source}: timezone {tz!r} is not an IANA zone name") from None
+        raise ConfigError(
+            f"{source}: timezone {tz!r} is not an IANA zone name; use one such as Asia/Shanghai"
+        ) from None
     periods = tuple(_period(source, p) for p in raw.get("working_periods") or _default_periods())
     for (_, e1), (s2, _) in zip(periods, periods[1:], strict=False):
         if s2 < e1:
@@ -115,6 +117,8 @@ def _weekday(source: str, value: Any) -> int:
 
 
 def _date(source: str, key: str, value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ConfigError(f"{source}: {key} entry {value!s} is a time; give the day as YYYY-MM-DD")
     if isinstance(value, date):
         return value
     try:

@@ -97,6 +97,28 @@ def test_a_key_written_twice_is_a_config_error_naming_file_and_line(tmp_path):
         load_calendar(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("holidays: [2026-02-30]\n", r"calendar.yaml: line 1 column 12: '2026-02-30' is not a real "
+         r"date \(day is out of range for month\); write a valid YYYY-MM-DD date$"),
+        ("workdays:\n  - 2026-13-01\n", r"calendar.yaml: line 2 column 5: '2026-13-01' is not a "
+         r"real date \(month must be in 1..12\)"),
+        ("holidays: [2026-10-01 08:00:00]\n", r"holidays entry 2026-10-01 08:00:00 is a time; give "
+         r"the day as YYYY-MM-DD$"),
+        ("timezone: Mars/Olympus\n", r"timezone 'Mars/Olympus' is not an IANA zone name; use one"),
+        ("working_periods: [['08:00', '25:00']]\n", r"working_periods entry \['08:00', '25:00'\] "
+         r"must be two HH:MM times$"),
+    ],
+)  # fmt: skip
+def test_an_impossible_value_is_one_line_naming_the_file(tmp_path, text, expected):
+    path = tmp_path / "calendar.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=expected) as err:
+        load_calendar(path)
+    assert "\n" not in str(err.value) and str(err.value).startswith(str(path))
+
+
 starts = st.datetimes(
     min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
 )
