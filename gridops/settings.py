@@ -23,6 +23,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gridops.errors import ConfigError
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 DEFAULT_GRID = DEFAULTS_DIR / "sample_grids" / "pudong"
@@ -49,15 +52,56 @@ class Settings:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from ``env`` (default: the process environment)."""
+    """Build Settings from ``env`` (default: the process environment). A value that cannot
+    work (a time zone that does not exist, a data dir that is a file) is a ConfigError
+    naming the variable."""
     env = os.environ if env is None else env
-    data_dir = Path(env.get("GRIDOPS_DATA_DIR") or ".gridops").expanduser().resolve()
+    data = env.get("GRIDOPS_DATA_DIR") or ".gridops"
+    data_dir = _directory("GRIDOPS_DATA_DIR", data, Path(data), "point it at a directory")
     database_url = env.get("GRIDOPS_DATABASE_URL") or f"sqlite:///{data_dir / 'gridops.db'}"
+    if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+        where = Path(database_url[10:]).parent
+        _directory("GRIDOPS_DATABASE_URL", database_url, where, "name a file in a directory")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        redis_url=env.get("GRIDOPS_REDIS_URL") or None,
+        redis_url=_redis_url(env.get("GRIDOPS_REDIS_URL") or None),
         grid_path=Path(env.get("GRIDOPS_GRID") or DEFAULT_GRID),
         config_dir=Path(env.get("GRIDOPS_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
-        timezone=env.get("GRIDOPS_TIMEZONE") or "Asia/Shanghai",
+        timezone=_timezone(env.get("GRIDOPS_TIMEZONE") or "Asia/Shanghai"),
     )
+
+
+def _directory(variable: str, value: str, directory: Path, fix: str) -> Path:
+    """``directory`` made absolute, where a directory is or can be made (no file in the way);
+    else a ConfigError naming ``variable`` and its ``value``."""
+    path = directory.expanduser().resolve()
+    for existing in (path, *path.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise ConfigError(
+                    f"{variable} {value}: {existing} is a file, not a directory; {fix} "
+                    "(missing directories are created)"
+                )
+            break
+    return path
+
+
+def _redis_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"GRIDOPS_REDIS_URL {value!r} is not a Redis URL; use redis://HOST:PORT/DB "
+            "(or rediss://, unix://), or unset it to let gridops run its own"
+        )
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"GRIDOPS_TIMEZONE {value!r} is not an IANA time zone name; use one such as "
+            "Asia/Shanghai, or unset it"
+        ) from None
+    return value

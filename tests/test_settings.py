@@ -1,6 +1,9 @@
 from pathlib import Path
 
+import pytest
+
 import gridops
+from gridops.errors import ConfigError
 from gridops.settings import DEFAULT_CONFIG_DIR, DEFAULT_GRID, load_settings
 
 
@@ -30,3 +33,27 @@ def test_environment_overrides_services(tmp_path: Path) -> None:
     assert s.database_url == "postgresql+psycopg://u@h/db"
     assert s.redis_url == "redis://127.0.0.1:6379/3"
     assert not s.embedded_redis
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"GRIDOPS_TIMEZONE": "Mars/Olympus"}, r"^GRIDOPS_TIMEZONE 'Mars/Olympus' is not an IANA "
+         r"time zone name; use one such as Asia/Shanghai, or unset it$"),
+        ({"GRIDOPS_DATA_DIR": "{file}"}, r"^GRIDOPS_DATA_DIR {file}: {file} is a file, not a "
+         r"directory; point it at a directory \(missing directories are created\)$"),
+        ({"GRIDOPS_DATA_DIR": "{file}/sub"}, r"^GRIDOPS_DATA_DIR {file}/sub: {file} is a file"),
+        ({"GRIDOPS_DATABASE_URL": "sqlite:///{file}/g.db"}, r"^GRIDOPS_DATABASE_URL "
+         r"sqlite:///{file}/g.db: {file} is a file, not a directory; name a file in a directory"),
+        ({"GRIDOPS_REDIS_URL": "localhost:6379"}, r"^GRIDOPS_REDIS_URL 'localhost:6379' is not a "
+         r"Redis URL; use redis://HOST:PORT/DB"),
+    ],
+)  # fmt: skip
+def test_a_value_that_cannot_work_names_the_variable(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    file = tmp_path / "a-file"
+    file.write_text("not a directory")
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path)} | {k: v.format(file=file) for k, v in env.items()}
+    with pytest.raises(ConfigError, match=expected.format(file=file)):
+        load_settings(env)

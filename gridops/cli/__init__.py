@@ -34,9 +34,21 @@ _mount()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. A database or Redis that cannot be reached is a user's
+    mistake too (the settings name it): one line, see :mod:`gridops.cli.reach`."""
+    from gridops.cli.reach import explain
+
     try:
         app()
     except UserError as exc:
-        typer.secho(f"error: {exc}", err=True, fg="red")
-        sys.exit(exc.exit_code)
+        _fail(exc)
+    except Exception as exc:
+        told = explain(exc)
+        if told is None:
+            raise
+        _fail(told)
+
+
+def _fail(exc: UserError) -> None:
+    typer.secho(f"error: {exc}", err=True, fg="red")
+    sys.exit(exc.exit_code)

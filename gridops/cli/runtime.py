@@ -36,12 +36,19 @@ def worker(
     """
     import logging
 
+    from gridops.cli.reach import check_reachable
     from workers.run import run_worker
 
     logging.basicConfig(level=log_level.upper())
+    settings = load_settings()
+    check_reachable(settings)
+    if stages == DEFAULT_STAGES:  # a bad grid or config is one line now, not a failed job each
+        from gridops.services.context import build_context
+
+        build_context(settings).close()  # the grid and config stay cached for the jobs
     raise typer.Exit(
         run_worker(
-            load_settings(),
+            settings,
             stages_path=stages,
             queues=[q.strip() for q in queues.split(",") if q.strip()] or None,
             burst=burst,
@@ -124,8 +131,10 @@ def run_simulation(*, headless: bool, json_out: bool = False, **options: Any) ->
     """Run the simulation with a live display (or a line every few seconds); print the summary."""
     from rich.live import Live
 
+    from gridops.cli.reach import check_reachable
     from gridops.services.demo import Progress, run
 
+    check_reachable(load_settings())
     console = _console(stderr=json_out)
     if headless:
         shown = {"at": -10.0}

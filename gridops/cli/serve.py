@@ -51,10 +51,13 @@ def serve(
     """
     import uvicorn
 
+    from gridops.cli.reach import check_reachable
     from gridops.services.context import build_context
     from gridops.web.app import create_app
 
-    ctx = build_context(load_settings())
+    settings = load_settings()
+    check_reachable(settings)
+    ctx = build_context(settings)
     ctx.redis()  # start (or find) the embedded Redis before the first request
     typer.echo(f"gridops: serving on http://{host}:{port} (OpenAPI at /openapi.json)")
     uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
