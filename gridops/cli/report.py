@@ -277,7 +277,8 @@ def import_tickets(
 ) -> None:
     """Historical cases in as closed tickets with their own timestamps (events at the
     historical times, hash chains valid). Idempotent by the mapping's row id; bad rows are
-    reported with their line numbers and skipped.
+    reported with their line numbers and skipped (exit 1 when every row is bad). Times must lie
+    between the mapping's `earliest` (default 2000-01-01) and now + 1 day.
 
     Example: gridops import tickets cases.csv --mapping mapping.yaml
     """
@@ -301,6 +302,9 @@ def import_tickets(
         typer.echo(f"  {file}:{line}: {message}", err=True)
     if len(result.bad) > 50:
         typer.echo(f"  … and {len(result.bad) - 50} more bad rows", err=True)
+    if result.bad and not (result.imported or result.known):
+        typer.echo(f"error: {file}: no row could be imported; fix the bad rows above", err=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

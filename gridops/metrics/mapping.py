@@ -5,9 +5,10 @@ how times and categories are written. One small YAML, read strictly; a row becom
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +21,8 @@ REQUIRED = ("category", "lon", "lat", "reported_at", "owner_unit")
 OPTIONAL = (
     "dispatched_at", "handled_at", "closed_at", "satisfaction", "description", "source", "onsite",
 )  # fmt: skip
+EARLIEST = date(2000, 1, 1)  # the default first day a historical case may be reported on
+AHEAD = timedelta(days=1)  # how far past now a time may lie (clocks that run a little fast)
 TRUE = {"1", "true", "yes", "y", "是"}
 FALSE = {"", "0", "false", "no", "n", "否"}
 
@@ -35,16 +38,22 @@ class ImportMapping:
     time_format: str | None = None  # strptime format; None: ISO-8601
     categories: dict[str, str] = field(default_factory=dict)  # CSV value → category code
     sources: dict[str, str] = field(default_factory=dict)  # CSV value → Source value
+    earliest: date = EARLIEST  # times before this day (in ``timezone``) are bad rows
 
     def needed(self) -> list[str]:
         """Every CSV column the mapping reads."""
         return [self.id, *self.columns.values()]
 
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        """The times a row may hold: from ``earliest`` 00:00 local to ``now`` + 1 day (UTC)."""
+        first = datetime.combine(self.earliest, time(0), ZoneInfo(self.timezone))
+        return first.astimezone(UTC), (now + AHEAD).astimezone(UTC)
+
 
 def load_mapping(path: Path | str) -> ImportMapping:
     path = Path(path)
     root = Node(read_yaml(path), path).mapping(
-        {"id", "columns", "crs", "timezone", "time_format", "categories", "sources"},
+        {"id", "columns", "crs", "timezone", "time_format", "categories", "sources", "earliest"},
         required={"id", "columns"},
     )
     cols = root.child("columns").mapping((*REQUIRED, *OPTIONAL), required=REQUIRED)
@@ -67,11 +76,27 @@ def load_mapping(path: Path | str) -> ImportMapping:
         time_format=root.opt_text("time_format"),
         categories={k: str(v.value) for k, v in cats.items()} if root.has("categories") else {},
         sources={str(k): str(v) for k, v in sources.items()},
+        earliest=_earliest(root),
     )
 
 
-def parse_row(row: Mapping[str, str | None], m: ImportMapping) -> HistoricalCase:
-    """One CSV row as a case; UserError names the column and the value that is wrong."""
+def _earliest(root: Node) -> date:
+    value = root.child("earliest").value
+    if value is None:
+        return EARLIEST
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        day = None
+    if day is None or isinstance(day, datetime) or not 1900 <= day.year <= 9000:
+        raise root.error(f"{value!r} is not a day from 1900 on, as YYYY-MM-DD", "earliest")
+    return day
+
+
+def parse_row(row: Mapping[str, str | None], m: ImportMapping, *, now: datetime) -> HistoricalCase:
+    """One CSV row as a case; UserError names the column and the value that is wrong. Every
+    time must lie in ``m.window(now)``: a case dated 9999 or 0001 is a typo, not history."""
+    first, last = m.window(now)
 
     def cell(name: str) -> str:
         return (row.get(m.columns[name]) or "").strip() if name in m.columns else ""
@@ -88,14 +113,28 @@ def parse_row(row: Mapping[str, str | None], m: ImportMapping) -> HistoricalCase
             )
         except ValueError:
             raise UserError(f"column {m.columns[name]!r}: {text!r} is not a time") from None
-        return dt.replace(tzinfo=ZoneInfo(m.timezone)) if dt.tzinfo is None else dt
+        dt = dt.replace(tzinfo=ZoneInfo(m.timezone)) if dt.tzinfo is None else dt
+        try:
+            at: datetime | None = dt.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 shifted across midnight by the zone
+            at = None
+        if at is None or not first <= at < last:
+            raise UserError(
+                f"column {m.columns[name]!r}: {text!r} lies outside {m.earliest} .. "
+                f"{last.astimezone(ZoneInfo(m.timezone)):%Y-%m-%d %H:%M} (the mapping's "
+                "earliest .. now + 1 day); fix the date, or set earliest in the mapping"
+            )
+        return at
 
     def number(name: str) -> float:
         text = cell(name)
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
-            raise UserError(f"column {m.columns[name]!r}: {text!r} is not a number") from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise UserError(f"column {m.columns[name]!r}: {text!r} is not a number")
+        return value
 
     row_id = (row.get(m.id) or "").strip()
     if not row_id:

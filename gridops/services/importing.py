@@ -66,7 +66,7 @@ def import_history(
     missing = [c for c in mapping.needed() if c not in header]
     if missing:
         raise UserError(f"{file}: mapped column(s) not in the header: {', '.join(missing)}")
-    importer = Importer(settings, mapping)
+    importer = Importer(settings, mapping, now=now)
     try:
         for chunk in _chunks(file, batch):
             importer.add(chunk)
@@ -95,8 +95,9 @@ def _chunks(file: Path, batch: int) -> Iterator[list[Row]]:
 class Importer:
     """Parses, places and writes rows a chunk at a time; keeps the bad rows and the counts."""
 
-    def __init__(self, settings: Settings, mapping: ImportMapping) -> None:
+    def __init__(self, settings: Settings, mapping: ImportMapping, *, now: datetime) -> None:
         self.mapping = mapping
+        self.now = now  # times past now + 1 day are bad rows
         self.grid = load_grid(settings.grid_path)
         self.taxonomy = load_ops_config(settings.config_dir, self.grid, verify=False).taxonomy
         self.store = open_store(settings.database_url, timezone=settings.timezone)
@@ -111,7 +112,7 @@ class Importer:
         parsed = []
         for line, row in rows:
             try:
-                case = parse_row(row, self.mapping)
+                case = parse_row(row, self.mapping, now=self.now)
                 if case.category not in self.taxonomy.categories:
                     raise UserError(f"unknown category {case.category!r}")
                 parsed.append((line, case))

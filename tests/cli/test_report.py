@@ -156,3 +156,22 @@ def test_bench_results_and_readme_table(tmp_path: Path):
     with pytest.raises(UserError, match="markers"):
         write_results(doc, bare, tmp_path / "r2.json")
     assert not (tmp_path / "r2.json").exists()
+
+
+def test_an_import_where_every_row_is_bad_exits_1(cli, tmp_path: Path):
+    head = SAMPLE.read_text(encoding="utf-8").splitlines()[0]
+    place = "E0102,121.525285,31.243423"
+    bad = tmp_path / "far.csv"
+    bad.write_text(f"{head}\nF1,{place},9999-12-31 23:59,,,,sc-310115004,,,监督员,否\n"
+                   f"F2,{place},0001-01-01 00:00,,,,sc-310115004,,,监督员,否\n")  # fmt: skip
+    res = cli("import", "tickets", str(bad), "--mapping", str(MAPPING))
+    assert res.exit_code == 1, res.output
+    assert "imported 0, already there 0, bad rows 2" in res.stdout
+    assert (
+        "far.csv:2: column '上报时间': '9999-12-31 23:59' lies outside 2000-01-01 .. " in res.stderr
+    )
+    assert "far.csv:3: column '上报时间': '0001-01-01 00:00' lies outside" in res.stderr
+    assert res.stderr.strip().endswith(
+        f"error: {bad}: no row could be imported; fix the bad rows above"
+    )
+    assert "Traceback" not in res.output
