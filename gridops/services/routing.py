@@ -34,6 +34,11 @@ from gridops.tickets import Role, Source, Status, Ticket, Transition, apply
 log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(seconds=10)
+#: A ticket last changed more than AHEAD past now (year 9999 from a typo in an import) cannot
+#: be dispatched — its events would be dated then, its deadline past the calendar's end. It is
+#: set aside (its claim held) for PARK with a warning each time, not retried every second.
+AHEAD = timedelta(days=1)
+PARK = timedelta(hours=1)
 ACTOR = "router"
 PENDING = (Status.REPORTED, Status.VERIFIED, Status.RETURNED)
 BUCKET_DEG = 0.002  # duplicate search buckets: ~220 m north-south, ~190 m east-west here
@@ -85,6 +90,8 @@ def route_run(
             # comes only after the run, which would keep one worker idle)
             ctx.kick("routing")
         claimed = ctx.store.read_claimed(ids)
+        parked = [t.id for t in claimed if _from_the_future(t, now)]
+        claimed = [t for t in claimed if t.id not in parked] if parked else claimed
         batch = Batch(ctx, now, claimed)
         failed = []
         for ticket in claimed:
@@ -99,6 +106,8 @@ def route_run(
             result = ctx.store.write_prepared(prepared, skip_stale=True)
             if failed:
                 ctx.store.release(failed, worker_id=me)
+            if parked:
+                ctx.store.hold(parked, worker_id=me, until=now + PARK)
             now = clock()
             ids = _claim(ctx, limit, me, now) if more else []
         for stale in result.stale:
@@ -106,6 +115,18 @@ def route_run(
         # notify is not kicked per batch: its 1 s safety re-kick picks the dispatches up in
         # bulk, which keeps SQLite's single writer free for routing under load
     return total
+
+
+def _from_the_future(ticket: Ticket, now: datetime) -> bool:
+    """True (and logged) for a ticket last changed beyond ``now`` + AHEAD."""
+    if ticket.updated_at is None or ticket.updated_at <= now + AHEAD:
+        return False
+    log.warning(
+        "routing %s: last changed at %s, more than %s after now; set aside for %s, not "
+        "routed: correct its date or void it", ticket.number, ticket.updated_at.isoformat(),
+        AHEAD, PARK,
+    )  # fmt: skip
+    return True
 
 
 def _claim(ctx: ServiceContext, limit: int, me: str, now: datetime) -> list[str]:
@@ -203,7 +224,10 @@ class Batch:
 
     # -- duplicates --------------------------------------------------------------------------
     def _duplicate_of(self, ticket: Ticket, radius_m: float, window_h: float) -> str | None:
-        since = ticket.reported_at - timedelta(hours=window_h)
+        try:
+            since = ticket.reported_at - timedelta(hours=window_h)
+        except OverflowError:  # reported in year 1 (bad data): every candidate is later
+            since = datetime.min.replace(tzinfo=UTC)
         best: tuple[float, str] | None = None
         lon, lat = ticket.point_lon, ticket.point_lat
         screen = radius_m * (1 + SPHERICAL_ERROR)  # certainly farther than the radius beyond

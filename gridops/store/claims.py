@@ -27,6 +27,7 @@ from sqlalchemy import (
     delete,
     exists,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql
 
@@ -98,6 +99,18 @@ def release(engine: Engine, ids: Iterable[str], *, worker_id: str) -> None:
     with write(engine) as conn:
         conn.execute(
             delete(ticket_claims).where(k.ticket_id.in_(list(ids)), k.worker_id == worker_id)
+        )
+
+
+def hold(engine: Engine, ids: Iterable[str], *, worker_id: str, until: datetime) -> None:
+    """Keep the claims this worker holds on ``ids`` until ``until``: tickets set aside for a
+    while (they are claimable again afterwards, by anyone)."""
+    k = ticket_claims.c
+    with write(engine) as conn:
+        conn.execute(
+            update(ticket_claims)
+            .where(k.ticket_id.in_(list(ids)), k.worker_id == worker_id)
+            .values(until=until)
         )
 
 

@@ -244,6 +244,10 @@ class Store:
         """Give back claims this worker holds."""
         claims.release(self.engine, ids, worker_id=worker_id)
 
+    def hold(self, ids: Iterable[str], *, worker_id: str, until: datetime) -> None:
+        """Keep claims this worker holds until ``until`` (tickets set aside for a while)."""
+        claims.hold(self.engine, ids, worker_id=worker_id, until=until)
+
     # -- changes ------------------------------------------------------------------------
     def apply_transitions(
         self, transitions: Sequence[Transition], *, skip_stale: bool = False

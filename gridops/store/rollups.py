@@ -8,6 +8,7 @@ p90 (nearest rank) computed by window functions. Dialect-neutral: SQLite and Pos
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -38,6 +40,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from gridops.store.engine import write
 from gridops.store.schema import UTCDateTime, metadata, tickets
 
+log = logging.getLogger(__name__)
 t = tickets.c
 GROUPS: dict[str, Any] = {
     "unit": t.owner_unit,
@@ -255,6 +258,9 @@ rollup_state = Table(
 
 
 LOOKBACK = timedelta(minutes=5)
+#: Rollups are kept for local days from FIRST_DAY to tomorrow. A ticket dated outside (year
+#: 9999 from a typo) is bad data: its day is skipped with a warning, never built day by day.
+FIRST_DAY = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -280,17 +286,18 @@ def refresh_rollups(
     deadline) since the last refresh — all days on the first run or when ``params`` changed.
     Returns the number of days recomputed. Safe to run twice."""
     zone = ZoneInfo(tz)
+    last = now.astimezone(zone).date() + timedelta(days=1)
     with write(engine) as conn:
         state = conn.execute(select(rollup_state).where(rollup_state.c.name == "daily")).first()
         if days is not None:
-            todo = set(days)
+            todo = _kept(set(days), last)
         elif state is None or state.params != params.text():
-            todo = _all_days(conn, zone)
+            todo = _all_days(conn, zone, last)
         else:
             since = state.refreshed_at - LOOKBACK  # writes committed late with an earlier now
             changed = or_(t.updated_at > since, and_(t.open_due_at > since, t.open_due_at <= now))
             created = conn.execute(select(t.created_at).where(changed)).scalars()
-            todo = {c.astimezone(zone).date() for c in created}
+            todo = _kept({_local_day(c, zone) for c in created}, last)
         for day in sorted(todo):
             _rebuild_day(conn, day, zone, now, params)
         values = {"refreshed_at": now, "params": params.text()}
@@ -303,12 +310,45 @@ def refresh_rollups(
     return len(todo)
 
 
-def _all_days(conn: Connection, zone: ZoneInfo) -> set[date]:
-    first, last = conn.execute(select(func.min(t.created_at), func.max(t.created_at))).one()
-    if first is None:
-        return set()
-    a, b = first.astimezone(zone).date(), last.astimezone(zone).date()
-    return {a + timedelta(days=i) for i in range((b - a).days + 1)}
+def _local_day(at: datetime, zone: ZoneInfo) -> date | None:
+    """The local day of ``at``; None when it has none (year 9999 shifted past the calendar)."""
+    try:
+        return at.astimezone(zone).date()
+    except OverflowError:
+        return None
+
+
+def _kept(days: set[date | None], last: date) -> set[date]:
+    """The days from FIRST_DAY to ``last``; the others are logged and left out."""
+    kept = {d for d in days if d is not None and FIRST_DAY <= d <= last}
+    if len(kept) < len(days):
+        odd = sorted(str(d) if d else "after 9999-12-31" for d in days if d not in kept)
+        log.warning(
+            "daily rollups: %d day(s) outside %s .. %s skipped (%s): tickets dated there "
+            "are bad data; correct or void them", len(odd), FIRST_DAY, last, ", ".join(odd[:5]),
+        )  # fmt: skip
+    return kept
+
+
+def _all_days(conn: Connection, zone: ZoneInfo, last: date) -> set[date]:
+    """Every day from FIRST_DAY to ``last`` that holds tickets, one indexed look-up per day
+    (not every day between the first ticket and the last). Days outside are logged."""
+    days: set[date] = set()
+    start, end = (datetime.combine(d, time(0), zone).astimezone(UTC)
+                  for d in (FIRST_DAY, last + timedelta(days=1)))  # fmt: skip
+    first_after = select(func.min(t.created_at)).where(
+        t.created_at >= bindparam("at", type_=UTCDateTime), t.created_at < end
+    )
+    at = start
+    while (found := conn.execute(first_after, {"at": at}).scalar()) is not None:
+        day = found.astimezone(zone).date()
+        days.add(day)
+        at = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    outside = conn.execute(
+        select(t.created_at).where(or_(t.created_at < start, t.created_at >= end)).limit(100)
+    ).scalars()
+    _kept({_local_day(c, zone) for c in outside}, last)  # only logs them: none is kept
+    return days
 
 
 def _rebuild_day(

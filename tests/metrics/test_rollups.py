@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
 
 from gridops.metrics import parse_period
 from gridops.store import Store
@@ -14,6 +18,7 @@ from gridops.store.rollups import (
     rollup_counts,
     rollups_fresh,
 )
+from gridops.store.schema import tickets
 from metrics.handset import LIMIT, T0, A, build_set, draft
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -80,3 +85,32 @@ def test_a_write_committed_late_with_an_earlier_clock_is_not_missed(store: Store
                      now=NOW - timedelta(minutes=1))  # fmt: skip
     assert refresh_rollups(store.engine, now=NOW + timedelta(minutes=2), params=PARAMS) == 1
     assert rolled(store, "unit") == direct(store, "unit", NOW + timedelta(minutes=2))
+
+
+def test_tickets_dated_past_the_calendar_are_skipped_with_a_warning(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database already holding tickets of 9999-12-31 and 0001-01-01 (an old import's
+    typos): the first refresh rebuilds the one real day, not every day between (~3.65
+    million), and a day whose local date is past the calendar's end does not crash it."""
+    build_set(store)
+    far = datetime(9999, 12, 31, 15, 59, tzinfo=UTC)  # 23:59 in Shanghai
+    store.create_tickets([draft(1)], now=far)
+    [past_end] = store.create_tickets([draft(2)], now=far)
+    with store.engine.begin() as conn:  # 23:00 UTC has no local day (it would be year 10000)
+        t = tickets.c
+        conn.execute(
+            update(tickets).where(t.id == past_end.id).values(created_at=far.replace(hour=23))
+        )
+    [ancient] = store.create_tickets([draft(3)], now=datetime(1, 1, 1, tzinfo=UTC))
+    caplog.set_level(logging.WARNING, logger="gridops.store.rollups")
+    assert refresh_rollups(store.engine, now=NOW, params=PARAMS) == 1
+    assert rolled(store, "unit") == direct(store, "unit")
+    [warning] = [r.getMessage() for r in caplog.records]
+    skipped = "0001-01-01, 9999-12-31, after 9999-12-31"
+    assert f"3 day(s) outside 1900-01-01 .. 2026-11-21 skipped ({skipped})" in warning
+    # the changed-days path and the importer's explicit days skip them too
+    store.transition(ancient.id, "void", actor="d", role="dispatcher", now=NOW, reason="typo")
+    assert refresh_rollups(store.engine, now=NOW + timedelta(minutes=10), params=PARAMS) == 0
+    days = {date(9999, 12, 31), date(1, 1, 1), T0.date()}
+    assert refresh_rollups(store.engine, now=NOW, params=PARAMS, days=days) == 1

@@ -3,7 +3,8 @@ assignment on shift, returns and the batch's single version-guarded write."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -248,3 +249,31 @@ def test_a_report_just_across_a_community_border_is_still_a_duplicate(ctx) -> No
     got = ctx.store.get(second.id)
     assert got.cells[1] != ctx.store.get(first.id).cells[1]  # really across the border
     assert got.status is Status.DUPLICATE and got.duplicate_of == first.id
+
+
+def test_a_ticket_dated_past_tomorrow_is_set_aside_not_retried_and_the_rest_routed(
+    ctx, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An import of long ago left a ticket reported on 9999-12-31 (and one on 0001-01-01):
+    the batch still routes the others, and the far one is set aside with one warning an hour
+    instead of failing (and being retried) on every drain."""
+    far, old, fine = some_cells(ctx, 3)
+    gw = {"actor": "gw", "role": Role.GRID_WORKER}
+    [future] = submit(ctx, [report_at(ctx, far)], now=datetime(9999, 12, 31, 15, 59, tzinfo=UTC),
+                      **gw)  # fmt: skip
+    [ancient] = submit(ctx, [report_at(ctx, old)], now=datetime(1, 1, 1, tzinfo=UTC), **gw)
+    [today] = submit(ctx, [report_at(ctx, fine)], now=NOW, **gw)
+    caplog.set_level(logging.WARNING, logger="gridops.services.routing")
+    assert route_batch(ctx, 10, now=NOW) == 3
+    assert ctx.store.get(today.id).status is Status.DISPATCHED
+    assert ctx.store.get(ancient.id).status is Status.DISPATCHED
+    assert ctx.store.get(future.id).status is Status.REPORTED
+    assert not any(r.exc_info for r in caplog.records)  # no "failed; released" traceback
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert future.number in warning and "9999-12-31T15:59:00+00:00" in warning
+    assert "set aside for 1:00:00, not routed: correct its date or void it" in warning
+    assert route_batch(ctx, 10, now=NOW + timedelta(minutes=59)) == 0  # still set aside
+    caplog.clear()
+    assert route_batch(ctx, 10, now=NOW + timedelta(hours=1, seconds=1)) == 1  # looked at again
+    assert ctx.store.get(future.id).status is Status.REPORTED and len(caplog.records) == 1
+    assert ctx.store.verify_chains() == []
