@@ -11,6 +11,7 @@ with :func:`load_with_repeats`, so that `grid check` lists each repeat among its
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,6 +268,8 @@ class Node:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"expected a number, got {_show(value)}", key)
+        if not math.isfinite(value):
+            raise self.error(f"expected a finite number, got {value!r}", key)
         if positive and not value > 0:
             raise self.error(f"must be positive, got {value!r}", key)
         return float(value)

@@ -69,6 +69,8 @@ def test_scalars_check_their_types_and_defaults():
         node.flag("flag", False)
     with pytest.raises(ConfigError, match=r"^f.yaml: top.neg: must be positive, got -1$"):
         node.number("neg")
+    with pytest.raises(ConfigError, match=r"^f.yaml: top.big: expected a finite number, got inf$"):
+        Node({"big": float("inf")}, "f.yaml", "top").number("big")
     with pytest.raises(ConfigError, match=r"^f.yaml: top.absent: missing required key$"):
         node.text("absent")
     with pytest.raises(ConfigError, match=r"unknown value 'one' \(did you mean 'once'\?\)"):

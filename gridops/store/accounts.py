@@ -35,6 +35,7 @@ from gridops.store import account_log as log
 from gridops.store.account_log import UNATTRIBUTED, AccountEvent, Action, check_actor
 from gridops.store.engine import write
 from gridops.store.schema import UTCDateTime, metadata
+from gridops.text import free_text
 from gridops.tickets.vocabulary import Role
 
 users = Table(
@@ -212,7 +213,7 @@ class Accounts:
         _check_hash(token_hash)
         row = {
             "id": user_id,
-            "name": (name or user_id).strip()[:200],
+            "name": free_text((name or user_id).strip(), "user name")[:200],
             "role": role.value,
             "units": _units_text(scope),
             "token_hash": token_hash,

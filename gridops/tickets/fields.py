@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from math import inf
 from typing import Any
 
 from gridops.errors import UserError
+from gridops.text import forbidden, strip_bidi
 from gridops.tickets.errors import BadTransitionInput
 from gridops.tickets.model import ID_RE
 from gridops.tickets.vocabulary import TimeLimit
@@ -22,7 +24,10 @@ def coerce(where: str, name: str, value: Any) -> Any:
     if name in TEXT_FIELDS:
         if not isinstance(value, str) or len(value) > MAX_TEXT:
             raise bad(f"must be text of at most {MAX_TEXT} characters")
-        return value
+        problem = forbidden(value)
+        if problem:
+            raise BadTransitionInput(f"{where}: {name} contains {problem}; remove it")
+        return strip_bidi(value)
     if name == "time_limit":
         if isinstance(value, TimeLimit):
             return value
@@ -35,8 +40,8 @@ def coerce(where: str, name: str, value: Any) -> Any:
             raise bad("must be a whole number from 1 to 5")
         return value
     if name == "amount":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise bad("must be a positive number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < inf:
+            raise bad("must be a positive finite number")
         return float(value)
     if name in ("duplicate_of", "duplicate_id"):
         if not isinstance(value, str) or not ID_RE.match(value):

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from gridops.errors import UserError
+from gridops.text import forbidden
 from gridops.tickets.vocabulary import ClockType, Kind, Source, TimeLimit
 
 MAX_DESCRIPTION = 4000
@@ -221,6 +222,12 @@ class TicketDraft:
             -180 <= self.lon <= 180 and -90 <= self.lat <= 90
         ):
             raise UserError(f"ticket draft: location ({self.lon}, {self.lat}) is not a lon/lat")
+        texts = {"description": self.description, "idempotency_key": self.idempotency_key or "",
+                 **{f"reporter {k}": v for k, v in vars(self.reporter).items()}}  # fmt: skip
+        for name, text in texts.items():
+            problem = forbidden(text) if isinstance(text, str) else "no text"
+            if problem:
+                raise UserError(f"ticket draft: {name} contains {problem}; remove it")
         if len(self.description) > MAX_DESCRIPTION:
             raise UserError(
                 f"ticket draft: description is {len(self.description)} characters;"

@@ -6,6 +6,7 @@ without importing the workflow.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -64,8 +65,8 @@ class TimeLimit:
     clock: ClockType
 
     def __post_init__(self) -> None:
-        if not self.amount > 0:
-            raise ValueError(f"time limit must be positive, got {self.amount!r}")
+        if not 0 < self.amount < math.inf:
+            raise ValueError(f"time limit must be a positive finite number, got {self.amount!r}")
         object.__setattr__(self, "clock", ClockType(self.clock))
 
     def __str__(self) -> str:

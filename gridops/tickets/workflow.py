@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gridops.text import strip_bidi
 from gridops.tickets import clocks
 from gridops.tickets.calendar import WorkCalendar
 from gridops.tickets.clocks import ClockEffect
@@ -239,7 +240,8 @@ def report(
     """
     draft.validate(categories)
     _check_now(now)
-    keep = has_contact(draft.reporter) and bool(salt)
+    reporter = Reporter(**{k: strip_bidi(v) for k, v in vars(draft.reporter).items()})
+    keep = has_contact(reporter) and bool(salt)
     lon, lat = float(draft.lon), float(draft.lat)  # type: ignore[arg-type]
     ticket = Ticket(
         id=id,
@@ -253,13 +255,13 @@ def report(
         point_lon=lon if draft.point_lon is None else float(draft.point_lon),
         point_lat=lat if draft.point_lat is None else float(draft.point_lat),
         reported_at=now,
-        description=draft.description,
+        description=strip_bidi(draft.description),
         idempotency_key=draft.idempotency_key,
         cells=tuple(draft.cells),
         overlays=tuple(tuple(o) for o in draft.overlays),  # type: ignore[misc]
-        reporter=draft.reporter,
+        reporter=reporter,
         reporter_salt=salt if keep else "",
-        reporter_digest=contact_digest(salt, draft.reporter) if keep else "",
+        reporter_digest=contact_digest(salt, reporter) if keep else "",
         media=tuple(draft.media),
         priority=draft.priority,
         created_at=now,

@@ -65,6 +65,14 @@ def test_apikey_create_prints_the_key_last(cli) -> None:
         (("user", "add", "x", "--role", "dispatcher", "--unit", "nowhere"), "org chart"),
         (("user", "add", "x", "--role", "boss", "--unit", "all"), "not a user role"),
         (("apikey", "create", "bad name"), "not usable"),
+        (
+            ("user", "add", "x", "--role", "dispatcher", "--unit", "all", "--name", "a\x07b"),
+            "user name contains control character U+0007; remove it",
+        ),
+        (
+            ("user", "add", "x", "--role", "dispatcher", "--unit", "all", "--name", "\udcff"),
+            "user name contains lone surrogate U+DCFF",
+        ),  # argv bytes that are not UTF-8
     ],
 )
 def test_mistakes_are_user_errors(cli, args: tuple[str, ...], message: str) -> None:

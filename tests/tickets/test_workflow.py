@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gridops.errors import UserError
 from gridops.tickets import (
     TABLE,
     BadTransitionInput,
     IllegalTransition,
+    Reporter,
     Role,
     RoleNotAllowed,
     Status,
@@ -162,11 +164,31 @@ def test_wrong_role_is_refused():
         ("merge_duplicate", "system", {"duplicate_of": "nope"}, "32 lowercase hex"),
         ("dispatch", "dispatcher", {"owner_unit": "x", "time_limit": {"amount": -1,
                                     "clock": "hours"}}, "TimeLimit"),
+        ("dispatch", "dispatcher", {"owner_unit": "x", "time_limit": {"amount": float("inf"),
+                                    "clock": "hours"}}, "TimeLimit"),
+        ("void", "acceptor", {"reason": "no\ud800"}, r"reason contains lone surrogate U\+D800"),
+        ("void", "acceptor", {"reason": "bell\x07"}, r"reason contains control character U\+0007"),
     ],
 )  # fmt: skip
 def test_bad_fields_are_refused(action, role, fields, match):
     with pytest.raises(BadTransitionInput, match=match):
         apply(fresh().ticket, action, actor="a", role=role, now=NOW, **fields)
+
+
+def test_text_loses_bidi_controls_and_amounts_must_be_finite():
+    t = fresh(description="井盖\u202e缺失", reporter=Reporter(name="\u2066张三\u2069")).ticket
+    assert t.description == "井盖缺失" and t.reporter.name == "张三"
+    voided = apply(t, "void", actor="a", role="acceptor", now=NOW, reason="重复\u202d上报")
+    assert voided.ticket.last_reason == "重复上报"
+    assert voided.event.payload["changes"]["last_reason"] == "重复上报"
+    with pytest.raises(UserError, match=r"description contains lone surrogate U\+DC80"):
+        fresh(description="\udc80")
+    with pytest.raises(ValueError, match="positive finite number"):
+        TimeLimit(float("nan"), "hours")
+    running, _ = walk([DISPATCH])
+    with pytest.raises(BadTransitionInput, match="amount inf must be a positive finite number"):
+        apply(running, "extend", actor="s", role="supervisor", now=NOW, amount=float("inf"),
+              approval="A-1")  # fmt: skip
 
 
 def test_a_ticket_cannot_duplicate_itself():
