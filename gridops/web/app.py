@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
@@ -23,10 +24,12 @@ from gridops.store.accounts import Accounts
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.web.auth import ApiKeyCache
+from gridops.web.input import validation_failed
 from gridops.web.limits import MAX_BODY, BodySizeLimit, RateLimiter, RateLimits
 from gridops.web.media import MediaError
 from gridops.web.permissions import PermissionDenied
 from gridops.web.state import WebState, utc_now
+from gridops.web.url_limit import UrlLengthLimit
 
 if TYPE_CHECKING:
     from gridops.services.context import ServiceContext
@@ -74,6 +77,7 @@ def create_app(
     _routers(app)
     app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
+    app.add_middleware(UrlLengthLimit)
     return app
 
 
@@ -154,3 +158,4 @@ def _errors(app: FastAPI) -> None:
     app.add_exception_handler(MediaError, unprocessable)
     app.add_exception_handler(UnknownQueue, unknown)
     app.add_exception_handler(UserError, bad)
+    app.add_exception_handler(RequestValidationError, validation_failed)

@@ -129,3 +129,34 @@ def test_body_size_limit(client: TestClient, api_key: str) -> None:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert big.status_code == 413
+
+
+def test_out_of_range_times_are_open311_400s_in_both_formats(client: TestClient) -> None:
+    """Unauthenticated searches with times past year 9999 in UTC (or before year 1) were 500s:
+    every time filter is a 400 in the asked format naming the parameter."""
+    queries = {
+        "end_date": "9999-12-31T23:59:59-14:00",
+        "start_date": "0001-01-01T00:00:00+14:00",
+        "updated_after": "9999-12-31T23:59:59-14:00",
+        "updated_before": "0001-01-01",
+    }
+    for name, value in queries.items():
+        js = client.get(f"{BASE}/requests.json", params={name: value})
+        assert js.status_code == 400, js.text
+        assert js.json() == [{"code": 400, "description": f"{name} {value!r} is out of range; "
+                              "give a time from 1970-01-01 to 2999-12-31"}]  # fmt: skip
+        xml = client.get(f"{BASE}/requests.xml", params={name: value})
+        root = ET.fromstring(xml.content)
+        assert xml.status_code == 400 and root.tag == "errors" and name in xml.text
+
+
+def test_bidi_controls_are_removed_from_what_a_citizen_writes(
+    client: TestClient, ctx: ServiceContext, api_key: str
+) -> None:
+    made = post(client, ctx, api_key, description="井盖\u202e缺失\u2066", first_name="\u202a三")
+    assert made.status_code == 200, made.text
+    ticket = ctx.store.get_by_number(made.json()[0]["service_request_id"])
+    assert ticket.description == "井盖缺失" and ticket.reporter.name == "三 张"
+    refused = post(client, ctx, api_key, description="井盖\x07缺失")
+    assert refused.status_code == 400
+    assert refused.json()[0]["description"] == "description contains control character U+0007"

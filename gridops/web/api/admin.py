@@ -8,9 +8,10 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridops.web.auth import check_unit_ids, create_api_key, create_user, rotate_token
+from gridops.web.input import Body
 from gridops.web.permissions import Action, require
 from gridops.web.state import Me, State
 
@@ -18,20 +19,20 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class UserIn(BaseModel):
+class UserIn(Body):
     id: Id
     name: Annotated[str, Field(max_length=200)] = ""
     role: Annotated[str, Field(max_length=20)]
     units: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=200)
 
 
-class UserPatch(BaseModel):
+class UserPatch(Body):
     role: Annotated[str, Field(max_length=20)] | None = None
     units: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=200)
     active: bool | None = None
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(Body):
     name: Id
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridops.errors import UserError
 from gridops.tickets.vocabulary import ClockType, Role
 from gridops.web.api.common import act_as, allowed_ticket, load_ticket, ticket_out, tickets_out
+from gridops.web.input import Body
 from gridops.web.permissions import ALL, Action, PermissionDenied, Principal
 from gridops.web.state import Me, State, WebState
 
@@ -21,51 +22,51 @@ QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.ACCEPTOR, Role.SUPERVISOR})
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class TimeLimitIn(BaseModel):
+class TimeLimitIn(Body):
     amount: float = Field(gt=0, le=10_000)
     clock: ClockType
 
 
-class DispatchIn(BaseModel):
+class DispatchIn(Body):
     owner_unit: Text
     assignee: Annotated[str, Field(max_length=100)] = ""
     priority: Annotated[int, Field(ge=1, le=5)] | None = None
     time_limit: TimeLimitIn | None = None  # default: the category's time limit
 
 
-class ReassignIn(BaseModel):
+class ReassignIn(Body):
     owner_unit: Text
     assignee: Annotated[str, Field(max_length=100)] = ""
     reason: Annotated[str, Field(max_length=2000)] = ""
 
 
-class EscalateIn(BaseModel):
+class EscalateIn(Body):
     group: Text  # jeg-<slug>
     reason: Annotated[str, Field(max_length=2000)] = ""
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(Body):
     reason: Text
 
 
-class MergeIn(BaseModel):
+class MergeIn(Body):
     duplicate_of: Text  # the ticket it repeats (id or number)
 
 
-class SuperviseIn(BaseModel):
+class SuperviseIn(Body):
     reason: Annotated[str, Field(max_length=2000)] = ""
 
 
-class SuspendIn(BaseModel):
+class SuspendIn(Body):
     approval: Text  # who approved the pause (审批), e.g. an approval number or the approver
     reason: Text
 
 
-class ResumeIn(BaseModel):
+class ResumeIn(Body):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-class ExtendIn(BaseModel):
+class ExtendIn(Body):
     amount: float = Field(gt=0, le=10_000)  # in the unit of the ticket's time limit
     approval: Text
     reason: Annotated[str, Field(max_length=2000)] = ""

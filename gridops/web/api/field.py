@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridops.tickets.vocabulary import Role, Source
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out
+from gridops.web.input import Body
 from gridops.web.media import MAX_BYTES, store_photo
 from gridops.web.permissions import ALL, FIELD_ROLES, Action, PermissionDenied, require
 from gridops.web.state import Me, State, WebState
@@ -20,7 +21,7 @@ MAX_PHOTOS = 9
 Photos = Annotated[list[UploadFile], File(description="JPEG or PNG photos, ≤ 10 MB each")]
 
 
-class ReturnIn(BaseModel):
+class ReturnIn(Body):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -84,8 +85,8 @@ async def onsite(
     state: State,
     me: Me,
     category: Annotated[str, Form(min_length=1, max_length=40)],
-    lon: Annotated[float, Form(ge=-180, le=180)],
-    lat: Annotated[float, Form(ge=-90, le=90)],
+    lon: Annotated[float, Form(ge=-180, le=180, allow_inf_nan=False)],
+    lat: Annotated[float, Form(ge=-90, le=90, allow_inf_nan=False)],
     note: Annotated[str, Form(min_length=1, max_length=2000)],
     crs: Annotated[str, Form(max_length=20)] = "EPSG:4326",
     description: Annotated[str, Form(max_length=4000)] = "",

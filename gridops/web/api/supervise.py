@@ -8,28 +8,29 @@ import random
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridops.errors import UserError
 from gridops.tickets.model import Status
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
+from gridops.web.input import Body
 from gridops.web.permissions import Action, require
 from gridops.web.state import Me, State
 
 router = APIRouter(tags=["supervise"])
 
 
-class CheckIn(BaseModel):
+class CheckIn(Body):
     passed: bool
     note: Annotated[str, Field(max_length=2000)] = ""
     reason: Annotated[str, Field(max_length=2000)] = ""  # required when the check fails
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(Body):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class CallbackIn(BaseModel):
+class CallbackIn(Body):
     satisfaction: Annotated[int, Field(ge=1, le=5)]  # 1 very dissatisfied … 5 very satisfied
     note: Annotated[str, Field(max_length=2000)] = ""
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+from gridops.text import forbidden, strip_bidi
 from gridops.web.open311.errors import Open311Error, bad_request
 from gridops.web.open311.models import LIST_DATATYPES, STATUSES, Open311ServiceDefinition
 
@@ -22,6 +23,10 @@ MAX_DESCRIPTION = 4000
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 MAX_IDS = 1000
+#: Times a query may name (UTC): wide enough for any real search, narrow enough that the
+#: 90-day span and the zone shifts around them stay inside Python's calendar (year 1 to 9999).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 _SHORT = 200  # names, ids, codes
 _LIMITS = {
     "api_key": _SHORT,
@@ -57,7 +62,6 @@ _QUERY_FIELDS = frozenset(
     }
 )
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{3,31}$")
 
@@ -126,10 +130,10 @@ def _text(name: str, value: object) -> str:
     """A stripped text value; refuses non-text, control characters and overlong values."""
     if not isinstance(value, str):
         raise bad_request(f"{name} must be text, got {type(value).__name__}")
-    text = value.strip()
-    bad = _CONTROL.search(text)
-    if bad:
-        raise bad_request(f"{name} contains control character U+{ord(bad.group()):04X}")
+    problem = forbidden(value)
+    if problem:
+        raise bad_request(f"{name} contains {problem}")
+    text = strip_bidi(value).strip()
     limit = _LIMITS.get(name, _SHORT)
     if len(text) > limit:
         raise bad_request(f"{name} is {len(text)} characters long; at most {limit} allowed")
@@ -294,12 +298,21 @@ def _parse_datetime(name: str, value: str) -> datetime:
     """W3C ISO 8601 with a zone offset (``Z`` or ``+08:00``); a bare date means 00:00 UTC."""
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), UTC)
-        parsed = datetime.fromisoformat(value)
+            parsed = datetime.combine(date.fromisoformat(value), time(), UTC)
+        else:
+            parsed = datetime.fromisoformat(value)
     except ValueError:
         raise bad_request(f"{name} {value!r} is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise bad_request(f"{name} {value!r} needs a zone offset such as Z or +08:00")
+    try:
+        at = parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
+        at = None
+    if at is None or not EARLIEST <= at < LATEST:
+        raise bad_request(
+            f"{name} {value!r} is out of range; give a time from 1970-01-01 to 2999-12-31"
+        )
     return parsed
 
 
@@ -338,16 +351,13 @@ def _bool(name: str, value: str | None) -> bool:
 def _date_range(start_s: str | None, end_s: str | None, now: datetime) -> tuple[datetime, datetime]:
     start = _parse_datetime("start_date", start_s) if start_s else None
     end = _parse_datetime("end_date", end_s) if end_s else None
-    try:
-        if start is None and end is None:
-            return now - MAX_SPAN, now
-        if start is None:
-            assert end is not None
-            return end - MAX_SPAN, end
-        if end is None:
-            return start, start + MAX_SPAN
-    except OverflowError:
-        raise bad_request(f"start_date {start_s!r} / end_date {end_s!r} is out of range") from None
+    if start is None and end is None:
+        return now - MAX_SPAN, now
+    if start is None:
+        assert end is not None
+        return end - MAX_SPAN, end
+    if end is None:
+        return start, start + MAX_SPAN
     if end < start:
         raise bad_request(f"end_date {end_s!r} is before start_date {start_s!r}")
     if end - start > MAX_SPAN:
