@@ -17,6 +17,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
+FIRST_YEAR, LAST_YEAR = 1900, 9000  # wide; and no zone shift can leave Python's calendar
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,15 @@ def parse_period(text: str, timezone: str = "Asia/Shanghai") -> Period:
             _, b = _days(last.strip())
         else:
             a, b = _days(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise UserError(
             f"period {text!r} is not understood; use 2026-10 (month), 2026-W43 (ISO week), "
             "2026-10-05 (day), 2026 (year) or 2026-10-01..2026-10-15"
         ) from None
     if b <= a:
         raise UserError(f"period {text!r} ends before it starts")
+    if not (date(FIRST_YEAR, 1, 1) <= a and b <= date(LAST_YEAR + 1, 1, 1)):
+        raise UserError(f"period {text!r} lies outside the years {FIRST_YEAR} to {LAST_YEAR}")
     return Period(raw, _utc(a, tz), _utc(b, tz))
 
 

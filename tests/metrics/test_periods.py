@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -32,6 +33,24 @@ def test_forms():
 def test_bad_periods_say_what_is_accepted(text: str):
     with pytest.raises(UserError, match="period"):
         parse_period(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("0001", "period '0001' lies outside the years 1900 to 9000"),
+        ("0001-W01", "period '0001-W01' lies outside"),
+        ("0001-01-01..2026-01-01", "lies outside the years 1900 to 9000"),
+        ("9999-12-31", "period '9999-12-31' is not understood"),
+        ("9999-W52", "period '9999-W52' is not understood"),
+    ],
+)
+def test_periods_past_the_calendar_are_user_errors_not_overflows(text: str, words: str):
+    """A year-1 period overflowed turning local midnight into UTC (a traceback in `gridops
+    report`, a 500 in the supervision console)."""
+    with pytest.raises(UserError, match=re.escape(words)):
+        parse_period(text)
+    assert parse_period("9000-12").end.year == 9000  # the last month kept
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)))
