@@ -203,6 +203,9 @@ def run_simulated_days(
     return 0
 
 
+FIRST_START = datetime(2000, 1, 1, tzinfo=UTC)  # the earliest --start of a simulation
+
+
 def _start(text: str, timezone: str) -> datetime:
     try:
         at = datetime.fromisoformat(text)
@@ -210,7 +213,15 @@ def _start(text: str, timezone: str) -> datetime:
         raise UserError(
             f"simulate: --start {text!r} is not an ISO 8601 time; e.g. 2026-11-02T08:00+08:00"
         ) from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(timezone))
+    at = at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(timezone))
+    try:
+        ok = FIRST_START <= at.astimezone(UTC) < FIRST_START.replace(year=9000)
+    except OverflowError:  # year 1 or 9999 shifted past the calendar by the offset
+        ok = False
+    if not ok:  # later than now is refused with the period (it must end before now)
+        raise UserError(f"simulate: --start {text!r} lies before {FIRST_START:%Y-%m-%d} or "
+                        "past the calendar; give a time from 2000 up to now")  # fmt: skip
+    return at
 
 
 def _progress_line(p: Any) -> str:
