@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,10 +238,12 @@ def _csv_incidents(path: Path) -> list[Any]:
             try:
                 lon, lat = float(row["lon"]), float(row["lat"])
             except ValueError:
+                lon = lat = math.nan
+            if not (math.isfinite(lon) and math.isfinite(lat)):
                 raise UserError(
                     f"{path}: line {reader.line_num}: lon/lat {row['lon']!r}, {row['lat']!r} "
                     "are not numbers"
-                ) from None
+                )
             crs = row.get("crs") or "EPSG:4326"
             found.append(Incident(row["id"], row["category"], lon, lat, crs))
     return found

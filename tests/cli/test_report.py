@@ -96,6 +96,7 @@ def test_report_formats_and_levels(cli):
         (["--by", "street", "--period", "2026-10"], "--by 'street'"),
         (["--period", "2026-13"], "period '2026-13'"),
         (["--period", "2026-10", "--format", "xml"], "--format 'xml'"),
+        (["--period", "0001-01"], "period '0001-01' lies outside the years 1900 to 9000"),
     ],
 )
 def test_report_bad_input(cli, args, message):
@@ -175,3 +176,12 @@ def test_an_import_where_every_row_is_bad_exits_1(cli, tmp_path: Path):
         f"error: {bad}: no row could be imported; fix the bad rows above"
     )
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("lon", ["nan", "inf", "east"])
+def test_replay_refuses_a_location_that_is_not_a_number(cli, tmp_path: Path, lon: str):
+    incidents = tmp_path / "inc.csv"
+    incidents.write_text(f"id,category,lon,lat\n1,E0102,121.5,31.2\n2,E0102,{lon},31.2\n")
+    res = cli("replay", "--tickets", str(incidents), "--config", str(DATA.parents[2] / "config"))
+    assert isinstance(res.exception, UserError)
+    assert str(res.exception) == f"{incidents}: line 3: lon/lat {lon!r}, '31.2' are not numbers"
