@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from fastapi import HTTPException
+
 from gridops.errors import UserError
 from gridops.org.orgchart import OrgChart
 from gridops.store.account_log import UNATTRIBUTED
 from gridops.store.accounts import ALL_UNITS, Accounts, ApiKey, User, check_role, check_units
 from gridops.tickets.vocabulary import Role
-from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.permissions import Principal
 from gridops.web.security import bearer_token, hash_token, issue_api_key, issue_user_token
 
 
@@ -23,17 +25,25 @@ def principal_of(user: User) -> Principal:
     return Principal(user.id, user.role, user.units)
 
 
+class NotAuthenticated(HTTPException):
+    """A 401: no credential, or one that is not valid (unknown, expired, user inactive); a
+    valid credential refused an action is a 403 (PermissionDenied)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"WWW-Authenticate": 'Bearer realm="gridops"'})
+
+
 def authenticate(accounts: Accounts, authorization: str | None) -> Principal:
-    """The principal behind an ``Authorization: Bearer`` header; PermissionDenied otherwise."""
+    """The principal behind an ``Authorization: Bearer`` header; NotAuthenticated otherwise."""
     token = bearer_token(authorization)
     if token is None:
-        raise PermissionDenied(
+        raise NotAuthenticated(
             "this call needs 'Authorization: Bearer <token>'; ask an admin for a token "
             "(gridops user add)"
         )
     user = accounts.user_by_token_hash(hash_token(token))
     if user is None:
-        raise PermissionDenied("the bearer token is not valid or its user is inactive")
+        raise NotAuthenticated("the bearer token is not valid or its user is inactive")
     return principal_of(user)
 
 

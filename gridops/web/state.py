@@ -63,7 +63,7 @@ def current_principal(
     state: State,
     authorization: Annotated[str | None, Header(description="Bearer token: `Bearer gut_…`")] = None,
 ) -> Principal:
-    """The signed-in user; 403 with the reason when the token is missing or not valid."""
+    """The signed-in user; 401 with the reason when the token is missing or not valid."""
     return authenticate(state.accounts, authorization)
 
 
