@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from gridops.errors import UserError
 from gridops.tickets.vocabulary import ClockType, Role
-from gridops.web.api.common import act_as, allowed_ticket, load_ticket, ticket_out, tickets_out
+from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
 from gridops.web.permissions import ALL, Action, PermissionDenied, Principal
 from gridops.web.state import Me, State, WebState
 
@@ -49,7 +49,8 @@ class ReasonIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    duplicate_of: Text  # the ticket it repeats (id or number)
+    duplicate_of: Text  # the ticket it repeats (id or number): open, in your scope
+    reason: Annotated[str, Field(max_length=2000)] = ""  # required across categories
 
 
 class SuperviseIn(BaseModel):
@@ -152,9 +153,14 @@ def void(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
 
 @router.post("/tickets/{ticket}/merge", summary="Merge as a duplicate of another ticket")
 def merge(state: State, me: Me, ticket: str, body: MergeIn) -> dict[str, Any]:
+    """Both tickets must be in your scope; the target open and of the same category (or say
+    why: ``reason``); it counts the merged ticket's reports (``report_count``)."""
+    from gridops.services.actions import merge as merge_tickets
+
     found = allowed_ticket(state, me, ticket, Action.MERGE)
-    original = load_ticket(state, body.duplicate_of)
-    moved = act_as(state, me, found, "merge_duplicate", duplicate_of=original.id)
+    original = allowed_ticket(state, me, body.duplicate_of, Action.MERGE)
+    moved = merge_tickets(state.ctx, found, original, actor=me.user_id, role=me.role,
+                          now=state.now(), reason=body.reason)  # fmt: skip
     return ticket_out(state, me, moved)
 
 

@@ -98,6 +98,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.days": ("自然日", "days"),
     "do.onsite": ("自行处置上报", "Self-report an on-site fix"),
     "duplicate_of": ("重复于案卷号", "Duplicate of (case no.)"),
+    "merge_reason": ("合并理由(类别不同时必填)", "Reason (needed across categories)"),
     "group": ("联合执法组", "Joint-enforcement group"),
     "satisfaction": ("满意度(1-5)", "Satisfaction (1-5)"),
     "lon": ("经度", "Longitude"),
