@@ -30,3 +30,25 @@ def test_environment_overrides_services(tmp_path: Path) -> None:
     assert s.database_url == "postgresql+psycopg://u@h/db"
     assert s.redis_url == "redis://127.0.0.1:6379/3"
     assert not s.embedded_redis
+
+
+def test_access_settings_are_read_and_checked(tmp_path: Path) -> None:
+    import pytest
+
+    from gridops.errors import UserError
+
+    base = {"GRIDOPS_DATA_DIR": str(tmp_path)}
+    s = load_settings(base)
+    assert (s.metrics_token, s.session_hours, s.session_idle_minutes) == (None, 12.0, 60.0)
+    assert s.open311_self_reports == "omit"
+    s = load_settings(base | {"GRIDOPS_METRICS_TOKEN": "t", "GRIDOPS_SESSION_HOURS": "8",
+                              "GRIDOPS_SESSION_IDLE_MINUTES": "15",
+                              "GRIDOPS_OPEN311_SELF_REPORTS": "Redact"})  # fmt: skip
+    assert (s.metrics_token, s.session_hours, s.session_idle_minutes) == ("t", 8.0, 15.0)
+    assert s.open311_self_reports == "redact"
+    with pytest.raises(UserError, match="GRIDOPS_SESSION_HOURS='0' is not a positive number"):
+        load_settings(base | {"GRIDOPS_SESSION_HOURS": "0"})
+    with pytest.raises(UserError, match="GRIDOPS_SESSION_IDLE_MINUTES='soon'"):
+        load_settings(base | {"GRIDOPS_SESSION_IDLE_MINUTES": "soon"})
+    with pytest.raises(UserError, match="GRIDOPS_OPEN311_SELF_REPORTS='show' is not one of"):
+        load_settings(base | {"GRIDOPS_OPEN311_SELF_REPORTS": "show"})

@@ -205,9 +205,11 @@ def counts_by_cell(
         return {str(r[0]): int(r[1]) for r in conn.execute(q.group_by(column)) if r[0]}
 
 
-def count_by_status(store: Store) -> dict[str, int]:
-    """How many tickets are in each status (one grouped query)."""
+def count_by_status(store: Store, scope: TicketScope | None = None) -> dict[str, int]:
+    """How many tickets are in each status (one grouped query; within ``scope`` if given)."""
     q = select(tickets.c.status, func.count()).group_by(tickets.c.status)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         return {r[0]: int(r[1]) for r in conn.execute(q)}
 
@@ -219,10 +221,18 @@ def count_changed_since(store: Store, since: datetime) -> int:
         return int(conn.execute(q).scalar_one())
 
 
-def count_overdue(store: Store, *, statuses: Collection[Status | str], now: datetime) -> int:
-    """Tickets in ``statuses`` whose running deadline has passed."""
+def count_overdue(
+    store: Store,
+    *,
+    statuses: Collection[Status | str],
+    now: datetime,
+    scope: TicketScope | None = None,
+) -> int:
+    """Tickets in ``statuses`` whose running deadline has passed (within ``scope`` if given)."""
     c = tickets.c
     q = select(func.count()).where(c.status.in_(_values(statuses)), c.open_due_at < now)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         return int(conn.execute(q).scalar_one())
 
