@@ -204,7 +204,7 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
     try:
         form = await request.form()
         draft = parse_request_form(form.multi_items())
-        key = state.api_keys.lookup(draft.api_key, now=time.monotonic())
+        key = state.api_keys.lookup(draft.api_key, now=time.monotonic(), at=state.now())
         if key is None:
             raise invalid_api_key()
         address = request.client.host if request.client else "unknown"

@@ -129,3 +129,24 @@ def test_body_size_limit(client: TestClient, api_key: str) -> None:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert big.status_code == 413
+
+
+def test_an_expired_api_key_is_refused_like_a_wrong_one(
+    client: TestClient, ctx: ServiceContext
+) -> None:
+    from datetime import timedelta
+
+    from gridops.store.accounts import Accounts
+    from gridops.web.security import issue_api_key
+
+    from .conftest import NOW
+
+    issued = issue_api_key()
+    Accounts(ctx.store.engine).add_api_key("old-app", key_hash=issued.token_hash,
+                                           key_hint=issued.hint, now=NOW - timedelta(days=9),
+                                           expires_at=NOW)  # fmt: skip
+    lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
+    form = {"api_key": issued.token, "service_code": "E0102", "lat": str(lat), "long": str(lon)}
+    refused = client.post("/open311/v2/requests.json", data=form)
+    assert refused.status_code == 403 and "api_key is not valid" in refused.text
+    assert ctx.store.count() == 0

@@ -24,6 +24,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The token an admin made with gridops user add",
     ),
     "bad_token": ("令牌无效或用户已停用", "The token is not valid or its user is inactive"),
+    "expired_token": (
+        "令牌已过期, 请向管理员申请新令牌",
+        "The token has expired; ask an admin for a new one",
+    ),
     "switch_lang": ("English", "中文"),
     "dispatch": ("派遣台", "Dispatch"),
     "field": ("我的任务", "My tasks"),
