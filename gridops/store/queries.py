@@ -305,11 +305,15 @@ def open311_search(
     updated_before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    exclude_sources: Collection[str] = (),
 ) -> list[Ticket]:
     """Tickets for an Open311 ``GET requests`` search, newest first, one page. Given case
-    ``numbers``, only those are looked up and every other filter is ignored (GeoReport v2)."""
+    ``numbers``, only those are looked up and every other filter is ignored (GeoReport v2).
+    Tickets of ``exclude_sources`` are never found."""
     c = tickets.c
     q = select(c.data).order_by(c.created_at.desc(), c.number.desc())
+    if exclude_sources:
+        q = q.where(c.source.not_in(sorted(exclude_sources)))
     if numbers:
         q = q.where(c.number.in_(list(numbers)))
     else:

@@ -35,8 +35,11 @@ STAGE_EVENTS = {
 LATENCY_WINDOW = timedelta(hours=24)
 
 
-def search_requests(store: Store, q: RequestQuery) -> list[Ticket]:
-    """Tickets matching an Open311 GET requests query, newest first, one page."""
+def search_requests(
+    store: Store, q: RequestQuery, *, exclude_sources: Set[str] = frozenset()
+) -> list[Ticket]:
+    """Tickets matching an Open311 GET requests query, newest first, one page (none of
+    ``exclude_sources``)."""
     statuses = None
     if q.statuses and q.statuses != {"open", "closed"}:
         statuses = OPEN_STATUSES if "open" in q.statuses else CLOSED_STATUSES
@@ -51,6 +54,7 @@ def search_requests(store: Store, q: RequestQuery) -> list[Ticket]:
         updated_before=q.updated_before,
         limit=q.page_size,
         offset=q.offset,
+        exclude_sources=exclude_sources,
     )
 
 
@@ -99,6 +103,13 @@ def report_scope(org: OrgChart, me: Principal) -> TicketScope | None:
     """What reports (the summary, the supervisor's trend) count for ``me``: the tickets they
     may read (:func:`ticket_scope`) — every ticket for admins, who are not unit-scoped."""
     return None if me.role is Role.ADMIN else ticket_scope(org, me)
+
+
+def cells_covered(org: OrgChart, units: Set[str]) -> frozenset[str]:
+    """The cells (any level) that ``units`` and the units under them are responsible for: a
+    locality unit's own cell (属地), a department branch's area (``dept-…@<street>``)."""
+    found = (org.units.get(u) for u in org.below(units))
+    return frozenset(u.cell for u in found if u is not None and u.cell)
 
 
 def _top_cells(org: OrgChart, covered: Set[str]) -> frozenset[str]:
