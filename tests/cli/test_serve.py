@@ -97,10 +97,13 @@ def test_a_stop_ends_open_console_streams(tmp_path: Path, redis_server: str) -> 
             while True:  # startup, not a timing assertion
                 assert server.poll() is None, "gridops serve exited at startup"
                 try:
-                    login = client.get("/console/login")
+                    client.get("/open311/v2/services.json")
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
+            key = tmp_path / "console-csrf.key"  # made at start, before any console page
+            assert key.stat().st_mode & 0o777 == 0o600
+            login = client.get("/console/login")
             csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', login.text)
             assert csrf
             signed = client.post("/console/login", data={"csrf": csrf.group(1), "token": token})
