@@ -11,6 +11,11 @@ reads the environment.
 | GRIDOPS_GRID           | the sample grid shipped in the package    |
 | GRIDOPS_CONFIG_DIR     | the configuration shipped in the package  |
 | GRIDOPS_TIMEZONE       | Asia/Shanghai                             |
+| GRIDOPS_METRICS_TOKEN  | unset → /metrics is open; set → it needs ``Authorization: Bearer <it>`` |
+| GRIDOPS_SESSION_HOURS  | 12: a console session ends this long after sign-in |
+| GRIDOPS_SESSION_IDLE_MINUTES | 60: … or this long after its last page |
+| GRIDOPS_OPEN311_SELF_REPORTS | omit: staff self-reports left out of Open311 GETs; redact: |
+|                        | shown without their description           |
 
 The defaults are package data (gridops/defaults/: config/ and sample_grids/pudong/), so an
 installed wheel runs without a checkout; the checkout's top-level config/ and sample_grids/ are
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gridops.errors import ConfigError
+from gridops.errors import ConfigError, UserError
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 DEFAULT_GRID = DEFAULTS_DIR / "sample_grids" / "pudong"
@@ -44,6 +49,10 @@ class Settings:
     grid_path: Path
     config_dir: Path
     timezone: str = "Asia/Shanghai"
+    metrics_token: str | None = None
+    session_hours: float = 12.0
+    session_idle_minutes: float = 60.0
+    open311_self_reports: str = "omit"
 
     @property
     def embedded_redis(self) -> bool:
@@ -69,6 +78,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         grid_path=Path(env.get("GRIDOPS_GRID") or DEFAULT_GRID),
         config_dir=Path(env.get("GRIDOPS_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
         timezone=_timezone(env.get("GRIDOPS_TIMEZONE") or "Asia/Shanghai"),
+        metrics_token=env.get("GRIDOPS_METRICS_TOKEN") or None,
+        session_hours=_positive(env, "GRIDOPS_SESSION_HOURS", 12.0),
+        session_idle_minutes=_positive(env, "GRIDOPS_SESSION_IDLE_MINUTES", 60.0),
+        open311_self_reports=_choice(env, "GRIDOPS_OPEN311_SELF_REPORTS", ("omit", "redact")),
     )
 
 
@@ -104,4 +117,22 @@ def _timezone(value: str) -> str:
             f"GRIDOPS_TIMEZONE {value!r} is not an IANA time zone name; use one such as "
             "Asia/Shanghai, or unset it"
         ) from None
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or ""
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1e6:
+        raise UserError(f"{name}={raw!r} is not a positive number; unset it for {default:g}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise UserError(f"{name}={value!r} is not one of: {', '.join(choices)}")
     return value

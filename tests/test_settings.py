@@ -57,3 +57,25 @@ def test_a_value_that_cannot_work_names_the_variable(
     env = {"GRIDOPS_DATA_DIR": str(tmp_path)} | {k: v.format(file=file) for k, v in env.items()}
     with pytest.raises(ConfigError, match=expected.format(file=file)):
         load_settings(env)
+
+
+def test_access_settings_are_read_and_checked(tmp_path: Path) -> None:
+    import pytest
+
+    from gridops.errors import UserError
+
+    base = {"GRIDOPS_DATA_DIR": str(tmp_path)}
+    s = load_settings(base)
+    assert (s.metrics_token, s.session_hours, s.session_idle_minutes) == (None, 12.0, 60.0)
+    assert s.open311_self_reports == "omit"
+    s = load_settings(base | {"GRIDOPS_METRICS_TOKEN": "t", "GRIDOPS_SESSION_HOURS": "8",
+                              "GRIDOPS_SESSION_IDLE_MINUTES": "15",
+                              "GRIDOPS_OPEN311_SELF_REPORTS": "Redact"})  # fmt: skip
+    assert (s.metrics_token, s.session_hours, s.session_idle_minutes) == ("t", 8.0, 15.0)
+    assert s.open311_self_reports == "redact"
+    with pytest.raises(UserError, match="GRIDOPS_SESSION_HOURS='0' is not a positive number"):
+        load_settings(base | {"GRIDOPS_SESSION_HOURS": "0"})
+    with pytest.raises(UserError, match="GRIDOPS_SESSION_IDLE_MINUTES='soon'"):
+        load_settings(base | {"GRIDOPS_SESSION_IDLE_MINUTES": "soon"})
+    with pytest.raises(UserError, match="GRIDOPS_OPEN311_SELF_REPORTS='show' is not one of"):
+        load_settings(base | {"GRIDOPS_OPEN311_SELF_REPORTS": "show"})

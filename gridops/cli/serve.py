@@ -54,11 +54,13 @@ def serve(
     from gridops.cli.reach import check_reachable
     from gridops.services.context import build_context
     from gridops.web.app import create_app
+    from gridops.web.install_secret import install_key
 
     settings = load_settings()
     check_reachable(settings)
     ctx = build_context(settings)
     ctx.redis()  # start (or find) the embedded Redis before the first request
+    install_key(ctx.settings.data_dir)  # the console's CSRF key, made at first start
     typer.echo(f"gridops: serving on http://{host}:{port} (OpenAPI at /openapi.json)")
     uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
                 timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
@@ -72,10 +74,13 @@ def user_add(
         [], "--unit", help="A unit id the user works for (repeat; 'all' for every unit)"
     ),
     name: str = typer.Option("", "--name", help="Display name (default: the id)"),
+    expires: str = typer.Option(
+        "", "--expires", help="Token lifetime, e.g. 90d, 12h or 2w (default: until replaced)"
+    ),
 ) -> None:
     """Add a user and print their bearer token as the last line (shown once).
 
-    Example: gridops user add li-na --role dispatcher --unit sc-310115005
+    Example: gridops user add li-na --role dispatcher --unit sc-310115005 --expires 90d
     """
     from gridops.services.context import build_context
     from gridops.store.accounts import Accounts
@@ -92,19 +97,26 @@ def user_add(
             now=datetime.now(UTC),
             org=ctx.ops.org,
             actor=cli_actor(),
+            expires=expires or None,
         )
     finally:
         ctx.close()
     units = user.units if isinstance(user.units, str) else ", ".join(sorted(user.units))
-    typer.echo(f"user {user.id} ({user.role.value}; units: {units or 'none'}) added; token:")
+    ends = f"; expires {user.token_expires_at:%Y-%m-%d %H:%M} UTC" if user.token_expires_at else ""
+    typer.echo(f"user {user.id} ({user.role.value}; units: {units or 'none'}{ends}) added; token:")
     typer.echo(token)
 
 
 @apikey_app.command("create")
-def apikey_create(name: str = typer.Argument(..., help="Key name, e.g. city-app")) -> None:
+def apikey_create(
+    name: str = typer.Argument(..., help="Key name, e.g. city-app"),
+    expires: str = typer.Option(
+        "", "--expires", help="Key lifetime, e.g. 365d (default: until revoked)"
+    ),
+) -> None:
     """Create an Open311 API key and print it as the last line (shown once).
 
-    Example: gridops apikey create city-app
+    Example: gridops apikey create city-app --expires 365d
     """
     from gridops.store import open_store
     from gridops.store.accounts import Accounts
@@ -113,12 +125,12 @@ def apikey_create(name: str = typer.Argument(..., help="Key name, e.g. city-app"
     settings = load_settings()
     store = open_store(settings.database_url, timezone=settings.timezone)
     try:
-        key, secret = create_api_key(
-            Accounts(store.engine), name, now=datetime.now(UTC), actor=cli_actor()
-        )
+        key, secret = create_api_key(Accounts(store.engine), name, now=datetime.now(UTC),
+                                     actor=cli_actor(), expires=expires or None)  # fmt: skip
     finally:
         store.close()
-    typer.echo(f"API key {key.name} created; key:")
+    ends = f" (expires {key.expires_at:%Y-%m-%d %H:%M} UTC)" if key.expires_at else ""
+    typer.echo(f"API key {key.name} created{ends}; key:")
     typer.echo(secret)
 
 

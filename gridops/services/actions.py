@@ -49,6 +49,27 @@ def act(
     return new
 
 
+def merge(
+    ctx: ServiceContext,
+    ticket: str | Ticket,
+    into: str | Ticket,
+    *,
+    actor: str,
+    role: Role | str,
+    now: datetime,
+    reason: str = "",
+) -> Ticket:
+    """Merge ``ticket`` as a duplicate of ``into`` (:func:`gridops.tickets.merging.merge`): both
+    tickets written in one version-guarded transaction (StaleTicket if either moved first).
+    Returns the merged ticket."""
+    from gridops.tickets.merging import merge as merge_moves
+
+    source, target = load(ctx, ticket), load(ctx, into)
+    moves = merge_moves(source, target, actor=actor, role=role, now=now, reason=reason,
+                        calendar=ctx.calendar)  # fmt: skip
+    return ctx.store.apply_transitions(list(moves)).applied[0]
+
+
 def follow_up(ctx: ServiceContext, ticket: Ticket, action: str, now: datetime) -> None:
     """Work that follows a committed action."""
     if action == "return" or ticket.status in (Status.RETURNED, Status.VERIFIED):

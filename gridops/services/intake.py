@@ -9,7 +9,7 @@ transaction that creates it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -58,13 +58,19 @@ def submit(
     actor: str,
     role: Role | str,
     now: datetime,
+    admit: Callable[[int, TicketDraft], None] | None = None,
 ) -> list[Ticket]:
     """Validate all, normalise to the grid CRS, locate in bulk, create (idempotent by key),
-    resolve on-site fixes, commit, then kick the routing stage. Tickets come back in order."""
+    resolve on-site fixes, commit, then kick the routing stage. Tickets come back in order.
+    ``admit(index, draft)`` sees each located draft before anything is written and may refuse
+    it by raising (e.g. a place outside the reporter's units): then no ticket is created."""
     if not reports:
         return []
     role = _role(role)
     drafts = _drafts(ctx, reports, role)
+    if admit is not None:
+        for i, draft in enumerate(drafts):
+            admit(i, draft)
     tickets = ctx.store.create_tickets(
         drafts,
         now=now,

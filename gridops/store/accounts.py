@@ -3,8 +3,9 @@
 Only SHA-256 hashes of tokens and keys are stored: the caller issues the secret
 (:mod:`gridops.web.security`, which also says why a fast hash is right for 256-bit random
 secrets), shows it once, and hands this repository its hash and hint. Lookups take the hash too.
-The tables are created by the migration ``0002_accounts``; every change is logged in the
-hash-chained account log (migration ``0007_account_events``).
+The records and the checks of their fields are :mod:`gridops.store.account_model`. The tables
+are created by the migration ``0002_accounts`` (expiry: ``0010_sessions_media``); every change
+is logged in the hash-chained account log (migration ``0007_account_events``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -33,10 +34,36 @@ from sqlalchemy.exc import IntegrityError
 from gridops.errors import UserError
 from gridops.store import account_log as log
 from gridops.store.account_log import UNATTRIBUTED, AccountEvent, Action, check_actor
+from gridops.store.account_model import (
+    ALL_UNITS,
+    USER_ROLES,
+    ApiKey,
+    Units,
+    User,
+    check_role,
+    check_units,
+    check_user_id,
+    iso_or_none,
+)
 from gridops.store.engine import write
 from gridops.store.schema import UTCDateTime, metadata
 from gridops.text import free_text
 from gridops.tickets.vocabulary import Role
+
+__all__ = [
+    "ALL_UNITS",
+    "USER_ROLES",
+    "Accounts",
+    "ApiKey",
+    "Units",
+    "User",
+    "api_keys",
+    "check_role",
+    "check_units",
+    "check_user_id",
+    "user_of",
+    "users",
+]
 
 users = Table(
     "users",
@@ -50,6 +77,7 @@ users = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("token_expires_at", UTCDateTime),  # NULL: never (migration 0010)
 )
 api_keys = Table(
     "api_keys",
@@ -59,92 +87,10 @@ api_keys = Table(
     Column("key_hint", String(16), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),  # NULL: never (migration 0010)
 )
 
-ALL_UNITS: Literal["all"] = "all"
-USER_ROLES = frozenset(Role) - {Role.SYSTEM, Role.PUBLIC}
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-Units = frozenset[str] | Literal["all"]
-
-
-@dataclass(frozen=True)
-class User:
-    """A person who signs in with a bearer token: role and the units they work for."""
-
-    id: str
-    name: str
-    role: Role
-    units: Units
-    active: bool
-    token_hint: str
-    created_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for the admin API (no token, no hash)."""
-        units = self.units if self.units == ALL_UNITS else sorted(self.units)
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role.value,
-            "units": units,
-            "active": self.active,
-            "token_hint": self.token_hint,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    """An Open311 client's key (the key itself is never stored)."""
-
-    name: str
-    hint: str
-    active: bool
-    created_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "hint": self.hint,
-            "active": self.active,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-def check_user_id(value: str, what: str = "user id") -> str:
-    """A user id or key name: letters, digits and ``. _ @ -``, 1–100 characters."""
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise UserError(
-            f"{what} {value!r} is not usable: use letters, digits and . _ @ -, up to 100 chars"
-        )
-    return value
-
-
-def check_role(value: str) -> Role:
-    """A role a user may hold (not ``system`` or ``public``)."""
-    try:
-        role = Role(value)
-    except ValueError:
-        role = None
-    if role is None or role not in USER_ROLES:
-        known = ", ".join(sorted(r.value for r in USER_ROLES))
-        raise UserError(f"role {value!r} is not a user role; use one of: {known}")
-    return role
-
-
-def check_units(role: Role, units: Iterable[str] | str) -> Units:
-    """``"all"`` or a non-empty set of unit ids (admins may have none)."""
-    if units == ALL_UNITS:
-        return ALL_UNITS
-    if isinstance(units, str):
-        units = [units]
-    scope = frozenset(u.strip() for u in units if u.strip())
-    if ALL_UNITS in scope:
-        return ALL_UNITS
-    if not scope and role is not Role.ADMIN:
-        raise UserError(f"a {role.value} needs a unit scope: give --unit UNIT (or --unit all)")
-    return scope
 
 
 def _check_hash(value: str) -> None:
@@ -161,7 +107,8 @@ def _units_of(text: str) -> Units:
     return ALL_UNITS if value == ALL_UNITS else frozenset(value)
 
 
-def _user(row: Any) -> User:
+def user_of(row: Any) -> User:
+    """A ``users`` row as a User."""
     return User(
         id=row.id,
         name=row.name,
@@ -170,11 +117,18 @@ def _user(row: Any) -> User:
         active=bool(row.active),
         token_hint=row.token_hint,
         created_at=row.created_at,
+        token_expires_at=row.token_expires_at,
     )
 
 
 def _key(row: Any) -> ApiKey:
-    return ApiKey(row.name, row.key_hint, bool(row.active), row.created_at)
+    return ApiKey(row.name, row.key_hint, bool(row.active), row.created_at, row.expires_at)
+
+
+def _expiry(payload: dict[str, Any], expires_at: datetime | None) -> dict[str, Any]:
+    """An account event's payload with the expiry it set, if any (left out when none, so the
+    events of accounts without one read as before)."""
+    return payload | {"expires_at": iso_or_none(expires_at)} if expires_at is not None else payload
 
 
 class Accounts:
@@ -205,8 +159,10 @@ class Accounts:
         token_hint: str,
         now: datetime,
         actor: str = UNATTRIBUTED,
+        token_expires_at: datetime | None = None,
     ) -> User:
-        """A new active user whose bearer token hashes to ``token_hash``."""
+        """A new active user whose bearer token hashes to ``token_hash`` (and expires at
+        ``token_expires_at``, if given)."""
         check_user_id(user_id)
         role = check_role(role)
         scope = check_units(role, units)
@@ -221,12 +177,14 @@ class Accounts:
             "active": True,
             "created_at": now,
             "updated_at": now,
+            "token_expires_at": token_expires_at,
         }
-        user = _user(_Row(row))
+        user = user_of(_Row(row))
         try:
             with self._writing(actor) as conn:
                 conn.execute(users.insert(), [row])
-                log.append(conn, now, actor, Action.USER_ADD, user_id, _logged(user))
+                payload = _expiry(_logged(user), token_expires_at)
+                log.append(conn, now, actor, Action.USER_ADD, user_id, payload)
         except IntegrityError:
             raise UserError(f"user {user_id!r} already exists; pick another id") from None
         return user
@@ -237,16 +195,17 @@ class Accounts:
             return _user_in(conn, user_id)
 
     def user_by_token_hash(self, token_hash: str) -> User | None:
-        """The active user whose token hashes to ``token_hash``, or None."""
+        """The active user whose token hashes to ``token_hash``, or None (expired or not: the
+        caller tells an expired token apart, with :meth:`User.expired`)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(users).where(users.c.token_hash == token_hash, users.c.active)
             ).first()
-        return _user(row) if row is not None else None
+        return user_of(row) if row is not None else None
 
     def list_users(self) -> list[User]:
         with self.engine.connect() as conn:
-            return [_user(r) for r in conn.execute(select(users).order_by(users.c.id))]
+            return [user_of(r) for r in conn.execute(select(users).order_by(users.c.id))]
 
     def update_user(
         self,
@@ -289,19 +248,27 @@ class Accounts:
         token_hint: str,
         now: datetime,
         actor: str = UNATTRIBUTED,
+        token_expires_at: datetime | None = None,
     ) -> User:
-        """Give a user a new token (the old one stops working at once)."""
+        """Give a user a new token, expiring at ``token_expires_at`` if given (the old one stops
+        working at once)."""
         _check_hash(token_hash)
         with self._writing(actor) as conn:
             current = _user_in(conn, user_id)
             conn.execute(
                 update(users)
                 .where(users.c.id == user_id)
-                .values(token_hash=token_hash, token_hint=token_hint[:16], updated_at=now)
+                .values(
+                    token_hash=token_hash,
+                    token_hint=token_hint[:16],
+                    updated_at=now,
+                    token_expires_at=token_expires_at,
+                )  # fmt: skip
             )
             payload = {"token_hint": token_hint[:16], "before": {"token_hint": current.token_hint}}
+            payload = _expiry(payload, token_expires_at)
             log.append(conn, now, actor, Action.USER_TOKEN, user_id, payload)
-        return replace(current, token_hint=token_hint[:16])
+        return replace(current, token_hint=token_hint[:16], token_expires_at=token_expires_at)
 
     # -- API keys -----------------------------------------------------------------------
     def add_api_key(
@@ -312,8 +279,10 @@ class Accounts:
         key_hint: str,
         now: datetime,
         actor: str = UNATTRIBUTED,
+        expires_at: datetime | None = None,
     ) -> ApiKey:
-        """A new active Open311 API key whose secret hashes to ``key_hash``."""
+        """A new active Open311 API key whose secret hashes to ``key_hash`` (expiring at
+        ``expires_at``, if given)."""
         check_user_id(name, "API key name")
         _check_hash(key_hash)
         row = {
@@ -322,11 +291,12 @@ class Accounts:
             "key_hint": key_hint[:16],
             "active": True,
             "created_at": now,
+            "expires_at": expires_at,
         }
         try:
             with self._writing(actor) as conn:
                 conn.execute(api_keys.insert(), [row])
-                payload = {"hint": key_hint[:16], "active": True}
+                payload = _expiry({"hint": key_hint[:16], "active": True}, expires_at)
                 log.append(conn, now, actor, Action.KEY_ADD, name, payload)
         except IntegrityError:
             raise UserError(f"API key {name!r} already exists; pick another name") from None
@@ -357,7 +327,7 @@ class Accounts:
                 "before": {"active": bool(row.active)},
             }
             log.append(conn, now, actor, Action.KEY_REVOKE, name, payload)
-        return ApiKey(row.name, row.key_hint, False, row.created_at)
+        return ApiKey(row.name, row.key_hint, False, row.created_at, row.expires_at)
 
     # -- the account log ----------------------------------------------------------------
     def history(
@@ -378,7 +348,7 @@ def _user_in(conn: Connection, user_id: str) -> User:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
     if row is None:
         raise UserError(f"no user {user_id!r}")
-    return _user(row)
+    return user_of(row)
 
 
 def _logged(user: User) -> dict[str, Any]:

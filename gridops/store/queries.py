@@ -205,9 +205,11 @@ def counts_by_cell(
         return {str(r[0]): int(r[1]) for r in conn.execute(q.group_by(column)) if r[0]}
 
 
-def count_by_status(store: Store) -> dict[str, int]:
-    """How many tickets are in each status (one grouped query)."""
+def count_by_status(store: Store, scope: TicketScope | None = None) -> dict[str, int]:
+    """How many tickets are in each status (one grouped query; within ``scope`` if given)."""
     q = select(tickets.c.status, func.count()).group_by(tickets.c.status)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         return {r[0]: int(r[1]) for r in conn.execute(q)}
 
@@ -219,10 +221,18 @@ def count_changed_since(store: Store, since: datetime) -> int:
         return int(conn.execute(q).scalar_one())
 
 
-def count_overdue(store: Store, *, statuses: Collection[Status | str], now: datetime) -> int:
-    """Tickets in ``statuses`` whose running deadline has passed."""
+def count_overdue(
+    store: Store,
+    *,
+    statuses: Collection[Status | str],
+    now: datetime,
+    scope: TicketScope | None = None,
+) -> int:
+    """Tickets in ``statuses`` whose running deadline has passed (within ``scope`` if given)."""
     c = tickets.c
     q = select(func.count()).where(c.status.in_(_values(statuses)), c.open_due_at < now)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         return int(conn.execute(q).scalar_one())
 
@@ -295,11 +305,15 @@ def open311_search(
     updated_before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    exclude_sources: Collection[str] = (),
 ) -> list[Ticket]:
     """Tickets for an Open311 ``GET requests`` search, newest first, one page. Given case
-    ``numbers``, only those are looked up and every other filter is ignored (GeoReport v2)."""
+    ``numbers``, only those are looked up and every other filter is ignored (GeoReport v2).
+    Tickets of ``exclude_sources`` are never found."""
     c = tickets.c
     q = select(c.data).order_by(c.created_at.desc(), c.number.desc())
+    if exclude_sources:
+        q = q.where(c.source.not_in(sorted(exclude_sources)))
     if numbers:
         q = q.where(c.number.in_(list(numbers)))
     else:

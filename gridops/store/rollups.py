@@ -38,6 +38,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from gridops.store.engine import write
+from gridops.store.queries import TicketScope, _scope_condition
 from gridops.store.schema import UTCDateTime, metadata, tickets
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,10 @@ def indicator_counts(
     dispatch_limit_s: float = 1800.0,
     satisfied_min: int = 4,
     stage_times: bool = True,
+    scope: TicketScope | None = None,
 ) -> list[GroupCounts]:
-    """Counts for every group with tickets reported in ``[start, end)``, largest first."""
+    """Counts for every group with tickets reported in ``[start, end)`` (only those within
+    ``scope`` when given), largest first."""
     if by not in GROUPS:
         raise ValueError(f"by must be one of {', '.join(GROUPS)}, got {by!r}")
     key = GROUPS[by].label("key")
@@ -169,6 +172,8 @@ def indicator_counts(
     cols = [func.sum(case((cond, 1), else_=0)).label(name) for name, cond in exprs.items()]
     cols[0] = func.count().label("reports")
     in_period = and_(t.created_at >= start, t.created_at < end)
+    if scope is not None:
+        in_period = and_(in_period, _scope_condition(scope))
     q = select(key, *cols).where(in_period).group_by(key)
     with engine.connect() as conn:
         rows = conn.execute(q).all()

@@ -186,3 +186,27 @@ account_events = Table(
     UniqueConstraint("seq", name="uq_account_events_seq"),
     Index("ix_account_events_subject", "subject"),
 )
+
+#: Console sessions (登录会话, migration 0010): the browser's cookie holds a random secret and
+#: this table its SHA-256 only; a session ends at ``expires_at``, after ``seen_at`` plus the idle
+#: timeout, or when it is signed out (its row deleted).
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_console_sessions_user", "user_id"),
+    Index("ix_console_sessions_expires", "expires_at"),
+)
+
+#: Which tickets a stored photo belongs to (migration 0010): a photo is shown to those who may
+#: read one of them. One photo (stored once by its hash) may belong to several tickets.
+ticket_media = Table(
+    "ticket_media",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("ticket_id", String(32), primary_key=True),
+)

@@ -39,6 +39,10 @@ def coerce(where: str, name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
             raise bad("must be a whole number from 1 to 5")
         return value
+    if name == "reports":  # how many reports a merged duplicate brings
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise bad("must be a whole number of at least 1")
+        return value
     if name == "amount":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < inf:
             raise bad("must be a positive finite number")

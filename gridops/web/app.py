@@ -24,6 +24,7 @@ from gridops.store.accounts import Accounts
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.web.auth import ApiKeyCache
+from gridops.web.headers import SecurityHeaders
 from gridops.web.input import validation_failed
 from gridops.web.limits import MAX_BODY, BodySizeLimit, RateLimiter, RateLimits
 from gridops.web.media import MediaError
@@ -78,6 +79,7 @@ def create_app(
     app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     app.add_middleware(UrlLengthLimit)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, errors included
     return app
 
 

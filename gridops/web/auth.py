@@ -1,20 +1,24 @@
 """Who is asking (鉴权): bearer tokens → Principal, API keys → ApiKey, and issuing both.
 
 Secrets are issued by :mod:`gridops.web.security` and shown once; the accounts repository keeps
-their hashes only. ``gridops user add`` and the admin API both call :func:`create_user`.
+their hashes only. ``gridops user add`` and the admin API both call :func:`create_user`. Either
+kind may be given a lifetime (``--expires 90d``); an expired one is refused like a wrong one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from fastapi import HTTPException
 
 from gridops.errors import UserError
 from gridops.org.orgchart import OrgChart
 from gridops.store.account_log import UNATTRIBUTED
 from gridops.store.accounts import ALL_UNITS, Accounts, ApiKey, User, check_role, check_units
 from gridops.tickets.vocabulary import Role
-from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.permissions import Principal
 from gridops.web.security import bearer_token, hash_token, issue_api_key, issue_user_token
 
 
@@ -23,23 +27,59 @@ def principal_of(user: User) -> Principal:
     return Principal(user.id, user.role, user.units)
 
 
-def authenticate(accounts: Accounts, authorization: str | None) -> Principal:
-    """The principal behind an ``Authorization: Bearer`` header; PermissionDenied otherwise."""
+class NotAuthenticated(HTTPException):
+    """A 401: no credential, or one that is not valid (unknown, expired, user inactive); a
+    valid credential refused an action is a 403 (PermissionDenied)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail, headers={"WWW-Authenticate": 'Bearer realm="gridops"'})
+
+
+def authenticate(accounts: Accounts, authorization: str | None, *, now: datetime) -> Principal:
+    """The principal behind an ``Authorization: Bearer`` header; NotAuthenticated otherwise."""
     token = bearer_token(authorization)
     if token is None:
-        raise PermissionDenied(
+        raise NotAuthenticated(
             "this call needs 'Authorization: Bearer <token>'; ask an admin for a token "
             "(gridops user add)"
         )
     user = accounts.user_by_token_hash(hash_token(token))
     if user is None:
-        raise PermissionDenied("the bearer token is not valid or its user is inactive")
+        raise NotAuthenticated("the bearer token is not valid or its user is inactive")
+    if user.expired(now):
+        raise NotAuthenticated(
+            f"the bearer token of {user.id} expired at {user.token_expires_at:%Y-%m-%d %H:%M} "
+            "UTC; ask an admin for a new one"
+        )
     return principal_of(user)
 
 
-def api_key_for(accounts: Accounts, key: str) -> ApiKey | None:
-    """The active API key this secret belongs to, or None."""
-    return accounts.api_key_by_hash(hash_token(key))
+LIFETIME = re.compile(r"^\s*(\d{1,5})\s*([hdw])\s*$")
+UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_LIFETIME = timedelta(days=3660)
+
+
+def parse_lifetime(text: str, what: str = "expires") -> timedelta:
+    """``90d``, ``12h`` or ``2w`` as a timedelta (at most ten years); UserError otherwise."""
+    found = LIFETIME.match(text or "")
+    span = timedelta(seconds=int(found[1]) * UNIT_SECONDS[found[2]]) if found else timedelta()
+    if not timedelta() < span <= MAX_LIFETIME:
+        raise UserError(
+            f"{what} {text!r} is not a lifetime: give a number and h, d or w (e.g. 90d, 12h, "
+            "2w), at most ten years"
+        )
+    return span
+
+
+def expiry(lifetime: str | None, now: datetime) -> datetime | None:
+    """When a secret issued at ``now`` with ``lifetime`` (None: never) expires."""
+    return None if not lifetime else now + parse_lifetime(lifetime)
+
+
+def api_key_for(accounts: Accounts, key: str, *, at: datetime) -> ApiKey | None:
+    """The active, unexpired API key this secret belongs to, or None."""
+    found = accounts.api_key_by_hash(hash_token(key))
+    return None if found is None or found.expired(at) else found
 
 
 class ApiKeyCache:
@@ -55,12 +95,13 @@ class ApiKeyCache:
         self.max_entries = max_entries
         self._known: dict[str, tuple[ApiKey, float]] = {}
 
-    def lookup(self, key: str, *, now: float) -> ApiKey | None:
-        """The active key for this secret, or None (``now`` is a monotonic clock reading)."""
+    def lookup(self, key: str, *, now: float, at: datetime) -> ApiKey | None:
+        """The active, unexpired key for this secret, or None (``now`` is a monotonic clock
+        reading; ``at`` the time, against which the key's expiry is checked on every call)."""
         digest = hash_token(key)
         hit = self._known.get(digest)
         if hit is not None and hit[1] > now:
-            return hit[0]
+            return None if hit[0].expired(at) else hit[0]
         found = self.accounts.api_key_by_hash(digest)
         if found is None:
             self._known.pop(digest, None)
@@ -68,7 +109,7 @@ class ApiKeyCache:
         if len(self._known) >= self.max_entries:
             self._known.clear()
         self._known[digest] = (found, now + self.ttl_s)
-        return found
+        return None if found.expired(at) else found
 
     def forget(self) -> None:
         """Drop every remembered key (after a revocation through this app)."""
@@ -94,12 +135,15 @@ def create_user(
     now: datetime,
     org: OrgChart | None = None,
     actor: str = UNATTRIBUTED,
+    expires: str | None = None,
 ) -> tuple[User, str]:
-    """A new user and their bearer token (the token is returned once, never stored).
-    ``actor`` (who asked: an admin's user id, ``cli:<os user>``) goes into the account log."""
+    """A new user and their bearer token (the token is returned once, never stored), valid
+    for ``expires`` (``90d``; None: until replaced). ``actor`` (who asked: an admin's user id,
+    ``cli:<os user>``) goes into the account log."""
     checked_role = check_role(role)
     scope = check_units(checked_role, units)
     check_unit_ids(scope, org)
+    ends = expiry(expires, now)
     issued = issue_user_token()
     user = accounts.add_user(
         user_id,
@@ -110,27 +154,43 @@ def create_user(
         token_hint=issued.hint,
         now=now,
         actor=actor,
+        token_expires_at=ends,
     )
     return user, issued.token
 
 
 def create_api_key(
-    accounts: Accounts, name: str, *, now: datetime, actor: str = UNATTRIBUTED
+    accounts: Accounts,
+    name: str,
+    *,
+    now: datetime,
+    actor: str = UNATTRIBUTED,
+    expires: str | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new Open311 API key and its secret (returned once, never stored)."""
+    """A new Open311 API key and its secret (returned once, never stored), valid for
+    ``expires`` (``90d``; None: until revoked)."""
+    ends = expiry(expires, now)
     issued = issue_api_key()
-    key = accounts.add_api_key(
-        name, key_hash=issued.token_hash, key_hint=issued.hint, now=now, actor=actor
-    )
+    key = accounts.add_api_key(name, key_hash=issued.token_hash, key_hint=issued.hint, now=now,
+                               actor=actor, expires_at=ends)  # fmt: skip
     return key, issued.token
 
 
 def rotate_token(
-    accounts: Accounts, user_id: str, *, now: datetime, actor: str = UNATTRIBUTED
+    accounts: Accounts,
+    user_id: str,
+    *,
+    now: datetime,
+    actor: str = UNATTRIBUTED,
+    expires: str | None = None,
 ) -> tuple[User, str]:
-    """Replace a user's token; the old one stops working at once."""
+    """Replace a user's token (valid for ``expires``, if given): the old one stops working at
+    once, and so do the console sessions signed in with it."""
+    from gridops.store.sessions import Sessions
+
+    ends = expiry(expires, now)
     issued = issue_user_token()
-    user = accounts.replace_token(
-        user_id, token_hash=issued.token_hash, token_hint=issued.hint, now=now, actor=actor
-    )
+    user = accounts.replace_token(user_id, token_hash=issued.token_hash, token_hint=issued.hint,
+                                  now=now, actor=actor, token_expires_at=ends)  # fmt: skip
+    Sessions(accounts.engine).close_all(user_id)
     return user, issued.token

@@ -1,4 +1,6 @@
-"""``GET /media/{name}``: stored photos (by content hash), to signed-in roles that read tickets."""
+"""``GET /media/{name}``: a stored photo (by content hash), to those who may read a ticket it
+belongs to (``ticket_media``). A photo of a ticket the user may not read gets the same answer as
+no photo at all."""
 
 from __future__ import annotations
 
@@ -7,20 +9,48 @@ import re
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
+from gridops.store.errors import UnknownTicket
+from gridops.store.media_refs import tickets_of
+from gridops.web.api.common import view_of
 from gridops.web.media import media_dir
-from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied
-from gridops.web.state import Me, State
+from gridops.web.permissions import (
+    Action,
+    PermissionDenied,
+    Principal,
+    authorize,
+    may_take,
+    sees_every_ticket,
+)
+from gridops.web.state import Me, State, WebState
 
 router = APIRouter(tags=["media"])
 _NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")
 
 
+def _readable(state: WebState, me: Principal, name: str) -> bool:
+    """Whether ``me`` may read one of the tickets photo ``name`` belongs to."""
+    for ticket_id in tickets_of(state.ctx.store.engine, name):
+        try:
+            ticket = state.ctx.store.get(ticket_id)
+        except UnknownTicket:
+            continue
+        if authorize(me, Action.READ_TICKET, view_of(state, ticket)).allowed:
+            return True
+    return False
+
+
 @router.get("/media/{name}", summary="A stored photo (JPEG/PNG, EXIF stripped)")
 def media(state: State, me: Me, name: str) -> FileResponse:
-    if Action.READ_TICKET not in ROLE_ACTIONS[me.role]:
+    role = may_take(me, Action.READ_TICKET)
+    if not role.allowed:
         raise PermissionDenied(f"{me.role.value} may not read ticket photos")
     path = media_dir(state.ctx.settings.data_dir) / name
-    if not _NAME.match(name) or not path.is_file():
-        raise HTTPException(404, f"no photo {name!r}")
-    kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
-    return FileResponse(path, media_type=kind)
+    if _NAME.match(name) and path.is_file() and _readable(state, me, name):
+        kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
+        return FileResponse(path, media_type=kind)
+    if sees_every_ticket(me):
+        raise HTTPException(404, f"no photo {name[:80]!r}")
+    raise PermissionDenied(
+        f"photos are shown to those who may read their ticket; photo {name[:80]!r} is not on a "
+        "ticket you may read, or does not exist"
+    )

@@ -10,17 +10,20 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from gridops.web.auth import NotAuthenticated
 from gridops.web.queries import LATENCY_WINDOW, stage_latencies, tickets_by_status
+from gridops.web.security import bearer_token
 from gridops.web.state import State
 
 if TYPE_CHECKING:
@@ -99,5 +102,19 @@ class _ScrapeCollector(Collector):
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-def metrics(state: State) -> Response:
+def metrics(state: State, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Open to anyone unless GRIDOPS_METRICS_TOKEN is set: then only with that bearer token."""
+    check_scraper(state.ctx.settings.metrics_token, authorization)
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def check_scraper(token: str | None, authorization: str | None) -> None:
+    """NotAuthenticated (401) unless ``token`` is unset or sent as the bearer token."""
+    if token is None:
+        return
+    sent = bearer_token(authorization) or ""
+    if not hmac.compare_digest(sent.encode(), token.encode()):
+        raise NotAuthenticated(
+            "/metrics is closed by GRIDOPS_METRICS_TOKEN: send 'Authorization: Bearer <that "
+            "token>' (Prometheus: authorization.credentials in the scrape config)"
+        )

@@ -2,7 +2,10 @@
 
 Parsing, checking and rendering live in :mod:`gridops.web.open311`; the routes only glue them
 to the services. lat/long are WGS84 in and out (converted to the grid's CRS by intake; a ticket
-reported in another CRS is converted back for output). Reporter data never goes out.
+reported in another CRS is converted back for output). Reporter data never goes out, nor do
+staff's own reports (inspectors', grid workers' self-reports): they are left out of every GET
+(GRIDOPS_OPEN311_SELF_REPORTS=omit, the default) or shown without description and photo
+(``redact``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 SERVICE_NOTICE = (
     "lat/long are WGS84; times are in the operations centre's zone (Asia/Shanghai by default)"
 )
+#: Sources of staff's own reports (巡查上报, 自行处置), internal to the operations centre.
+SELF_REPORTS = frozenset({Source.INSPECTOR.value, Source.GRID_WORKER.value})
 FmtParam = Annotated[str, Path(description="json or xml", pattern="^[A-Za-z]+$")]
 _FORM_FIELDS = {
     "api_key": {"type": "string"},
@@ -115,8 +120,14 @@ def _wgs84(ticket: Ticket) -> tuple[float, float] | None:
         return None
 
 
+def _hidden_sources(state: WebState) -> frozenset[str]:
+    """The sources GETs leave out: staff's self-reports, unless shown redacted."""
+    return SELF_REPORTS if state.ctx.settings.open311_self_reports == "omit" else frozenset()
+
+
 def open311_request(state: WebState, ticket: Ticket, *, with_notes: bool) -> Any:
-    """A ticket as an Open311 request (no reporter data; media only as public URLs)."""
+    """A ticket as an Open311 request (no reporter data; media only as public URLs; a staff
+    self-report without its description and photo)."""
     ctx = state.ctx
     category = ctx.ops.taxonomy.categories.get(ticket.category)
     names = (
@@ -134,6 +145,8 @@ def open311_request(state: WebState, ticket: Ticket, *, with_notes: bool) -> Any
         tz=state.tz,
     )
     public = next((m for m in ticket.media if m.startswith(("http://", "https://"))), None)
+    if ticket.source.value in SELF_REPORTS:
+        return replace(req, description=None, media_url=None, service_notice=SERVICE_NOTICE)
     return replace(req, media_url=public, service_notice=SERVICE_NOTICE)
 
 
@@ -157,7 +170,7 @@ def service_definition(state: State, service_code: str, fmt: FmtParam) -> Respon
 def list_requests(state: State, request: Request, fmt: FmtParam) -> Response:
     def make(f: Format) -> Document:
         q = parse_request_query(request.query_params.multi_items(), now=state.now())
-        found = search_requests(state.ctx.store, q)
+        found = search_requests(state.ctx.store, q, exclude_sources=_hidden_sources(state))
         reqs = [open311_request(state, t, with_notes=q.extensions) for t in found]
         return formats.render_requests(reqs, f, extensions=q.extensions)
 
@@ -171,6 +184,7 @@ def get_request(state: State, service_request_id: str, fmt: FmtParam, request: R
         found = search_requests(
             state.ctx.store,
             parse_request_query([("service_request_id", service_request_id)], now=state.now()),
+            exclude_sources=_hidden_sources(state),
         )
         if not found:
             raise not_found("service_request_id", service_request_id)
@@ -189,6 +203,8 @@ def get_token(state: State, token: str, fmt: FmtParam) -> Response:
             ticket = state.ctx.store.get(token)
         except UserError:
             raise not_found("token", token) from None
+        if ticket.source.value in _hidden_sources(state):
+            raise not_found("token", token)
         return formats.render_tokens([Open311TokenStatus(token, ticket.number)], f)
 
     return _answer(fmt, make)
@@ -204,7 +220,7 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
     try:
         form = await request.form()
         draft = parse_request_form(form.multi_items())
-        key = state.api_keys.lookup(draft.api_key, now=time.monotonic())
+        key = state.api_keys.lookup(draft.api_key, now=time.monotonic(), at=state.now())
         if key is None:
             raise invalid_api_key()
         address = request.client.host if request.client else "unknown"

@@ -235,8 +235,9 @@ def _in_scope(p: Principal, t: TicketView) -> Decision:
     )
 
 
-def authorize(principal: Principal, action: Action, ticket: TicketView | None = None) -> Decision:
-    """May ``principal`` do ``action`` (to ``ticket``, for ticket actions)?"""
+def may_take(principal: Principal, action: Action) -> Decision:
+    """The role half of :func:`authorize`: may this role ever take ``action`` (asked before a
+    ticket is looked up, so a refusal tells nothing about the ticket)?"""
     label = _LABEL[principal.role]
     if action not in ROLE_ACTIONS[principal.role]:
         return Decision(False, f"{label} may not {action}; {_who_may(action)}")
@@ -246,14 +247,43 @@ def authorize(principal: Principal, action: Action, ticket: TicketView | None = 
             f"{label} may {action} only with unit scope 'all' (district level), as it covers "
             f"every unit; your units: {_scope_text(principal)}; {_who_may(action)}",
         )
-    if action not in TICKET_ACTIONS:
-        return Decision(True, f"{label} may {action}")
+    return Decision(True, f"{label} may {action}")
+
+
+def authorize(principal: Principal, action: Action, ticket: TicketView | None = None) -> Decision:
+    """May ``principal`` do ``action`` (to ``ticket``, for ticket actions)?"""
+    label = _LABEL[principal.role]
+    role = may_take(principal, action)
+    if not role.allowed or action not in TICKET_ACTIONS:
+        return role
     if ticket is None:
         raise ValueError(f"action {action!r} needs the ticket it acts on")
     scoped = _in_scope(principal, ticket)
     if not scoped.allowed:
         return scoped
     return Decision(True, f"{label} may {action}: {scoped.reason}")
+
+
+def sees_every_ticket(principal: Principal) -> bool:
+    """Whether ``principal`` reads every ticket (so telling them one does not exist tells them
+    nothing they could not see)."""
+    return listing_scope(principal).all_units
+
+
+def not_visible(principal: Principal, ref: str) -> PermissionDenied:
+    """The one refusal for a ticket ``principal`` may not see, whether or not it exists: it
+    names the ticket as they asked for it and their own scope, never the ticket's owner."""
+    label, ref = _LABEL[principal.role], ref[:64]
+    if principal.role in FIELD_ROLES:
+        within = f"assigned to them or their unit (your units: {_scope_text(principal)})"
+    elif principal.role is Role.INSPECTOR:
+        within = "they reported"
+    else:
+        within = f"within {_scope_text(principal)}"
+    return PermissionDenied(
+        f"{label} may act only on tickets {within}; ticket {ref} is not one of them, or does "
+        "not exist"
+    )
 
 
 def require(principal: Principal, action: Action, ticket: TicketView | None = None) -> None:

@@ -16,6 +16,7 @@ from gridops.store import Store
 from gridops.store import queries as store_queries
 from gridops.store.queries import TicketScope
 from gridops.tickets.model import DONE, Status, Ticket
+from gridops.tickets.vocabulary import Role
 from gridops.web.open311.params import RequestQuery
 from gridops.web.permissions import Principal, listing_scope
 
@@ -34,8 +35,11 @@ STAGE_EVENTS = {
 LATENCY_WINDOW = timedelta(hours=24)
 
 
-def search_requests(store: Store, q: RequestQuery) -> list[Ticket]:
-    """Tickets matching an Open311 GET requests query, newest first, one page."""
+def search_requests(
+    store: Store, q: RequestQuery, *, exclude_sources: Set[str] = frozenset()
+) -> list[Ticket]:
+    """Tickets matching an Open311 GET requests query, newest first, one page (none of
+    ``exclude_sources``)."""
     statuses = None
     if q.statuses and q.statuses != {"open", "closed"}:
         statuses = OPEN_STATUSES if "open" in q.statuses else CLOSED_STATUSES
@@ -50,17 +54,18 @@ def search_requests(store: Store, q: RequestQuery) -> list[Ticket]:
         updated_before=q.updated_before,
         limit=q.page_size,
         offset=q.offset,
+        exclude_sources=exclude_sources,
     )
 
 
-def tickets_by_status(store: Store) -> dict[str, int]:
-    """Ticket counts per workflow status (one grouped query)."""
-    return store_queries.count_by_status(store)
+def tickets_by_status(store: Store, scope: TicketScope | None = None) -> dict[str, int]:
+    """Ticket counts per workflow status (one grouped query), within ``scope`` if given."""
+    return store_queries.count_by_status(store, scope)
 
 
-def count_overdue(store: Store, now: datetime) -> int:
-    """Open tickets whose running deadline has passed."""
-    return store_queries.count_overdue(store, statuses=OPEN_STATUSES, now=now)
+def count_overdue(store: Store, now: datetime, scope: TicketScope | None = None) -> int:
+    """Open tickets whose running deadline has passed, within ``scope`` if given."""
+    return store_queries.count_overdue(store, statuses=OPEN_STATUSES, now=now, scope=scope)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,19 @@ def ticket_scope(org: OrgChart, me: Principal) -> TicketScope | None:
         return TicketScope(owner_units=wanted.units, assignee=wanted.assignee_id)
     below = org.below(wanted.units)
     return TicketScope(owner_units=below, assignee=wanted.assignee_id, cells=_top_cells(org, below))
+
+
+def report_scope(org: OrgChart, me: Principal) -> TicketScope | None:
+    """What reports (the summary, the supervisor's trend) count for ``me``: the tickets they
+    may read (:func:`ticket_scope`) — every ticket for admins, who are not unit-scoped."""
+    return None if me.role is Role.ADMIN else ticket_scope(org, me)
+
+
+def cells_covered(org: OrgChart, units: Set[str]) -> frozenset[str]:
+    """The cells (any level) that ``units`` and the units under them are responsible for: a
+    locality unit's own cell (属地), a department branch's area (``dept-…@<street>``)."""
+    found = (org.units.get(u) for u in org.below(units))
+    return frozenset(u.cell for u in found if u is not None and u.cell)
 
 
 def _top_cells(org: OrgChart, covered: Set[str]) -> frozenset[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 API_KEY_PREFIX = "gok_"  # Open311 API key
 USER_TOKEN_PREFIX = "gut_"  # user bearer token
+SESSION_PREFIX = "gos_"  # console session (the cookie)
 _TOKEN_BYTES = 32
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -51,6 +52,11 @@ def issue_api_key() -> IssuedToken:
 def issue_user_token() -> IssuedToken:
     """A new bearer token for a user."""
     return issue_token(USER_TOKEN_PREFIX)
+
+
+def issue_session() -> IssuedToken:
+    """A new console session secret (the cookie's value; the store keeps its hash)."""
+    return issue_token(SESSION_PREFIX)
 
 
 def verify_token(token: str, stored_hash: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,14 @@ class WebState:
     def now(self) -> datetime:
         return self.clock()
 
+    @cached_property
+    def csrf_key(self) -> bytes:
+        """The install's key for the console's CSRF tokens (made at first use if ``gridops
+        serve`` has not made it: :mod:`gridops.web.install_secret`)."""
+        from gridops.web.install_secret import install_key
+
+        return install_key(self.ctx.settings.data_dir)
+
 
 async def web_state(request: Request) -> WebState:
     """The app's WebState (``async``: FastAPI runs a plain ``def`` dependency in its thread
@@ -63,8 +72,8 @@ def current_principal(
     state: State,
     authorization: Annotated[str | None, Header(description="Bearer token: `Bearer gut_…`")] = None,
 ) -> Principal:
-    """The signed-in user; 403 with the reason when the token is missing or not valid."""
-    return authenticate(state.accounts, authorization)
+    """The signed-in user; 401 with the reason when the token is missing or not valid."""
+    return authenticate(state.accounts, authorization, now=state.now())
 
 
 Me = Annotated[Principal, Depends(current_principal)]

@@ -105,10 +105,13 @@ def test_a_stop_ends_open_console_streams(tmp_path: Path, redis_server: str) -> 
             while True:  # startup, not a timing assertion
                 assert server.poll() is None, "gridops serve exited at startup"
                 try:
-                    login = client.get("/console/login")
+                    client.get("/open311/v2/services.json")
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
+            key = tmp_path / "console-csrf.key"  # made at start, before any console page
+            assert key.stat().st_mode & 0o777 == 0o600
+            login = client.get("/console/login")
             csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', login.text)
             assert csrf
             signed = client.post("/console/login", data={"csrf": csrf.group(1), "token": token})
@@ -124,3 +127,26 @@ def test_a_stop_ends_open_console_streams(tmp_path: Path, redis_server: str) -> 
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_user_add_and_apikey_create_take_a_lifetime(cli) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC)
+    res = cli("user", "add", "li-na", "--role", "dispatcher", "--unit", "all", "--expires", "90d")
+    assert res.exit_code == 0, res.output
+    assert "expires" in res.output.splitlines()[0]
+    user = accounts().user_by_token_hash(hash_token(res.output.strip().splitlines()[-1]))
+    assert user is not None and user.token_expires_at is not None
+    assert (
+        before + timedelta(days=90)
+        <= user.token_expires_at
+        <= datetime.now(UTC) + timedelta(days=90)
+    )
+    key = cli("apikey", "create", "city-app", "--expires", "2w")
+    assert key.exit_code == 0 and "expires" in key.output
+    found = accounts().api_key_by_hash(hash_token(key.output.strip().splitlines()[-1]))
+    assert found is not None and found.expires_at is not None
+    bad = cli("user", "add", "wang", "--role", "dispatcher", "--unit", "all", "--expires", "90x")
+    assert bad.exit_code != 0 and "'90x' is not a lifetime" in str(bad.exception)
+    assert not [u for u in accounts().list_users() if u.id == "wang"]

@@ -130,13 +130,22 @@ def login_form(client: TestClient, **fields: str) -> dict[str, str]:
 
 
 def sign_in(client: TestClient, token: str) -> str:
-    """Sign ``client`` in through the login form; returns the session's CSRF token."""
-    from gridops.web.console.session import csrf_token
+    """Sign ``client`` in through the login form; returns the session's CSRF token (as the
+    pages carry it)."""
+    from gridops.web.console.session import SESSION_COOKIE, csrf_token
 
     r = client.post("/console/login", data=login_form(client, token=token),
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303, r.text
-    return csrf_token(token)
+    session = r.cookies.get(SESSION_COOKIE)
+    assert session and session != token, "the session cookie must not be the bearer token"
+    app = getattr(client, "app", None)
+    if app is not None:
+        return csrf_token(app.state.web.csrf_key, session)
+    home = client.get(r.headers["location"])  # a real server: the token its page carries
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', home.text)
+    assert found, "the home page carries no CSRF token"
+    return found.group(1)
 
 
 @dataclass

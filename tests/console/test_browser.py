@@ -16,6 +16,15 @@ from .conftest import ARTIFACTS, LUJIAZUI_L3, NOW, Server, photo, point_in
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 760}
+CSP_VIOLATIONS: list[str] = []  # what the browser refused under the pages' CSP
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Any:
+    """Every page works under its Content-Security-Policy: the browser refused nothing."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
 
 
 def shot(page: Any, name: str) -> None:
@@ -26,6 +35,8 @@ def shot(page: Any, name: str) -> None:
 def login(browser: Any, server: Server, token: str, **options: Any) -> Any:
     context = browser.new_context(base_url=server.url, **options)
     page = context.new_page()
+    page.on("console", lambda m: CSP_VIOLATIONS.append(m.text)
+            if "Content Security Policy" in m.text else None)  # fmt: skip
     page.goto("/console/login")
     shot(page, "login")
     page.fill("#token", token)
@@ -50,6 +61,10 @@ def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
     assert dispatcher.url.endswith("/console/dispatch")
     assert dispatcher.inner_text("#count-new") == "0"
     assert dispatcher.locator("svg.gridmap path.cell").count() == 36  # level 1: 36 街镇
+    width = dispatcher.eval_on_selector(
+        "svg.gridmap path.cell", "e => getComputedStyle(e).strokeWidth"
+    )
+    assert width not in ("", "0px")  # cell borders drawn from the style sheet, no inline style
 
     # report: the dispatcher's queue shows it without a reload (pushed, or polled)
     number = report(server, key, "暴露垃圾 路口")
@@ -173,7 +188,7 @@ def test_grid_worker_self_reports_at_the_phone_location(server: Server, browser:
     page = login(browser, server, token, viewport=PHONE, permissions=["geolocation"],
                  geolocation={"longitude": lon, "latitude": lat})  # fmt: skip
     page.click("#locate")
-    page.wait_for_function("document.getElementById('lon').value !== ''")
+    page.wait_for_function("() => document.getElementById('lon').value !== ''")
     assert abs(float(page.input_value("#lon")) - lon) < 1e-5
     page.fill("#onsite-form input[name=note]", "已当场清理")
     page.click("#onsite-form button[type=submit]")
@@ -214,7 +229,7 @@ def test_a_reported_ticket_reaches_the_dispatch_page_over_the_stream(
     page.context.route("**/console/dispatch/live*",
                        lambda route: (polls.append(route.request.url), route.abort()))  # fmt: skip
     assert page.url.endswith("/console/dispatch")
-    page.wait_for_function("document.getElementById('live').dataset.streaming === '1'")
+    page.wait_for_function("() => document.getElementById('live').dataset.streaming === '1'")
     number = report(server, server.users.api_key(), "推送")
     page.wait_for_selector(f'#queue-table tr[data-number="{number}"]', timeout=60_000)
     assert int(page.get_attribute("#live", "data-streamed") or 0) >= 1
@@ -234,7 +249,7 @@ def test_the_dispatch_page_falls_back_to_polling_when_the_stream_fails(
     page.fill("#token", server.users.add("d-poll", "dispatcher", "all"))
     page.click("#login")
     page.wait_for_load_state()
-    page.wait_for_function("document.getElementById('live').dataset.polling === '1'",
+    page.wait_for_function("() => document.getElementById('live').dataset.polling === '1'",
                            timeout=60_000)  # fmt: skip
     number = report(server, server.users.api_key(), "轮询")
     page.wait_for_selector(f'#queue-table tr[data-number="{number}"]', timeout=60_000)
@@ -254,7 +269,7 @@ def test_a_task_dispatched_to_my_unit_reaches_the_field_page_over_the_stream(
     page.context.route("**/console/field/live*",
                        lambda route: (polls.append(route.request.url), route.abort()))  # fmt: skip
     assert page.url.endswith("/console/field")
-    page.wait_for_function("document.getElementById('live').dataset.streaming === '1'")
+    page.wait_for_function("() => document.getElementById('live').dataset.streaming === '1'")
     loaded = page.evaluate("performance.getEntriesByType('navigation').length")
     number = report(server, server.users.api_key(), "推送到手机", code="E0104")  # not a duplicate
     assert route_batch(server.ctx, 10, now=NOW) >= 1
@@ -270,7 +285,7 @@ def test_a_task_dispatched_to_my_unit_reaches_the_field_page_over_the_stream(
     reason.fill("不在本网格")
     second = report(server, server.users.api_key(), "第二件", code="E0201")
     assert route_batch(server.ctx, 10, now=NOW) >= 1
-    page.wait_for_function("document.getElementById('live').pending !== undefined",
+    page.wait_for_function("() => document.getElementById('live').pending !== undefined",
                            timeout=60_000)  # fmt: skip
     assert page.locator(f'article.task[data-number="{second}"]').count() == 0
     assert reason.input_value() == "不在本网格"

@@ -151,7 +151,7 @@ def test_nothing_changed_sends_only_heartbeats(server: Server) -> None:
         url = stream_url(client)
         with client.stream("GET", url) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
-            assert r.headers["cache-control"] == "no-cache"
+            assert r.headers["cache-control"] == "no-store"
             items = read_until(parse(r.iter_lines()), heartbeats(5))
     assert items[0] == Retry(FAST.retry_ms)
     assert not [i for i in items if isinstance(i, Event)]  # re-rendered, same hash: not sent
@@ -340,11 +340,11 @@ def test_a_page_polling_after_failed_streams_returns_to_the_stream(
     page.fill("#token", server.users.add("d-back", "dispatcher", "all"))
     page.click("#login")
     page.wait_for_load_state()
-    page.wait_for_function("document.getElementById('live').dataset.polling === '1'",
+    page.wait_for_function("() => document.getElementById('live').dataset.polling === '1'",
                            timeout=60_000)  # fmt: skip
     assert page.get_attribute("#live", "data-streaming") is None
     context.unroute(refuse)
-    page.wait_for_function("document.getElementById('live').dataset.restreamed === '1'",
+    page.wait_for_function("() => document.getElementById('live').dataset.restreamed === '1'",
                            timeout=60_000)  # fmt: skip
     assert page.get_attribute("#live", "data-polling") is None
     assert page.get_attribute("#live", "data-streaming") == "1"

@@ -56,7 +56,8 @@ def test_forms_without_the_session_csrf_token_are_refused(
 ) -> None:
     other = users.add("d-2", "dispatcher", "all")
     sign_in(client, users.add("d-1", "dispatcher", "all"))
-    for sent in ({}, {"csrf": ""}, {"csrf": csrf_token(other)}):
+    key = client.app.state.web.csrf_key  # type: ignore[attr-defined]
+    for sent in ({}, {"csrf": ""}, {"csrf": csrf_token(key, other)}):
         r = client.post("/console/tickets/E1/do/void", data={"reason": "x", **sent})
         assert r.status_code == 403 and "CSRF" in r.text
 

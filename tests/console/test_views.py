@@ -42,6 +42,11 @@ def test_a_dispatcher_out_of_scope_cannot_open_the_ticket(
     r = client.get(f"/console/tickets/{number}")
     assert r.status_code == 403 and "sc-310115004" in r.text
     assert number not in client.get("/console/dispatch?queue=new").text
+    ghost = number[:-5] + "99999"  # a case number that does not exist: the same page
+    missing = client.get(f"/console/tickets/{ghost}")
+    assert missing.status_code == 403 and missing.text.replace(ghost, "T") == r.text.replace(
+        number, "T"
+    )
 
 
 def test_dispatcher_actions_through_the_forms(

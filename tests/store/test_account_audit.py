@@ -121,7 +121,8 @@ def test_changes_written_around_the_log_are_caught(store: Store) -> None:
     assert "role='admin' (logged 'dispatcher')" in problems["a-3"].detail
     token = issue_user_token()
     at = "2026-11-24 02:00:00"
-    run_sql(store, "INSERT INTO users VALUES ('ghost', 'g', 'admin', '\"all\"', :h, 'gut_x', :t,"
+    run_sql(store, "INSERT INTO users (id, name, role, units, token_hash, token_hint, active,"
+            " created_at, updated_at) VALUES ('ghost', 'g', 'admin', '\"all\"', :h, 'gut_x', :t,"
             " :at, :at)", h=token.token_hash, t=True, at=at)  # fmt: skip
     assert ("deleted", "ghost") in bad(store)
 

@@ -37,6 +37,25 @@ def ctx(tmp_path, redis_server: str, redis_conn: Redis) -> Iterator[ServiceConte
     context.close()
 
 
+#: ``@pytest.fixture(params=BOTH_DATABASES)`` over :func:`context_on`: a module's ``ctx`` on
+#: SQLite and on the session's PostgreSQL database.
+BOTH_DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
+def context_on(
+    request: pytest.FixtureRequest, tmp_path, redis_server: str
+) -> Iterator[ServiceContext]:
+    """The web tests' context on ``request.param``'s database (PostgreSQL emptied first)."""
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server}
+    if request.param == "postgresql":
+        env["GRIDOPS_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    context = build_context(load_settings(env))
+    if request.param == "postgresql":
+        request.getfixturevalue("empty_pg")(context.store.engine)
+    yield context
+    context.close()
+
+
 @pytest.fixture
 def app(ctx: ServiceContext) -> FastAPI:
     return create_app(ctx, clock=lambda: NOW, rate_limits=RateLimits(per_key=50, per_address=40))

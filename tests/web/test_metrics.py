@@ -22,3 +22,29 @@ def test_metrics_after_intake_and_routing(
     assert 'gridops_stage_seconds_count{stage="dispatch"} 1.0' in text
     assert 'gridops_stage_seconds_bucket{le="60.0",stage="dispatch"} 1.0' in text
     assert "gridops_queue_jobs{" in text
+
+
+def test_a_metrics_token_closes_metrics_to_everyone_else(tmp_path, redis_server: str,
+                                                         redis_conn: object) -> None:  # fmt: skip
+    from gridops.services.context import build_context
+    from gridops.settings import load_settings
+    from gridops.web.app import create_app
+
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server,
+           "GRIDOPS_METRICS_TOKEN": "scrape-secret-1"}  # fmt: skip
+    context = build_context(load_settings(env))
+    try:
+        with TestClient(create_app(context, clock=lambda: NOW)) as client:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "x"}):
+                refused = client.get("/metrics", headers=headers)
+                assert refused.status_code == 401, headers
+                assert "GRIDOPS_METRICS_TOKEN" in refused.json()["detail"]
+                assert "gridops_tickets" not in refused.text
+            allowed = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-1"})
+            assert allowed.status_code == 200 and "gridops_tickets" in allowed.text
+    finally:
+        context.close()
+
+
+def test_without_a_token_metrics_stay_open(client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 200

@@ -160,3 +160,24 @@ def test_bidi_controls_are_removed_from_what_a_citizen_writes(
     refused = post(client, ctx, api_key, description="井盖\x07缺失")
     assert refused.status_code == 400
     assert refused.json()[0]["description"] == "description contains control character U+0007"
+
+
+def test_an_expired_api_key_is_refused_like_a_wrong_one(
+    client: TestClient, ctx: ServiceContext
+) -> None:
+    from datetime import timedelta
+
+    from gridops.store.accounts import Accounts
+    from gridops.web.security import issue_api_key
+
+    from .conftest import NOW
+
+    issued = issue_api_key()
+    Accounts(ctx.store.engine).add_api_key("old-app", key_hash=issued.token_hash,
+                                           key_hint=issued.hint, now=NOW - timedelta(days=9),
+                                           expires_at=NOW)  # fmt: skip
+    lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
+    form = {"api_key": issued.token, "service_code": "E0102", "lat": str(lat), "long": str(lon)}
+    refused = client.post("/open311/v2/requests.json", data=form)
+    assert refused.status_code == 403 and "api_key is not valid" in refused.text
+    assert ctx.store.count() == 0

@@ -99,10 +99,26 @@ def test_a_revoked_api_key_stops_working_within_a_second(ctx) -> None:
     from gridops.web.auth import ApiKeyCache, create_api_key
 
     accounts = Accounts(ctx.store.engine)
-    _, secret = create_api_key(accounts, "partner", now=datetime.now(UTC))
+    at = datetime.now(UTC)
+    _, secret = create_api_key(accounts, "partner", now=at)
     cache = ApiKeyCache(accounts)  # as in another process: it never hears of the revocation
-    assert cache.lookup(secret, now=100.0) is not None
+    assert cache.lookup(secret, now=100.0, at=at) is not None
     accounts.revoke_api_key("partner", now=datetime.now(UTC))
-    assert cache.lookup(secret, now=100.5) is not None  # still remembered
-    assert cache.lookup(secret, now=101.01) is None  # asked the database again: revoked
-    assert cache.lookup(secret, now=101.02) is None  # and a refusal is not remembered as valid
+    assert cache.lookup(secret, now=100.5, at=at) is not None  # still remembered
+    assert cache.lookup(secret, now=101.01, at=at) is None  # asked the database again: revoked
+    assert cache.lookup(secret, now=101.02, at=at) is None  # a refusal is not remembered as valid
+
+
+def test_an_expired_api_key_is_refused_even_while_remembered(ctx) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import ApiKeyCache, create_api_key
+
+    accounts = Accounts(ctx.store.engine)
+    made = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    key, secret = create_api_key(accounts, "partner", now=made, expires="2d")
+    assert key.expires_at == made + timedelta(days=2)
+    cache = ApiKeyCache(accounts)
+    assert cache.lookup(secret, now=100.0, at=made + timedelta(days=1)) is not None
+    assert cache.lookup(secret, now=100.1, at=made + timedelta(days=2)) is None  # cached, expired

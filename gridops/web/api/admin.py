@@ -19,11 +19,15 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 
 
+Lifetime = Annotated[str, Field(max_length=20, description="e.g. 90d, 12h, 2w")]
+
+
 class UserIn(Body):
     id: Id
     name: Annotated[str, Field(max_length=200)] = ""
     role: Annotated[str, Field(max_length=20)]
     units: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=200)
+    expires: Lifetime | None = None  # the token's lifetime; none: until replaced
 
 
 class UserPatch(Body):
@@ -32,8 +36,13 @@ class UserPatch(Body):
     active: bool | None = None
 
 
+class TokenIn(Body):
+    expires: Lifetime | None = None
+
+
 class ApiKeyIn(Body):
     name: Id
+    expires: Lifetime | None = None  # none: until revoked
 
 
 @router.get("/users", summary="All users")
@@ -54,6 +63,7 @@ def add_user(state: State, me: Me, body: UserIn) -> dict[str, Any]:
         now=state.now(),
         org=state.ctx.ops.org,
         actor=me.user_id,
+        expires=body.expires,
     )
     return {"user": user.to_dict(), "token": token}
 
@@ -75,9 +85,12 @@ def update_user(state: State, me: Me, user_id: str, body: UserPatch) -> dict[str
 
 
 @router.post("/users/{user_id}/token", summary="Issue a new token (the old one stops working)")
-def new_token(state: State, me: Me, user_id: str) -> dict[str, Any]:
+def new_token(state: State, me: Me, user_id: str, body: TokenIn | None = None) -> dict[str, Any]:
+    """The old token and the console sessions signed in with it end at once."""
     require(me, Action.MANAGE_USERS)
-    user, token = rotate_token(state.accounts, user_id, now=state.now(), actor=me.user_id)
+    expires = body.expires if body is not None else None
+    user, token = rotate_token(state.accounts, user_id, now=state.now(), actor=me.user_id,
+                               expires=expires)  # fmt: skip
     return {"user": user.to_dict(), "token": token}
 
 
@@ -90,7 +103,8 @@ def list_keys(state: State, me: Me) -> dict[str, Any]:
 @router.post("/api-keys", summary="Create an API key; the answer holds it (shown once)")
 def add_key(state: State, me: Me, body: ApiKeyIn) -> dict[str, Any]:
     require(me, Action.MANAGE_API_KEYS)
-    key, secret = create_api_key(state.accounts, body.name, now=state.now(), actor=me.user_id)
+    key, secret = create_api_key(state.accounts, body.name, now=state.now(), actor=me.user_id,
+                                 expires=body.expires)  # fmt: skip
     return {"api_key": key.to_dict(), "key": secret}
 
 

@@ -11,9 +11,13 @@ from gridops.tickets.events import Event
 from gridops.tickets.model import Ticket
 from gridops.web.permissions import (
     Action,
+    PermissionDenied,
     Principal,
     TicketView,
-    require,
+    authorize,
+    may_take,
+    not_visible,
+    sees_every_ticket,
     sees_reporter_contact,
 )
 from gridops.web.security import ReporterContact, mask_contact
@@ -47,9 +51,22 @@ def view_of(state: WebState, ticket: Ticket) -> TicketView:
 
 
 def allowed_ticket(state: WebState, me: Principal, ticket: str, action: Action) -> Ticket:
-    """Load ``ticket`` and require ``action`` on it (403 with the reason otherwise)."""
-    found = load_ticket(state, ticket)
-    require(me, action, view_of(state, found))
+    """Load ``ticket`` and require ``action`` on it. The role is checked first; then a ticket
+    ``me`` may not see and a ticket that does not exist get the same 403 (:func:`not_visible`),
+    so refusals are no oracle for case numbers. Only a reader of every ticket gets a 404."""
+    from gridops.store.errors import UnknownTicket
+
+    role = may_take(me, action)
+    if not role.allowed:
+        raise PermissionDenied(role.reason)
+    try:
+        found = load_ticket(state, ticket)
+    except UnknownTicket:
+        if sees_every_ticket(me):
+            raise
+        raise not_visible(me, ticket) from None
+    if not authorize(me, action, view_of(state, found)).allowed:
+        raise not_visible(me, ticket)
     return found
 
 
@@ -105,8 +122,6 @@ def event_out(me: Principal, event: Event) -> dict[str, Any]:
 
 def tickets_out(state: WebState, me: Principal, found: list[Ticket]) -> list[dict[str, Any]]:
     """Only the tickets this principal may read, each as :func:`ticket_out`."""
-    from gridops.web.permissions import authorize
-
     return [
         ticket_out(state, me, t)
         for t in found

@@ -11,9 +11,9 @@ from pydantic import Field
 
 from gridops.errors import UserError
 from gridops.tickets.vocabulary import ClockType, Role
-from gridops.web.api.common import act_as, allowed_ticket, load_ticket, ticket_out, tickets_out
+from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
 from gridops.web.input import Body
-from gridops.web.permissions import ALL, Action, PermissionDenied, Principal
+from gridops.web.permissions import ALL, FIELD_ROLES, Action, PermissionDenied, Principal
 from gridops.web.state import Me, State, WebState
 
 router = APIRouter(tags=["dispatch"])
@@ -50,7 +50,8 @@ class ReasonIn(Body):
 
 
 class MergeIn(Body):
-    duplicate_of: Text  # the ticket it repeats (id or number)
+    duplicate_of: Text  # the ticket it repeats (id or number): open, in your scope
+    reason: Annotated[str, Field(max_length=2000)] = ""  # required across categories
 
 
 class SuperviseIn(Body):
@@ -86,6 +87,29 @@ def _check_queue_reader(state: WebState, me: Principal, unit: str | None) -> Non
         )
 
 
+def _check_assignee(state: WebState, unit: str, assignee: str) -> None:
+    """An assignee must be a person of ``unit``: on its roster (config/roster.yaml), or an
+    active field user (field staff, grid worker) whose units include it."""
+    if not assignee or any(s.id == assignee for s in state.ctx.roster.staff_of(unit)):
+        return
+    try:
+        found = state.accounts.user(assignee)
+    except UserError:
+        found = None
+    if (
+        found is not None
+        and found.active
+        and found.role in FIELD_ROLES
+        and (found.units == ALL or unit in found.units)
+    ):
+        return
+    raise UserError(
+        f"assignee {assignee!r} is not a person of unit {unit}: neither on its roster "
+        "(config/roster.yaml) nor an active field user of that unit; name one of them, or leave "
+        "assignee empty to hand the ticket to the unit's queue"
+    )
+
+
 @router.get("/queues/{name}", summary="A work queue (new, returned, overdue, …)")
 def work_queue(
     state: State,
@@ -115,6 +139,7 @@ def dispatch(state: State, me: Me, ticket: str, body: DispatchIn) -> dict[str, A
     found = allowed_ticket(state, me, ticket, Action.DISPATCH)
     if body.owner_unit not in state.ctx.ops.org:
         raise UserError(f"owner_unit {body.owner_unit!r} is not in the org chart")
+    _check_assignee(state, body.owner_unit, body.assignee)
     if body.time_limit is not None:
         limit: Any = {"amount": body.time_limit.amount, "clock": body.time_limit.clock.value}
     else:
@@ -132,6 +157,7 @@ def reassign(state: State, me: Me, ticket: str, body: ReassignIn) -> dict[str, A
     found = allowed_ticket(state, me, ticket, Action.REASSIGN)
     if body.owner_unit not in state.ctx.ops.org:
         raise UserError(f"owner_unit {body.owner_unit!r} is not in the org chart")
+    _check_assignee(state, body.owner_unit, body.assignee)
     fields = {"owner_unit": body.owner_unit, "assignee": body.assignee}
     if body.reason:
         fields["reason"] = body.reason
@@ -153,9 +179,14 @@ def void(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
 
 @router.post("/tickets/{ticket}/merge", summary="Merge as a duplicate of another ticket")
 def merge(state: State, me: Me, ticket: str, body: MergeIn) -> dict[str, Any]:
+    """Both tickets must be in your scope; the target open and of the same category (or say
+    why: ``reason``); it counts the merged ticket's reports (``report_count``)."""
+    from gridops.services.actions import merge as merge_tickets
+
     found = allowed_ticket(state, me, ticket, Action.MERGE)
-    original = load_ticket(state, body.duplicate_of)
-    moved = act_as(state, me, found, "merge_duplicate", duplicate_of=original.id)
+    original = allowed_ticket(state, me, body.duplicate_of, Action.MERGE)
+    moved = merge_tickets(state.ctx, found, original, actor=me.user_id, role=me.role,
+                          now=state.now(), reason=body.reason)  # fmt: skip
     return ticket_out(state, me, moved)
 
 

@@ -4,16 +4,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import Field
 
+from gridops.store.media_refs import add_refs
+from gridops.tickets.model import TicketDraft
 from gridops.tickets.vocabulary import Role, Source
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out
 from gridops.web.input import Body
 from gridops.web.media import MAX_BYTES, store_photo
-from gridops.web.permissions import ALL, FIELD_ROLES, Action, PermissionDenied, require
+from gridops.web.permissions import (
+    ALL,
+    FIELD_ROLES,
+    Action,
+    PermissionDenied,
+    Principal,
+    require,
+)
+from gridops.web.queries import cells_covered
 from gridops.web.state import Me, State, WebState
 
 router = APIRouter(tags=["field"])
@@ -77,10 +88,30 @@ async def report_done(
     found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
     evidence = await _store_photos(state, photos)
     moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
+    add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
     return ticket_out(state, me, moved)
 
 
-@router.post("/onsite", summary="Self-report a problem fixed on the spot (自行处置)")
+def _own_ground(state: WebState, me: Principal) -> Callable[[int, TicketDraft], None] | None:
+    """The check that a self-report's place lies in the reporter's units' area (their own
+    cells, those of the units under them; anywhere for scope "all")."""
+    if me.unit_scope == ALL:
+        return None
+    covered = cells_covered(state.ctx.ops.org, me.unit_scope)
+
+    def admit(i: int, draft: TicketDraft) -> None:
+        if not covered.intersection(draft.cells):
+            where = draft.cells[-1] if draft.cells else "no cell"
+            raise PermissionDenied(
+                f"{me.role.value} self-report only within their units' area "
+                f"({', '.join(sorted(me.unit_scope))}); the place lies in cell {where}, "
+                "outside it"
+            )
+
+    return admit
+
+
+@router.post("/onsite", summary="Self-report a problem fixed on the spot (自行处置), in your area")
 async def onsite(
     state: State,
     me: Me,
@@ -107,5 +138,7 @@ async def onsite(
         media=media,
         onsite_note=note,
     )
-    [made] = submit(state.ctx, [report], actor=me.user_id, role=me.role, now=state.now())
+    [made] = submit(state.ctx, [report], actor=me.user_id, role=me.role, now=state.now(),
+                    admit=_own_ground(state, me))  # fmt: skip
+    add_refs(state.ctx.store.engine, made.id, media)
     return ticket_out(state, me, made)

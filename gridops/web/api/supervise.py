@@ -89,12 +89,15 @@ def audit_sample(
 
 @router.get("/reports/summary", summary="Tickets by status, open and overdue counts")
 def report_summary(state: State, me: Me) -> dict[str, Any]:
-    from gridops.web.queries import count_overdue, tickets_by_status
+    """Counted over the tickets the reader may read (their units, those below, their
+    territory); every ticket for readers of all units and admins."""
+    from gridops.web.queries import count_overdue, report_scope, tickets_by_status
 
     require(me, Action.READ_REPORTS)
-    by_status = tickets_by_status(state.ctx.store)
+    scope = report_scope(state.ctx.ops.org, me)
+    by_status = tickets_by_status(state.ctx.store, scope)
     return {
         "by_status": by_status,
         "open": sum(n for s, n in by_status.items() if Status(s).open),
-        "overdue": count_overdue(state.ctx.store, state.now()),
+        "overdue": count_overdue(state.ctx.store, state.now(), scope),
     }

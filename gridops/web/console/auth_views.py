@@ -1,4 +1,5 @@
-"""Sign in with the API's bearer token, sign out, the language switch, and the static files."""
+"""Sign in with the API's bearer token (which opens a console session of its own), sign out
+(which ends it), the language switch, and the static files."""
 
 from __future__ import annotations
 
@@ -71,12 +72,12 @@ def login(
 
     check_login_csrf(request, csrf)
     user = state.accounts.user_by_token_hash(hash_token(token.strip()))
-    if user is None:
-        error = translator(lang_of(request))("bad_token")
+    if user is None or user.expired(state.now()):
+        error = translator(lang_of(request))("bad_token" if user is None else "expired_token")
         return _login_form(request, state, next=next, error=error, status=403)
     target = _safe_next(next) or home_of(principal_of(user))
     response = RedirectResponse(target, status_code=303)
-    sign_in(response, request, token.strip())
+    sign_in(response, request, state, user)
     return response
 
 
@@ -87,7 +88,7 @@ def logout(
 ) -> Response:
     check_csrf(request, csrf)
     response = RedirectResponse("/console/login", status_code=303)
-    sign_out(response)
+    sign_out(response, request, state)
     return response
 
 

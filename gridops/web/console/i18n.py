@@ -24,6 +24,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The token an admin made with gridops user add",
     ),
     "bad_token": ("令牌无效或用户已停用", "The token is not valid or its user is inactive"),
+    "expired_token": (
+        "令牌已过期, 请向管理员申请新令牌",
+        "The token has expired; ask an admin for a new one",
+    ),
     "switch_lang": ("English", "中文"),
     "dispatch": ("派遣台", "Dispatch"),
     "field": ("我的任务", "My tasks"),
@@ -98,6 +102,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "limit.days": ("自然日", "days"),
     "do.onsite": ("自行处置上报", "Self-report an on-site fix"),
     "duplicate_of": ("重复于案卷号", "Duplicate of (case no.)"),
+    "merge_reason": ("合并理由(类别不同时必填)", "Reason (needed across categories)"),
     "group": ("联合执法组", "Joint-enforcement group"),
     "satisfaction": ("满意度(1-5)", "Satisfaction (1-5)"),
     "lon": ("经度", "Longitude"),

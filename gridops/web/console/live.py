@@ -39,7 +39,7 @@ from gridops.web.state import WebState
 
 TIMING_KEY = "console_live_timing"  # WebState.extra key: tests set shorter timings
 LINE_END = re.compile(r"\r\n|\r|\n")
-HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # personal data
 
 
 @dataclass(frozen=True)

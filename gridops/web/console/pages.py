@@ -19,7 +19,12 @@ from gridops.errors import UserError
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.web.console.i18n import LANG_COOKIE, pick_lang, translator
-from gridops.web.console.session import NotSignedIn, csrf_token, principal_of_request
+from gridops.web.console.session import (
+    SESSION_COOKIE,
+    NotSignedIn,
+    csrf_token,
+    principal_of_request,
+)
 from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import WebState
 
@@ -85,12 +90,12 @@ def render(
     """A page in the request's language, with the user and the session's CSRF token."""
     lang = lang_of(request)
     t = translator(lang)
-    session = request.cookies.get("gridops_session") or ""
+    session = request.cookies.get(SESSION_COOKIE) or ""
     html = ENV.get_template(template).render(
         t=t,
         lang=lang,
         me=me,
-        csrf=csrf_token(session) if session else "",
+        csrf=csrf_token(state.csrf_key, session) if session else "",
         request=request,
         now=state.now(),
         tz=state.tz,

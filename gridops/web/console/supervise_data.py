@@ -41,7 +41,7 @@ def default_period(state: WebState) -> str:
     return state.now().astimezone(state.tz).strftime("%Y-%m")
 
 
-def _counts(state: WebState, by: str, period: Period) -> list[Any]:
+def _counts(state: WebState, by: str, period: Period, scope: Any = None) -> list[Any]:
     from gridops.store.rollups import indicator_counts
 
     config = _config(state)
@@ -54,6 +54,7 @@ def _counts(state: WebState, by: str, period: Period) -> list[Any]:
         dispatch_limit_s=config.dispatch_limit_minutes * 60,
         satisfied_min=config.satisfied_min,
         stage_times=False,
+        scope=scope,
     )
 
 
@@ -94,12 +95,17 @@ def weeks_before(now: datetime, tz: Any, count: int = WEEKS) -> list[str]:
     return out
 
 
-def trend(state: WebState, weeks: Sequence[str]) -> list[ReportRow]:
-    """District-wide indicators per week (one row per week, key = the week)."""
+def trend(state: WebState, me: Principal, weeks: Sequence[str]) -> list[ReportRow]:
+    """Indicators per week over the tickets ``me`` may read — district-wide for readers of all
+    units (one row per week, key = the week)."""
+    from gridops.web.queries import report_scope
+
     config = _config(state)
+    scope = report_scope(state.ctx.ops.org, me)
     rows = []
     for week in weeks:
-        groups = _counts(state, "all", parse_period(week, state.ctx.settings.timezone))
+        period = parse_period(week, state.ctx.settings.timezone)
+        groups = _counts(state, "all", period, scope)
         if groups:
             [row] = build_report(groups, config)
             rows.append(ReportRow(week, week, week, row.n, row.rates, row.score))

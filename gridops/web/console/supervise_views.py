@@ -69,7 +69,7 @@ def _dashboard(
     parent = _parent_ok(view, parent)
     table = data.table(state, me, BY[view], p, parent)
     weeks = data.weeks_before(state.now(), state.tz)
-    trend = data.trend(state, weeks)
+    trend = data.trend(state, me, weeks)
     return {
         "view": view, "parent": parent, "period": label, "table": table,
         "league": data.league(table.rows), "trend_rows": trend, "weeks": weeks,

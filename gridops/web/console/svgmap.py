@@ -140,10 +140,10 @@ def render_map(
     vb = (
         f"{minx - pad:.1f} {miny - pad:.1f} {maxx - minx + 2 * pad:.1f} {maxy - miny + 2 * pad:.1f}"
     )
-    stroke = max(maxx - minx, maxy - miny) / 600
+    step = max(maxx - minx, maxy - miny) / 600  # a 600th of the map, in its units
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gridmap" viewBox="{vb}" '
-        f'preserveAspectRatio="xMidYMid meet" role="img" style="--sw:{stroke:.2f}">'
+        f'preserveAspectRatio="xMidYMid meet" role="img">'
     ]
     for c in cells:
         n = counts.get(c.code, 0)
@@ -153,7 +153,7 @@ def render_map(
             f'data-open="{n}" d="{c.path}"><title>{escape(label(c, n))}</title></path></a>'
         )
     proj = projection_of(grid)
-    radius = stroke * 5
+    radius = step * 5
     for p in pins:
         x, y = proj.xy(p.lon, p.lat)
         if not (minx - pad <= x <= maxx + pad and miny - pad <= y <= maxy + pad):

@@ -79,7 +79,8 @@ def _void(s: WebState, m: Principal, n: str, f: Form) -> Any:
 
 
 def _merge(s: WebState, m: Principal, n: str, f: Form) -> Any:
-    body = _body(dispatch_api.MergeIn, duplicate_of=_text(f, "duplicate_of"))
+    body = _body(dispatch_api.MergeIn, duplicate_of=_text(f, "duplicate_of"),
+                 reason=_text(f, "reason"))  # fmt: skip
     return dispatch_api.merge(s, m, n, body)
 
 

@@ -94,4 +94,4 @@ def test_others_may_not_read_the_log_and_are_told_why(client: TestClient, users:
         assert refused.json()["detail"].endswith(
             "may not read account log; supervisors of all units and admins may"
         )
-    assert client.get("/api/v1/admin/audit-log").status_code == 403
+    assert client.get("/api/v1/admin/audit-log").status_code == 401

@@ -54,7 +54,7 @@ def test_one_ticket_from_intake_to_evaluation(
     served = client.get(f"/media/{evidence}", headers=supervisor)
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert b"PhoneMaker" not in served.content and b"PhoneMaker" in photo()
-    assert client.get(f"/media/{evidence}").status_code == 403
+    assert client.get(f"/media/{evidence}").status_code == 401
 
     checked = client.post(
         f"/api/v1/tickets/{number}/check",

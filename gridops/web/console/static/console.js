@@ -121,7 +121,21 @@
     });
   }
 
+  // "Back" on an error page: the previous page when there is one (no inline script: the CSP
+  // allows none), the console's home otherwise.
+  function backLinks() {
+    document.querySelectorAll("a[data-back]").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        if (window.history.length > 1) {
+          e.preventDefault();
+          window.history.back();
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    backLinks();
     tick();
     setInterval(tick, 30000);
     var live = document.getElementById("live");
