@@ -11,6 +11,7 @@ reads the environment.
 | GRIDOPS_GRID           | the sample grid shipped in the package    |
 | GRIDOPS_CONFIG_DIR     | the configuration shipped in the package  |
 | GRIDOPS_TIMEZONE       | Asia/Shanghai                             |
+| GRIDOPS_WEB_WRITE_WAIT | 5 (seconds a web request waits for the database writer) |
 
 The defaults are package data (gridops/defaults/: config/ and sample_grids/pudong/), so an
 installed wheel runs without a checkout; the checkout's top-level config/ and sample_grids/ are
@@ -41,6 +42,7 @@ class Settings:
     grid_path: Path
     config_dir: Path
     timezone: str = "Asia/Shanghai"
+    web_write_wait_s: float = 5.0
 
     @property
     def embedded_redis(self) -> bool:
@@ -60,4 +62,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         grid_path=Path(env.get("GRIDOPS_GRID") or DEFAULT_GRID),
         config_dir=Path(env.get("GRIDOPS_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
         timezone=env.get("GRIDOPS_TIMEZONE") or "Asia/Shanghai",
+        web_write_wait_s=_seconds(env, "GRIDOPS_WEB_WRITE_WAIT", 5.0),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:  # NaN fails too
+        from gridops.errors import UserError
+
+        raise UserError(
+            f"{name}={raw!r}: give a number of seconds, 0 < s <= 3600 (e.g. {default:g})"
+        )
+    return value
