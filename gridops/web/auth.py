@@ -55,12 +55,18 @@ class ApiKeyCache:
         self.max_entries = max_entries
         self._known: dict[str, tuple[ApiKey, float]] = {}
 
+    def remembered(self, key: str, *, now: float) -> ApiKey | None:
+        """The key for this secret if it was found valid within ``ttl_s``, else None — no
+        database read (an event loop may call it)."""
+        hit = self._known.get(hash_token(key))
+        return hit[0] if hit is not None and hit[1] > now else None
+
     def lookup(self, key: str, *, now: float) -> ApiKey | None:
         """The active key for this secret, or None (``now`` is a monotonic clock reading)."""
+        hit = self.remembered(key, now=now)
+        if hit is not None:
+            return hit
         digest = hash_token(key)
-        hit = self._known.get(digest)
-        if hit is not None and hit[1] > now:
-            return hit[0]
         found = self.accounts.api_key_by_hash(digest)
         if found is None:
             self._known.pop(digest, None)

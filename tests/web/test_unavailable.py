@@ -1,0 +1,359 @@
+"""A held lock or an absent database is a 503 with Retry-After, never a frozen server or a 500
+(gridops/web/unavailable.py and the paths it guards).
+
+Another process holds the SQLite write lock — the ``-writelock`` file opened read-only and
+``flock``ed, as any local user could, or SQLite's own lock taken with ``BEGIN IMMEDIATE`` —
+while the real app serves: pages keep answering, a write waits at most
+``GRIDOPS_WEB_WRITE_WAIT`` and then answers 503 in the route's format having written nothing,
+and once the lock is free the same write succeeds. A private PostgreSQL server stopped with
+SIGQUIT under a running uvicorn gives 503s in every route's format over one keep-alive
+connection, which goes on working when the server is back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import xmltodict
+from fastapi import FastAPI
+from redis import Redis
+
+from gridops.processes import reaped, stop
+from gridops.queue.embedded import free_port
+from gridops.services.context import ServiceContext, build_context
+from gridops.services.routing import route_batch
+from gridops.settings import load_settings
+from gridops.store.accounts import Accounts
+from gridops.web.app import create_app
+from gridops.web.auth import create_api_key, create_user
+from gridops.web.console.session import csrf_token
+
+from .conftest import LUJIAZUI_L3, NOW, TestClient, Users, wgs84_point_in
+
+HOLD_FLOCK = (  # what any local user who can read the file can do
+    "import fcntl, os, select, sys\n"
+    "fd = os.open(sys.argv[1], os.O_RDONLY)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "select.select([sys.stdin], [], [], 60)\n"  # a safety net: gone after a minute
+)
+HOLD_SQLITE = (  # SQLite's own write lock, without gridops' flock
+    "import select, sqlite3, sys\n"
+    "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "db.execute('BEGIN IMMEDIATE')\n"
+    "print('held', flush=True)\n"
+    "select.select([sys.stdin], [], [], 60)\n"
+)
+PAUSE = {"approval": "审批-1", "reason": "等待许可"}
+
+
+@contextmanager
+def held(code: str, path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process holding a lock on ``path`` until it is stopped."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    with reaped(proc):
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"held"
+        yield proc
+
+
+@pytest.fixture
+def ctx(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_server: str, redis_conn: Redis
+) -> Iterator[ServiceContext]:
+    """The web conftest's context with a short write bound (``indirect`` may set another)."""
+    wait = getattr(request, "param", 0.5)
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server,
+           "GRIDOPS_WEB_WRITE_WAIT": str(wait)}  # fmt: skip
+    context = build_context(load_settings(env))
+    yield context
+    context.close()
+
+
+def lock_file(ctx: ServiceContext) -> Path:
+    return ctx.settings.data_dir / "gridops.db-writelock"
+
+
+def tickets(ctx: ServiceContext) -> int:
+    return ctx.store.count()
+
+
+def report_form(ctx: ServiceContext, api_key: str) -> dict[str, str]:
+    lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
+    return {"api_key": api_key, "service_code": "E0102", "lat": str(lat), "long": str(lon)}
+
+
+def session(token: str, lang: str = "en") -> dict[str, str]:
+    """The console's session cookie for ``token`` (the browser sends it as this header)."""
+    return {"Cookie": f"gridops_session={token}; gridops_lang={lang}"}
+
+
+def open311_errors(response: httpx.Response, fmt: str) -> list[dict[str, Any]]:
+    if fmt == "json":
+        assert response.headers["content-type"].startswith("application/json")
+        return list(response.json())
+    assert response.headers["content-type"].startswith("text/xml")
+    found = xmltodict.parse(response.content)["errors"]["error"]
+    return [found] if isinstance(found, dict) else list(found)
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """``app`` on real uvicorn in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:  # startup, not a timing assertion
+            assert thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.mark.parametrize("ctx", [120.0], indirect=True)
+def test_pages_answer_while_a_post_waits_for_a_held_writer(
+    ctx: ServiceContext, app: FastAPI, api_key: str, users: Users
+) -> None:
+    token = users.add("d-1", "dispatcher", "all")["Authorization"].split()[1]
+    posted: dict[str, httpx.Response] = {}
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, timeout=30) as http,
+        held(HOLD_FLOCK, lock_file(ctx)) as holder,
+    ):
+
+        def post() -> None:
+            url = f"{base}/open311/v2/requests.json"
+            posted["r"] = httpx.post(url, data=report_form(ctx, api_key), timeout=300)
+
+        poster = threading.Thread(target=post)
+        poster.start()
+        try:
+            for _ in range(3000):  # until the batch with the POST is on its way to the writer
+                if app.state.web.intake.batches:
+                    break
+                time.sleep(0.01)
+            assert app.state.web.intake.batches == 1
+            assert http.get("/openapi.json").status_code == 200
+            assert http.get("/open311/v2/requests.json").json() == []
+            page = http.get("/console/dispatch", headers=session(token))
+            assert page.status_code == 200 and "Dispatch" in page.text
+            assert poster.is_alive() and tickets(ctx) == 0  # still waiting, nothing written
+            stop(holder)
+        finally:
+            poster.join(120)
+    assert posted["r"].status_code == 200, posted["r"].text
+    assert tickets(ctx) == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_open311_post_past_the_bound_is_a_503_and_writes_nothing(
+    client: TestClient, ctx: ServiceContext, api_key: str, fmt: str
+) -> None:
+    url = f"/open311/v2/requests.{fmt}"
+    with held(HOLD_FLOCK, lock_file(ctx)):
+        refused = client.post(url, data=report_form(ctx, api_key))
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        [error] = open311_errors(refused, fmt)
+        assert int(error["code"]) == 503 and "busy" in error["description"]
+        assert tickets(ctx) == 0
+        assert client.get(f"/open311/v2/requests.{fmt}").status_code == 200  # reads go on
+    made = client.post(url, data=report_form(ctx, api_key))
+    assert made.status_code == 200, made.text
+    assert tickets(ctx) == 1
+
+
+def test_sqlites_own_lock_is_bounded_too(
+    client: TestClient, ctx: ServiceContext, api_key: str
+) -> None:
+    # a program holding SQLite's write lock without our flock: its busy timeout (30 s) must
+    # end at the request's bound as well
+    with held(HOLD_SQLITE, ctx.settings.data_dir / "gridops.db"):
+        refused = client.post("/open311/v2/requests.json", data=report_form(ctx, api_key))
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert "busy" in refused.json()[0]["description"]
+        assert tickets(ctx) == 0
+    made = client.post("/open311/v2/requests.json", data=report_form(ctx, api_key))
+    assert made.status_code == 200 and tickets(ctx) == 1
+
+
+def test_api_and_console_writes_get_503s_in_their_own_format(
+    client: TestClient, ctx: ServiceContext, api_key: str, users: Users
+) -> None:
+    client.post("/open311/v2/requests.json", data=report_form(ctx, api_key))
+    assert route_batch(ctx, 10, now=NOW) == 1
+    [number] = [t.number for t in ctx.store.find(status="dispatched")]
+    bearer = users.add("d-1", "dispatcher", "all")
+    token = bearer["Authorization"].split()[1]
+    with held(HOLD_FLOCK, lock_file(ctx)):
+        api = client.post(f"/api/v1/tickets/{number}/suspend", headers=bearer, json=PAUSE)
+        assert api.status_code == 503 and api.headers["retry-after"] == "1"
+        assert "busy" in api.json()["detail"]
+        form = {"csrf": csrf_token(token), **PAUSE}
+        for lang, title, words in (("en", "Temporarily unavailable", "Try again in 1 s"),
+                                   ("zh", "暂时无法服务", "请 1 秒后重试")):  # fmt: skip
+            page = client.post(f"/console/tickets/{number}/do/suspend", data=form,
+                               headers=session(token, lang))  # fmt: skip
+            assert page.status_code == 503 and page.headers["retry-after"] == "1"
+            assert page.headers["content-type"].startswith("text/html")
+            assert title in page.text and words in page.text
+        assert client.get(f"/api/v1/tickets/{number}", headers=bearer).status_code == 200
+    assert ctx.store.get_by_number(number).status.value == "dispatched"  # nothing written
+    done = client.post(f"/api/v1/tickets/{number}/suspend", headers=bearer, json=PAUSE)
+    assert done.status_code == 200 and done.json()["status"] == "suspended"
+
+
+# -- PostgreSQL stopped under a running server ------------------------------------------------
+
+
+def _pg_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(versions[-1]) if versions else None
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of this test's own (trust auth, 127.0.0.1, a free port)."""
+
+    root: Path
+    port: int
+    user: str | None  # run as this OS user (initdb refuses root)
+    proc: subprocess.Popen[bytes] | None = None
+    logs: list[Any] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        log = open(self.root / "server.log", "ab")  # noqa: SIM115 - closed in close()
+        self.logs.append(log)
+        self.proc = subprocess.Popen(
+            [_pg_binary("postgres") or "postgres", "-D", str(self.root / "data"),
+             "-p", str(self.port), "-k", str(self.root), "-c", "listen_addresses=127.0.0.1",
+             "-c", "fsync=off"],
+            stdout=log, stderr=log, user=self.user,
+        )  # fmt: skip
+        import psycopg
+
+        for _ in range(600):  # until it accepts connections (bounded; not a timing assertion)
+            assert self.proc.poll() is None, (self.root / "server.log").read_text()[-2000:]
+            try:
+                psycopg.connect(host="127.0.0.1", port=self.port, user="postgres").close()
+                return
+            except psycopg.OperationalError:
+                time.sleep(0.05)
+        raise AssertionError("the private PostgreSQL server did not start")
+
+    def stop(self) -> None:
+        """An immediate shutdown (SIGQUIT): every connection dropped, new ones refused."""
+        if self.proc is not None:
+            stop(self.proc, sig=signal.SIGQUIT, grace=30)
+            self.proc = None
+
+    def close(self) -> None:
+        self.stop()
+        for log in self.logs:
+            log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PrivatePostgres]:
+    initdb = _pg_binary("initdb")
+    if initdb is None or _pg_binary("postgres") is None:
+        why = "the outage test needs PostgreSQL's initdb and postgres binaries"
+        if os.environ.get("GRIDOPS_TEST_REQUIRE_PG") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+    user = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="gridops-pg-"))  # short: the socket path has a limit
+    if user is not None:
+        shutil.chown(root, user)
+    server = PrivatePostgres(root, free_port(), user)
+    try:
+        subprocess.run([initdb, "-D", str(root / "data"), "-U", "postgres", "--auth=trust",
+                        "--no-sync", "-E", "UTF8"], check=True, capture_output=True,
+                       user=user)  # fmt: skip
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.mark.fault
+@pytest.mark.slow
+def test_a_postgresql_outage_is_a_503_in_each_format_on_the_same_connection(
+    private_pg: PrivatePostgres, tmp_path: Path, redis_server: str, redis_conn: Redis
+) -> None:
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server,
+           "GRIDOPS_DATABASE_URL": private_pg.url}  # fmt: skip
+    ctx = build_context(load_settings(env))
+    try:
+        accounts = Accounts(ctx.store.engine)
+        key = create_api_key(accounts, "outage", now=NOW)[1]
+        token = create_user(accounts, "d-1", name="d-1", role="dispatcher", units="all",
+                            now=NOW, org=ctx.ops.org)[1]  # fmt: skip
+        bearer = {"Authorization": f"Bearer {token}"}
+        app = create_app(ctx, clock=lambda: NOW)
+        post = {"data": report_form(ctx, key)}
+        with serving(app) as base, httpx.Client(base_url=base, timeout=60) as http:
+            used: set[Any] = set()
+
+            def ask(method: str, path: str, **kw: Any) -> httpx.Response:
+                response = http.request(method, path, **kw)
+                used.add(response.extensions["network_stream"].get_extra_info("client_addr"))
+                return response
+
+            assert ask("GET", "/open311/v2/requests.json").status_code == 200
+            private_pg.stop()
+            for fmt in ("json", "xml"):
+                for method, kw in (("GET", {}), ("POST", post)):
+                    r = ask(method, f"/open311/v2/requests.{fmt}", **kw)
+                    assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+                    [error] = open311_errors(r, fmt)
+                    assert int(error["code"]) == 503 and "database" in error["description"]
+            r = ask("GET", "/api/v1/queues/new", headers=bearer)
+            assert r.status_code == 503 and r.headers["retry-after"] == "5"
+            assert "database cannot be reached" in r.json()["detail"]
+            for lang, words in (("en", "The database cannot be reached"), ("zh", "无法连接数据库")):
+                r = ask("GET", "/console/dispatch", headers=session(token, lang))
+                assert r.status_code == 503 and r.headers["retry-after"] == "5"
+                assert r.headers["content-type"].startswith("text/html") and words in r.text
+            assert ask("GET", "/openapi.json").status_code == 200
+
+            private_pg.start()
+            made = ask("POST", "/open311/v2/requests.json", **post)
+            assert made.status_code == 200, made.text
+            number = made.json()[0]["service_request_id"]
+            found = ask("GET", "/open311/v2/requests.xml")
+            assert found.status_code == 200 and number in found.text
+            assert ask("GET", "/api/v1/queues/new", headers=bearer).status_code == 200
+            assert ask("GET", "/console/dispatch", headers=session(token)).status_code == 200
+            assert len(used) == 1, used  # one keep-alive connection throughout
+        assert tickets(ctx) == 1
+    finally:
+        ctx.close()
