@@ -106,3 +106,21 @@ def test_a_revoked_api_key_stops_working_within_a_second(ctx) -> None:
     assert cache.lookup(secret, now=100.5) is not None  # still remembered
     assert cache.lookup(secret, now=101.01) is None  # asked the database again: revoked
     assert cache.lookup(secret, now=101.02) is None  # and a refusal is not remembered as valid
+
+
+def test_remembered_answers_only_what_a_lookup_found_within_the_second(ctx) -> None:
+    """What the event loop may ask without a database read: a key found valid within ttl_s,
+    else None (the caller then looks it up in a thread)."""
+    from datetime import UTC, datetime
+
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import ApiKeyCache, create_api_key
+
+    accounts = Accounts(ctx.store.engine)
+    _, secret = create_api_key(accounts, "partner", now=datetime.now(UTC))
+    cache = ApiKeyCache(accounts)
+    assert cache.remembered(secret, now=100.0) is None  # never looked up yet
+    assert cache.lookup(secret, now=100.0) is not None
+    found = cache.remembered(secret, now=100.5)
+    assert found is not None and found.name == "partner"
+    assert cache.remembered(secret, now=101.5) is None  # too old: the caller asks the database

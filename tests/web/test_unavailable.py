@@ -43,7 +43,7 @@ from gridops.web.app import create_app
 from gridops.web.auth import create_api_key, create_user
 from gridops.web.console.session import csrf_token
 
-from .conftest import LUJIAZUI_L3, NOW, TestClient, Users, wgs84_point_in
+from .conftest import LUJIAZUI_L3, NOW, TestClient, Users, photo, wgs84_point_in
 
 HOLD_FLOCK = (  # what any local user who can read the file can do
     "import fcntl, os, select, sys\n"
@@ -94,9 +94,9 @@ def tickets(ctx: ServiceContext) -> int:
     return ctx.store.count()
 
 
-def report_form(ctx: ServiceContext, api_key: str) -> dict[str, str]:
+def report_form(ctx: ServiceContext, api_key: str, category: str = "E0102") -> dict[str, str]:
     lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
-    return {"api_key": api_key, "service_code": "E0102", "lat": str(lat), "long": str(lon)}
+    return {"api_key": api_key, "service_code": category, "lat": str(lat), "long": str(lon)}
 
 
 def session(token: str, lang: str = "en") -> dict[str, str]:
@@ -164,6 +164,61 @@ def test_pages_answer_while_a_post_waits_for_a_held_writer(
             poster.join(120)
     assert posted["r"].status_code == 200, posted["r"].text
     assert tickets(ctx) == 1
+
+
+@pytest.mark.parametrize("ctx", [120.0], indirect=True)
+def test_field_writes_wait_for_the_writer_off_the_event_loop(
+    ctx: ServiceContext, app: FastAPI, api_key: str, users: Users
+) -> None:
+    # the routes that take photos (API and console) and the console's own forms
+    with serving(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+        for category in ("E0102", "E0104"):  # two categories: not merged as duplicates
+            form = report_form(ctx, api_key, category)
+            assert http.post("/open311/v2/requests.json", data=form).is_success
+        assert route_batch(ctx, 10, now=NOW) == 2
+        routed = ctx.store.find(status="dispatched")
+        made: dict[str, dict[str, str]] = {}  # the grid workers on shift the tickets went to
+        bearers = []
+        for t in routed:
+            assert t.assignee
+            if t.assignee not in made:
+                made[t.assignee] = users.add(t.assignee, "grid_worker", t.owner_unit)
+            bearers.append(made[t.assignee])
+            assert http.post(f"/api/v1/tickets/{t.number}/accept", headers=bearers[-1]).is_success
+        bearer, token = bearers[0], bearers[1]["Authorization"].split()[1]
+        cookie, csrf = session(token), csrf_token(token)
+        lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
+        spot = {"category": "E0102", "lon": str(lon), "lat": str(lat), "note": "当场清理"}
+        jpeg = [("photos", ("p.jpg", photo(), "image/jpeg"))]
+        calls: list[tuple[str, dict[str, Any]]] = [
+            (f"/api/v1/tickets/{routed[0].number}/done",
+             {"headers": bearer, "data": {"note": "已清运"}, "files": jpeg}),
+            ("/api/v1/onsite", {"headers": bearer, "data": spot}),
+            (f"/console/tickets/{routed[1].number}/done",
+             {"headers": cookie, "data": {"csrf": csrf, "note": "已清运"}, "files": jpeg}),
+            ("/console/field/onsite", {"headers": cookie, "data": {"csrf": csrf, **spot}}),
+        ]  # fmt: skip
+        answers: dict[str, int] = {}
+
+        def call(path: str, kw: dict[str, Any]) -> None:
+            with httpx.Client(base_url=base, timeout=300) as own:
+                answers[path] = own.post(path, **kw).status_code
+
+        with held(HOLD_FLOCK, lock_file(ctx)) as holder:
+            threads = [threading.Thread(target=call, args=c) for c in calls]
+            for thread in threads:
+                thread.start()
+            try:
+                for _ in range(20):  # the loop stays free however far the writes have got
+                    assert http.get("/openapi.json").status_code == 200
+                    time.sleep(0.05)
+                assert not answers and ctx.store.count() == 2  # all still waiting
+                stop(holder)
+            finally:
+                for thread in threads:
+                    thread.join(120)
+    assert answers == {calls[0][0]: 200, calls[1][0]: 200, calls[2][0]: 303, calls[3][0]: 303}
+    assert {t.status.value for t in ctx.store.find()} == {"handled"} and ctx.store.count() == 4
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
