@@ -29,6 +29,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "gridops_write"
 DEADLINE = "gridops_write_deadline"  # execution option: time.monotonic() to begin by, or None
 BUSY_TIMEOUT_MS = 30_000  # SQLite's own wait for its write lock when no deadline is set
+PG_CONNECT_S = 10  # PostgreSQL: seconds to connect (startup and authentication included)
 BUSY_INFO = "gridops_busy_ms"  # the busy_timeout a pooled connection has now (its info dict)
 MIGRATE_LOCK = 0x67726964  # pg_advisory_xact_lock key: "grid"
 
@@ -53,7 +54,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        # a server that takes the connection and never answers would hold the caller for ever
+        # (libpq has no limit of its own); a URL's own connect_timeout wins
+        limit = {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_S}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=limit)
     raise UnsupportedDatabase(
         f"database URL {parsed.render_as_string()!r}: use sqlite:///PATH or postgresql://…"
     )

@@ -216,3 +216,35 @@ def test_the_lock_file_and_a_new_data_dir_are_the_owners_alone(tmp_path):
     with WriteLock(tmp_path / "old.db").held():
         pass
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
+
+
+@pytest.mark.slow
+def test_a_postgresql_server_that_never_answers_is_an_error_not_a_hang():
+    """A listening socket that takes the connection and says nothing (a hung server): the
+    connect gives up after the engine's connect_timeout (10 s) instead of waiting for ever."""
+    import socket
+
+    from sqlalchemy.exc import OperationalError
+
+    outcome: list[BaseException | None] = []
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        engine = make_engine(f"postgresql://u@127.0.0.1:{silent.getsockname()[1]}/db")
+
+        def connect() -> None:
+            try:
+                with engine.connect():
+                    outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - the test looks at it
+                outcome.append(exc)
+
+        thread = threading.Thread(target=connect, daemon=True)
+        thread.start()
+        thread.join(120)  # generous for a 10 s limit: only a hang gets near it
+        hung = thread.is_alive()
+    thread.join(60)  # the socket is closed: a hung connect ends too
+    engine.dispose()
+    assert not hung, "connecting to a silent server hung"
+    assert len(outcome) == 1 and isinstance(outcome[0], OperationalError)
+    assert "timeout" in str(outcome[0]).lower()
