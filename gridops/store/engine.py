@@ -1,7 +1,7 @@
 """Engines for SQLite (WAL, busy timeout, foreign keys, BEGIN IMMEDIATE for writes) and
-PostgreSQL (psycopg 3), the Alembic upgrade that every open runs, and the write deadline: a
-caller serving a user (the web) bounds how long its writes wait for SQLite's writer
-(:func:`writes_until`); workers wait as long as it takes."""
+PostgreSQL (psycopg 3), the Alembic upgrade that every open runs, and the bound on a write's
+wait: a caller serving a user (the web) limits how long its writes wait for SQLite's writer
+(:func:`writes_wait`, :func:`writes_until`); workers wait as long as it takes."""
 
 from __future__ import annotations
 
@@ -100,18 +100,35 @@ def _left_ms(deadline: float) -> int:
 
 
 _DEADLINE: ContextVar[float | None] = ContextVar("gridops_write_deadline", default=None)
+_WAIT: ContextVar[float | None] = ContextVar("gridops_write_wait", default=None)
 
 
 def write_deadline() -> float | None:
-    """The deadline (``time.monotonic()``) by which writes in this context must begin, or None
-    (wait as long as it takes)."""
-    return _DEADLINE.get()
+    """The deadline (``time.monotonic()``) by which a write started now in this context must
+    begin: the one set by :func:`writes_until`, else now + the :func:`writes_wait` bound, else
+    None (wait as long as it takes)."""
+    deadline = _DEADLINE.get()
+    if deadline is not None:
+        return deadline
+    wait = _WAIT.get()
+    return None if wait is None else time.monotonic() + wait
+
+
+@contextmanager
+def writes_wait(seconds: float | None) -> Iterator[None]:
+    """Each write started in this context (and the threads it hands work to) waits at most
+    ``seconds`` for the writer, then raises :class:`WriterBusy` having written nothing."""
+    token = _WAIT.set(seconds)
+    try:
+        yield
+    finally:
+        _WAIT.reset(token)
 
 
 @contextmanager
 def writes_until(deadline: float | None) -> Iterator[None]:
-    """Writes started in this context (and the threads it hands work to) wait for the writer
-    until ``deadline`` at most, then raise :class:`WriterBusy` having written nothing."""
+    """Writes started in this context wait for the writer until ``deadline`` at most (one
+    deadline for several writes, e.g. a batch of requests that share the earliest)."""
     token = _DEADLINE.set(deadline)
     try:
         yield
@@ -215,7 +232,7 @@ def write(engine: Engine) -> Iterator[Connection]:
             with conn.begin():
                 yield conn
         return
-    deadline = _DEADLINE.get()
+    deadline = write_deadline()
     started = time.monotonic()
     with lock.held(deadline), engine.connect() as conn:
         conn.execution_options(**{WRITE: True, DEADLINE: deadline})
@@ -250,7 +267,7 @@ def writers_held(engine: Engine) -> Iterator[None]:
     if lock is None:
         yield
         return
-    with lock.held(_DEADLINE.get()):
+    with lock.held(write_deadline()):
         yield
 
 

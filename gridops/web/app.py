@@ -76,9 +76,7 @@ def create_app(
     _errors(app)
     unavailable.install(app)
     _routers(app)
-    app.add_middleware(
-        unavailable.WriteDeadline, wait_s=lambda: state.ctx.settings.web_write_wait_s
-    )
+    app.add_middleware(unavailable.WriteWait, wait_s=lambda: state.ctx.settings.web_write_wait_s)
     app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     return app

@@ -8,9 +8,10 @@ than one report) the drain lingers ``linger_s`` (2 ms) so the batch fills — th
 the stage drains. When a batch is refused (one report outside the grid, say) its reports are
 retried one by one, so each request gets its own answer. The batch runs in a worker thread,
 never on the event loop: a writer that is slow to come free (another process holding the write
-lock) must not stop every other page. It waits for the writer until the earliest deadline of
-its requests (:func:`gridops.store.engine.writes_until`, set per request by the app), then each
-of them gets :class:`~gridops.store.errors.WriterBusy` and nothing is written.
+lock) must not stop every other page. A request's wait for the writer is bounded from when it
+is parked here (:func:`gridops.store.engine.write_deadline`, from the app's bound); the batch
+waits until the earliest of its requests' deadlines, then each of them gets
+:class:`~gridops.store.errors.WriterBusy` and nothing is written.
 """
 
 from __future__ import annotations

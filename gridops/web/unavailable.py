@@ -8,15 +8,15 @@ error list in JSON or XML as the path's ``.{fmt}`` says, the JSON API's ``{"deta
 and for the console an HTML page in the user's language. It is an ordinary response, so the
 keep-alive connection stays open for the client's next request.
 
-:class:`WriteDeadline` starts each request's clock: its writes wait for the writer at most
-``GRIDOPS_WEB_WRITE_WAIT`` seconds from its arrival (:func:`gridops.store.engine.writes_until`).
+:class:`WriteWait` bounds every write of a request: it waits for the writer at most
+``GRIDOPS_WEB_WRITE_WAIT`` seconds (:func:`gridops.store.engine.writes_wait`), counted from
+when the write starts — after the request's body is in, so a slow upload does not use it up.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gridops.store.engine import writes_until
+from gridops.store.engine import writes_wait
 from gridops.store.errors import WriterBusy
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,8 @@ OUTAGE: tuple[type[Exception], ...] = (
 )
 
 
-class WriteDeadline:
-    """Every HTTP request's writes must begin within ``wait_s()`` seconds of its arrival."""
+class WriteWait:
+    """Every write of an HTTP request waits at most ``wait_s()`` seconds for the writer."""
 
     def __init__(self, app: ASGIApp, wait_s: Callable[[], float]) -> None:
         self.app = app
@@ -49,7 +49,7 @@ class WriteDeadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with writes_until(time.monotonic() + self.wait_s()):
+        with writes_wait(self.wait_s()):
             await self.app(scope, receive, send)
 
 

@@ -23,8 +23,10 @@ from gridops.store.engine import (
     WriteLock,
     make_engine,
     write,
+    write_deadline,
     writers_held,
     writes_until,
+    writes_wait,
 )
 from gridops.store.errors import WriterBusy
 
@@ -248,3 +250,15 @@ def test_a_postgresql_server_that_never_answers_is_an_error_not_a_hang():
     assert not hung, "connecting to a silent server hung"
     assert len(outcome) == 1 and isinstance(outcome[0], OperationalError)
     assert "timeout" in str(outcome[0]).lower()
+
+
+def test_a_wait_bound_counts_from_each_write_and_a_deadline_overrides_it():
+    assert write_deadline() is None  # workers: no bound
+    with writes_wait(30):
+        first = write_deadline()
+        time.sleep(0.01)
+        later = write_deadline()
+        assert first is not None and later is not None and later > first
+        with writes_until(5.0):
+            assert write_deadline() == 5.0
+    assert write_deadline() is None

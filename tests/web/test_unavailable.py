@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -39,6 +40,7 @@ from gridops.services.context import ServiceContext, build_context
 from gridops.services.routing import route_batch
 from gridops.settings import load_settings
 from gridops.store.accounts import Accounts
+from gridops.store.engine import writers_held
 from gridops.web.app import create_app
 from gridops.web.auth import create_api_key, create_user
 from gridops.web.console.session import csrf_token
@@ -219,6 +221,40 @@ def test_field_writes_wait_for_the_writer_off_the_event_loop(
                     thread.join(120)
     assert answers == {calls[0][0]: 200, calls[1][0]: 200, calls[2][0]: 303, calls[3][0]: 303}
     assert {t.status.value for t in ctx.store.find()} == {"handled"} and ctx.store.count() == 4
+
+
+@pytest.mark.parametrize("ctx", [5.0], indirect=True)
+def test_the_bound_counts_from_the_write_so_a_slow_upload_keeps_all_of_it(
+    ctx: ServiceContext, app: FastAPI, api_key: str
+) -> None:
+    # the form takes longer to arrive than the whole bound; then the writer is busy for a
+    # moment (another thread of the server's process holds it): the POST must still wait
+    body = urlencode(report_form(ctx, api_key)).encode()
+
+    def slowly() -> Iterator[bytes]:
+        yield body[:10]
+        time.sleep(6)  # past the 5 s bound
+        yield body[10:]
+
+    posted: dict[str, httpx.Response] = {}
+    with serving(app) as base:
+
+        def post() -> None:
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            posted["r"] = httpx.post(f"{base}/open311/v2/requests.json", content=slowly(),
+                                     headers=headers, timeout=120)  # fmt: skip
+
+        poster = threading.Thread(target=post)
+        with writers_held(ctx.store.engine):
+            poster.start()
+            for _ in range(3000):  # until the POST's batch is on its way to the writer
+                if app.state.web.intake.batches or not poster.is_alive():
+                    break
+                time.sleep(0.01)
+            time.sleep(0.2)  # every chance to find the writer busy
+        poster.join(120)
+    assert posted["r"].status_code == 200, posted["r"].text
+    assert tickets(ctx) == 1
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
