@@ -5,24 +5,17 @@ Another process holds the SQLite write lock — the ``-writelock`` file opened r
 ``flock``ed, as any local user could, or SQLite's own lock taken with ``BEGIN IMMEDIATE`` —
 while the real app serves: pages keep answering, a write waits at most
 ``GRIDOPS_WEB_WRITE_WAIT`` and then answers 503 in the route's format having written nothing,
-and once the lock is free the same write succeeds. A private PostgreSQL server stopped with
-SIGQUIT under a running uvicorn gives 503s in every route's format over one keep-alive
-connection, which goes on working when the server is back.
+and once the lock is free the same write succeeds. PostgreSQL outages: test_unavailable_pg.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -39,10 +32,7 @@ from gridops.queue.embedded import free_port
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.routing import route_batch
 from gridops.settings import load_settings
-from gridops.store.accounts import Accounts
 from gridops.store.engine import writers_held
-from gridops.web.app import create_app
-from gridops.web.auth import create_api_key, create_user
 from gridops.web.console.session import csrf_token
 
 from .conftest import LUJIAZUI_L3, NOW, TestClient, Users, photo, wgs84_point_in
@@ -312,139 +302,3 @@ def test_api_and_console_writes_get_503s_in_their_own_format(
     assert ctx.store.get_by_number(number).status.value == "dispatched"  # nothing written
     done = client.post(f"/api/v1/tickets/{number}/suspend", headers=bearer, json=PAUSE)
     assert done.status_code == 200 and done.json()["status"] == "suspended"
-
-
-# -- PostgreSQL stopped under a running server ------------------------------------------------
-
-
-def _pg_binary(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    return str(versions[-1]) if versions else None
-
-
-@dataclass
-class PrivatePostgres:
-    """A PostgreSQL server of this test's own (trust auth, 127.0.0.1, a free port)."""
-
-    root: Path
-    port: int
-    user: str | None  # run as this OS user (initdb refuses root)
-    proc: subprocess.Popen[bytes] | None = None
-    logs: list[Any] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> None:
-        log = open(self.root / "server.log", "ab")  # noqa: SIM115 - closed in close()
-        self.logs.append(log)
-        self.proc = subprocess.Popen(
-            [_pg_binary("postgres") or "postgres", "-D", str(self.root / "data"),
-             "-p", str(self.port), "-k", str(self.root), "-c", "listen_addresses=127.0.0.1",
-             "-c", "fsync=off"],
-            stdout=log, stderr=log, user=self.user,
-        )  # fmt: skip
-        import psycopg
-
-        for _ in range(600):  # until it accepts connections (bounded; not a timing assertion)
-            assert self.proc.poll() is None, (self.root / "server.log").read_text()[-2000:]
-            try:
-                psycopg.connect(host="127.0.0.1", port=self.port, user="postgres").close()
-                return
-            except psycopg.OperationalError:
-                time.sleep(0.05)
-        raise AssertionError("the private PostgreSQL server did not start")
-
-    def stop(self) -> None:
-        """An immediate shutdown (SIGQUIT): every connection dropped, new ones refused."""
-        if self.proc is not None:
-            stop(self.proc, sig=signal.SIGQUIT, grace=30)
-            self.proc = None
-
-    def close(self) -> None:
-        self.stop()
-        for log in self.logs:
-            log.close()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-@pytest.fixture
-def private_pg() -> Iterator[PrivatePostgres]:
-    initdb = _pg_binary("initdb")
-    if initdb is None or _pg_binary("postgres") is None:
-        why = "the outage test needs PostgreSQL's initdb and postgres binaries"
-        if os.environ.get("GRIDOPS_TEST_REQUIRE_PG") == "1":
-            pytest.fail(why)
-        pytest.skip(why)
-    user = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="gridops-pg-"))  # short: the socket path has a limit
-    if user is not None:
-        shutil.chown(root, user)
-    server = PrivatePostgres(root, free_port(), user)
-    try:
-        subprocess.run([initdb, "-D", str(root / "data"), "-U", "postgres", "--auth=trust",
-                        "--no-sync", "-E", "UTF8"], check=True, capture_output=True,
-                       user=user)  # fmt: skip
-        server.start()
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.mark.fault
-@pytest.mark.slow
-def test_a_postgresql_outage_is_a_503_in_each_format_on_the_same_connection(
-    private_pg: PrivatePostgres, tmp_path: Path, redis_server: str, redis_conn: Redis
-) -> None:
-    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server,
-           "GRIDOPS_DATABASE_URL": private_pg.url}  # fmt: skip
-    ctx = build_context(load_settings(env))
-    try:
-        accounts = Accounts(ctx.store.engine)
-        key = create_api_key(accounts, "outage", now=NOW)[1]
-        token = create_user(accounts, "d-1", name="d-1", role="dispatcher", units="all",
-                            now=NOW, org=ctx.ops.org)[1]  # fmt: skip
-        bearer = {"Authorization": f"Bearer {token}"}
-        app = create_app(ctx, clock=lambda: NOW)
-        post = {"data": report_form(ctx, key)}
-        with serving(app) as base, httpx.Client(base_url=base, timeout=60) as http:
-            used: set[Any] = set()
-
-            def ask(method: str, path: str, **kw: Any) -> httpx.Response:
-                response = http.request(method, path, **kw)
-                used.add(response.extensions["network_stream"].get_extra_info("client_addr"))
-                return response
-
-            assert ask("GET", "/open311/v2/requests.json").status_code == 200
-            private_pg.stop()
-            for fmt in ("json", "xml"):
-                for method, kw in (("GET", {}), ("POST", post)):
-                    r = ask(method, f"/open311/v2/requests.{fmt}", **kw)
-                    assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
-                    [error] = open311_errors(r, fmt)
-                    assert int(error["code"]) == 503 and "database" in error["description"]
-            r = ask("GET", "/api/v1/queues/new", headers=bearer)
-            assert r.status_code == 503 and r.headers["retry-after"] == "5"
-            assert "database cannot be reached" in r.json()["detail"]
-            for lang, words in (("en", "The database cannot be reached"), ("zh", "无法连接数据库")):
-                r = ask("GET", "/console/dispatch", headers=session(token, lang))
-                assert r.status_code == 503 and r.headers["retry-after"] == "5"
-                assert r.headers["content-type"].startswith("text/html") and words in r.text
-            assert ask("GET", "/openapi.json").status_code == 200
-
-            private_pg.start()
-            made = ask("POST", "/open311/v2/requests.json", **post)
-            assert made.status_code == 200, made.text
-            number = made.json()[0]["service_request_id"]
-            found = ask("GET", "/open311/v2/requests.xml")
-            assert found.status_code == 200 and number in found.text
-            assert ask("GET", "/api/v1/queues/new", headers=bearer).status_code == 200
-            assert ask("GET", "/console/dispatch", headers=session(token)).status_code == 200
-            assert len(used) == 1, used  # one keep-alive connection throughout
-        assert tickets(ctx) == 1
-    finally:
-        ctx.close()
