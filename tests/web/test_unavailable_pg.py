@@ -1,7 +1,8 @@
 """A PostgreSQL outage under a running server (gridops/web/unavailable.py): a private server
 of the test's own is stopped with SIGQUIT while uvicorn serves; Open311 (JSON and XML), the JSON
 API and the console answer 503 with Retry-After in their own formats over one keep-alive
-connection, which works again once the server is back."""
+connection, which works again once the server is back; a console stream stays open through
+the outage and shows what came after."""
 
 from __future__ import annotations
 
@@ -161,5 +162,49 @@ def test_a_postgresql_outage_is_a_503_in_each_format_on_the_same_connection(
             assert ask("GET", "/console/dispatch", headers=session(token)).status_code == 200
             assert len(used) == 1, used  # one keep-alive connection throughout
         assert tickets(ctx) == 1
+    finally:
+        ctx.close()
+
+
+@pytest.mark.fault
+@pytest.mark.slow
+def test_a_console_stream_outlives_an_outage_and_shows_what_came_after(
+    private_pg: PrivatePostgres, tmp_path: Path, redis_server: str, redis_conn: Redis
+) -> None:
+    from gridops.web.console.live import TIMING_KEY, Timing
+
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server,
+           "GRIDOPS_DATABASE_URL": private_pg.url}  # fmt: skip
+    ctx = build_context(load_settings(env))
+    try:
+        accounts = Accounts(ctx.store.engine)
+        key = create_api_key(accounts, "outage", now=NOW)[1]
+        token = create_user(accounts, "d-1", name="d-1", role="dispatcher", units="all",
+                            now=NOW, org=ctx.ops.org)[1]  # fmt: skip
+        app = create_app(ctx, clock=lambda: NOW)
+        app.state.web.extra[TIMING_KEY] = Timing(check=0.05, heartbeat=0.2, refresh=0.1)
+        with (
+            serving(app) as base,
+            httpx.Client(base_url=base, timeout=30) as http,
+            http.stream("GET", "/console/dispatch/stream", headers=session(token)) as stream,
+        ):
+            assert stream.status_code == 200
+            lines = stream.iter_lines()
+
+            def heartbeats(n: int) -> None:
+                for line in lines:
+                    n -= line.startswith(":")
+                    if n == 0:
+                        return
+                raise AssertionError("the stream ended")
+
+            heartbeats(1)
+            private_pg.stop()
+            heartbeats(5)  # the stream stays open through the outage
+            private_pg.start()
+            made = httpx.post(f"{base}/open311/v2/requests.json", data=report_form(ctx, key))
+            assert made.status_code == 200, made.text
+            number = made.json()[0]["service_request_id"]
+            assert any(f'data-number="{number}"' in line for line in lines)  # read timeout 30 s
     finally:
         ctx.close()
