@@ -16,6 +16,7 @@ reads the environment.
 | GRIDOPS_SESSION_IDLE_MINUTES | 60: … or this long after its last page |
 | GRIDOPS_OPEN311_SELF_REPORTS | omit: staff self-reports left out of Open311 GETs; redact: |
 |                        | shown without their description           |
+| GRIDOPS_WEB_WRITE_WAIT | 5 (seconds a web request waits for the database writer) |
 
 The defaults are package data (gridops/defaults/: config/ and sample_grids/pudong/), so an
 installed wheel runs without a checkout; the checkout's top-level config/ and sample_grids/ are
@@ -53,6 +54,7 @@ class Settings:
     session_hours: float = 12.0
     session_idle_minutes: float = 60.0
     open311_self_reports: str = "omit"
+    web_write_wait_s: float = 5.0
 
     @property
     def embedded_redis(self) -> bool:
@@ -82,6 +84,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_hours=_positive(env, "GRIDOPS_SESSION_HOURS", 12.0),
         session_idle_minutes=_positive(env, "GRIDOPS_SESSION_IDLE_MINUTES", 60.0),
         open311_self_reports=_choice(env, "GRIDOPS_OPEN311_SELF_REPORTS", ("omit", "redact")),
+        web_write_wait_s=_seconds(env, "GRIDOPS_WEB_WRITE_WAIT", 5.0),
     )
 
 
@@ -135,4 +138,21 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     value = (env.get(name) or choices[0]).strip().lower()
     if value not in choices:
         raise UserError(f"{name}={value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:  # NaN fails too
+        from gridops.errors import UserError
+
+        raise UserError(
+            f"{name}={raw!r}: give a number of seconds, 0 < s <= 3600 (e.g. {default:g})"
+        )
     return value

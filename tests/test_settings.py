@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 import gridops
-from gridops.errors import ConfigError
+from gridops.errors import ConfigError, UserError
 from gridops.settings import DEFAULT_CONFIG_DIR, DEFAULT_GRID, load_settings
 
 
@@ -79,3 +79,17 @@ def test_access_settings_are_read_and_checked(tmp_path: Path) -> None:
         load_settings(base | {"GRIDOPS_SESSION_IDLE_MINUTES": "soon"})
     with pytest.raises(UserError, match="GRIDOPS_OPEN311_SELF_REPORTS='show' is not one of"):
         load_settings(base | {"GRIDOPS_OPEN311_SELF_REPORTS": "show"})
+
+
+def test_the_web_write_wait_is_five_seconds_unless_set(tmp_path: Path) -> None:
+    assert load_settings({"GRIDOPS_DATA_DIR": str(tmp_path)}).web_write_wait_s == 5.0
+    set_to = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_WEB_WRITE_WAIT": "2.5"}
+    assert load_settings(set_to).web_write_wait_s == 2.5
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-1", "nan", "inf", "86400"])
+def test_a_bad_web_write_wait_is_one_line_naming_the_variable(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(
+        UserError, match=f"GRIDOPS_WEB_WRITE_WAIT='{raw}': give a number of seconds"
+    ):
+        load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_WEB_WRITE_WAIT": raw})

@@ -22,3 +22,16 @@ class UnknownTicket(UserError):
 
 class UnsupportedDatabase(UserError):
     """The database URL names a backend gridops does not support."""
+
+
+class WriterBusy(Exception):
+    """The database's single writer stayed taken past the caller's deadline (another process
+    holds ``<database>-writelock`` or SQLite's own write lock); nothing was written. The web
+    answers 503 with Retry-After; a later try may succeed."""
+
+    def __init__(self, what: str, waited_s: float) -> None:
+        self.waited_s = waited_s
+        super().__init__(
+            f"the database writer stayed busy for {waited_s:.1f} s ({what}); nothing was "
+            "written: try again shortly"
+        )

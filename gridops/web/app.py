@@ -3,7 +3,9 @@
 ``create_app(ctx)`` wires the routers onto one ServiceContext; ``gridops serve`` runs it on
 uvicorn. Every error a user can cause comes back as JSON with a reason: 403 for a refusal
 (from :func:`gridops.web.permissions.authorize`), 404 for an unknown ticket, 409 for a move the
-workflow refuses or a ticket someone else just changed, 400/422 for bad input.
+workflow refuses or a ticket someone else just changed, 400/422 for bad input; 503 with
+Retry-After, in the route's own format, when the database cannot take the request
+(:mod:`gridops.web.unavailable`). Blocking database work never runs on the event loop.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from gridops.services.errors import UnknownQueue
 from gridops.store.accounts import Accounts
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
+from gridops.web import unavailable
 from gridops.web.auth import ApiKeyCache
 from gridops.web.headers import SecurityHeaders
 from gridops.web.input import validation_failed
@@ -75,7 +78,9 @@ def create_app(
     app.state.web = state
     app.state.web.metrics.bind(app.state.web)
     _errors(app)
+    unavailable.install(app)
     _routers(app)
+    app.add_middleware(unavailable.WriteWait, wait_s=lambda: state.ctx.settings.web_write_wait_s)
     app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     app.add_middleware(UrlLengthLimit)

@@ -95,13 +95,21 @@ class ApiKeyCache:
         self.max_entries = max_entries
         self._known: dict[str, tuple[ApiKey, float]] = {}
 
+    def remembered(self, key: str, *, now: float, at: datetime) -> ApiKey | None:
+        """The key for this secret if it was found valid within ``ttl_s`` and has not expired
+        by ``at``, else None — no database read (an event loop may call it)."""
+        hit = self._known.get(hash_token(key))
+        if hit is None or hit[1] <= now or hit[0].expired(at):
+            return None
+        return hit[0]
+
     def lookup(self, key: str, *, now: float, at: datetime) -> ApiKey | None:
         """The active, unexpired key for this secret, or None (``now`` is a monotonic clock
         reading; ``at`` the time, against which the key's expiry is checked on every call)."""
+        hit = self.remembered(key, now=now, at=at)
+        if hit is not None:
+            return hit
         digest = hash_token(key)
-        hit = self._known.get(digest)
-        if hit is not None and hit[1] > now:
-            return None if hit[0].expired(at) else hit[0]
         found = self.accounts.api_key_by_hash(digest)
         if found is None:
             self._known.pop(digest, None)

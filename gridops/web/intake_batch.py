@@ -6,8 +6,12 @@ rate-limit round trip to Redis, one transaction, one locate call, one routing ki
 A request that arrives alone is submitted alone at once; under load (the last batch held more
 than one report) the drain lingers ``linger_s`` (2 ms) so the batch fills — the same idea as
 the stage drains. When a batch is refused (one report outside the grid, say) its reports are
-retried one by one, so each request gets its own answer. The batch runs on the event loop
-itself (a few ms): in a worker thread each query would wait for the GIL behind the loop.
+retried one by one, so each request gets its own answer. The batch runs in a worker thread,
+never on the event loop: a writer that is slow to come free (another process holding the write
+lock) must not stop every other page. A request's wait for the writer is bounded from when it
+is parked here (:func:`gridops.store.engine.write_deadline`, from the app's bound); the batch
+waits until the earliest of its requests' deadlines, then each of them gets
+:class:`~gridops.store.errors.WriterBusy` and nothing is written.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
+
 from gridops.errors import UserError
+from gridops.store.engine import write_deadline, writes_until
 from gridops.tickets.model import Ticket
 from gridops.tickets.vocabulary import Role
 from gridops.web.limits import RateLimited, RateLimiter
@@ -34,6 +41,7 @@ class _Waiting:
     report: IntakeReport
     future: asyncio.Future[Ticket]
     limit: tuple[str, str] | None  # (API key name, client address) for the rate limit
+    deadline: float | None  # when the request stops waiting for the writer (monotonic)
 
 
 class IntakeBatcher:
@@ -64,7 +72,7 @@ class IntakeBatcher:
         """The ticket made for ``report`` (raises what intake raised for it, or RateLimited
         when ``limit`` — (API key name, client address) — is over its allowance)."""
         future: asyncio.Future[Ticket] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(actor, report, future, limit))
+        self._waiting.append(_Waiting(actor, report, future, limit, write_deadline()))
         if not self._draining:
             self._draining = True
             asyncio.get_running_loop().create_task(self._drain())
@@ -79,7 +87,7 @@ class IntakeBatcher:
                 del self._waiting[: self.max_batch]
                 self._last_size = len(batch)
                 try:
-                    results = self._run(batch)  # on the loop: no GIL hand-offs per query
+                    results = await run_in_threadpool(self._bounded, batch)
                 except BaseException as exc:  # noqa: BLE001 - every waiter learns of it
                     results = [exc] * len(batch)
                 for waiting, result in zip(batch, results, strict=True):
@@ -91,6 +99,12 @@ class IntakeBatcher:
                         waiting.future.set_result(result)
         finally:
             self._draining = False
+
+    def _bounded(self, batch: list[_Waiting]) -> list[Ticket | BaseException]:
+        """:meth:`_run` with writes bounded by the earliest deadline in the batch."""
+        deadlines = [w.deadline for w in batch if w.deadline is not None]
+        with writes_until(min(deadlines) if deadlines else None):
+            return self._run(batch)
 
     def _run(self, batch: list[_Waiting]) -> list[Ticket | BaseException]:
         """Submit the batch per actor; on a refusal, each report alone."""

@@ -122,3 +122,25 @@ def test_an_expired_api_key_is_refused_even_while_remembered(ctx) -> None:
     cache = ApiKeyCache(accounts)
     assert cache.lookup(secret, now=100.0, at=made + timedelta(days=1)) is not None
     assert cache.lookup(secret, now=100.1, at=made + timedelta(days=2)) is None  # cached, expired
+    assert cache.remembered(secret, now=100.1, at=made + timedelta(days=2)) is None
+
+
+def test_remembered_answers_only_what_a_lookup_found_within_the_second(ctx) -> None:
+    """What the event loop may ask without a database read: a key found valid within ttl_s,
+    else None (the caller then looks it up in a thread)."""
+    from datetime import UTC, datetime
+
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import ApiKeyCache, create_api_key
+
+    accounts = Accounts(ctx.store.engine)
+    at = datetime.now(UTC)
+    _, secret = create_api_key(accounts, "partner", now=at)
+    cache = ApiKeyCache(accounts)
+    assert cache.remembered(secret, now=100.0, at=at) is None  # never looked up yet
+    assert cache.lookup(secret, now=100.0, at=at) is not None
+    found = cache.remembered(secret, now=100.5, at=at)
+    assert found is not None and found.name == "partner"
+    assert (
+        cache.remembered(secret, now=101.5, at=at) is None
+    )  # too old: the caller asks the database

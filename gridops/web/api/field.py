@@ -36,15 +36,16 @@ class ReturnIn(Body):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-async def _store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
-    """Each upload checked by content, EXIF stripped, stored by hash; returns the file names."""
+def _store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
+    """Each upload checked by content, EXIF stripped, stored by hash; returns the file names
+    (blocking file work: routes calling it are plain ``def``, run in the thread pool)."""
     if len(photos) > MAX_PHOTOS:
         from gridops.errors import UserError
 
         raise UserError(f"{len(photos)} photos sent; at most {MAX_PHOTOS} per report")
     refs = []
     for upload in photos:
-        data = await upload.read(MAX_BYTES + 1)
+        data = upload.file.read(MAX_BYTES + 1)
         refs.append(store_photo(data, state.ctx.settings.data_dir).filename)
     return tuple(refs)
 
@@ -78,7 +79,7 @@ def return_ticket(state: State, me: Me, ticket: str, body: ReturnIn) -> dict[str
 
 
 @router.post("/tickets/{ticket}/done", summary="Report done with a note and photos")
-async def report_done(
+def report_done(
     state: State,
     me: Me,
     ticket: str,
@@ -86,7 +87,7 @@ async def report_done(
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
 ) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
-    evidence = await _store_photos(state, photos)
+    evidence = _store_photos(state, photos)
     moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
     add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
     return ticket_out(state, me, moved)
@@ -112,7 +113,7 @@ def _own_ground(state: WebState, me: Principal) -> Callable[[int, TicketDraft], 
 
 
 @router.post("/onsite", summary="Self-report a problem fixed on the spot (自行处置), in your area")
-async def onsite(
+def onsite(
     state: State,
     me: Me,
     category: Annotated[str, Form(min_length=1, max_length=40)],
@@ -126,7 +127,7 @@ async def onsite(
     from gridops.services.intake import IntakeReport, submit
 
     require(me, Action.SELF_REPORT)
-    media = await _store_photos(state, photos)
+    media = _store_photos(state, photos)
     source = Source.INSPECTOR if me.role is Role.INSPECTOR else Source.GRID_WORKER
     report = IntakeReport(
         category=category,

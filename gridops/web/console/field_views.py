@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from gridops.errors import UserError
 from gridops.web.api import field as field_api
@@ -95,20 +96,20 @@ def _number(form: Mapping[str, object], key: str, low: float, high: float) -> fl
 @html_errors
 async def onsite(request: Request, state: State) -> Response:
     """Self-report a problem fixed on the spot (自行处置), through the API's own route."""
-    me = signed_in(state, request)
+    me = await run_in_threadpool(signed_in, state, request)
     async with request.form() as form:
         check_csrf(request, str(form.get("csrf") or ""))
-        return await _onsite(state, me, form)
+        return await run_in_threadpool(_onsite, state, me, form)
 
 
-async def _onsite(state: WebState, me: Principal, form: Any) -> Response:
+def _onsite(state: WebState, me: Principal, form: Any) -> Response:
     plain = dict(form)
     photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
     note = str(plain.get("note") or "").strip()
     category = str(plain.get("category") or "").strip()
     if not note or not category:
         raise UserError("on-site report: category and note are required")
-    made = await field_api.onsite(
+    made = field_api.onsite(
         state, me, category=category,
         lon=_number(plain, "lon", -180, 180), lat=_number(plain, "lat", -90, 90), note=note,
         crs="EPSG:4326", description=str(plain.get("description") or ""),

@@ -136,6 +136,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "not_found": ("未找到", "Not found"),
     "conflict": ("无法执行", "Cannot do that now"),
     "bad_request": ("输入有误", "Bad input"),
+    "unavailable": ("暂时无法服务", "Temporarily unavailable"),
+    "db_busy": (
+        "数据库正忙于另一写入，本次未保存任何内容，请 {n} 秒后重试",
+        "The database is busy with another write; nothing was saved. Try again in {n} s",
+    ),
+    "db_down": (
+        "暂时无法连接数据库，本次未保存任何内容，请 {n} 秒后重试",
+        "The database cannot be reached just now; nothing was saved. Try again in {n} s",
+    ),
     "back": ("返回", "Back"),
     "updated": ("自动刷新", "live"),
     "week": ("周", "Week"),

@@ -12,7 +12,8 @@ holds. The marker is read *before* rendering, so a write between the two is seen
 check rather than lost (a shared mark may be up to ``check`` old when read, so a change shows
 within two checks).
 
-The stream opens with a ``retry:`` hint, sends a comment heartbeat when idle for ``heartbeat``
+While the database is unavailable the stream stays open and sends only heartbeats. The
+stream opens with a ``retry:`` hint, sends a comment heartbeat when idle for ``heartbeat``
 seconds (proxies keep it open), and ends when the client disconnects, when the user may no
 longer read the fragment, or after ``lifetime`` seconds (the browser's EventSource reconnects,
 sending the last event id — the hash — so an unchanged fragment is not sent again).
@@ -21,6 +22,7 @@ sending the last event id — the hash — so an unchanged fragment is not sent 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Hashable
@@ -36,6 +38,9 @@ from gridops.store.changes import shared_mark
 from gridops.web.console.session import NotSignedIn
 from gridops.web.permissions import PermissionDenied
 from gridops.web.state import WebState
+from gridops.web.unavailable import OUTAGE
+
+log = logging.getLogger(__name__)
 
 TIMING_KEY = "console_live_timing"  # WebState.extra key: tests set shorter timings
 LINE_END = re.compile(r"\r\n|\r|\n")
@@ -111,9 +116,14 @@ async def changes(
         now = time.monotonic()
         if now - opened >= timing.lifetime:
             return
-        mark = await run_in_threadpool(marker)
-        if mark != seen or now - rendered >= timing.refresh:
-            html = await run_in_threadpool(render)
+        try:
+            mark = await run_in_threadpool(marker)
+            due = mark != seen or now - rendered >= timing.refresh
+            html = await run_in_threadpool(render) if due else ""
+        except OUTAGE as exc:  # the page keeps what it shows; the next check tries again
+            log.debug("live stream: the database is unavailable: %s", exc)
+            due = False
+        if due:
             if html is None:
                 return
             seen, rendered = mark, now

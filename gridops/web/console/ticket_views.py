@@ -208,7 +208,7 @@ def ticket_page(request: Request, state: State, number: str) -> HTMLResponse:
 @html_errors
 async def ticket_action(request: Request, state: State, number: str, action: str) -> Response:
     """One action from a console form (CSRF-checked), then back to the page it came from."""
-    me = signed_in(state, request)
+    me = await run_in_threadpool(signed_in, state, request)
     form = dict(await request.form())
     check_csrf(request, _text(form, "csrf"))
     chosen = ACTIONS.get(action)
@@ -222,18 +222,18 @@ async def ticket_action(request: Request, state: State, number: str, action: str
 @html_errors
 async def ticket_done(request: Request, state: State, number: str) -> Response:
     """Report done with a note and photos (multipart), through the API's own route."""
-    me = signed_in(state, request)
+    me = await run_in_threadpool(signed_in, state, request)
     async with request.form() as form:
         check_csrf(request, str(form.get("csrf") or ""))
-        return await _done(state, me, form, number)
+        return await run_in_threadpool(_done, state, me, form, number)
 
 
-async def _done(state: WebState, me: Principal, form: Any, number: str) -> Response:
+def _done(state: WebState, me: Principal, form: Any, number: str) -> Response:
     photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
     note = _text(dict(form), "note")
     if not note:
         raise UserError("note: say what was done (处理说明)")
-    await field_api.report_done(state, me, number, note, photos)
+    field_api.report_done(state, me, number, note, photos)
     return back(_next(dict(form), "/console/field"), "done: ok")
 
 

@@ -306,3 +306,10 @@ def render_errors(errors: Sequence[Open311Error], fmt: Format) -> Document:
 def render_error(error: Open311Error, fmt: Format) -> Document:
     """One error (the usual case)."""
     return render_errors([error], fmt)
+
+
+def render_refusal(code: int, description: str, fmt: Format) -> Document:
+    """An error in the spec's shape with a status the spec has no code for (429 over the rate
+    limit, 503 while the database cannot take the request): clients see the HTTP status."""
+    return _list(fmt, "errors", "error", [{"code": code, "description": clean_text(description)}],
+                 status=code)  # fmt: skip
