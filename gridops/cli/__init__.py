@@ -35,6 +35,9 @@ _mount()
 
 def main() -> None:
     """Console-script entry point."""
+    from gridops.datadir import private_umask
+
+    private_umask()  # what gridops writes (data dir, logs, exports) is the user's alone
     try:
         app()
     except UserError as exc:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from gridops.datadir import FILE_MODE, touch_private
 from gridops.store.checkpoint import Checkpointer
 from gridops.store.errors import UnsupportedDatabase
 
@@ -34,7 +35,9 @@ def make_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            touch_private(path)  # 0600; SQLite gives its -wal and -shm the same mode
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -104,7 +107,7 @@ class WriteLock:
             return
         with self.thread_lock:
             if self.fd is None:
-                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
             if self.depth == 0:
                 fcntl.flock(self.fd, fcntl.LOCK_EX)
             self.depth += 1
