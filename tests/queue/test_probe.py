@@ -111,6 +111,10 @@ def test_the_probes_one_liner_fails_without_the_password(site) -> None:
                            text=True, timeout=60)  # fmt: skip
     assert probe.returncode != 0 and "Authentication" in probe.stderr, probe.stderr
     assert Redis.from_url(_url(data)).llen("rq:queue:toy") == 0
+    status = gridops("redis", "status", env=env)  # the owner's view shows no password either
+    password = (data / "redis" / "password").read_text().strip()
+    assert status.returncode == 0 and ":***@127.0.0.1" in status.stdout
+    assert password not in status.stdout + status.stderr
 
 
 def _url(data: Path) -> str:
