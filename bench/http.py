@@ -208,7 +208,7 @@ def _forms(env: dict[str, str], key: str, n: int) -> list[dict[str, str]]:
 
 def run(quick: bool = False) -> BenchResult:
     """Measure gridops and the bare endpoint, one after the other, in this run."""
-    from gridops.queue.embedded import embedded_for
+    from gridops.queue.connect import embedded_for
     from gridops.settings import load_settings
     from gridops.store import open_store
     from gridops.store.accounts import Accounts

@@ -6,6 +6,11 @@ reused, which the forking Worker would rebuild or copy per job (measured upstrea
 ~170 jobs/s vs the forking Worker ~50 jobs/s on 2 cores). Each worker also runs the ticker
 thread (periodic stages, safety re-kicks, retries). Any number of workers on any number of
 machines may share one Redis and one database: claims in the database split the work.
+
+A worker runs only the drains of its own stages (:class:`gridops.queue.guard.StageWorker`):
+a job of any other function put on its queues fails without running. With the embedded Redis
+its connections start the server again if they find it dead (gridops.queue.connect), so a
+killed Redis costs a worker a moment, never a restart.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ import socket
 import time
 import uuid
 
-from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue, SimpleWorker
 
+from gridops.datadir import private_umask
 from gridops.errors import UserError
-from gridops.queue.embedded import redis_url
+from gridops.queue.connect import client
+from gridops.queue.guard import StageWorker
 from gridops.queue.stages import DEFAULT_STAGES, load_stages
 from gridops.queue.ticker import Ticker
 from gridops.settings import Settings, load_settings
@@ -58,9 +63,9 @@ def run_worker(
             f"--queues: no stage uses {', '.join(unknown)}; "
             f"known queues: {', '.join(stages.queues)}"
         )
-    url = redis_url(settings)
-    conn = Redis.from_url(url, health_check_interval=10)
-    ticker = Ticker(Redis.from_url(url, health_check_interval=10), stages.on_queues(wanted))
+    served = stages.on_queues(wanted)
+    conn = client(settings)
+    ticker = Ticker(client(settings), served)
     stop = _StopFlag()
     if burst:
         ticker.tick()  # kick every stage once so pending work gets drained, then drain it
@@ -68,10 +73,11 @@ def run_worker(
         ticker.start()
     try:
         for attempt in itertools.count():
-            worker: SimpleWorker | None = None
+            worker: StageWorker | None = None
             try:
-                worker = SimpleWorker(
-                    [Queue(q, connection=conn) for q in wanted],
+                worker = StageWorker(
+                    wanted,
+                    stages=served,
                     connection=conn,
                     # a restart gets a new name: the old registration may outlive a Redis restart
                     name=worker_name(name and (f"{name}.r{attempt}" if attempt else name)),
@@ -120,6 +126,7 @@ def main() -> None:
     parser.add_argument("--name", default=None)
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args()
+    private_umask()  # the worker's files in the data dir (SQLite's -wal/-shm, logs) are private
     logging.basicConfig(level=args.log_level)
     queues = [q for q in args.queues.split(",") if q] or None
     raise SystemExit(

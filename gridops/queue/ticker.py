@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from redis import Redis
 
 from gridops.queue.drain import PREFIX, RETRY_KEY, due_retries, kick
+from gridops.queue.outage import Outage
 from gridops.queue.stages import Stage
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Ticker:
         self.tick_s = tick_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.outage = Outage(log, "ticks", "work already queued waits; ticks resume by themselves")
 
     def tick(self, now: float | None = None) -> list[str]:
         """One pass; returns the names of the stages it kicked."""
@@ -63,12 +65,15 @@ class Ticker:
         return stage.every_seconds is None and self.conn.zscore(RETRY_KEY, stage.name) is not None
 
     def run(self) -> None:
-        """Tick until stopped; Redis errors are logged and the loop carries on."""
+        """Tick until stopped; a Redis outage is logged once and the loop carries on (a tick
+        that connects to a dead embedded server starts it again: gridops.queue.connect)."""
         while not self._stop.is_set():
             try:
                 self.tick()
             except Exception as exc:  # noqa: BLE001 - Redis down: try again next tick
-                log.warning("ticker: %s", exc)
+                self.outage.failed(exc)
+            else:
+                self.outage.ok()
             self._stop.wait(self.tick_s)
 
     def start(self) -> Ticker:

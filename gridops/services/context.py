@@ -16,10 +16,12 @@ from typing import Any
 
 from redis import Redis
 
+from gridops.datadir import secure_data_dir
 from gridops.grids import Grid, load_grid
 from gridops.org import OpsConfig, load_ops_config
 from gridops.org.roster import Roster, load_roster
-from gridops.queue import process_cached, try_kick
+from gridops.queue import kick, process_cached
+from gridops.queue.outage import Outage
 from gridops.settings import Settings, load_settings
 from gridops.store import Store, open_store
 from gridops.tickets import WorkCalendar, load_calendar
@@ -41,6 +43,13 @@ class ServiceContext:
     roster: Roster
     store: Store
     _redis: dict[str, Redis] = field(default_factory=dict, repr=False, compare=False)
+    kicks_lost: Outage = field(
+        default_factory=lambda: Outage(
+            log, "kicks", "the work is committed and the workers' safety re-kick will find it"
+        ),
+        repr=False,
+        compare=False,
+    )
 
     def redis(self) -> Redis:
         """The Redis of these settings (the embedded server is started if needed), with short
@@ -53,14 +62,17 @@ class ServiceContext:
         return conn
 
     def kick(self, stage: str) -> bool:
-        """Trigger a stage after a commit; never fails the caller (the ticker finds lost work)."""
+        """Trigger a stage after a commit; never fails the caller (the ticker finds lost work).
+        A Redis outage is logged once, not once per lost kick."""
         from gridops.services.stages import STAGES
 
         try:
-            return try_kick(self.redis(), STAGES[stage])
+            kicked = kick(self.redis(), STAGES[stage])
         except Exception as exc:  # noqa: BLE001 - Redis unreachable: the safety net re-kicks
-            log.warning("kick %s lost: %s", stage, exc)
+            self.kicks_lost.failed(exc)
             return False
+        self.kicks_lost.ok()
+        return kicked
 
     def close(self) -> None:
         conn = self._redis.pop("conn", None)
@@ -82,6 +94,7 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
     """Load grid + config (the totality proof runs; a failing config raises ConfigError),
     calendar and roster, open the store (migrated: the services' tables too)."""
     settings = settings or load_settings()
+    secure_data_dir(settings.data_dir)
     grid, ops = _static(settings.grid_path, settings.config_dir)
     calendar = load_calendar(settings.config_dir / "calendar.yaml")
     roster = load_roster(settings.config_dir / "roster.yaml", ops.org.units)

@@ -10,7 +10,6 @@ returns the summary rows.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -20,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from gridops.queue.embedded import embedded_for, running_redis
+from gridops.datadir import open_private, private_dir
+from gridops.queue.connect import running_redis
 from gridops.queue.pool import WorkerPool
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.simulation import SimulationRun, SummaryRow, summary
@@ -47,29 +47,25 @@ class Progress:
 Display = Callable[[Progress], None]
 
 
-def _redis_url(settings: Settings) -> str:
-    if settings.redis_url:
-        return settings.redis_url
-    info = embedded_for(settings).info()
-    assert info is not None, "the embedded Redis should be running"
-    return info.url
-
-
 def _child_env(settings: Settings) -> dict[str, str]:
     """The environment of the workers and the web server: this run's settings, paths absolute,
-    so that the children need no particular working directory (nor a checkout)."""
-    return dict(os.environ, GRIDOPS_DATA_DIR=str(settings.data_dir),
-                GRIDOPS_DATABASE_URL=settings.database_url,
-                GRIDOPS_GRID=str(settings.grid_path.resolve()),
-                GRIDOPS_CONFIG_DIR=str(settings.config_dir.resolve()),
-                GRIDOPS_TIMEZONE=settings.timezone)  # fmt: skip
+    so that the children need no particular working directory (nor a checkout). With the
+    embedded Redis they find it through the data dir (and start it again should it die)."""
+    env = dict(os.environ, GRIDOPS_DATA_DIR=str(settings.data_dir),
+               GRIDOPS_DATABASE_URL=settings.database_url,
+               GRIDOPS_GRID=str(settings.grid_path.resolve()),
+               GRIDOPS_CONFIG_DIR=str(settings.config_dir.resolve()),
+               GRIDOPS_TIMEZONE=settings.timezone)  # fmt: skip
+    env.pop("GRIDOPS_REDIS_URL", None)
+    if settings.redis_url:
+        env["GRIDOPS_REDIS_URL"] = settings.redis_url
+    return env
 
 
-def _web(settings: Settings, url: str, port: int) -> subprocess.Popen[bytes] | None:
-    env = dict(_child_env(settings), GRIDOPS_REDIS_URL=url)
-    log = settings.data_dir / "logs" / "web.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as out:
+def _web(settings: Settings, port: int) -> subprocess.Popen[bytes] | None:
+    env = _child_env(settings)
+    log = private_dir(settings.data_dir / "logs") / "web.log"
+    with open_private(log) as out:
         return subprocess.Popen(
             [sys.executable, "-c", "from gridops.cli import main; main()", "serve", "--port",
              str(port)],
@@ -111,17 +107,16 @@ def run(
     settings = settings or load_settings()
     _interruptible()
     with running_redis(settings):
-        url = _redis_url(settings)
-        ctx = build_context(dataclasses.replace(settings, redis_url=url))
-        pool = WorkerPool(url, count=workers, env=_child_env(settings), queues=QUEUE_ORDER,
-                          log_dir=settings.data_dir / "logs")  # fmt: skip
+        ctx = build_context(settings)
+        pool = WorkerPool(settings.redis_url, count=workers, env=_child_env(settings),
+                          queues=QUEUE_ORDER, log_dir=settings.data_dir / "logs")  # fmt: skip
         server = None
         start = datetime.now(UTC)
         progress = Progress(0.0, 0, 0, {}, 0, None)
         try:
             pool.start()
             if web:
-                server = _web(settings, url, port)
+                server = _web(settings, port)
             sim = SimulationRun(ctx, start=start, rate_per_s=rate, seed=seed)
             progress = _loop(ctx, sim, pool, server, port, fast=fast, duration=duration,
                              count=count, staff=staff, display=display)  # fmt: skip

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from gridops.datadir import FILE_MODE, touch_private
 from gridops.store.checkpoint import Checkpointer
 from gridops.store.errors import UnsupportedDatabase, WriterBusy
 
@@ -44,7 +45,9 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             # the data dir holds the database, its write lock and media: the owner's alone
-            Path(parsed.database).expanduser().parent.mkdir(0o700, parents=True, exist_ok=True)
+            path = Path(parsed.database).expanduser()
+            path.parent.mkdir(0o700, parents=True, exist_ok=True)
+            touch_private(path)  # 0600; SQLite gives its -wal and -shm the same mode
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -139,10 +142,10 @@ def writes_until(deadline: float | None) -> Iterator[None]:
 def open_lock_file(path: Path) -> int:
     """``path`` opened for locking, readable by its owner only: anyone who can open it can
     ``flock`` it — even read-only — and hold every writer up."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
     try:
         if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
-            os.fchmod(fd, 0o600)  # made by an older version with 0644
+            os.fchmod(fd, FILE_MODE)  # made by an older version with 0644
     except PermissionError:  # someone else's file: leave its mode to them
         pass
     return fd

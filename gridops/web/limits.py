@@ -1,6 +1,9 @@
 """Limits on what a client may send (限流): request body size, and a rate limit on public
 intake per API key and per client address (Redis fixed-window counters).
 
+The rate limit never fails open: while Redis is unreachable, public intake is refused with 503
+and a Retry-After (the loss logged once per outage), instead of letting everything through.
+
 The body limit is a pure ASGI middleware: a declared Content-Length over the limit is refused
 before the body is read; a chunked body is counted as it streams and cut off at the limit.
 """
@@ -8,14 +11,17 @@ before the body is read; a chunked body is counted as it streams and cut off at 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import RedisError
 
+from gridops.queue.outage import Outage
 from gridops.web.media import MAX_BYTES
+
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,6 +30,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY = MAX_BYTES + 256 * 1024  # one full-size photo plus the form fields
+#: Retry-After while the limiter cannot count (Redis unreachable): a restarted Redis answers
+#: within seconds
+UNAVAILABLE_RETRY_S = 5
 
 
 @dataclass(frozen=True)
@@ -41,11 +50,13 @@ class RateLimits:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Allowed, or refused with the seconds until the window resets and the reason."""
+    """Allowed, or refused with the seconds to wait, the reason and the HTTP status (429 over
+    the limit, 503 when the limit cannot be counted)."""
 
     allowed: bool
     retry_after: int = 0
     reason: str = ""
+    status: int = 429
 
 
 class RateLimiter:
@@ -56,11 +67,16 @@ class RateLimiter:
     def __init__(self, redis: Callable[[], Redis], limits: RateLimits) -> None:
         self._redis = redis
         self.limits = limits
+        self.outage = Outage(
+            log, "rate limiting", f"public intake is refused with 503 (Retry-After "
+            f"{UNAVAILABLE_RETRY_S} s) rather than let through uncounted"
+        )  # fmt: skip
 
     def check(self, *, key_name: str, address: str, now: float) -> Verdict:
         """Count one request for both the key and the address; refuse when either is over.
 
-        When Redis is unreachable intake is not blocked (the limit fails open)."""
+        When Redis is unreachable the request is refused too (503): the limit never fails
+        open."""
         return self.check_many([(key_name, address)], now=now)[0]
 
     def check_many(self, requests: list[tuple[str, str]], *, now: float) -> list[Verdict]:
@@ -76,8 +92,14 @@ class RateLimiter:
                     pipe.incr(f"{self.PREFIX}:{name}:{window}")
                     pipe.expire(f"{self.PREFIX}:{name}:{window}", ttl)
             counts = pipe.execute()
-        except RedisError:
-            return [Verdict(True)] * len(requests)
+        except Exception as exc:  # noqa: BLE001 - Redis unreachable (or not startable): refuse
+            self.outage.failed(exc)
+            reason = (
+                "intake is briefly unavailable (the rate limiter cannot reach Redis); retry "
+                f"after {UNAVAILABLE_RETRY_S} s"
+            )
+            return [Verdict(False, UNAVAILABLE_RETRY_S, reason, 503)] * len(requests)
+        self.outage.ok()
         return [
             self._verdict(key_name, address, int(counts[4 * i]), int(counts[4 * i + 2]), retry)
             for i, (key_name, address) in enumerate(requests)

@@ -21,6 +21,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
+from gridops.datadir import private_dir
 from gridops.errors import UserError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -108,8 +109,7 @@ def store_photo(
     clean, kind, width, height = clean_photo(data, max_bytes=max_bytes, max_pixels=max_pixels)
     digest = hashlib.sha256(clean).hexdigest()
     ref = MediaRef(digest, kind, len(clean), width, height)
-    folder = media_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(media_dir(data_dir))
     target = folder / ref.filename
     if not target.exists():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")

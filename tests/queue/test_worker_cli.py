@@ -59,6 +59,12 @@ def test_unknown_queue_is_one_line_without_traceback(env: dict[str, str]) -> Non
     assert missing.returncode == 2 and "no_such_module" in missing.stderr
 
 
-def test_redis_status_names_the_external_server(env: dict[str, str], redis_server: str) -> None:
+def test_redis_status_names_the_external_server_without_its_password(
+    env: dict[str, str], redis_server: str
+) -> None:
+    from gridops.queue.connect import mask_url
+
     out = gridops("redis", "status", env=env)
-    assert out.returncode == 0 and redis_server in out.stdout
+    assert out.returncode == 0 and mask_url(redis_server) in out.stdout
+    password = redis_server.split(":")[2].split("@")[0]
+    assert password and password not in out.stdout + out.stderr

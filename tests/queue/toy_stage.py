@@ -117,3 +117,10 @@ def flaky(limit: int) -> int:
 
 def broken(limit: int) -> int:
     raise ValueError("a bug, not a transient error")
+
+
+def leak(*args: object, **kwargs: object) -> int:
+    """Not a stage: a function a foreign job may name; leaves ``<TOY_DB>.leaked`` if it runs."""
+    with open(os.environ["TOY_DB"] + ".leaked", "a") as fh:
+        fh.write(repr((args, kwargs)) + "\n")
+    return 0

@@ -1,14 +1,21 @@
-"""The worker process's context: built once, out of the collector's reach, young GC tuned."""
+"""The worker process's context: built once, out of the collector's reach, young GC tuned;
+kicks lost to a Redis outage logged once per outage."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 
+import pytest
+
+from gridops.queue.embedded import EmbeddedRedis, free_port
 from gridops.services.context import GC_YOUNG
 from gridops.settings import REPO_ROOT
+
+from .conftest import make_context
 
 PROBE = (
     "import gc, json; d = gc.get_threshold(); "
@@ -25,3 +32,28 @@ def test_a_worker_processs_context_tunes_the_young_generation_and_freezes(tmp_pa
     default, tuned, frozen = json.loads(out.stdout.strip().splitlines()[-1])
     assert tuned == [GC_YOUNG, default[1], default[2]] and default[0] < GC_YOUNG
     assert frozen
+
+
+def test_kicks_lost_to_a_redis_outage_are_logged_once_and_the_recovery_once(
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    info, _ = server.start(port=free_port())
+    ctx = make_context(tmp_path, info.url)
+    caplog.set_level(logging.WARNING, "gridops")
+
+    def lines(words: str) -> int:
+        return sum(words in r.getMessage() for r in caplog.records)
+
+    try:
+        assert ctx.kick("routing")
+        server.stop()
+        assert [ctx.kick("routing") for _ in range(200)] == [False] * 200
+        assert lines("Redis unreachable") == 1 and lines("kick") <= 1
+        server.start()  # the same port: the context's connection finds it again
+        ctx.kick("notify")
+        ctx.kick("notify")
+        assert lines("answers again") == 1 and "200 failed" in caplog.text
+    finally:
+        ctx.close()
+        server.stop()

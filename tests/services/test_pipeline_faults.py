@@ -2,7 +2,8 @@
 stages (gridops.services.stages) against a real store and a real redis-server.
 
 Scenarios: a worker SIGKILLed in the middle of a routing batch, FLUSHALL while tickets flow,
-Redis stopped and restarted, the database refusing connections for a while. After each: every
+Redis stopped and restarted, the embedded Redis SIGKILLed (restarted by hand, or by nobody), the
+database refusing connections for a while. After each: every
 ticket dispatched exactly once (one `dispatch` event each), every chain verifies, counts by
 status add up. Outcomes are polled with generous deadlines; no duration is asserted.
 """
@@ -21,12 +22,13 @@ from redis import Redis
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from gridops.queue.connect import embedded_for
 from gridops.queue.drain import attempts_key
 from gridops.queue.embedded import EmbeddedRedis, free_port
 from gridops.queue.pool import WorkerPool
-from gridops.services.context import ServiceContext
+from gridops.services.context import ServiceContext, build_context
 from gridops.services.intake import submit
-from gridops.settings import REPO_ROOT
+from gridops.settings import REPO_ROOT, load_settings
 from gridops.store.queries import count_by_status
 from gridops.store.schema import ticket_claims, ticket_events, tickets
 from gridops.tickets import Role, Source
@@ -179,6 +181,81 @@ def test_redis_restart_while_tickets_flow_loses_nothing(
         wait_for("every ticket dispatched after the restart", lambda: dispatched(ctx) == 500)
         assert_invariants(ctx, 500)
         assert workers.alive() == 2
+    finally:
+        workers.stop()
+        ctx.close()
+        server.stop()
+
+
+def embedded_site(tmp_path: Path, database_url: str, *, workers_get_url: bool):
+    """A data dir whose embedded Redis this test starts, a context on it (as the web server's,
+    no GRIDOPS_REDIS_URL), and a pool of workers: given the server's URL, or finding the server
+    through the data dir themselves."""
+    env = {k: v for k, v in os.environ.items() if k != "GRIDOPS_REDIS_URL"}
+    env |= {"GRIDOPS_DATA_DIR": str(tmp_path / "data"), "GRIDOPS_DATABASE_URL": database_url,
+            "PYTHONPATH": str(REPO_ROOT)}  # fmt: skip
+    settings = load_settings(env)
+    server = embedded_for(settings)
+    info, _ = server.start()
+    ctx = build_context(settings)
+    workers = WorkerPool(info.url if workers_get_url else None, count=0, env=env,
+                         log_dir=tmp_path / "logs", cwd=REPO_ROOT)  # fmt: skip
+    return server, ctx, workers
+
+
+def sigkill_server(server: EmbeddedRedis) -> int:
+    """SIGKILL the embedded redis-server (this test's child: reaped); returns its port."""
+    from gridops.queue.embedded import _CHILDREN
+
+    info = server.info()
+    assert info is not None
+    os.kill(info.pid, signal.SIGKILL)
+    child = _CHILDREN.pop(info.pid, None)
+    if child is not None:
+        child.wait()
+    return info.port
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_embedded_redis_sigkilled_and_restarted_routing_resumes_with_no_worker_restarted(
+    database_url: str, tmp_path: Path
+) -> None:
+    server, ctx, workers = embedded_site(tmp_path, database_url, workers_get_url=True)
+    try:
+        pids = [workers.add().pid, workers.add().pid]
+        submit(ctx, reports(ctx, 0, 1), actor="i", role=Role.INSPECTOR, now=NOW)
+        wait_for("the first report dispatched", lambda: dispatched(ctx) == 1)
+        port = sigkill_server(server)
+        info, _ = server.start()  # restarted by hand (`gridops redis start`)
+        assert info.port == port  # where every client already points
+        submit(ctx, reports(ctx, 1, 1), actor="i", role=Role.INSPECTOR, now=NOW)
+        wait_for("the report made after the restart dispatched", lambda: dispatched(ctx) == 2)
+        assert_invariants(ctx, 2)
+        assert workers.alive() == 2 and [p.pid for p in workers.procs] == pids
+    finally:
+        workers.stop()
+        ctx.close()
+        server.stop()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_embedded_redis_sigkilled_is_started_again_by_the_processes_that_use_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    server, ctx, workers = embedded_site(tmp_path, database_url, workers_get_url=False)
+    try:
+        pids = [workers.add().pid, workers.add().pid]
+        submit(ctx, reports(ctx, 0, 1), actor="i", role=Role.INSPECTOR, now=NOW)
+        wait_for("the first report dispatched", lambda: dispatched(ctx) == 1)
+        port = sigkill_server(server)
+        # nobody restarts it: the next process to find it dead (a worker's ticker, the
+        # context's kick) starts it again on its port
+        submit(ctx, reports(ctx, 1, 1), actor="i", role=Role.INSPECTOR, now=NOW)
+        wait_for("the report made after the kill dispatched", lambda: dispatched(ctx) == 2)
+        assert_invariants(ctx, 2)
+        info = server.info()
+        assert info is not None and info.port == port
+        assert workers.alive() == 2 and [p.pid for p in workers.procs] == pids
     finally:
         workers.stop()
         ctx.close()

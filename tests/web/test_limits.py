@@ -1,16 +1,21 @@
-"""Body-size limit (declared and streamed bodies) and the Redis rate limiter (real Redis)."""
+"""Body-size limit (declared and streamed bodies) and the Redis rate limiter (real Redis):
+counting per key and address, and never failing open when Redis is unreachable."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI, Request
 from redis import Redis
 
-from gridops.web.limits import BodySizeLimit, RateLimiter, RateLimits
+from gridops.queue.embedded import EmbeddedRedis, free_port
+from gridops.web.app import create_app
+from gridops.web.limits import UNAVAILABLE_RETRY_S, BodySizeLimit, RateLimiter, RateLimits
 
-from .conftest import TestClient
+from .conftest import LUJIAZUI_L3, NOW, TestClient, make_context, wgs84_point_in
 
 
 @pytest.fixture
@@ -52,10 +57,68 @@ def test_fixed_window_per_key_and_per_address(redis_conn: Redis) -> None:
     assert later.allowed  # a new window
 
 
-def test_rate_limit_fails_open_when_redis_is_down() -> None:
+def unreachable() -> Redis:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    down = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
-    limiter = RateLimiter(lambda: down, RateLimits(per_key=1, per_address=1))
-    assert all(limiter.check(key_name="k", address="a", now=0.0).allowed for _ in range(3))
+    return Redis(port=free_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+
+
+def loss_lines(caplog: pytest.LogCaptureFixture, words: str) -> int:
+    return sum(words in r.getMessage() for r in caplog.records if r.name == "gridops.web.limits")
+
+
+def test_rate_limit_refuses_with_503_when_redis_is_down_and_says_so_once(
+    redis_conn: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    connection = {"now": unreachable()}
+    limiter = RateLimiter(lambda: connection["now"], RateLimits(per_key=100, per_address=100))
+    caplog.set_level(logging.WARNING, "gridops.web.limits")
+    verdicts = [limiter.check(key_name="k", address="a", now=0.0) for _ in range(150)]
+    verdicts += limiter.check_many([("k", "b"), ("k", "c")], now=0.0)
+    assert {(v.allowed, v.status, v.retry_after) for v in verdicts} == {
+        (False, 503, UNAVAILABLE_RETRY_S)
+    }
+    assert loss_lines(caplog, "Redis unreachable") == 1
+    connection["now"] = redis_conn  # Redis is back: counting resumes, said once
+    assert limiter.check(key_name="k", address="a", now=0.0).allowed
+    assert limiter.check(key_name="k", address="a", now=0.0).allowed
+    assert loss_lines(caplog, "answers again") == 1
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    yield server
+    server.stop()
+
+
+def test_public_intake_gets_503_with_retry_after_while_redis_is_down(
+    tmp_path: Path, own_redis: EmbeddedRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import create_api_key
+
+    info, _ = own_redis.start(port=free_port())
+    ctx = make_context(tmp_path, info.url)
+    key = create_api_key(Accounts(ctx.store.engine), "city-app", now=NOW)[1]
+    lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
+    form = {"api_key": key, "service_code": "E0102", "lat": str(lat), "long": str(lon),
+            "description": "路边暴露垃圾"}  # fmt: skip
+    app = create_app(ctx, clock=lambda: NOW, rate_limits=RateLimits(per_key=500, per_address=120))
+    caplog.set_level(logging.WARNING, "gridops.web.limits")
+    try:
+        with TestClient(app) as client:
+            assert client.post("/open311/v2/requests.json", data=form).status_code == 200
+            own_redis.stop()
+            answers = [client.post("/open311/v2/requests.json", data=form) for _ in range(150)]
+            assert {a.status_code for a in answers} == {503}
+            assert {a.headers["Retry-After"] for a in answers} == {str(UNAVAILABLE_RETRY_S)}
+            assert answers[0].json()[0]["code"] == 503
+            assert ctx.store.count() == 1  # nothing let through uncounted
+            assert loss_lines(caplog, "Redis unreachable") == 1
+            own_redis.start()  # the same port: the app's connection finds it again
+            assert client.post("/open311/v2/requests.json", data=form).status_code == 200
+            assert ctx.store.count() == 2
+    finally:
+        ctx.close()
