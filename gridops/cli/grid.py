@@ -73,8 +73,10 @@ def _print_report(report: object) -> None:
         table = Table(title=f"grid check: {report.grid}")
         for col in ("severity", "kind", "where", "message"):
             table.add_column(col)
+        folder = Path(report.grid).parent
         for i in shown:
-            where = f"{i.file} {i.place}" if i.place else i.file
+            file = _relative(i.file, folder)  # the folder is in the title: rows stay short
+            where = f"{file} {i.place}" if i.place else file
             if i.feature is not None:
                 where += f" #{i.feature}"
             if i.code:
@@ -93,6 +95,14 @@ def _print_report(report: object) -> None:
         f"{report.grid}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         + (f" — {counts}" if counts else "")
     )
+
+
+def _relative(file: str, folder: Path) -> str:
+    """``file`` relative to ``folder`` when it lies inside it, else as given."""
+    try:
+        return str(Path(file).relative_to(folder))
+    except ValueError:
+        return file
 
 
 @app.command()

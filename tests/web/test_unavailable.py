@@ -91,9 +91,26 @@ def report_form(ctx: ServiceContext, api_key: str, category: str = "E0102") -> d
     return {"api_key": api_key, "service_code": category, "lat": str(lat), "long": str(lon)}
 
 
-def session(token: str, lang: str = "en") -> dict[str, str]:
-    """The console's session cookie for ``token`` (the browser sends it as this header)."""
-    return {"Cookie": f"gridops_session={token}; gridops_lang={lang}"}
+def open_session(ctx: ServiceContext, token: str) -> str:
+    """A console session of the user with ``token``, opened as signing in opens one (while the
+    database is still up); returns its id, the cookie's value."""
+    from datetime import timedelta
+
+    from gridops.store.accounts import Accounts
+    from gridops.store.sessions import Sessions
+    from gridops.web.security import hash_token, issue_session
+
+    user = Accounts(ctx.store.engine).user_by_token_hash(hash_token(token))
+    assert user is not None
+    issued = issue_session()
+    Sessions(ctx.store.engine).open(user, id_hash=issued.token_hash, now=NOW,
+                                    lifetime=timedelta(hours=12))  # fmt: skip
+    return issued.token
+
+
+def session(sid: str, lang: str = "en") -> dict[str, str]:
+    """The console's session cookie ``sid`` (the browser sends it as this header)."""
+    return {"Cookie": f"gridops_session={sid}; gridops_lang={lang}"}
 
 
 def open311_errors(response: httpx.Response, fmt: str) -> list[dict[str, Any]]:
@@ -127,6 +144,7 @@ def test_pages_answer_while_a_post_waits_for_a_held_writer(
     ctx: ServiceContext, app: FastAPI, api_key: str, users: Users
 ) -> None:
     token = users.add("d-1", "dispatcher", "all")["Authorization"].split()[1]
+    sid = open_session(ctx, token)  # before the lock is held: opening one writes
     posted: dict[str, httpx.Response] = {}
     with (
         serving(app) as base,
@@ -148,7 +166,7 @@ def test_pages_answer_while_a_post_waits_for_a_held_writer(
             assert app.state.web.intake.batches == 1
             assert http.get("/openapi.json").status_code == 200
             assert http.get("/open311/v2/requests.json").json() == []
-            page = http.get("/console/dispatch", headers=session(token))
+            page = http.get("/console/dispatch", headers=session(sid))
             assert page.status_code == 200 and "Dispatch" in page.text
             assert poster.is_alive() and tickets(ctx) == 0  # still waiting, nothing written
             stop(holder)
@@ -178,7 +196,8 @@ def test_field_writes_wait_for_the_writer_off_the_event_loop(
             bearers.append(made[t.assignee])
             assert http.post(f"/api/v1/tickets/{t.number}/accept", headers=bearers[-1]).is_success
         bearer, token = bearers[0], bearers[1]["Authorization"].split()[1]
-        cookie, csrf = session(token), csrf_token(token)
+        sid = open_session(ctx, token)
+        cookie, csrf = session(sid), csrf_token(app.state.web.csrf_key, sid)
         lat, lon = wgs84_point_in(ctx, LUJIAZUI_L3)
         spot = {"category": "E0102", "lon": str(lon), "lat": str(lat), "note": "当场清理"}
         jpeg = [("photos", ("p.jpg", photo(), "image/jpeg"))]
@@ -286,15 +305,16 @@ def test_api_and_console_writes_get_503s_in_their_own_format(
     [number] = [t.number for t in ctx.store.find(status="dispatched")]
     bearer = users.add("d-1", "dispatcher", "all")
     token = bearer["Authorization"].split()[1]
+    sid = open_session(ctx, token)  # before the lock is held: opening one writes
     with held(HOLD_FLOCK, lock_file(ctx)):
         api = client.post(f"/api/v1/tickets/{number}/suspend", headers=bearer, json=PAUSE)
         assert api.status_code == 503 and api.headers["retry-after"] == "1"
         assert "busy" in api.json()["detail"]
-        form = {"csrf": csrf_token(token), **PAUSE}
+        form = {"csrf": csrf_token(client.app.state.web.csrf_key, sid), **PAUSE}
         for lang, title, words in (("en", "Temporarily unavailable", "Try again in 1 s"),
                                    ("zh", "暂时无法服务", "请 1 秒后重试")):  # fmt: skip
             page = client.post(f"/console/tickets/{number}/do/suspend", data=form,
-                               headers=session(token, lang))  # fmt: skip
+                               headers=session(sid, lang))  # fmt: skip
             assert page.status_code == 503 and page.headers["retry-after"] == "1"
             assert page.headers["content-type"].startswith("text/html")
             assert title in page.text and words in page.text

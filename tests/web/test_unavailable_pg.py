@@ -30,7 +30,14 @@ from gridops.web.app import create_app
 from gridops.web.auth import create_api_key, create_user
 
 from .conftest import NOW
-from .test_unavailable import open311_errors, report_form, serving, session, tickets
+from .test_unavailable import (
+    open311_errors,
+    open_session,
+    report_form,
+    serving,
+    session,
+    tickets,
+)
 
 
 def _pg_binary(name: str) -> str | None:
@@ -124,6 +131,7 @@ def test_a_postgresql_outage_is_a_503_in_each_format_on_the_same_connection(
         key = create_api_key(accounts, "outage", now=NOW)[1]
         token = create_user(accounts, "d-1", name="d-1", role="dispatcher", units="all",
                             now=NOW, org=ctx.ops.org)[1]  # fmt: skip
+        sid = open_session(ctx, token)
         bearer = {"Authorization": f"Bearer {token}"}
         app = create_app(ctx, clock=lambda: NOW)
         post = {"data": report_form(ctx, key)}
@@ -147,7 +155,7 @@ def test_a_postgresql_outage_is_a_503_in_each_format_on_the_same_connection(
             assert r.status_code == 503 and r.headers["retry-after"] == "5"
             assert "database cannot be reached" in r.json()["detail"]
             for lang, words in (("en", "The database cannot be reached"), ("zh", "无法连接数据库")):
-                r = ask("GET", "/console/dispatch", headers=session(token, lang))
+                r = ask("GET", "/console/dispatch", headers=session(sid, lang))
                 assert r.status_code == 503 and r.headers["retry-after"] == "5"
                 assert r.headers["content-type"].startswith("text/html") and words in r.text
             assert ask("GET", "/openapi.json").status_code == 200
@@ -159,7 +167,7 @@ def test_a_postgresql_outage_is_a_503_in_each_format_on_the_same_connection(
             found = ask("GET", "/open311/v2/requests.xml")
             assert found.status_code == 200 and number in found.text
             assert ask("GET", "/api/v1/queues/new", headers=bearer).status_code == 200
-            assert ask("GET", "/console/dispatch", headers=session(token)).status_code == 200
+            assert ask("GET", "/console/dispatch", headers=session(sid)).status_code == 200
             assert len(used) == 1, used  # one keep-alive connection throughout
         assert tickets(ctx) == 1
     finally:
@@ -181,12 +189,13 @@ def test_a_console_stream_outlives_an_outage_and_shows_what_came_after(
         key = create_api_key(accounts, "outage", now=NOW)[1]
         token = create_user(accounts, "d-1", name="d-1", role="dispatcher", units="all",
                             now=NOW, org=ctx.ops.org)[1]  # fmt: skip
+        sid = open_session(ctx, token)
         app = create_app(ctx, clock=lambda: NOW)
         app.state.web.extra[TIMING_KEY] = Timing(check=0.05, heartbeat=0.2, refresh=0.1)
         with (
             serving(app) as base,
             httpx.Client(base_url=base, timeout=30) as http,
-            http.stream("GET", "/console/dispatch/stream", headers=session(token)) as stream,
+            http.stream("GET", "/console/dispatch/stream", headers=session(sid)) as stream,
         ):
             assert stream.status_code == 200
             lines = stream.iter_lines()
