@@ -65,7 +65,7 @@ def test_without_any_verify_limit_the_built_in_default_holds(
     assert "verify_limit:" not in text
     cats = load_ops_config(path, grid).taxonomy.categories
     assert {c.verify_limit for c in cats.values()} == {DEFAULT_VERIFY_LIMIT}
-    assert DEFAULT_VERIFY_LIMIT == TimeLimit(1, ClockType.WORKING_DAYS)
+    assert TimeLimit(1, ClockType.WORKING_DAYS) == DEFAULT_VERIFY_LIMIT
 
 
 @pytest.mark.parametrize(
