@@ -2,7 +2,8 @@
 report of a category that needs verification is routed to its cell's grid-worker post; the grid
 worker signs in on a phone, sees the task with its deadline countdown, answers "exists" with a
 note and a photo; the routing stage dispatches it, and the dispatcher sees it dispatched with
-the verification in its timeline. "Does not exist" is not sent until its box is ticked."""
+the verification in its timeline. The task list updates live; "does not exist" is not sent
+until its box is ticked."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def test_a_grid_worker_verifies_in_the_browser_and_the_dispatcher_sees_it_dispat
     assert "剩余" in task.locator(".countdown").inner_text()  # the verification deadline
     assert "核实任务" in field.inner_text("#verify-list h2")
     shot(field, "field-verification-task")
+    # a new task shows up without a reload (the list holds a checkbox, which is not typing)
+    second = report(server, server.users.api_key(), "水面漂浮物", code="E0105")
+    route_batch(server.ctx, 10, now=NOW)
+    field.wait_for_selector(f'#verify-list article[data-number="{second}"]', timeout=60_000)
     task.locator("form.verify-exists input[name=note]").fill("现场属实，已拍照")
     task.locator("form.verify-exists input[type=file]").set_input_files(
         files=[{"name": "v.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
@@ -59,7 +64,7 @@ def test_a_grid_worker_verifies_in_the_browser_and_the_dispatcher_sees_it_dispat
 
 
 def test_does_not_exist_is_sent_only_once_confirmed(server: Server, browser: Any) -> None:
-    number = report(server, server.users.api_key(), "路面渣土", code="E0105")
+    number = report(server, server.users.api_key(), "绿地脏乱", code="E0106")
     route_batch(server.ctx, 10, now=NOW)
     field = login(browser, server, server.users.add("gw-v2", "grid_worker", POST),
                   viewport=PHONE)  # fmt: skip
