@@ -2,7 +2,8 @@
 
 Codes carry the kind letter so component and event codes never collide: ``C0101`` 上水井盖,
 ``E0102`` 暴露垃圾; classes are ``C01``, ``E01``. A category inherits any field it does not set
-from its class, and the class from the file's ``defaults``.
+from its class, and the class from the file's ``defaults``; ``verify_limit`` (the deadline of a
+verification task, 核实时限) falls back to :data:`DEFAULT_VERIFY_LIMIT` when none of them sets it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from gridops.yamlconfig import Node, check_ref, read_yaml
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 """Ticket priorities, lowest first."""
+DEFAULT_VERIFY_LIMIT = TimeLimit(1, ClockType.WORKING_DAYS)
+"""A verification task's deadline when categories.yaml sets none: the reference's "verify task
+24 h", counted on the work calendar so that a report on a Friday evening is not overdue before
+the grid workers' next shift."""
 
 _INHERITED = (
     "departments",
     "time_limit",
     "on_site",
     "verify_public",
+    "verify_limit",
     "joint_group",
     "priority",
     "duplicate_radius_m",
@@ -48,6 +54,7 @@ class Category:
     duplicate_radius_m: float
     duplicate_window_h: float
     escalation: str | None  # escalation policy name; None → the routing default
+    verify_limit: TimeLimit = DEFAULT_VERIFY_LIMIT  # the verification task's deadline (核实时限)
 
     @property
     def label(self) -> str:
@@ -152,6 +159,11 @@ def _category(
         time_limit=read_time_limit(source("time_limit"), "time_limit"),
         on_site=source("on_site").flag("on_site", False),
         verify_public=source("verify_public").flag("verify_public", False),
+        verify_limit=(
+            read_time_limit(source("verify_limit"), "verify_limit")
+            if source("verify_limit").has("verify_limit")
+            else DEFAULT_VERIFY_LIMIT
+        ),
         joint_group=group,
         priority=source("priority").choice("priority", PRIORITIES, "normal"),
         duplicate_radius_m=source("duplicate_radius_m").number("duplicate_radius_m", 50),

@@ -12,7 +12,18 @@ from gridops.services.context import ServiceContext
 from gridops.tickets import Role, Status, Ticket, apply
 
 #: Actions after which the notify stage has something to send.
-NOTIFYING = frozenset({"dispatch", "reassign", "escalate", "supervise", "return", "check_fail"})
+NOTIFYING = frozenset(
+    {
+        "dispatch",
+        "reassign",
+        "escalate",
+        "supervise",
+        "return",
+        "check_fail",
+        "verify",
+        "unverifiable",
+    }
+)
 
 
 def load(ctx: ServiceContext, ticket: str | Ticket) -> Ticket:

@@ -40,7 +40,16 @@ GAP_LIFE = timedelta(minutes=10)  # a gap this old was a rollback, not a late co
 MAX_GAPS = 5_000
 MAX_ATTEMPTS = 5
 BACKOFF_S = 30.0
-KINDS = ("dispatch", "reassign", "escalate", "supervise", "return", "check_fail", "verify")
+KINDS = (
+    "dispatch",
+    "reassign",
+    "escalate",
+    "supervise",
+    "return",
+    "check_fail",
+    "verify",
+    "unverifiable",
+)
 
 SENDER: Sender = LogSender()
 
@@ -58,8 +67,10 @@ def notify_batch(ctx: ServiceContext, limit: int, *, now: datetime, sender: Send
 
 def recipients(kind: str, ticket: dict, payload: dict) -> list[str]:
     """Who hears of an event: the assignee (else the owning unit) of a dispatch; the group
-    of an escalation; the sub-centre's supervisor of a 督办 flag; the grid-worker post of a
-    verification; the follow-up unit's dispatcher of a return."""
+    of an escalation; the sub-centre's supervisor and the owning unit of a 督办 flag (the
+    verifying post, for an overdue verification); the verifying post (else the cell's
+    grid-worker post) of a verification task; the sub-centre's dispatcher of a return and of
+    a report that could not be verified (无法核实)."""
     changes = payload.get("changes", {})
     owner = changes.get("owner_unit", ticket["owner_unit"])
     assignee = changes.get("assignee", ticket["assignee"])
@@ -71,8 +82,10 @@ def recipients(kind: str, ticket: dict, payload: dict) -> list[str]:
     if kind == "supervise":
         return [f"supervisor@sc-{l1}", owner] if owner else [f"supervisor@sc-{l1}"]
     if kind == "verify":
+        if owner:
+            return [owner]
         return [f"gw-{ticket['cell_3']}"] if ticket["cell_3"] else [f"sc-{l1}"]
-    if kind == "return":
+    if kind in ("return", "unverifiable"):
         return [f"dispatcher@sc-{l1}"]
     return []
 

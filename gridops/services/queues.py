@@ -13,7 +13,8 @@ from gridops.tickets import Event, Status, Ticket
 
 #: Queue name → what it holds, in words (for listings and errors).
 QUEUES = {
-    "new": "reported, being verified or verified: waiting for dispatch (待派遣)",
+    "new": "reported, being verified (核实), verified or not verifiable: waiting for dispatch "
+    "(待派遣)",
     "returned": "returned by a unit (退单), waiting for re-dispatch",
     "overdue": "open and past the deadline (超时)",
     "escalated": "in joint enforcement (联合执法)",
@@ -23,7 +24,7 @@ QUEUES = {
 
 #: Queue name → the tickets it holds. Listing and counting both read this one table.
 QUEUE_FILTERS = {
-    "new": TicketFilter((Status.REPORTED, Status.VERIFYING, Status.VERIFIED)),
+    "new": TicketFilter((Status.REPORTED, Status.VERIFYING, Status.VERIFIED, Status.UNVERIFIED)),
     "returned": TicketFilter((Status.RETURNED,)),
     "overdue": TicketFilter(tuple(OPEN), overdue=True, order="due"),
     "escalated": TicketFilter((Status.ESCALATED,)),

@@ -3,7 +3,8 @@
 For each claimed ticket (``reported``, ``verified`` or ``returned``): a new report of the same
 category within the category's radius and window of an open ticket is merged into it (the open
 ticket counts the report); a public report of a category that needs verification goes to the
-cell's grid worker first (核实); everything else is routed (the compiled table), given an
+cell's grid-worker post first (核实), with the category's ``verify_limit`` as its deadline;
+everything else is routed (the compiled table), given an
 assignee on shift (least open work; nobody on shift → the unit's queue) and its deadline from
 the work calendar, and dispatched. One version-guarded write per batch; a ticket someone moved
 meanwhile is skipped; a ticket that failed is released for a later try.
@@ -27,6 +28,7 @@ from gridops.org import RoutingFacts, route
 from gridops.org.roster import Staff, assign, on_shift
 from gridops.services.context import ServiceContext, current
 from gridops.services.queries import duplicate_candidates, open_work
+from gridops.services.verification import verifying_unit
 from gridops.store.engine import writers_held
 from gridops.store.queries import has_claimable
 from gridops.tickets import Role, Source, Status, Ticket, Transition, apply
@@ -171,10 +173,11 @@ class Batch:
                 self._merge(ticket, target)
                 return
             if ticket.source is Source.PUBLIC and category.verify_public:
-                post = ctx.grid.cells[ticket.cells[-1]].owner_unit if ticket.cells else ""
+                post = verifying_unit(ctx, ticket)
                 note = f"public report: verification task to {post} (核实)"
                 self._add(apply(ticket, "verify", actor=ACTOR, role=Role.SYSTEM, now=self.now,
-                                note=note))  # fmt: skip
+                                calendar=ctx.calendar, owner_unit=post,
+                                time_limit=category.verify_limit, note=note))  # fmt: skip
                 return
         self._dispatch(ticket)
 

@@ -12,6 +12,7 @@ are the people's behaviour, shared with simulated time (gridops.services.simulat
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from gridops.services.context import ServiceContext
 from gridops.services.evaluation import pending_callbacks
 from gridops.services.intake import IntakeReport, submit
 from gridops.services.queries import OPEN
+from gridops.services.verification import answer, register
 from gridops.sim import Incident, SimArea, SimCategory, SimParams, Simulator
 from gridops.store import StaleTicket
 from gridops.store.queries import L1Summary, find_many, summary_by_l1
@@ -41,6 +43,10 @@ ROLE_OF_SOURCE = {
     Source.IMPORT: Role.ACCEPTOR,
 }
 CHECK_DELAY_S = 900.0  # the supervision centre checks a handled ticket after ~15 minutes
+#: Of the public reports a grid worker verifies (核实): found absent (不予立案), and not
+#: verifiable (无法核实, the dispatcher then registers them after CHECK_DELAY_S); the rest exist.
+ABSENT_SHARE = 0.1
+UNVERIFIABLE_SHARE = 0.03
 CALLBACK_DELAY_S = 3600.0
 DEFAULT_GROUP = "jeg-street-order"
 
@@ -136,8 +142,8 @@ class SimulationRun:
     def staff_step(self, now: datetime, limit: int = 300) -> int:
         """Let simulated people act on tickets whose delay has passed; returns actions taken."""
         done = 0
-        for status in (Status.VERIFYING, Status.DISPATCHED, Status.ESCALATED, Status.ACCEPTED,
-                       Status.REWORK, Status.HANDLED):  # fmt: skip
+        for status in (Status.VERIFYING, Status.UNVERIFIED, Status.DISPATCHED, Status.ESCALATED,
+                       Status.ACCEPTED, Status.REWORK, Status.HANDLED):  # fmt: skip
             for t in find_many(self.ctx.store, statuses=(status,), order="created", limit=limit):
                 plan = self.plans.get(t.id)
                 if plan is None:
@@ -169,6 +175,7 @@ def staff_delay(t: Ticket, plan: Incident) -> float | None:
     nobody of the simulation acts on that status)."""
     return {
         Status.VERIFYING: plan.accept_delay_s,
+        Status.UNVERIFIED: CHECK_DELAY_S,
         Status.DISPATCHED: plan.accept_delay_s,
         Status.ESCALATED: plan.handle_s,
         Status.REWORK: 0.0,
@@ -179,13 +186,21 @@ def staff_delay(t: Ticket, plan: Incident) -> float | None:
 
 def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> Ticket | None:
     """What the simulated person holding ``t`` does next, done now through the real services:
-    verify (核实), return (退单), hand to joint enforcement (联合执法), accept (签收), handle
+    verify (核实: it exists, does not or cannot be verified — then the dispatcher registers
+    it), return (退单), hand to joint enforcement (联合执法), accept (签收), handle
     (处置), check (核查) or fail the check (返工); the ticket after the move (None: the
     status asks nothing of anybody)."""
     staff = t.assignee or f"{t.owner_unit}-staff"
     if t.status is Status.VERIFYING:
-        post = f"gw-{t.cells[-1]}-1"
-        new = act(ctx, t.id, "verified", actor=post, role=Role.GRID_WORKER, now=now)
+        given = verification_answer(plan)
+        photo = (f"sim/verify-{plan.seq}.jpg",)
+        reason = {"absent": "现场未发现该问题 (not found on site, simulated)",
+                  "unverifiable": "无法进入现场 (no access to the place, simulated)"}  # fmt: skip
+        new = answer(ctx, t.id, given, actor=f"{t.owner_unit}-1", role=Role.GRID_WORKER, now=now,
+                     reason=reason.get(given, ""), evidence=photo)  # fmt: skip
+    elif t.status is Status.UNVERIFIED:
+        new = register(ctx, t.id, actor="sim-dispatcher", role=Role.DISPATCHER, now=now,
+                       note="无法核实, 按属实立案 (registered as reported, simulated)")  # fmt: skip
     elif t.status is Status.DISPATCHED:
         if plan.will_return and not t.returned_by:
             new = act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
@@ -224,6 +239,20 @@ def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> Ticke
     else:
         return None
     return new
+
+
+def verification_answer(plan: Incident) -> str:
+    """What the simulated grid worker finds when verifying ``plan``'s report: mostly that it
+    exists, sometimes that it does not, now and then that it cannot be verified — drawn from the
+    incident itself (seq and time), so the same seed gives the same answers without taking
+    numbers from the stream's generator."""
+    h = hashlib.sha256(f"verify:{plan.seq}:{plan.at.isoformat()}".encode()).digest()
+    draw = int.from_bytes(h[:8], "big") / 2**64
+    if draw < ABSENT_SHARE:
+        return "absent"
+    if draw < ABSENT_SHARE + UNVERIFIABLE_SHARE:
+        return "unverifiable"
+    return "exists"
 
 
 @dataclass(frozen=True)

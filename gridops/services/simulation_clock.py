@@ -321,8 +321,7 @@ class SimulatedRun:
         """Whose shift decides when ``t`` is worked on ("": always someone on duty — the
         joint-enforcement group, the supervision centre's check)."""
         if t.status is Status.VERIFYING:
-            cell = self.ctx.grid.cells.get(t.cells[-1]) if t.cells else None
-            return cell.owner_unit if cell else ""
+            return t.owner_unit  # the verifying post (核实)
         if t.status in (Status.DISPATCHED, Status.ACCEPTED, Status.REWORK):
             return t.owner_unit
         return ""

@@ -1,10 +1,11 @@
 """The sweeper (巡检), a periodic stage run one at a time across the cluster.
 
-Each run: flag overdue tickets for supervision once (督办, reason "overdue"); carry out the
-escalation steps that have come due (notify, supervise, hand up, joint group — the policy
-snapshot frozen onto the ticket at dispatch, progress kept in ``svc_escalations``); create any
-joint-enforcement tasks a crash left missing; and re-kick the stages that have pending work
-(claims that expired are free to retake by themselves).
+Each run: flag overdue tickets — verification tasks (核实) among them — for supervision once
+(督办, reason "overdue"); carry out the escalation steps that have come due (notify,
+supervise, hand up, joint group — the policy snapshot frozen onto the ticket at dispatch,
+progress kept in ``svc_escalations``); create any joint-enforcement tasks a crash left
+missing; and re-kick the stages that have pending work (claims that expired are free to
+retake by themselves).
 
 It finds its work through indexes (:mod:`gridops.store.sweep_scan`): the tickets past their
 deadline along the deadline index, and — after a process's first sweep, which walks every
@@ -41,6 +42,7 @@ from gridops.tickets import Role, Status, Ticket, Transition, apply
 log = logging.getLogger(__name__)
 
 ACTOR = "sweeper"
+OVERDUE_VERIFICATION = "verification overdue (核实超时)"
 WALK_EVERY_S = 600.0  # the backstop walk over every running ticket (a late commit > window)
 
 
@@ -58,13 +60,16 @@ def sweep(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
 
 
 def flag_overdue(ctx: ServiceContext, limit: int, *, now: datetime) -> int:
-    """Supervise (督办) every open ticket past its deadline that is not flagged yet."""
+    """Supervise (督办) every open ticket past its deadline that is not flagged yet — an
+    overdue verification task (核实) too: the flag notifies the sub-centre's supervisor and the
+    verifying post."""
     found, _ = sweep_scan.overdue(ctx.store, now=now, limit=limit)
     moves = [
-        apply(x, "supervise", actor=ACTOR, role=Role.SYSTEM, now=now, reason="overdue")
+        apply(x, "supervise", actor=ACTOR, role=Role.SYSTEM, now=now,
+              reason=OVERDUE_VERIFICATION if x.status is Status.VERIFYING else "overdue")
         for x in found
         if x.status.open and not x.supervised
-    ]
+    ]  # fmt: skip
     result = ctx.store.apply_transitions(moves, skip_stale=True)
     if result.applied:
         ctx.kick("notify")

@@ -102,12 +102,14 @@ def count_expressions(
     """Each indicator count as a boolean condition over one tickets row.
 
     The cohort is the tickets *reported* in the period. Registered (立案): past intake and
-    neither void nor merged. Dispatched: ever dispatched (``dispatched_at`` is the latest
-    dispatch). Work: dispatched or fixed on site. Due: work that is handled, closed or past
-    its deadline at ``as_of``. On time: handled/closed no later than the (final) deadline;
-    no deadline (on site) counts as on time. Reworked: failed a check at least once.
+    verification (a report found absent when verified is void, 不予立案; one that could not be
+    verified waits for the dispatcher's decision), neither void nor merged. Dispatched: ever
+    dispatched (``dispatched_at`` is the latest dispatch). Work: dispatched or fixed on site.
+    Due: work that is handled, closed or past its deadline at ``as_of``. On time:
+    handled/closed no later than the (final) deadline; no deadline (on site) counts as on
+    time. Reworked: failed a check at least once.
     """
-    not_registered = ("reported", "verifying", "void", "duplicate")
+    not_registered = ("reported", "verifying", "unverified", "void", "duplicate")
     dispatched = t.dispatched_at.is_not(None)
     work = or_(dispatched, t.onsite)  # registered work: dispatched, or fixed on the spot
     due = and_(work, or_(t.handled_at.is_not(None), t.closed_at.is_not(None), t.due_at <= as_of))

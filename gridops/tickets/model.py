@@ -25,6 +25,7 @@ class Status(StrEnum):
     REPORTED = "reported"  # 上报 / 信息收集
     VERIFYING = "verifying"  # 核实中
     VERIFIED = "verified"  # 核实属实, 立案
+    UNVERIFIED = "unverified"  # 无法核实: the dispatcher decides (立案, re-verify or void)
     DISPATCHED = "dispatched"  # 已派遣
     ACCEPTED = "accepted"  # 已签收
     RETURNED = "returned"  # 退单, waiting for re-dispatch

@@ -67,6 +67,9 @@ def _rule(action: str, sources: set[Status], target: Status | None, roles: set[R
 
 
 WORKING = {S.DISPATCHED, S.ACCEPTED, S.REWORK, S.ESCALATED}
+#: Who answers a verification task (核实): the inspector or grid worker of the cell; the
+#: acceptor or dispatcher may also decide it.
+VERIFIERS = {R.INSPECTOR, R.GRID_WORKER, R.ACCEPTOR, R.DISPATCHER}
 OPEN = set(Status) - DONE
 NOT_TERMINAL = set(Status) - TERMINAL
 
@@ -74,11 +77,22 @@ NOT_TERMINAL = set(Status) - TERMINAL
 TABLE: dict[str, Rule] = {
     r.action: r
     for r in (
-        _rule("verify", {S.REPORTED}, S.VERIFYING, {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM},
-              optional=("note",), effect=lambda t, f, now, a: {"verifying_at": now}),
-        _rule("verified", {S.VERIFYING}, S.VERIFIED, {R.INSPECTOR, R.GRID_WORKER, R.ACCEPTOR},
+        _rule("verify", {S.REPORTED, S.UNVERIFIED}, S.VERIFYING,
+              {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM}, required=("owner_unit", "time_limit"),
+              optional=("note",), clock=ClockEffect.START,
+              effect=lambda t, f, now, a: {"owner_unit": f["owner_unit"], "assignee": "",
+                                           "verifying_at": now}),
+        _rule("verified", {S.VERIFYING}, S.VERIFIED, VERIFIERS, optional=("note", "evidence"),
+              clock=ClockEffect.STOP),
+        _rule("verified_absent", {S.VERIFYING}, S.VOID, VERIFIERS, required=("reason",),
+              optional=("note", "evidence"), clock=ClockEffect.STOP,
+              effect=lambda t, f, now, a: {"last_reason": f["reason"]}),
+        _rule("unverifiable", {S.VERIFYING}, S.UNVERIFIED, VERIFIERS, required=("reason",),
+              optional=("note", "evidence"), clock=ClockEffect.STOP,
+              effect=lambda t, f, now, a: {"last_reason": f["reason"]}),
+        _rule("register", {S.UNVERIFIED}, S.VERIFIED, {R.ACCEPTOR, R.DISPATCHER},
               optional=("note",)),
-        _rule("dispatch", {S.REPORTED, S.VERIFIED, S.RETURNED}, S.DISPATCHED,
+        _rule("dispatch", {S.REPORTED, S.VERIFIED, S.UNVERIFIED, S.RETURNED}, S.DISPATCHED,
               {R.DISPATCHER, R.ACCEPTOR, R.SYSTEM}, required=("owner_unit", "time_limit"),
               optional=("assignee", "priority", "routing"), clock=ClockEffect.START,
               effect=lambda t, f, now, a: {
@@ -127,10 +141,11 @@ TABLE: dict[str, Rule] = {
               effect=lambda t, f, now, a: {"suspended_from": None}),
         _rule("extend", WORKING | {S.SUSPENDED}, None, {R.DISPATCHER, R.SUPERVISOR},
               required=("amount", "approval"), optional=("reason",), clock=ClockEffect.EXTEND),
-        _rule("void", {S.REPORTED, S.VERIFYING, S.VERIFIED, S.RETURNED}, S.VOID,
+        _rule("void", {S.REPORTED, S.VERIFYING, S.VERIFIED, S.UNVERIFIED, S.RETURNED}, S.VOID,
               {R.ACCEPTOR, R.DISPATCHER, R.SUPERVISOR}, required=("reason",),
               clock=ClockEffect.STOP, effect=lambda t, f, now, a: {"last_reason": f["reason"]}),
-        _rule("merge_duplicate", {S.REPORTED, S.VERIFYING, S.VERIFIED}, S.DUPLICATE,
+        _rule("merge_duplicate", {S.REPORTED, S.VERIFYING, S.VERIFIED, S.UNVERIFIED},
+              S.DUPLICATE,
               {R.ACCEPTOR, R.DISPATCHER, R.SYSTEM}, required=("duplicate_of",),
               optional=("reason",),
               effect=lambda t, f, now, a: {"duplicate_of": f["duplicate_of"]}),

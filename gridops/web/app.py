@@ -115,10 +115,10 @@ class PagesGZip(GZipMiddleware):
 
 def _routers(app: FastAPI) -> None:
     from gridops.web import media_routes, metrics, open311_routes
-    from gridops.web.api import admin, dispatch, field, supervise, tickets
+    from gridops.web.api import admin, dispatch, field, supervise, tickets, verify
 
     app.include_router(open311_routes.router)
-    for module in (tickets, dispatch, field, supervise, admin):
+    for module in (tickets, dispatch, field, verify, supervise, admin):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(media_routes.router)
     app.include_router(metrics.router)

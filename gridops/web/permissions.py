@@ -4,7 +4,9 @@
 is one line — ``require(principal, Action.ACCEPT, view)`` — and the app maps PermissionDenied to
 a 403 carrying the reason. Scope: field staff (处置人员, 网格员) act only on tickets assigned to
 them or owned by their unit; dispatchers, acceptors and supervisors act on tickets whose owner
-unit, or any unit above it (``TicketView.unit_path``, from the org graph), is in their scope.
+unit, or any unit above it (``TicketView.unit_path``, from the org graph), is in their scope;
+inspectors read the tickets they reported and answer the verification tasks (核实) of their area
+as a dispatcher's scope would find them.
 A few actions are not about tickets and need a whole scope (``WHOLE_SCOPE_ONLY``): the account
 log is read by admins and by supervisors of all units (督查), who may not manage accounts.
 """
@@ -39,6 +41,8 @@ class Action(StrEnum):
     RETURN = "return"  # 退单
     REPORT_DONE = "report done"
     SELF_REPORT = "self-report"  # 自行处置 / discovered on patrol
+    VERIFY = "answer a verification"  # 核实: exists, does not exist, cannot verify
+    DECIDE_VERIFICATION = "decide an unverifiable report"  # 立案 or verify again
     CHECK = "check"  # 核查: pass or fail (rework)
     FORCE_CLOSE = "force close"  # 强制结案
     REOPEN = "reopen"  # 申诉重办: a closed ticket back to rework
@@ -70,8 +74,11 @@ TICKET_ACTIONS = frozenset(
         Action.FORCE_CLOSE,
         Action.REOPEN,
         Action.RECORD_CALLBACK,
+        Action.VERIFY,
+        Action.DECIDE_VERIFICATION,
     }
 )
+_VERIFY = frozenset({Action.VERIFY, Action.DECIDE_VERIFICATION})  # the dispatcher's decisions
 _CLOCK = frozenset({Action.SUSPEND, Action.RESUME, Action.EXTEND})  # the deadline clock
 _FIELD = frozenset({Action.READ_TICKET, Action.ACCEPT, Action.RETURN, Action.REPORT_DONE})
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -87,11 +94,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.READ_REPORTS,
         }
     )
-    | _CLOCK,
-    Role.ACCEPTOR: frozenset({Action.READ_TICKET, Action.VOID, Action.MERGE}),
+    | _CLOCK
+    | _VERIFY,
+    Role.ACCEPTOR: frozenset({Action.READ_TICKET, Action.VOID, Action.MERGE}) | _VERIFY,
     Role.FIELD_STAFF: _FIELD | {Action.SELF_REPORT},
-    Role.GRID_WORKER: _FIELD | {Action.SELF_REPORT},
-    Role.INSPECTOR: frozenset({Action.READ_TICKET, Action.SELF_REPORT}),
+    Role.GRID_WORKER: _FIELD | {Action.SELF_REPORT, Action.VERIFY},
+    Role.INSPECTOR: frozenset({Action.READ_TICKET, Action.SELF_REPORT, Action.VERIFY}),
     Role.SUPERVISOR: frozenset(
         {
             Action.READ_TICKET,
@@ -223,6 +231,13 @@ def _in_scope(p: Principal, t: TicketView) -> Decision:
         return Decision(
             False, f"inspectors may read only tickets they reported; {ticket} is not one"
         )
+    return _in_units(p, t)
+
+
+def _in_units(p: Principal, t: TicketView) -> Decision:
+    """Whether the ticket's owner, or a unit above it or over its cells, is in ``p``'s scope."""
+    label, ticket = _LABEL[p.role], f"ticket {t.ticket_id}"
+    owner = t.owner_unit or "no unit yet"
     if p.unit_scope == ALL:
         return Decision(True, f"{p.user_id} works for all units")
     units = ((t.owner_unit,) if t.owner_unit else ()) + t.unit_path
@@ -258,7 +273,10 @@ def authorize(principal: Principal, action: Action, ticket: TicketView | None = 
         return role
     if ticket is None:
         raise ValueError(f"action {action!r} needs the ticket it acts on")
-    scoped = _in_scope(principal, ticket)
+    if principal.role is Role.INSPECTOR and action is Action.VERIFY:
+        scoped = _in_units(principal, ticket)  # the verification tasks of their area (核实)
+    else:
+        scoped = _in_scope(principal, ticket)
     if not scoped.allowed:
         return scoped
     return Decision(True, f"{label} may {action}: {scoped.reason}")
@@ -277,7 +295,7 @@ def not_visible(principal: Principal, ref: str) -> PermissionDenied:
     if principal.role in FIELD_ROLES:
         within = f"assigned to them or their unit (your units: {_scope_text(principal)})"
     elif principal.role is Role.INSPECTOR:
-        within = "they reported"
+        within = f"they reported or verification tasks within {_scope_text(principal)}"
     else:
         within = f"within {_scope_text(principal)}"
     return PermissionDenied(

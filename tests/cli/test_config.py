@@ -1,5 +1,6 @@
 """`gridops config check` reads the work calendar the services load at start: a bad time
-zone, working period or date there is an error of the check, naming the file and the key."""
+zone, working period or date there is an error of the check, naming the file and the key; so is
+a bad verification deadline (verify_limit) in categories.yaml."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def test_a_bad_calendar_is_an_error_naming_file_and_key(
     [finding] = [f for f in report["findings"] if f["severity"] == "error"]
     assert finding["check"] == "calendar" and finding["subject"] == str(calendar)
     assert finding["message"].startswith(f"{calendar}: ") and expected in finding["message"]
+
+
+def test_a_bad_verification_limit_is_an_error_naming_file_key_and_value(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    categories = config / "categories.yaml"
+    old = "verify_limit: {amount: 2, clock: working_hours}"
+    text = categories.read_text(encoding="utf-8")
+    assert old in text
+    categories.write_text(text.replace(old, "verify_limit: {amount: 2, clock: weeks}"), "utf-8")
+    result = CliRunner().invoke(app, ["config", "check", "--config-dir", str(config), "--json"])
+    assert result.exit_code == 1, result.output
+    [finding] = [f for f in json.loads(result.output)["findings"] if f["severity"] == "error"]
+    assert finding["message"].startswith(f"{categories}: defaults.verify_limit.clock: ")
+    assert "unknown value 'weeks'" in finding["message"] and "working_hours" in finding["message"]

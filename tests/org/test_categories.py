@@ -9,6 +9,7 @@ import pytest
 
 from gridops.errors import ConfigError
 from gridops.org import OpsConfig, load_ops_config
+from gridops.org.categories import DEFAULT_VERIFY_LIMIT
 from gridops.org.gridview import PlainGrid
 from gridops.tickets.vocabulary import ClockType, Kind, TimeLimit
 
@@ -47,6 +48,26 @@ def test_fields_are_inherited_from_class_then_defaults(config: OpsConfig) -> Non
     assert config.taxonomy.categories["C0118"].verify_public  # from defaults
 
 
+def test_verification_limits_come_from_the_category_then_defaults(config: OpsConfig) -> None:
+    cats = config.taxonomy.categories
+    assert cats["E0103"].verify_limit == TimeLimit(2, ClockType.WORKING_HOURS)  # defaults
+    assert cats["C0101"].verify_limit == TimeLimit(1, ClockType.HOURS)  # its own: urgent
+
+
+def test_without_any_verify_limit_the_built_in_default_holds(
+    grid: PlainGrid, config_copy: Callable[..., Path]
+) -> None:
+    path = config_copy("categories.yaml", "  verify_limit: {amount: 2, clock: working_hours}\n", "")
+    text = (path / "categories.yaml").read_text(encoding="utf-8")
+    for line in [x for x in text.splitlines() if "verify_limit: {amount: 1" in x]:
+        text = text.replace(",\n" + line, "}")  # the entry ends on that line
+    (path / "categories.yaml").write_text(text, encoding="utf-8")
+    assert "verify_limit:" not in text
+    cats = load_ops_config(path, grid).taxonomy.categories
+    assert {c.verify_limit for c in cats.values()} == {DEFAULT_VERIFY_LIMIT}
+    assert TimeLimit(1, ClockType.WORKING_DAYS) == DEFAULT_VERIFY_LIMIT
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
@@ -66,6 +87,22 @@ def test_fields_are_inherited_from_class_then_defaults(config: OpsConfig) -> Non
         ("priority: high,", "priority: 3,", "unknown value '3'"),
         ("joint_group: jeg-construction-site", "joint_group: jeg-nobody", "unknown joint group"),
         ("on_site: true\n", "on_site: yes please\n", "expected true or false"),
+        (
+            "verify_limit: {amount: 2, clock: working_hours}",
+            "verify_limit: {amount: -2, clock: working_hours}",
+            "defaults.verify_limit.amount: must be positive, got -2",
+        ),
+        (
+            "verify_limit: {amount: 2, clock: working_hours}",
+            "verify_limit: {amount: 2, clock: fortnights}",
+            "defaults.verify_limit.clock: unknown value 'fortnights'",
+        ),
+        (
+            "verify_limit: {amount: 1, clock: hours}}",
+            "verify_limit: {amount: 1, clock: hours, by: gw}}",
+            "classes[0].categories[0].verify_limit: unknown key 'by'",
+        ),
+        ("verify_limit: {amount: 1, clock: hours}}", "verify_limit: 24}", "expected a mapping"),
     ],
 )
 def test_bad_categories_name_file_key_and_value(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -41,6 +42,28 @@ def test_incidents_flow_through_the_workflow_and_the_summary_adds_up(ctx_once) -
     assert total.on_site > 0 and total.escalated > 0
     assert total.dispatched + total.on_site + total.duplicates >= total.closed
     assert all(r.name for r in rows)
+    assert ctx.store.verify_chains() == []
+
+
+def test_simulated_grid_workers_answer_every_verification(ctx_once) -> None:
+    """Issue 18, wall-clock mode (`gridops demo`): every public report sent for verification
+    (核实) is answered — mostly it exists and is dispatched, some do not (void, 不予立案), and
+    those that cannot be verified are registered by the simulated dispatcher — none is left
+    核实中 or waiting for a decision."""
+    ctx = ctx_once
+    params = SimParams(rate_per_hour=3600 * 20, sources=(("public", 1.0),))
+    run = SimulationRun(ctx, start=NOW, speed=1e6, seed=11, params=params)
+    made = run.feed(run.due_incidents(NOW + timedelta(days=1), limit=150), NOW)
+    now = NOW
+    for _ in range(8):
+        now += timedelta(seconds=1)
+        route_batch(ctx, 500, now=now)
+        run.staff_step(now)
+    counts = count_by_status(ctx.store)
+    assert counts.get("verifying", 0) == counts.get("unverified", 0) == 0, counts
+    moves = Counter(e.type for t in made for e in ctx.store.events(t.id))
+    assert moves["verify"] > 100 and moves["verified"] > moves["verified_absent"] > 0
+    assert moves["unverifiable"] == moves["register"] > 0
     assert ctx.store.verify_chains() == []
 
 

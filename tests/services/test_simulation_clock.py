@@ -5,6 +5,7 @@ sweeper, every timestamp is simulated, and the same seed gives the same counts. 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,9 @@ from gridops.services.simulation_clock import (
     default_start,
     simulate_days,
 )
+from gridops.sim import SimParams
 from gridops.store.queries import count_by_status
+from gridops.tickets import Status
 
 from .conftest import make_context
 
@@ -197,3 +200,47 @@ def test_a_ticket_reported_before_but_changed_after_the_start_is_refused(tmp_pat
             run(ctx, 1, 1, seed=0)
     finally:
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def public_days(tmp_path_factory: pytest.TempPathFactory):
+    """A day and a half of public reports only (5 an hour): Monday 08:00 to Tuesday 20:00."""
+    ctx = fresh(tmp_path_factory.mktemp("sim"), "public")
+    params = SimParams(sources=(("public", 1.0),))
+    period = SimulatedPeriod(START, 1.5, per_hour=5, seed=2, params=params)
+    outcome = simulate_days(ctx, period, wall_now=WALL)
+    yield ctx, outcome
+    ctx.close()
+
+
+def test_public_reports_do_not_stay_in_verification(public_days) -> None:
+    """Issue 18: the simulated grid workers answer the verification tasks (核实) of their posts
+    on their shift — mostly it exists, sometimes not (void, 不予立案), now and then it cannot be
+    verified and the simulated dispatcher registers it; what is still 核实中 at the end came in
+    after the posts' last shift, counts down to its deadline and, once overdue, is 督办."""
+    ctx, out = public_days
+    cats = ctx.ops.taxonomy.categories
+    tuesday_close = START + timedelta(days=1, hours=9, minutes=30)  # the day shift ends 17:30
+    moves: Counter[str] = Counter()
+    for t in ctx.store.find(limit=10_000):
+        seen = [e.type for e in ctx.store.events(t.id)]
+        if "verify" not in seen:
+            assert not cats[t.category].verify_public or "merge_duplicate" in seen, seen
+            continue
+        moves.update(seen)
+        assert t.owner_unit.startswith("gw-") or t.status is not Status.VERIFYING
+        if t.status is Status.VERIFYING:
+            assert t.clock.due_at is not None and t.clock.running, t.number
+            assert t.verifying_at is not None and t.verifying_at > tuesday_close - timedelta(
+                hours=2
+            )
+            assert t.supervised or t.clock.due_at >= out.end, t.number  # overdue → 督办
+        if "verified_absent" in seen:
+            assert t.status is Status.VOID and t.last_reason
+        if t.status is Status.UNVERIFIED:  # the dispatcher has not had 15 minutes yet
+            last = ctx.store.events(t.id)[-1]
+            assert last.type == "unverifiable" and last.at > out.end - timedelta(minutes=20)
+    assert moves["verify"] > 50
+    assert moves["verified"] > moves["verified_absent"] > 0
+    assert moves["unverifiable"] >= moves["register"] > 0
+    assert ctx.store.verify_chains() == []

@@ -9,6 +9,7 @@ from gridops.tickets import TicketDraft, TimeLimit
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # Friday 09:00 in Shanghai
 LIMIT = TimeLimit(4, "working_hours")
 DISPATCH = {"owner_unit": "sc-310115001", "time_limit": LIMIT}
+VERIFY = {"owner_unit": "gw-310115001001001", "time_limit": TimeLimit(2, "working_hours")}
 
 
 def draft(i: int = 0, **kw: object) -> TicketDraft:

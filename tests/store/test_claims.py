@@ -17,7 +17,7 @@ from gridops.store import Store, open_store
 from gridops.store.claims import _take_pg
 from gridops.store.engine import write
 from gridops.tickets import apply
-from store.factory import DISPATCH, NOW, draft
+from store.factory import DISPATCH, NOW, VERIFY, draft
 from store.test_migration_points import move_to
 
 TTL = timedelta(minutes=5)
@@ -130,7 +130,9 @@ def test_no_ticket_is_ever_held_by_two_workers(steps):
             elif mine.get(worker):  # write the worker's first claimed ticket
                 tid = mine[worker].pop(0)
                 t = store.get(tid)
-                store.apply_transitions([apply(t, "verify", actor="a", role="acceptor", now=now)])
+                store.apply_transitions(
+                    [apply(t, "verify", actor="a", role="acceptor", now=now, **VERIFY)]
+                )
                 order.remove(tid)
                 holder.pop(tid, None)
         assert set(held(store)) == set(holder)

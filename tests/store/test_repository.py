@@ -12,7 +12,7 @@ from gridops.errors import UserError
 from gridops.store import StaleTicket, Store, UnknownTicket, open_store
 from gridops.store.errors import UnsupportedDatabase
 from gridops.tickets import Status, apply
-from store.factory import DISPATCH, NOW, draft
+from store.factory import DISPATCH, NOW, VERIFY, draft
 
 
 def test_create_get_and_first_event(store: Store):
@@ -235,7 +235,7 @@ def test_transition_releases_the_claim(store: Store):
         assert conn.execute(text("SELECT ticket_id, worker_id FROM ticket_claims")).all() == [
             (t.id, "w")
         ]
-    store.transition(t.id, "verify", actor="a", role="acceptor", now=NOW)
+    store.transition(t.id, "verify", actor="a", role="acceptor", now=NOW, **VERIFY)
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM ticket_claims")).scalar_one() == 0
 

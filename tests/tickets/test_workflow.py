@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -12,6 +12,7 @@ from gridops.errors import UserError
 from gridops.tickets import (
     TABLE,
     BadTransitionInput,
+    ClockType,
     IllegalTransition,
     Reporter,
     Role,
@@ -19,10 +20,12 @@ from gridops.tickets import (
     Status,
     Ticket,
     TimeLimit,
+    WorkCalendar,
     apply,
     check_chain,
     rebuild,
 )
+from gridops.tickets.model import evolve
 from tickets.factory import LIMIT, NOW, fresh
 
 H = timedelta(hours=1)
@@ -45,7 +48,7 @@ DISPATCH = ("dispatch", "dispatcher", {"owner_unit": "sc-310115001", "time_limit
 def test_happy_path_reaches_evaluated_and_rebuilds():
     t, events = walk(
         [
-            ("verify", "acceptor", {}),
+            ("verify", "acceptor", {"owner_unit": "gw-310115001001001", "time_limit": LIMIT}),
             ("verified", "inspector", {"note": "seen"}),
             DISPATCH,
             ("accept", "field_staff", {}),
@@ -199,7 +202,8 @@ def test_a_ticket_cannot_duplicate_itself():
 
 def test_naive_now_is_refused():
     with pytest.raises(BadTransitionInput, match="timezone-aware"):
-        apply(fresh().ticket, "verify", actor="a", role="acceptor", now=NOW.replace(tzinfo=None))
+        apply(fresh().ticket, "void", actor="a", role="acceptor", now=NOW.replace(tzinfo=None),
+              reason="x")  # fmt: skip
 
 
 def test_every_row_is_reachable_in_some_role():
@@ -251,3 +255,92 @@ def test_describe_lists_every_action():
 
     text = describe()
     assert all(f"| {action} |" in text for action in TABLE)
+
+
+# -- verification (核实) ------------------------------------------------------------------------
+VERIFIERS = {"inspector", "grid_worker", "acceptor", "dispatcher"}
+VERIFY = {"owner_unit": "gw-310115001001001", "time_limit": TimeLimit(2, "working_hours")}
+#: move → (the status it leaves, the status it reaches, who may take it, fields it needs)
+ANSWERS = {
+    "verified": (Status.VERIFYING, Status.VERIFIED, VERIFIERS, {}),
+    "verified_absent": (Status.VERIFYING, Status.VOID, VERIFIERS, {"reason": "not there"}),
+    "unverifiable": (Status.VERIFYING, Status.UNVERIFIED, VERIFIERS, {"reason": "no access"}),
+    "register": (Status.UNVERIFIED, Status.VERIFIED, {"acceptor", "dispatcher"}, {}),
+}
+
+
+@given(st.sampled_from(sorted(ANSWERS)), st.sampled_from(list(Status)), st.sampled_from(list(Role)))
+def test_each_answer_leaves_only_verifying_and_only_for_the_verifiers(action, status, role):
+    source, target, roles, fields = ANSWERS[action]
+    t = evolve(fresh().ticket, {"status": status})
+    if status is not source:
+        with pytest.raises(IllegalTransition):
+            apply(t, action, actor="x", role=role, now=NOW, **fields)
+    elif role.value not in roles:
+        with pytest.raises(RoleNotAllowed, match=f"role {role.value} may not"):
+            apply(t, action, actor="x", role=role, now=NOW, **fields)
+    else:
+        assert apply(t, action, actor="x", role=role, now=NOW, **fields).ticket.status is target
+
+
+@given(
+    st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 1),
+                 timezones=st.just(UTC)),
+    st.floats(min_value=0.25, max_value=40),
+    st.sampled_from(list(ClockType)),
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=9)),
+    st.sampled_from(["verified", "verified_absent", "unverifiable"]),
+)  # fmt: skip
+def test_the_verification_clock_runs_from_verify_to_the_answer(at, amount, clock, took, action):
+    cal = WorkCalendar()
+    limit = TimeLimit(amount, clock)
+    sent = apply(fresh(now=at).ticket, "verify", actor="router", role="system", now=at,
+                 calendar=cal, owner_unit="gw-1", time_limit=limit).ticket  # fmt: skip
+    assert sent.status is Status.VERIFYING and sent.owner_unit == "gw-1" and sent.assignee == ""
+    assert sent.verifying_at == sent.clock.started_at == at and sent.clock.running
+    assert sent.clock.due_at == cal.deadline(at, limit) and sent.clock.limit == limit
+    done = at + took
+    answered = apply(sent, action, actor="gw", role="grid_worker", now=done, calendar=cal,
+                     **ANSWERS[action][3]).ticket  # fmt: skip
+    assert answered.clock.stopped_at == done and not answered.clock.running
+    assert answered.clock.due_at == sent.clock.due_at  # the answer stops it, moves nothing
+    assert answered.clock.overdue(done + timedelta(days=30)) == (done > sent.clock.due_at)
+    if action == "verified":  # dispatch starts the handling clock afresh
+        later = done + timedelta(minutes=1)
+        routed = apply(answered, "dispatch", actor="router", role="system", now=later,
+                       calendar=cal, owner_unit="sc-1", time_limit=LIMIT).ticket  # fmt: skip
+        assert routed.clock.started_at == later and routed.clock.running
+        assert routed.clock.due_at == cal.deadline(later, LIMIT)
+
+
+def test_verify_needs_the_post_and_the_deadline():
+    with pytest.raises(BadTransitionInput, match="requires 'time_limit'"):
+        apply(fresh().ticket, "verify", actor="r", role="system", now=NOW, owner_unit="gw-1")
+    with pytest.raises(BadTransitionInput, match="requires 'owner_unit'"):
+        apply(fresh().ticket, "verify", actor="r", role="system", now=NOW,
+              time_limit=VERIFY["time_limit"])  # fmt: skip
+
+
+def test_absent_voids_with_the_reason_and_keeps_note_and_photos_in_the_event():
+    t, events = walk([("verify", "system", VERIFY)])
+    with pytest.raises(BadTransitionInput, match="requires 'reason'"):
+        apply(t, "verified_absent", actor="gw", role="grid_worker", now=NOW + 2 * H)
+    tr = apply(t, "verified_absent", actor="gw", role="grid_worker", now=NOW + 2 * H,
+               reason="现场无垃圾", note="checked twice", evidence=["v1.jpg"])  # fmt: skip
+    assert tr.ticket.status is Status.VOID and tr.ticket.last_reason == "现场无垃圾"
+    fields = {"reason": "现场无垃圾", "note": "checked twice", "evidence": ["v1.jpg"]}
+    assert tr.event.payload["fields"] == fields
+    assert tr.ticket.evidence == ()  # handling evidence is another thing
+    assert rebuild([*events, tr.event]) == tr.ticket
+
+
+def test_unverifiable_waits_for_the_dispatcher_who_registers_or_sends_it_again():
+    t, _ = walk([("verify", "system", VERIFY), ("unverifiable", "inspector", {"reason": "锁门"})])
+    assert t.status is Status.UNVERIFIED and t.last_reason == "锁门" and t.status.open
+    registered = apply(t, "register", actor="d", role="dispatcher", now=NOW + 3 * H).ticket
+    assert registered.status is Status.VERIFIED
+    again = apply(t, "verify", actor="d", role="dispatcher", now=NOW + 3 * H, **VERIFY).ticket
+    assert again.status is Status.VERIFYING and again.clock.stopped_at is None
+    assert again.clock.started_at == NOW + 3 * H  # a fresh deadline
+    for move, fields in (("void", {"reason": "x"}), DISPATCH[::2]):
+        assert apply(t, move, actor="d", role="dispatcher", now=NOW + 3 * H, **fields)

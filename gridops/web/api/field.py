@@ -36,7 +36,7 @@ class ReturnIn(Body):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-def _store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
+def store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
     """Each upload checked by content, EXIF stripped, stored by hash; returns the file names
     (blocking file work: routes calling it are plain ``def``, run in the thread pool)."""
     if len(photos) > MAX_PHOTOS:
@@ -87,7 +87,7 @@ def report_done(
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
 ) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
-    evidence = _store_photos(state, photos)
+    evidence = store_photos(state, photos)
     moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
     add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
     return ticket_out(state, me, moved)
@@ -127,7 +127,7 @@ def onsite(
     from gridops.services.intake import IntakeReport, submit
 
     require(me, Action.SELF_REPORT)
-    media = _store_photos(state, photos)
+    media = store_photos(state, photos)
     source = Source.INSPECTOR if me.role is Role.INSPECTOR else Source.GRID_WORKER
     report = IntakeReport(
         category=category,

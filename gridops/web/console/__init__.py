@@ -13,10 +13,13 @@ from gridops.web.console import (
     field_views,
     supervise_views,
     ticket_views,
+    verify_views,
 )
 
 console_router = APIRouter(include_in_schema=False)
-for _module in (auth_views, dispatch_views, ticket_views, field_views, supervise_views):
+for _module in (
+    auth_views, dispatch_views, ticket_views, verify_views, field_views, supervise_views
+):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

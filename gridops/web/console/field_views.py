@@ -1,7 +1,8 @@
-"""Field staff (处置人员, 网格员) on a phone: my tasks by deadline with countdowns, accept,
-return with a reason, report done with a note and photos, and self-report an on-site fix at my
-location (the browser's geolocation where allowed, typed lon/lat otherwise). The task list is
-live like the dispatch queues: pushed over Server-Sent Events, polled where the stream fails."""
+"""Field staff (处置人员, 网格员) on a phone: the verification tasks (核实) of my cells and my
+tasks by deadline with countdowns, answer a verification, accept, return with a reason, report
+done with a note and photos, and self-report an on-site fix at my location (the browser's
+geolocation where allowed, typed lon/lat otherwise). The task list is live like the dispatch
+queues: pushed over Server-Sent Events, polled where the stream fails."""
 
 from __future__ import annotations
 
@@ -32,14 +33,18 @@ def require_field_page(me: Principal) -> None:
 
 def tasks_fragment(request: Request, state: WebState, me: Principal) -> HTMLResponse:
     """The task list (``_tasks.html``) as the page, the polled fragment and the stream show it:
-    the user's own tasks (field_api.my_tasks' scope); none for inspectors."""
+    the verification tasks (核实任务) of the user's cells first, then the user's own tasks
+    (field_api.my_tasks' scope; none for inspectors)."""
+    from gridops.web.console.verify_views import verification_rows
+
     tasks = []
     if me.role in FIELD_ROLES:
         from gridops.services.actions import load
 
         for t in field_api.my_tasks(state, me)["tickets"]:
             tasks.append(with_due(t) | {"actions": available(state, me, load(state.ctx, t["id"]))})
-    return render(request, state, "_tasks.html", me=me, tasks=tasks)
+    verifications = verification_rows(state, me)
+    return render(request, state, "_tasks.html", me=me, tasks=tasks, verifications=verifications)
 
 
 def live_tasks(request: Request, state: WebState) -> HTMLResponse:

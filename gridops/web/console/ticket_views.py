@@ -16,11 +16,13 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
 from gridops.errors import UserError
+from gridops.services.verification import ANSWERS as VERIFICATION_ANSWERS
 from gridops.tickets.model import Ticket
 from gridops.tickets.workflow import TABLE
 from gridops.web.api import dispatch as dispatch_api
 from gridops.web.api import field as field_api
 from gridops.web.api import supervise as supervise_api
+from gridops.web.api import verify as verify_api
 from gridops.web.api.common import allowed_ticket, event_out, ticket_out, view_of
 from gridops.web.console.dispatch_views import with_due
 from gridops.web.console.pages import back, html_errors, render, signed_in
@@ -131,6 +133,15 @@ def _reopen(s: WebState, m: Principal, n: str, f: Form) -> Any:
     return supervise_api.reopen(s, m, n, _body(supervise_api.ReasonIn, reason=_text(f, "reason")))
 
 
+def _register(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    return verify_api.register(s, m, n, _body(verify_api.DecideIn, note=_text(f, "note")))
+
+
+def _send_verify(s: WebState, m: Principal, n: str, f: Form) -> Any:
+    body = _body(verify_api.DecideIn, note=_text(f, "note"))
+    return verify_api.send_for_verification(s, m, n, body)
+
+
 def _callback(s: WebState, m: Principal, n: str, f: Form) -> Any:
     body = _body(supervise_api.CallbackIn, satisfaction=_text(f, "satisfaction") or 0,
                  note=_text(f, "note"))  # fmt: skip
@@ -156,9 +167,16 @@ ACTIONS = {
         ConsoleAction("force_close", Action.FORCE_CLOSE, "force_close", _force_close),
         ConsoleAction("reopen", Action.REOPEN, "reopen", _reopen),
         ConsoleAction("callback", Action.RECORD_CALLBACK, "evaluate", _callback),
+        ConsoleAction("register", Action.DECIDE_VERIFICATION, "register", _register),
+        ConsoleAction("verify", Action.DECIDE_VERIFICATION, "verify", _send_verify),
     )
 }
 DONE = ConsoleAction("done", Action.REPORT_DONE, "handle", lambda s, m, n, f: None)
+#: The answers to a verification task (核实), multipart forms of their own (note, photos).
+ANSWERS = tuple(
+    ConsoleAction(f"verify_{answer}", Action.VERIFY, move, lambda s, m, n, f: None)
+    for answer, move in VERIFICATION_ANSWERS.items()
+)
 
 
 def available(state: WebState, me: Principal, ticket: Ticket) -> list[str]:
@@ -166,7 +184,7 @@ def available(state: WebState, me: Principal, ticket: Ticket) -> list[str]:
     and a move the workflow allows from the ticket's status for their role."""
     view = view_of(state, ticket)
     out = []
-    for a in (*ACTIONS.values(), DONE):
+    for a in (*ACTIONS.values(), DONE, *ANSWERS):
         rule = TABLE[a.move]
         if a.permission not in ROLE_ACTIONS[me.role] or me.role not in rule.roles:
             continue

@@ -27,6 +27,7 @@
   function busy(live) {
     if (live.contains(document.activeElement) && document.activeElement !== live) return true;
     return Array.prototype.some.call(live.querySelectorAll("input:not([type=hidden])"), function (el) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked; // value is fixed
       return el.type === "file" ? el.files && el.files.length > 0 : el.value !== "";
     });
   }

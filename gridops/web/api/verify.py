@@ -1,0 +1,192 @@
+"""Verification of public reports (核实): the verification tasks of my cells, the three answers —
+exists (属实), does not exist (不属实 → 不予立案) and cannot verify (无法核实) — each with a note
+and photos, and the dispatcher's decision on a report that could not be verified: register it
+(立案) or send it for verification (again). Each move is offered to the roles the transition
+table allows it (inspectors and grid workers of the cell; acceptors and dispatchers too)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from pydantic import BaseModel, Field
+
+from gridops.store.media_refs import add_refs
+from gridops.store.queries import TicketScope
+from gridops.tickets.vocabulary import Role
+from gridops.web.api.common import allowed_ticket, ticket_out, view_of
+from gridops.web.api.field import Photos, store_photos
+from gridops.web.input import Body
+from gridops.web.permissions import (
+    ALL,
+    FIELD_ROLES,
+    ROLE_ACTIONS,
+    Action,
+    PermissionDenied,
+    Principal,
+    authorize,
+)
+from gridops.web.state import Me, State, WebState
+
+router = APIRouter(tags=["verification"])
+Note = Annotated[str, Form(max_length=2000)]
+Reason = Annotated[str, Form(min_length=1, max_length=2000)]
+
+
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str | list[Any]
+
+
+def _answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    words = {
+        400: "bad input (e.g. more than 9 photos)",
+        403: "not signed in, or the role or unit scope may not take this move",
+        404: "no such ticket",
+        409: "the ticket is not in a status this move leaves, or someone moved it first",
+        422: "a field is missing or not valid (a reason is required; photos must be JPEG/PNG)",
+    }
+    return {c: {"model": Problem, "description": words[c]} for c in codes}
+
+
+ANSWER_RESPONSES = _answers(400, 403, 404, 409, 422)
+DECIDE_RESPONSES = _answers(403, 404, 409, 422)
+
+
+class DecideIn(Body):
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+def _scope(state: WebState, me: Principal) -> TicketScope | None:
+    """Whose verification tasks ``me`` sees: a grid worker those of their posts, an inspector
+    those of the units under theirs, an acceptor or dispatcher what they may read."""
+    from gridops.web.queries import ticket_scope
+
+    if me.unit_scope == ALL:
+        return None
+    if me.role in FIELD_ROLES:
+        return TicketScope(owner_units=frozenset(me.unit_scope))
+    if me.role is Role.INSPECTOR:
+        return TicketScope(owner_units=state.ctx.ops.org.below(me.unit_scope))
+    return ticket_scope(state.ctx.ops.org, me)
+
+
+def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
+    """``me``'s verification tasks, earliest deadline first (403 for roles that answer none)."""
+    from gridops.services.verification import tasks
+
+    if Action.VERIFY not in ROLE_ACTIONS[me.role]:
+        raise PermissionDenied(
+            f"{me.role.value} has no verification tasks; grid workers, inspectors, acceptors "
+            "and dispatchers do"
+        )
+    found = tasks(state.ctx, scope=_scope(state, me))
+    return [
+        ticket_out(state, me, t)
+        for t in found
+        if authorize(me, Action.VERIFY, view_of(state, t)).allowed  # the query's scope, checked
+    ]
+
+
+@router.get(
+    "/my/verifications",
+    summary="Verification tasks (核实任务) of my cells, earliest deadline first",
+    responses=_answers(403),
+)
+def my_verifications(state: State, me: Me) -> dict[str, Any]:
+    return {"tickets": verification_tasks(state, me)}
+
+
+def _answer(
+    state: WebState, me: Principal, ticket: str, given: str, note: str, reason: str,
+    photos: list[Any],
+) -> dict[str, Any]:  # fmt: skip
+    """Blocking work (photos, the database): the routes are plain ``def``, run in the pool."""
+    from gridops.services.verification import answer
+
+    found = allowed_ticket(state, me, ticket, Action.VERIFY)
+    evidence = store_photos(state, photos)
+    moved = answer(state.ctx, found, given, actor=me.user_id, role=me.role, now=state.now(),
+                   note=note, reason=reason, evidence=evidence)  # fmt: skip
+    add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
+    return ticket_out(state, me, moved)
+
+
+@router.post(
+    "/tickets/{ticket}/verification/exists",
+    summary="Verified: the problem exists (核实属实); the routing stage dispatches it",
+    responses=ANSWER_RESPONSES,
+)
+def verified_exists(
+    state: State,
+    me: Me,
+    ticket: str,
+    note: Note = "",
+    photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
+) -> dict[str, Any]:
+    return _answer(state, me, ticket, "exists", note, "", photos)
+
+
+@router.post(
+    "/tickets/{ticket}/verification/absent",
+    summary="Verified: the problem does not exist (不属实); void, not registered (不予立案)",
+    responses=ANSWER_RESPONSES,
+)
+def verified_absent(
+    state: State,
+    me: Me,
+    ticket: str,
+    reason: Reason,
+    note: Note = "",
+    photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
+) -> dict[str, Any]:
+    return _answer(state, me, ticket, "absent", note, reason, photos)
+
+
+@router.post(
+    "/tickets/{ticket}/verification/unverifiable",
+    summary="Cannot verify (无法核实): back to the dispatcher's queue for a decision",
+    responses=ANSWER_RESPONSES,
+)
+def unverifiable(
+    state: State,
+    me: Me,
+    ticket: str,
+    reason: Reason,
+    note: Note = "",
+    photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
+) -> dict[str, Any]:
+    return _answer(state, me, ticket, "unverifiable", note, reason, photos)
+
+
+@router.post(
+    "/tickets/{ticket}/register",
+    summary="Register (立案) a report that could not be verified; the routing stage dispatches it",
+    responses=DECIDE_RESPONSES,
+)
+def register(state: State, me: Me, ticket: str, body: DecideIn | None = None) -> dict[str, Any]:
+    from gridops.services.verification import register as register_report
+
+    found = allowed_ticket(state, me, ticket, Action.DECIDE_VERIFICATION)
+    note = body.note if body is not None else ""
+    moved = register_report(state.ctx, found, actor=me.user_id, role=me.role, now=state.now(),
+                            note=note)  # fmt: skip
+    return ticket_out(state, me, moved)
+
+
+@router.post(
+    "/tickets/{ticket}/verify",
+    summary="Send for verification (核实) to the cell's post, due within the category's limit",
+    responses=DECIDE_RESPONSES,
+)
+def send_for_verification(
+    state: State, me: Me, ticket: str, body: DecideIn | None = None
+) -> dict[str, Any]:
+    """A report that could not be verified (again), or a report routing has not taken yet."""
+    from gridops.services.verification import send_for_verification as send
+
+    found = allowed_ticket(state, me, ticket, Action.DECIDE_VERIFICATION)
+    note = body.note if body is not None else ""
+    moved = send(state.ctx, found, actor=me.user_id, role=me.role, now=state.now(), note=note)
+    return ticket_out(state, me, moved)
