@@ -168,11 +168,18 @@ def _filter_condition(f: TicketFilter, now: datetime) -> Any:
 
 
 def counts_by_cell(
-    store: Store, *, level: int, statuses: Collection[Status | str]
+    store: Store,
+    *,
+    level: int,
+    statuses: Collection[Status | str],
+    scope: TicketScope | None = None,
 ) -> dict[str, int]:
-    """Tickets in ``statuses`` per cell of grid ``level`` (1–3), in one grouped query."""
+    """Tickets in ``statuses`` per cell of grid ``level`` (1–3), in one grouped query (only
+    those within ``scope`` when given)."""
     column = {1: tickets.c.cell_1, 2: tickets.c.cell_2, 3: tickets.c.cell_3}[level]
     q = select(column, func.count()).where(tickets.c.status.in_(_values(statuses)))
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         return {str(r[0]): int(r[1]) for r in conn.execute(q.group_by(column)) if r[0]}
 

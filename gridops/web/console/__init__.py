@@ -9,14 +9,17 @@ from fastapi import APIRouter
 
 from gridops.web.console import (
     auth_views,
+    bulk_views,
     dispatch_views,
     field_views,
+    pickers,
     supervise_views,
     ticket_views,
 )
 
 console_router = APIRouter(include_in_schema=False)
-for _module in (auth_views, dispatch_views, ticket_views, field_views, supervise_views):
+for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, field_views,
+                supervise_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]
