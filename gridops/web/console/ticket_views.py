@@ -209,7 +209,7 @@ def show(
     """The ticket page for ``me``; after a refused form, with its errors and what was typed."""
     from gridops.services.queues import timeline
     from gridops.web.console.i18n import translator
-    from gridops.web.console.pickers import people
+    from gridops.web.console.pickers import people, resolve_unit
 
     lang = lang_of(request)
     say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid)
@@ -217,6 +217,9 @@ def show(
     forms = forms or Forms()
     actions = available(state, me, found)
     owner = decided.get("owner_unit") or found.owner_unit
+    if forms.failed in ("dispatch", "reassign"):  # the people of the unit that was typed
+        typed = resolve_unit(state.ctx.ops.org, forms.typed.get("owner_unit", ""), lang, say.t)
+        owner = typed.unit or owner
     if owner in state.ctx.ops.org and {"dispatch", "reassign"} & set(actions):
         forms.unit = say.unit_text(owner)
         forms.people = people(state, owner)
