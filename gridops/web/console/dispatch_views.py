@@ -97,7 +97,7 @@ def grid_map(
         return view.link(l1=code[:9], cell=code)
 
     return render_map(grid, cells, counts=counts, pins=pins, selected=selected, href=href,
-                      label=label)  # fmt: skip
+                      label=label, title=say.t("map"))  # fmt: skip
 
 
 def queue_fragment(
