@@ -17,7 +17,7 @@ import pytest
 
 from gridops.services.actions import act
 from gridops.services.intake import IntakeReport, submit
-from gridops.services.routing import route_batch
+from gridops.services.routing import route_batch, suggestion
 from gridops.tickets import Role, Source
 
 from .conftest import ARTIFACTS, NOW, Server
@@ -171,6 +171,52 @@ def test_a_dispatcher_works_the_desk_by_clicks_and_typing(
     page.wait_for_load_state()
     returned = page.locator('tr.event[data-type="return"] td.details')
     assert "此处属绿化养护范围，非本网格" in returned.inner_text()
+    page.context.close()
+
+
+def test_clicks_to_dispatch_a_suggestion_and_to_a_named_person(
+    server: Server, browser: Any, desk: dict[str, Any]
+) -> None:
+    """Verify-and-dispatch takes 2 clicks (open the ticket, 派遣: the suggested unit and person
+    are filled in); a routed ticket to a named person of its unit takes 3 (open, the person,
+    改派). Finding the ticket is typing, not clicking."""
+    fresh = report(server, "310115005001002", "人行道上有垃圾袋", QUEUED + 20)
+    routed = report(server, "310115005002001", "垃圾桶满溢", QUEUED + 21)
+    ctx = server.ctx
+    t = ctx.store.get_by_number(routed)
+    plan = suggestion(ctx, t, NOW)  # routed as the routing stage would (only this one)
+    act(ctx, t.id, "dispatch", actor="router", role=Role.SYSTEM, now=NOW,
+        owner_unit=plan.pop("owner_unit"), assignee=plan.pop("assignee"),
+        time_limit=ctx.ops.taxonomy[t.category].time_limit, routing=plan)  # fmt: skip
+    assert server.ctx.store.get_by_number(routed).status.value == "dispatched"
+    assert server.ctx.store.get_by_number(fresh).status.value == "reported"  # left to the desk
+    clicks = 0
+    page = login(browser, server, desk["token"])
+
+    def click(selector: str) -> None:
+        nonlocal clicks
+        clicks += 1
+        page.click(selector)
+        page.wait_for_load_state()
+
+    page.fill("#f-q", "人行道上")
+    page.press("#f-q", "Enter")
+    page.wait_for_load_state()
+    click(f'#queue-table tr[data-number="{fresh}"] a')
+    suggested = page.locator("#people-dispatch input:checked").get_attribute("value")
+    click("#act-dispatch button")
+    moved = server.ctx.store.get_by_number(fresh)
+    assert clicks == 2 and moved.status.value == "dispatched" and moved.assignee == suggested
+    assert moved.owner_unit == "gw-310115005001002" and suggested  # the suggestion, a person
+
+    clicks = 0
+    t = server.ctx.store.get_by_number(routed)
+    person = next(p for p in (f"{t.owner_unit}-1", f"{t.owner_unit}-2") if p != t.assignee)
+    page.goto(f"/console/tickets/{routed}")  # from a queue row or a search: one click
+    clicks = 1
+    click(f'#people-reassign input[value="{person}"]')
+    click("#act-reassign button")
+    assert clicks == 3 and server.ctx.store.get_by_number(routed).assignee == person
     page.context.close()
 
 
