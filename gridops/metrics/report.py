@@ -79,11 +79,12 @@ def build_report(
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """``"潍坊新村街道 Weifang"`` → (中文, English): the grid's cell names hold both."""
-    zh, _, en = name.partition(" ")
-    if zh.isascii():
-        return "", name
-    return zh, en
+    """``"潍坊新村街道 Weifang"`` → (中文, English): the grid's cell names hold both
+    (``"潍坊新村街道 第1居委 (community 1)"`` → ("潍坊新村街道第1居委", "community 1"))."""
+    from gridops.org.names import name_parts
+
+    zh, en = name_parts(name)
+    return zh, en.strip("()（） ")
 
 
 def _h(seconds: float | None) -> float | None:

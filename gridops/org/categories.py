@@ -82,6 +82,13 @@ class Taxonomy:
         return self.categories[code]
 
 
+def escalation_group(category: Category | None, decided: str | None = None) -> str | None:
+    """The joint-enforcement group (联合执法) to suggest when a ticket of ``category`` is
+    escalated by hand: the one its routing decision named (a rule may name its own), else the
+    category's (or its class's); None when neither names one — then nothing is preselected."""
+    return decided or (category.joint_group if category is not None else None)
+
+
 def load_categories(
     path: Path,
     *,

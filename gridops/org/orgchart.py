@@ -17,6 +17,7 @@ from pathlib import Path
 import networkx as nx
 
 from gridops.org.gridview import CellLike, GridLike
+from gridops.org.names import name_parts
 from gridops.yamlconfig import Node, check_ref, read_yaml
 
 CENTRE = "centre"
@@ -114,9 +115,9 @@ def load_org(path: Path, grid: GridLike) -> OrgChart:
         {"centre", "localities"},
     )
     org = OrgChart()
-    centre = root.child("centre").mapping({"id", "zh", "en"}, {"id", "zh", "en"})
+    centre = root.child("centre").mapping({"id", "zh", "en"}, {"id", "zh"})
     org.centre = centre.text("id")
-    org.add(Unit(org.centre, CENTRE, centre.text("zh"), centre.text("en"), None), centre)
+    org.add(Unit(org.centre, CENTRE, centre.text("zh"), centre.text("en", ""), None), centre)
     _expand_localities(org, root.child("localities"), grid)
     if root.has("departments"):
         _expand_departments(org, root.child("departments"), grid)
@@ -138,9 +139,7 @@ def _fill(template: str, node: Node, key: str, **values: object) -> str:
 
 def _names(cell: CellLike) -> dict[str, str]:
     """Template values of a cell: code, name, and its Chinese and non-Chinese parts."""
-    tokens = (cell.name or cell.code).split()
-    zh = "".join(t for t in tokens if any(ord(ch) > 0x2E7F for ch in t))
-    en = " ".join(t for t in tokens if not any(ord(ch) > 0x2E7F for ch in t))
+    zh, en = name_parts(cell.name or cell.code)
     return {
         "code": cell.code,
         "name": cell.name or cell.code,
@@ -152,7 +151,7 @@ def _names(cell: CellLike) -> dict[str, str]:
 def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
     seen: set[int] = set()
     for tpl in node.seq():
-        tpl.mapping({"level", "id", "zh", "en", "field_staff"}, {"level", "id", "zh", "en"})
+        tpl.mapping({"level", "id", "zh", "en", "field_staff"}, {"level", "id", "zh"})
         level = int(tpl.number("level"))
         if not 1 <= level <= grid.levels or level in seen:
             raise tpl.error(f"level {level} is not a new grid level 1..{grid.levels}", "level")
@@ -164,7 +163,7 @@ def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
                 id=_fill(tpl.text("id"), tpl, "id", **names),
                 kind=LOCALITY,
                 zh=_fill(tpl.text("zh"), tpl, "zh", **names),
-                en=_fill(tpl.text("en"), tpl, "en", **names),
+                en=_fill(tpl.text("en", ""), tpl, "en", **names),
                 parent=parent,
                 cell=cell.code,
                 level=level,
@@ -180,13 +179,14 @@ def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
 def _expand_departments(org: OrgChart, node: Node, grid: GridLike) -> None:
     level1 = {c.code: c for c in grid.cells_at(1)}
     for dnode in node.seq():
-        dnode.mapping({"slug", "zh", "en", "branches", "covers"}, {"slug", "zh", "en"})
+        dnode.mapping({"slug", "zh", "en", "branches", "covers"}, {"slug", "zh"})
         dept_id = f"dept-{dnode.text('slug')}"
-        zh, en = dnode.text("zh"), dnode.text("en")
+        zh, en = dnode.text("zh"), dnode.text("en", "")
         org.add(Unit(dept_id, DEPARTMENT, zh, en, org.centre), dnode)
         if not dnode.has("branches"):
             continue
-        bnode = dnode.child("branches").mapping({"zh", "en"}, {"zh", "en"})
+        bnode = dnode.child("branches").mapping({"zh", "en"}, {"zh"})
+        en_tpl = bnode.text("en", "")  # none, or naming a department that has none: no name
         covers = dnode.texts("covers") or ("all",)
         cells: list[CellLike] = []
         if covers == ("all",):
@@ -201,7 +201,7 @@ def _expand_departments(org: OrgChart, node: Node, grid: GridLike) -> None:
                 id=f"{dept_id}@{cell.code}",
                 kind=BRANCH,
                 zh=_fill(bnode.text("zh"), bnode, "zh", **values),
-                en=_fill(bnode.text("en"), bnode, "en", **values),
+                en=_fill(en_tpl, bnode, "en", **values) if en or "{dept_en}" not in en_tpl else "",
                 parent=dept_id,
                 cell=cell.code,
                 level=1,
@@ -215,7 +215,7 @@ def _expand_departments(org: OrgChart, node: Node, grid: GridLike) -> None:
 def _joint_groups(org: OrgChart, node: Node) -> None:
     departments = {u.id for u in org.of_kind(DEPARTMENT)}
     for gnode in node.seq():
-        gnode.mapping({"slug", "zh", "en", "lead", "members"}, {"slug", "zh", "en", "lead"})
+        gnode.mapping({"slug", "zh", "en", "lead", "members"}, {"slug", "zh", "lead"})
         members = gnode.texts("members")
         for member in members:
             check_ref(gnode, "members", member, departments, "department")
@@ -227,7 +227,7 @@ def _joint_groups(org: OrgChart, node: Node) -> None:
             f"jeg-{gnode.text('slug')}",
             JOINT_GROUP,
             gnode.text("zh"),
-            gnode.text("en"),
+            gnode.text("en", ""),
             org.centre,
             members=members,
             lead=lead,
@@ -237,7 +237,7 @@ def _joint_groups(org: OrgChart, node: Node) -> None:
 
 def _overlay_owners(org: OrgChart, node: Node, grid: GridLike) -> None:
     for onode in node.seq():
-        onode.mapping({"id", "zh", "en", "layer", "cells", "parent"}, {"id", "zh", "en", "layer"})
+        onode.mapping({"id", "zh", "en", "layer", "cells", "parent"}, {"id", "zh", "layer"})
         layer = onode.text("layer")
         check_ref(onode, "layer", layer, grid.overlays, "overlay layer")
         codes = {c.code for c in grid.overlays[layer]}
@@ -251,7 +251,7 @@ def _overlay_owners(org: OrgChart, node: Node, grid: GridLike) -> None:
             unit_id,
             OVERLAY_OWNER,
             onode.text("zh"),
-            onode.text("en"),
+            onode.text("en", ""),
             parent,
             cell=cells[0],
             level=0,

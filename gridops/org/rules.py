@@ -86,6 +86,8 @@ class Rule:
     escalation: str | None = None
     time_limit: TimeLimit | None = None
     position: int = 0  # index in the file; the default rule is last
+    zh: str = ""  # what it does, for people: in Chinese and in English (optional)
+    en: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,8 @@ def _rule(
     policies: Collection[str],
 ) -> Rule:
     node.mapping(
-        {"id", "description", "match", "targets", "pool", "joint_group", "escalation"}
-        | {"time_limit"},
+        {"id", "description", "zh", "en", "match", "targets", "pool", "joint_group"}
+        | {"escalation", "time_limit"},
         {"id", "targets"},
     )
     group = node.opt_text("joint_group")
@@ -161,6 +163,8 @@ def _rule(
         escalation=policy,
         time_limit=read_time_limit(node, "time_limit") if node.has("time_limit") else None,
         position=position,
+        zh=node.text("zh", ""),
+        en=node.text("en", ""),
     )
 
 

@@ -49,6 +49,9 @@ def act(
     kick what follows: a return is re-routed, an escalation gets its joint tasks, a passed
     check may be sampled for a call-back, notifications are sent."""
     current = load(ctx, ticket)
+    if action == "check_fail" and current.clock.due_at is None and "time_limit" not in fields:
+        # rework of an on-site fix: no clock ever ran, the category's time limit starts one
+        fields["time_limit"] = ctx.ops.taxonomy[current.category].time_limit
     if action == "escalate":
         group = fields.get("group")
         unit = ctx.ops.org.units.get(group) if isinstance(group, str) else None

@@ -8,7 +8,9 @@ from gridops.services.actions import load
 from gridops.services.context import ServiceContext
 from gridops.services.errors import UnknownQueue
 from gridops.services.queries import OPEN, WORKING
-from gridops.store.queries import TicketFilter, TicketScope, count_each, find_many
+from gridops.store import desk
+from gridops.store.desk import Search
+from gridops.store.queries import TicketFilter, TicketScope, find_many
 from gridops.tickets import Event, Status, Ticket
 
 #: Queue name → what it holds, in words (for listings and errors).
@@ -53,20 +55,9 @@ def queue(
 ) -> list[Ticket]:
     """The tickets in queue ``name`` (oldest first; overdue: earliest deadline first), only
     those within ``scope`` when given (filtered in SQL: pages are full, paging is stable)."""
-    f = _filter(name)
-    return find_many(
-        ctx.store,
-        statuses=f.statuses,
-        due_before=now if f.overdue else None,
-        supervised=f.supervised,
-        order=f.order,
-        owner_unit=unit,
-        cell=cell,
-        category=category,
-        scope=scope,
-        limit=limit,
-        offset=offset,
-    )
+    search = Search(cells=frozenset({cell} if cell else ()), category=category, owner_unit=unit)
+    return desk.page(ctx.store, _filter(name), search, now=now, scope=scope, limit=limit,
+                     offset=offset)  # fmt: skip
 
 
 def queue_counts(
@@ -81,7 +72,8 @@ def queue_counts(
     """How many tickets each queue in ``names`` holds (within ``scope``, or all), in one
     query — the same sets :func:`queue` lists."""
     filters = {name: _filter(name) for name in names}
-    return count_each(ctx.store, filters, now=now, cell=cell, category=category, scope=scope)
+    search = Search(cells=frozenset({cell} if cell else ()), category=category)
+    return desk.counts(ctx.store, filters, search, now=now, scope=scope)
 
 
 def my_tasks(ctx: ServiceContext, *, assignee: str, unit: str, now: datetime) -> list[Ticket]:

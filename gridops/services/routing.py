@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridops.grids.geodesy import SPHERICAL_ERROR, degree_box, distance_m, spherical_distance_m
-from gridops.org import RoutingFacts, route
+from gridops.org import RoutingDecision, RoutingFacts, route
 from gridops.org.roster import Staff, assign, on_shift
 from gridops.services.context import ServiceContext, current
 from gridops.services.queries import duplicate_candidates, open_work
@@ -46,6 +46,47 @@ PENDING = (Status.REPORTED, Status.VERIFIED, Status.RETURNED)
 BUCKET_DEG = 0.002  # duplicate search buckets: ~220 m north-south, ~190 m east-west here
 MAX_BUCKETS = 121  # a wider search (radius ≳ 1 km) scans the category's pool instead
 PRIORITY_WORDS = {1: "urgent", 2: "high", 4: "low", 5: "low"}  # 3: the category's own
+
+
+def routing_facts(ctx: ServiceContext, ticket: Ticket, now: datetime) -> RoutingFacts:
+    """What routing reads of ``ticket`` at ``now``."""
+    return RoutingFacts(
+        category=ticket.category,
+        cells=ticket.cells,
+        overlays=ticket.overlays,
+        source=ticket.source,
+        local_time=now.astimezone(ZoneInfo(ctx.settings.timezone)).time(),
+        priority=PRIORITY_WORDS.get(ticket.priority),
+        returned_by=frozenset(ticket.returned_by),
+    )
+
+
+def assignment(
+    ctx: ServiceContext,
+    decision: RoutingDecision,
+    now: datetime,
+    load: dict[str, int],
+    people: list[Staff] | None = None,
+) -> tuple[dict[str, Any], str]:
+    """The decision as stored on the ticket, with whom it goes to inside the owner unit (least
+    open work of those on shift, ``load``; nobody for a manual decision) and why."""
+    routing = decision.to_dict()
+    if decision.manual:
+        routing["assignment"] = [f"manual: left in {decision.owner_unit}'s queue"]
+        return routing, ""
+    chosen = assign(ctx.roster, decision.owner_unit, now, load, ctx.calendar.is_working_day,
+                    people=people)  # fmt: skip
+    routing["assignment"] = list(chosen.reasons)
+    return routing, chosen.staff.id if chosen.staff is not None else ""
+
+
+def suggestion(ctx: ServiceContext, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """What the routing stage would decide for ``ticket`` at ``now`` (nothing is written): the
+    routing decision as a routed ticket stores it, ``assignee`` added."""
+    decision = route(ctx.ops, routing_facts(ctx, ticket, now))
+    load = open_work(ctx.store, units=[decision.owner_unit])
+    routing, assignee = assignment(ctx, decision, now, load)
+    return routing | {"assignee": assignee}
 
 
 def worker_id() -> str:
@@ -184,33 +225,15 @@ class Batch:
     # -- dispatch ----------------------------------------------------------------------------
     def _dispatch(self, ticket: Ticket) -> None:
         ctx = self.ctx
-        local = self.now.astimezone(ZoneInfo(ctx.settings.timezone))
-        facts = RoutingFacts(
-            category=ticket.category,
-            cells=ticket.cells,
-            overlays=ticket.overlays,
-            source=ticket.source,
-            local_time=local.time(),
-            priority=PRIORITY_WORDS.get(ticket.priority),
-            returned_by=frozenset(ticket.returned_by),
-        )
-        decision = route(ctx.ops, facts)
-        routing = decision.to_dict()
-        assignee = ""
-        if decision.manual:
-            routing["assignment"] = [f"manual: left in {decision.owner_unit}'s queue"]
-        else:
-            load = self._open_work()
-            unit = decision.owner_unit
-            if unit not in self._on_shift:  # one answer per unit: the batch has one ``now``
-                self._on_shift[unit] = on_shift(ctx.roster, unit, self.now,
-                                                ctx.calendar.is_working_day)  # fmt: skip
-            chosen = assign(ctx.roster, unit, self.now, load, ctx.calendar.is_working_day,
-                            people=self._on_shift[unit])  # fmt: skip
-            routing["assignment"] = list(chosen.reasons)
-            if chosen.staff is not None:
-                assignee = chosen.staff.id
-                load[assignee] = load.get(assignee, 0) + 1
+        decision = route(ctx.ops, routing_facts(ctx, ticket, self.now))
+        unit = decision.owner_unit
+        if not decision.manual and unit not in self._on_shift:  # one answer per unit a batch
+            self._on_shift[unit] = on_shift(ctx.roster, unit, self.now,
+                                            ctx.calendar.is_working_day)  # fmt: skip
+        load = {} if decision.manual else self._open_work()
+        routing, assignee = assignment(ctx, decision, self.now, load, self._on_shift.get(unit))
+        if assignee:
+            load[assignee] = load.get(assignee, 0) + 1
         tr = apply(ticket, "dispatch", actor=ACTOR, role=Role.SYSTEM, now=self.now,
                    calendar=ctx.calendar, owner_unit=decision.owner_unit,
                    time_limit=decision.time_limit, assignee=assignee, routing=routing)  # fmt: skip

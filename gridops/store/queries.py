@@ -167,40 +167,19 @@ def _filter_condition(f: TicketFilter, now: datetime) -> Any:
     return cond
 
 
-def count_each(
+def counts_by_cell(
     store: Store,
-    filters: dict[str, TicketFilter],
     *,
-    now: datetime,
-    cell: str | None = None,
-    category: str | None = None,
+    level: int,
+    statuses: Collection[Status | str],
     scope: TicketScope | None = None,
 ) -> dict[str, int]:
-    """How many tickets each named filter holds, in one query (``cell`` at any level; only
-    those within ``scope`` when given — the same set :func:`find_many` lists)."""
-    c = tickets.c
-    sums = [
-        func.sum(case((_filter_condition(f, now), 1), else_=0)).label(name)
-        for name, f in filters.items()
-    ]
-    q = select(*sums)
-    if cell:
-        q = q.where(or_(c.cell_1 == cell, c.cell_2 == cell, c.cell_3 == cell))
-    if category:
-        q = q.where(c.category == category)
-    if scope is not None:
-        q = q.where(_scope_condition(scope))
-    with store.engine.connect() as conn:
-        row = conn.execute(q).one()
-    return {name: int(getattr(row, name) or 0) for name in filters}
-
-
-def counts_by_cell(
-    store: Store, *, level: int, statuses: Collection[Status | str]
-) -> dict[str, int]:
-    """Tickets in ``statuses`` per cell of grid ``level`` (1–3), in one grouped query."""
+    """Tickets in ``statuses`` per cell of grid ``level`` (1–3), in one grouped query (only
+    those within ``scope`` when given)."""
     column = {1: tickets.c.cell_1, 2: tickets.c.cell_2, 3: tickets.c.cell_3}[level]
     q = select(column, func.count()).where(tickets.c.status.in_(_values(statuses)))
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
     with store.engine.connect() as conn:
         return {str(r[0]): int(r[1]) for r in conn.execute(q.group_by(column)) if r[0]}
 

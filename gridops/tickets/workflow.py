@@ -122,7 +122,7 @@ TABLE: dict[str, Rule] = {
         _rule("check_pass", {S.HANDLED}, S.CLOSED, {R.INSPECTOR, R.SUPERVISOR},
               optional=("note",), effect=lambda t, f, now, a: {"closed_at": now}),
         _rule("check_fail", {S.HANDLED}, S.REWORK, {R.INSPECTOR, R.SUPERVISOR},
-              required=("reason",), clock=ClockEffect.CONTINUE,
+              required=("reason",), optional=("time_limit",), clock=ClockEffect.CONTINUE,
               effect=lambda t, f, now, a: {"rework_count": t.rework_count + 1,
                                            "last_reason": f["reason"]}),
         _rule("escalate", {S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.REWORK}, S.ESCALATED,
@@ -353,6 +353,10 @@ def _clock(
         if effect is ClockEffect.STOP:
             return clocks.stop(c, now)
         if effect is ClockEffect.CONTINUE:
+            if c.due_at is None and "time_limit" in f:  # rework of an on-site fix: no clock ran
+                return clocks.start(f["time_limit"], now, cal)
+            if c.due_at is None and ticket.status is S.HANDLED:
+                raise ValueError("no clock ever ran (fixed on site): the rework needs a time_limit")
             return clocks.continue_(c)
     except ValueError as exc:
         raise BadTransitionInput(f"ticket {ticket.number or ticket.id}: {exc}") from None

@@ -78,6 +78,9 @@ def create_app(
     app.state.web = state
     app.state.web.metrics.bind(app.state.web)
     _errors(app)
+    from gridops.web.console.pages import install_errors  # console paths: pages, never JSON
+
+    install_errors(app, validation_failed)
     unavailable.install(app)
     _routers(app)
     app.add_middleware(unavailable.WriteWait, wait_s=lambda: state.ctx.settings.web_write_wait_s)

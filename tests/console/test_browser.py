@@ -175,9 +175,13 @@ def test_dispatcher_voids_in_the_browser_and_field_page_refuses_them(
     page.fill("#act-void input[name=reason]", "不属于受理范围")
     page.click("#act-void button")
     page.wait_for_load_state()
+    assert "不属于受理范围" in page.inner_text("#confirm")  # 作废 asks first
+    page.click("#confirm-yes")
+    page.wait_for_load_state()
     assert page.get_attribute("#status", "data-status") == "void"
     page.goto("/console/field")
-    assert page.inner_text("#reason").startswith("dispatcher has no field page")
+    assert page.inner_text("#reason") == "您的角色或所辖单位不允许此操作"
+    assert page.text_content("#detail").startswith("dispatcher has no field page")
     shot(page, "forbidden")
     page.context.close()
 
@@ -193,7 +197,7 @@ def test_grid_worker_self_reports_at_the_phone_location(server: Server, browser:
     page.fill("#onsite-form input[name=note]", "已当场清理")
     page.click("#onsite-form button[type=submit]")
     page.wait_for_load_state()
-    number = page.inner_text("#flash").split(": ")[1]
+    number = page.inner_text("#flash").split()[-1]  # 已提交自行处置 E…
     made = server.ctx.store.get_by_number(number)
     assert made.onsite and made.status.value == "handled" and LUJIAZUI_L3 in made.cells
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -18,9 +18,11 @@ def shown(clock: dict[str, str], lang: str = "zh") -> str:
 
 
 def test_running_clock_counts_down_and_overdue_counts_up() -> None:
-    assert shown({"due_at": DUE.isoformat()}) == "剩余 2h 05m"
+    assert shown({"due_at": DUE.isoformat()}) == "剩余 2小时05分"  # one language at a time
+    assert shown({"due_at": DUE.isoformat()}, "en") == "2 h 05 min left"
     late = (NOW - timedelta(days=1, hours=3)).isoformat()
-    assert shown({"due_at": late}, "en") == "overdue by 1d 3h"
+    assert shown({"due_at": late}, "en") == "overdue by 1 d 3 h"
+    assert shown({"due_at": late}) == "已超时 1天3小时"
 
 
 def test_stopped_clock_says_whether_it_was_done_on_time() -> None:

@@ -85,8 +85,11 @@ def test_a_supervisor_force_closes_and_reopens_through_the_forms(
     page = client.get(f"/console/tickets/{number}?lang=en").text
     assert 'id="act-force_close"' in page and "Force close" in page and "Suspend" in page
     assert 'id="act-reopen"' not in page
-    r = client.post(f"/console/tickets/{number}/do/force_close",
-                    data={"csrf": csrf, "reason": "重复投诉"})  # fmt: skip
+    close = {"csrf": csrf, "reason": "重复投诉"}
+    ask = client.post(f"/console/tickets/{number}/do/force_close", data=close)
+    assert ask.status_code == 200 and 'id="confirm-form"' in ask.text  # 强制结案 confirms first
+    assert status(ctx, number) == "dispatched"
+    r = client.post(f"/console/tickets/{number}/do/force_close", data=close | {"confirmed": "1"})
     assert r.status_code == 200 and status(ctx, number) == "closed"
     assert shown(r.text) == {'id="act-reopen"'}
     r = client.post(f"/console/tickets/{number}/do/reopen",

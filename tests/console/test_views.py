@@ -151,7 +151,10 @@ def test_field_staff_return_a_task_with_a_reason(
                         data={"csrf": csrf, "reason": "", "next": "/console/field"})  # fmt: skip
     assert empty.status_code == 400 and "reason" in empty.text
     form = {"csrf": csrf, "reason": "不属于本网格", "next": "/console/field"}
-    r = client.post(f"/console/tickets/{number}/do/return", data=form)
+    ask = client.post(f"/console/tickets/{number}/do/return", data=form)  # 退单 confirms first
+    assert ask.status_code == 200 and 'id="confirm-form"' in ask.text and "不属于本网格" in ask.text
+    assert ctx.store.get_by_number(number).status.value == "dispatched"
+    r = client.post(f"/console/tickets/{number}/do/return", data=form | {"confirmed": "1"})
     assert r.status_code == 200 and r.url.path == "/console/field"
     returned = ctx.store.get_by_number(number)
     assert returned.status.value == "returned" and returned.last_reason == "不属于本网格"

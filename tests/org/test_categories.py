@@ -126,3 +126,17 @@ def test_missing_file_is_named(grid: PlainGrid, config_copy: Callable[..., Path]
     (path / "routing.yaml").unlink()
     with pytest.raises(ConfigError, match="routing.yaml: file not found"):
         load_ops_config(path, grid)
+
+
+def test_the_escalation_default_is_the_categorys_joint_group(config: OpsConfig) -> None:
+    """Not the alphabetically first group whatever the category: the decision's group, else the
+    category's own or its class's, else none (the dispatcher picks)."""
+    from gridops.org.categories import escalation_group
+
+    cats = config.taxonomy.categories
+    assert escalation_group(cats["E0506"]) == "jeg-street-order"  # its own
+    assert escalation_group(cats["E0401"]) == "jeg-emergency"  # from its class E04
+    assert escalation_group(cats["E0302"]) == "jeg-construction-site"
+    assert escalation_group(cats["E0102"]) is None  # exposed garbage: no joint group
+    assert escalation_group(cats["E0102"], "jeg-street-order") == "jeg-street-order"
+    assert escalation_group(None) is None

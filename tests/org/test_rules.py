@@ -62,3 +62,10 @@ def test_bad_rules_name_file_key_and_value(
         load_ops_config(path, grid)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_every_shipped_rule_says_what_it_does_in_both_languages(config: OpsConfig) -> None:
+    """zh / en (optional keys) are what the console shows for a matched rule."""
+    for rule in (*config.rules.rules, config.rules.default):
+        assert rule.zh and rule.en and rule.zh != rule.en, rule.id
+    assert config.rules.default.zh.startswith("无专门规则")

@@ -83,3 +83,24 @@ def test_joint_enforcement_lead_completes_after_the_others_acknowledge(ctx) -> N
     assert ctx.store.get(t.id).status is Status.HANDLED
     assert {x.status for x in joint.tasks(ctx, t.id)} == {"acknowledged", "completed"}
     assert ctx.store.verify_chains() == []
+
+
+def test_rework_of_an_onsite_fix_that_fails_its_check_runs_on_the_category_clock(ctx) -> None:
+    """It was "未计时" and could never be overdue: the failed check now starts the category's
+    time limit, and the sweeper's overdue query finds it once that has passed."""
+    from datetime import timedelta
+
+    from gridops.web.queries import count_overdue
+
+    category = next(c for c in ctx.ops.taxonomy.categories.values() if c.on_site)
+    (t,) = submit(ctx, [report_at(ctx, some_cells(ctx, 1)[0], category=category.code,
+                                  onsite_note="当场清理")],
+                  actor="gw-1", role=Role.GRID_WORKER, now=NOW)  # fmt: skip
+    assert t.status is Status.HANDLED and t.clock.due_at is None
+    rework = act(ctx, t.id, "check_fail", actor="i-1", role=Role.INSPECTOR, now=NOW,
+                 reason="仍有垃圾")  # fmt: skip
+    assert rework.status is Status.REWORK and rework.clock.limit == category.time_limit
+    assert rework.clock.due_at is not None and rework.clock.running
+    later = rework.clock.due_at + timedelta(minutes=1)
+    assert ctx.store.get(t.id).overdue(later)
+    assert count_overdue(ctx.store, later) == 1 and count_overdue(ctx.store, NOW) == 0

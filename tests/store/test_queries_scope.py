@@ -1,13 +1,13 @@
 """TicketScope on SQLite and PostgreSQL: a ticket is in scope when a unit of the scope owns it,
-its user is the assignee, or it lies in one of its cells; find_many pages and count_each count
-exactly that set, in SQL."""
+its user is the assignee, or it lies in one of its cells; find_many pages and the desk's
+counts count exactly that set, in SQL."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridops.store import Store
+from gridops.store import Store, desk
 from gridops.store import queries as q
 from gridops.tickets import Status, Ticket
 from store.factory import LIMIT, NOW, draft
@@ -50,8 +50,8 @@ def test_each_part_of_a_scope_admits_tickets(store: Store):
     assert q.find_many(store, scope=q.TicketScope()) == []  # an empty scope sees nothing
     assert len(q.find_many(store, scope=None)) == 3  # no scope: everything
     new = {"new": q.TicketFilter((Status.REPORTED,)), "sent": q.TicketFilter((Status.DISPATCHED,))}
-    assert q.count_each(store, new, now=NOW, scope=level2) == {"new": 0, "sent": 2}
-    assert q.count_each(store, new, now=NOW, scope=q.TicketScope()) == {"new": 0, "sent": 0}
+    assert desk.counts(store, new, now=NOW, scope=level2) == {"new": 0, "sent": 2}
+    assert desk.counts(store, new, now=NOW, scope=q.TicketScope()) == {"new": 0, "sent": 0}
 
 
 placements = st.lists(
@@ -83,5 +83,5 @@ def test_pages_and_counts_are_the_scoped_set(
         pages += [t.id for t in page]
         offset += size
     assert pages == expected  # the same order, nothing twice, nothing missing
-    counted = q.count_each(store, {"all": q.TicketFilter(tuple(Status))}, now=NOW, scope=scope)
+    counted = desk.counts(store, {"all": q.TicketFilter(tuple(Status))}, now=NOW, scope=scope)
     assert counted == {"all": len(expected)}

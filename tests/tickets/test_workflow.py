@@ -232,7 +232,8 @@ def test_random_walks_keep_chain_and_projection(actions, rnd):
             assert t.status not in rule.sources
             continue
         except BadTransitionInput as exc:
-            assert action == "extend" and "no deadline" in str(exc)
+            refused = {"extend": "no deadline", "check_fail": "needs a time_limit"}  # no clock
+            assert refused.get(action, "\0") in str(exc)
             continue
         assert t.status in rule.sources
         t = tr.ticket
@@ -344,3 +345,26 @@ def test_unverifiable_waits_for_the_dispatcher_who_registers_or_sends_it_again()
     assert again.clock.started_at == NOW + 3 * H  # a fresh deadline
     for move, fields in (("void", {"reason": "x"}), DISPATCH[::2]):
         assert apply(t, move, actor="d", role="dispatcher", now=NOW + 3 * H, **fields)
+
+
+def test_rework_after_an_onsite_fix_fails_its_check_gets_a_clock():
+    """An on-site fix (no clock ever ran) that fails its check is rework with a deadline from the
+    time limit given, so it can become overdue; without a time limit the move is refused."""
+    t, _ = walk([("onsite_resolve", "grid_worker", {"note": "fixed it"})])
+    with pytest.raises(BadTransitionInput, match="time_limit"):
+        apply(t, "check_fail", actor="i-1", role="inspector", now=NOW + 2 * H, reason="dirty")
+    tr = apply(t, "check_fail", actor="i-1", role="inspector", now=NOW + 2 * H,
+               reason="still dirty", time_limit=LIMIT)  # fmt: skip
+    rework = tr.ticket
+    assert rework.status is Status.REWORK and rework.clock.running
+    assert rework.clock.due_at is not None and rework.clock.due_at > NOW + 2 * H
+    assert rework.overdue(NOW + 400 * H) and not rework.overdue(NOW + 2 * H)
+
+
+def test_rework_after_a_dispatched_fix_keeps_its_deadline_whatever_limit_is_given():
+    t, _ = walk([DISPATCH, ("accept", "field_staff", {}),
+                 ("handle", "field_staff", {"note": "done"})])  # fmt: skip
+    due = t.clock.due_at
+    tr = apply(t, "check_fail", actor="i-1", role="inspector", now=NOW + 9 * H,
+               reason="redo", time_limit=TimeLimit(100, "hours"))  # fmt: skip
+    assert tr.ticket.clock.due_at == due and tr.ticket.clock.stopped_at is None

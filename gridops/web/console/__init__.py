@@ -9,17 +9,18 @@ from fastapi import APIRouter
 
 from gridops.web.console import (
     auth_views,
+    bulk_views,
     dispatch_views,
     field_views,
+    pickers,
     supervise_views,
     ticket_views,
     verify_views,
 )
 
 console_router = APIRouter(include_in_schema=False)
-for _module in (
-    auth_views, dispatch_views, ticket_views, verify_views, field_views, supervise_views
-):  # fmt: skip
+for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
+                field_views, supervise_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

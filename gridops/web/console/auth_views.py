@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from gridops.web.console.pages import HERE, html_errors, render, signed_in
 from gridops.web.console.session import (
@@ -23,12 +24,14 @@ from gridops.web.state import State
 
 router = APIRouter(include_in_schema=False)
 STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
-Next = Annotated[str, Query(max_length=500, pattern=r"^(/console/[^:]*)?$")]
 
 
 def _safe_next(target: str) -> str:
-    """Only a console path (no scheme, no //host): never an open redirect."""
-    if target.startswith("/console/") and "//" not in target and ":" not in target:
+    """Only a console path (no scheme, no //host, 500 characters at most): never an open
+    redirect. Anything else is dropped (the role's home page instead), never refused."""
+    if len(target) > 500 or "//" in target or ":" in target or "\\" in target:
+        return ""
+    if target == "/console" or target.startswith(("/console/", "/console?")):
         return target
     return ""
 
@@ -44,38 +47,47 @@ def _login_form(
     request: Request, state: State, *, next: str, error: str, status: int = 200
 ) -> HTMLResponse:
     token, fresh = login_form_token(request)
+    command = Markup("<code>gridops user add</code>")
     response = render(request, state, "login.html", status=status, next=next, error=error,
-                      login_csrf=token)  # fmt: skip
+                      login_csrf=token, command=command)  # fmt: skip
     if fresh is not None:
         set_login_nonce(response, request, fresh)
     return response
 
 
 @router.get("/console/login", response_class=HTMLResponse)
-def login_page(request: Request, state: State, next: Next = "") -> HTMLResponse:
-    return _login_form(request, state, next=next, error="")
+def login_page(request: Request, state: State) -> HTMLResponse:
+    return _login_form(request, state, next=_safe_next(request.query_params.get("next", "")),
+                       error="")  # fmt: skip
+
+
+async def _fields(request: Request, *names: str) -> dict[str, str]:
+    """Text fields of a posted form ("" where absent; 1000 characters at most each)."""
+    form = await request.form()
+    return {n: str(form.get(n) or "")[:1000] for n in names}
 
 
 @router.post("/console/login", response_class=HTMLResponse)
 @html_errors
-def login(
-    request: Request,
-    state: State,
-    token: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=500)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
+async def login(request: Request, state: State) -> Response:
+    fields = await _fields(request, "token", "next", "csrf")
+    return await run_in_threadpool(_login, request, state, fields)
+
+
+def _login(request: Request, state: State, fields: dict[str, str]) -> Response:
     from gridops.web.auth import principal_of
     from gridops.web.console.i18n import translator
     from gridops.web.console.pages import lang_of
     from gridops.web.security import hash_token
 
-    check_login_csrf(request, csrf)
-    user = state.accounts.user_by_token_hash(hash_token(token.strip()))
+    check_login_csrf(request, fields["csrf"])
+    next = _safe_next(fields["next"])
+    token = fields["token"].strip()
+    user = state.accounts.user_by_token_hash(hash_token(token)) if token else None
     if user is None or user.expired(state.now()):
         error = translator(lang_of(request))("bad_token" if user is None else "expired_token")
         return _login_form(request, state, next=next, error=error, status=403)
-    target = _safe_next(next) or home_of(principal_of(user))
+    target = next or home_of(principal_of(user))
     response = RedirectResponse(target, status_code=303)
     sign_in(response, request, state, user)
     return response
@@ -83,12 +95,11 @@ def login(
 
 @router.post("/console/logout")
 @html_errors
-def logout(
-    request: Request, state: State, csrf: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
-    check_csrf(request, csrf)
+async def logout(request: Request, state: State) -> Response:
+    fields = await _fields(request, "csrf")
+    check_csrf(request, fields["csrf"])
     response = RedirectResponse("/console/login", status_code=303)
-    sign_out(response, request, state)
+    await run_in_threadpool(sign_out, response, request, state)
     return response
 
 

@@ -1,30 +1,35 @@
-"""The dispatcher console (派遣台): live queues with counts and filters, and the grid map
-(level 1/2/3, cells shaded by open tickets, pins, click a cell to filter). The queue panel is
-pushed as an HTML fragment over Server-Sent Events when it changes (gridops.web.console.live),
-or re-fetched every few seconds where the stream fails, so the page updates without a reload."""
+"""The dispatcher's desk (派遣台): queues with the columns a dispatcher reads, sortable, paged on
+the server within the reader's scope (a tab's count is what its pages hold), newest first on
+request, searched by case number, text and place, with a selection to dispatch or void at once;
+and the grid map (level 1/2/3, cells shaded by open tickets, click a cell to filter). The queue
+panel is pushed as an HTML fragment over Server-Sent Events when it changes
+(gridops.web.console.live), or re-fetched every few seconds where the stream fails."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from datetime import datetime, timedelta
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gridops.tickets.vocabulary import Role
+from gridops.web.console.desk_form import DeskRead, read_view
 from gridops.web.console.live import embedded, fragment_stream
-from gridops.web.console.pages import html_errors, render, signed_in
-from gridops.web.console.queries import QUEUE_NAMES, open_by_cell, queue_counts, visible_queue
+from gridops.web.console.pages import html_errors, lang_of, render, signed_in
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
 from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
 QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.ACCEPTOR, Role.SUPERVISOR})
-SHOWN = 50
-Code = Annotated[str | None, Query(max_length=32, pattern=r"^[0-9A-Za-z_.-]*$")]
+FRESH = timedelta(minutes=15)  # a ticket reported this recently is marked new (新)
+COLUMNS = (
+    ("number", "number"), ("category", "category"), ("place", "col.place_l1"),
+    ("", "col.place_l2"), ("", "col.nearby"), ("reported", "reported_at"),
+    ("source", "col.source"), ("priority", "col.priority"), ("", "status"),
+    ("due", "deadline"),
+)  # fmt: skip
 
 
 def with_due(ticket: dict[str, Any]) -> dict[str, Any]:
@@ -48,123 +53,114 @@ def require_queue_reader(me: Principal) -> None:
         )
 
 
-def _filters(**params: Any) -> str:
-    """The page's query string (empty values dropped)."""
-    return "?" + urlencode({k: v for k, v in params.items() if v})
-
-
-@dataclass(frozen=True)
-class View:
-    """What the dispatcher is looking at: the queue, the map level and the filters (from the
-    query string; the page and its live fragment share it)."""
-
-    queue: Annotated[str, Query(pattern="^(new|returned|overdue|escalated|supervised)$")] = "new"
-    level: Annotated[int, Query(ge=1, le=3)] = 1
-    l1: Code = None
-    cell: Code = None
-    category: Code = None
-
-    def link(self, **change: Any) -> str:
-        """The query string of this view with ``change`` applied."""
-        return _filters(**(asdict(self) | change))
-
-    def resolved(self) -> View:
-        """This view with the level-1 cell taken from ``cell`` when none is given."""
-        return replace(self, l1=self.l1 or (self.cell[:9] if self.cell else None))
-
-
-def queue_panel(
-    state: WebState, me: Principal, queue: str, cell: str | None, category: str | None
-) -> dict[str, Any]:
-    """Counts of every queue and the first rows of the chosen one, both of the tickets ``me``
-    may read (one counting query, one page query)."""
-    now = state.now()
-    counts = queue_counts(state, now=now, cell=cell, category=category, me=me)
-    rows = visible_queue(state, me, queue, now=now, cell=cell, category=category, limit=SHOWN)
-    return {
-        "queues": QUEUE_NAMES,
-        "counts": counts,
-        "queue": queue,
-        "rows": [with_due(t) for t in rows],
+def _row(ticket: dict[str, Any], now: datetime) -> dict[str, Any]:
+    reported = datetime.fromisoformat(ticket["reported_at"])
+    return with_due(ticket) | {
+        "fresh": now - reported < FRESH,
+        "urgent": int(ticket.get("priority") or 3) == 1,
     }
 
 
+def queue_panel(state: WebState, me: Principal, read: DeskRead) -> dict[str, Any]:
+    """The tabs with their counts and the chosen page of the chosen queue, of the tickets
+    ``me`` may read (one counting query, one page query)."""
+    from gridops.web.console.queries import QUEUE_NAMES, desk
+
+    now = state.now()
+    page = desk(state, me, read)
+    view = read.view
+    first = (page.page - 1) * page.per_page + 1
+    return {
+        "queues": QUEUE_NAMES, "counts": page.counts, "queue": view.queue, "view": view,
+        "rows": [_row(t, now) for t in page.rows], "page": page.page, "pages": page.pages,
+        "total": page.total, "first": first, "last": first + len(page.rows) - 1,
+        "columns": COLUMNS, "link": view.link,
+    }  # fmt: skip
+
+
 def grid_map(
-    state: WebState, me: Principal, level: int, l1: str | None, cell: str | None,
-    pins: list[Pin], link: Any, t: Any,
+    state: WebState, me: Principal, read: DeskRead, pins: list[Pin], say: Any
 ) -> str:  # fmt: skip
-    """The SVG map of ``level`` (level 3 only inside ``l1``)."""
-    grid = state.ctx.grid
-    within = l1 if level > 1 else None
-    counts = open_by_cell(state, me, level)
-    cells = cells_for(grid, level, within)
+    """The SVG map of the view's level (level 3 only inside its level-1 cell)."""
+    from gridops.web.console.queries import open_by_cell
+
+    view, grid = read.view, state.ctx.grid
+    within = view.l1 if view.level > 1 and view.l1 else None
+    counts = open_by_cell(state, me, view.level)
+    cells = cells_for(grid, view.level, within)
+    selected = next(iter(read.search.cells), None) if len(read.search.cells) == 1 else None
 
     def label(c: DrawnCell, n: int) -> str:
-        return f"{c.code} {c.name} · {t('open_tickets')} {n}"
+        return f"{c.code} {say.place_text(c.code)} · {say.t('open_tickets')} {n}"
 
     def href(code: str) -> str:
-        return link(l1=code[:9], cell=code)
+        return view.link(l1=code[:9], cell=code)
 
-    return render_map(grid, cells, counts=counts, pins=pins, selected=cell, href=href, label=label)
+    return render_map(grid, cells, counts=counts, pins=pins, selected=selected, href=href,
+                      label=label, title=say.t("map"))  # fmt: skip
 
 
 def queue_fragment(
-    request: Request, state: WebState, me: Principal, view: View, panel: dict[str, Any]
+    request: Request, state: WebState, me: Principal, read: DeskRead, panel: dict[str, Any]
 ) -> HTMLResponse:
     """The live fragment (``_queues.html``) of a queue panel, as the page, the polled fragment
     and the stream all show it."""
-    return render(request, state, "_queues.html", me=me, link=view.link, **panel)
+    return render(request, state, "_queues.html", me=me, **panel)
 
 
-def live_fragment(request: Request, state: WebState, view: View) -> HTMLResponse:
+def _read(request: Request, state: WebState) -> DeskRead:
+    from gridops.web.console.i18n import translator
+
+    return read_view(request.query_params, translator(lang_of(request)), state.ctx.grid,
+                     state.ctx.ops.taxonomy.categories)  # fmt: skip
+
+
+def live_fragment(request: Request, state: WebState) -> HTMLResponse:
     """The live fragment for the request's user (sign-in and role checked, scoped queries)."""
     me = signed_in(state, request)
     require_queue_reader(me)
-    panel = queue_panel(state, me, view.queue, view.cell, view.category)
-    return queue_fragment(request, state, me, view, panel)
+    read = _read(request, state)
+    return queue_fragment(request, state, me, read, queue_panel(state, me, read))
 
 
 @router.get("/console/dispatch", response_class=HTMLResponse)
 @html_errors
-def dispatch_page(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
+def dispatch_page(request: Request, state: State) -> HTMLResponse:
+    from gridops.web.console.explain import Speaker
     from gridops.web.console.i18n import translator
-    from gridops.web.console.pages import lang_of
 
     me = signed_in(state, request)
     require_queue_reader(me)
-    view = view.resolved()
-    l1 = view.l1
-    panel = queue_panel(state, me, view.queue, view.cell, view.category)
-    pins = [
-        Pin(r["number"], r["point_lon"], r["point_lat"], bool(r.get("overdue")))
-        for r in panel["rows"]
-    ]
-    t = translator(lang_of(request))
-    svg = grid_map(state, me, view.level, l1, view.cell, pins, view.link, t)
+    read = _read(request, state)
+    panel = queue_panel(state, me, read)
+    pins = [Pin(r["number"], r["point_lon"], r["point_lat"], bool(r.get("overdue")))
+            for r in panel["rows"]]  # fmt: skip
+    lang = lang_of(request)
+    say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid)
+    svg = grid_map(state, me, read, pins, say)
     categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
-    l1_cell = state.ctx.grid.cells.get(l1) if l1 else None
-    live = embedded(queue_fragment(request, state, me, view, panel))
+    live = embedded(queue_fragment(request, state, me, read, panel))
+    l1 = read.view.l1
     return render(
         request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
-        level=view.level, l1=l1, l1_cell=l1_cell, cell=view.cell, category=view.category,
-        categories=categories, link=view.link, **live, **panel,
+        level=read.view.level, l1=l1, categories=categories, errors=read.errors,
+        status=400 if read.errors else 200, **live, **panel,
     )  # fmt: skip
 
 
 @router.get("/console/dispatch/live", response_class=HTMLResponse)
 @html_errors
-def dispatch_live(request: Request, state: State, view: Annotated[View, Depends()]) -> HTMLResponse:
+def dispatch_live(request: Request, state: State) -> HTMLResponse:
     """The queue panel alone: what the page's script swaps in every few seconds when it polls."""
-    return live_fragment(request, state, view.resolved())
+    return live_fragment(request, state)
 
 
 @router.get("/console/dispatch/stream")
 @html_errors
-def dispatch_stream(request: Request, state: State, view: Annotated[View, Depends()]) -> Response:
+def dispatch_stream(request: Request, state: State) -> Response:
     """The queue panel as Server-Sent Events, sent when its HTML changes (see
     gridops.web.console.live: a ticket-event marker is checked, the fragment re-rendered and
     hashed); signed-out users are sent to the login page, other roles get the 403 page."""
     me = signed_in(state, request)
     require_queue_reader(me)
-    view = view.resolved()
-    return fragment_stream(request, state, lambda: live_fragment(request, state, view))
+    return fragment_stream(request, state, lambda: live_fragment(request, state))

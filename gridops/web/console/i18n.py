@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from markupsafe import Markup, escape
+
 from gridops.tickets.model import Status
+from gridops.web.console.words import WORDS
 
 LANGS = ("zh", "en")
 DEFAULT = "zh"
@@ -19,10 +22,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "login": ("登录", "Sign in"),
     "logout": ("退出", "Sign out"),
     "token": ("访问令牌", "Access token"),
-    "token_help": (
-        "由管理员用 gridops user add 生成的令牌",
-        "The token an admin made with gridops user add",
-    ),
+    "token_help": ("由管理员用 {command} 生成的令牌", "The token an admin made with {command}"),
     "bad_token": ("令牌无效或用户已停用", "The token is not valid or its user is inactive"),
     "expired_token": (
         "令牌已过期, 请向管理员申请新令牌",
@@ -215,6 +215,9 @@ EVENT_LABELS = {
 }
 for _action, _pair in EVENT_LABELS.items():
     CATALOGUE[f"event.{_action}"] = _pair
+_twice = CATALOGUE.keys() & WORDS.keys()
+assert not _twice, f"console words defined twice: {sorted(_twice)}"
+CATALOGUE.update(WORDS)
 
 
 def pick_lang(query: str | None, cookie: str | None) -> str:
@@ -225,13 +228,26 @@ def pick_lang(query: str | None, cookie: str | None) -> str:
     return DEFAULT
 
 
+class Typed(str):
+    """Text a person typed, quoted in a message as it is: marked so it is never taken for (or
+    translated as) the interface's own words."""
+
+
 def translator(lang: str) -> Callable[..., str]:
-    """``t(key, **fmt)`` in ``lang``; unknown keys come back as themselves."""
+    """``t(key, **fmt)`` in ``lang``; unknown keys come back as themselves. With a
+    :class:`Typed` (or Markup) value the message is HTML (Markup), the typed text marked
+    ``translate="no"``."""
     index = LANGS.index(lang) if lang in LANGS else 0
 
     def t(key: str, **fmt: object) -> str:
         pair = CATALOGUE.get(key)
         text = pair[index] if pair else key
-        return text.format(**fmt) if fmt else text
+        if not fmt:
+            return text
+        if any(isinstance(v, Typed | Markup) for v in fmt.values()):
+            marked = {k: Markup('<span translate="no">{}</span>').format(v)
+                      if isinstance(v, Typed) else v for k, v in fmt.items()}  # fmt: skip
+            return Markup(escape(text)).format(**marked)
+        return text.format(**fmt)
 
     return t

@@ -1,24 +1,30 @@
 """Rendering console pages: the Jinja2 templates, the words of the chosen language, the
-signed-in user, and domain errors turned into an HTML page with the reason (403/404/409/400)."""
+signed-in user, and every refusal turned into a page in that language — domain errors
+(403/404/409/400), bad query strings, unknown paths and methods — never JSON to a browser."""
 
 from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
 
 from gridops.errors import UserError
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
-from gridops.web.console.i18n import LANG_COOKIE, pick_lang, translator
+from gridops.web.console.explain import Speaker
+from gridops.web.console.i18n import CATALOGUE, LANG_COOKIE, pick_lang, translator
 from gridops.web.console.session import (
     SESSION_COOKIE,
     NotSignedIn,
@@ -36,21 +42,23 @@ ENV = Environment(
     lstrip_blocks=True,
 )
 F = TypeVar("F", bound=Callable[..., Any])
+NUMBER = re.compile(r"^[A-Z0-9]{1,40}$")
+LEGACY_MSG = re.compile(r"^(\w+): (ok|[A-Z0-9]{1,40})$")  # "accept: ok", "onsite: E0102…"
 
 
 def query_string(params: Any, **change: Any) -> str:
     """The query ``params`` with ``change`` applied (None drops a key), URL-encoded."""
-    merged = {k: v for k, v in dict(params).items() if k != "msg"}
+    merged = {k: v for k, v in dict(params).items() if k not in ("msg", "done", "n")}
     merged.update(change)
     return urlencode({k: v for k, v in merged.items() if v is not None and v != ""})
 
 
-def local_time(value: str | datetime | None, tz: Any) -> str:
-    """An ISO time (UTC) as the operations centre's local "2026-11-24 10:00"."""
+def local_time(value: str | datetime | None, tz: Any, short: bool = False) -> str:
+    """An ISO time (UTC) as the operations centre's local "2026-11-24 10:00" ("11-24 10:00")."""
     if not value:
         return ""
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return when.astimezone(tz).strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M")
 
 
 ENV.filters["qs"] = query_string
@@ -61,21 +69,35 @@ def lang_of(request: Request) -> str:
     return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
 
+def span(seconds: int, t: Callable[..., str]) -> str:
+    """A duration in the language's units: "2天14小时" / "2 d 14 h", "3小时05分" / "3 h 05 min"."""
+    d, h, m = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+    return t("span.dh", d=d, h=h) if d else t("span.hm", h=h, m=f"{m:02d}")
+
+
 def countdown(
     due: datetime | None, now: datetime, t: Callable[..., str], clock_state: str = ""
 ) -> str:
-    """ "剩余 2h 05m" / "已超时 1d 3h": the text the page shows before its script ticks; a
+    """ "剩余 2小时05分" / "已超时 1天3小时": the text the page shows before its script ticks; a
     paused or stopped clock (``clock_state``) shows its state instead of a countdown."""
     if clock_state:
         return t(f"clock.{clock_state}")
     if due is None:
         return t("no_deadline")
     left = int((due - now).total_seconds())
-    word = t("left") if left >= 0 else t("late")
-    s = abs(left)
-    d, h, m = s // 86400, s % 86400 // 3600, s % 3600 // 60
-    span = f"{d}d {h}h" if d else f"{h}h {m:02d}m"
-    return f"{word} {span}"
+    return t("cd.left" if left >= 0 else "cd.late", span=span(abs(left), t))
+
+
+def flash_of(request: Request, t: Callable[..., str], legacy: str = "") -> str:
+    """The message after a form, from the catalogue: ``?done=<action>&n=<case no.>`` (or an
+    older "action: ok" message); anything else in the address is not shown."""
+    done, number = request.query_params.get("done", ""), request.query_params.get("n", "")
+    m = LEGACY_MSG.match(legacy or request.query_params.get("msg", ""))
+    if m and not done:
+        done, number = m.group(1), "" if m.group(2) == "ok" else m.group(2)
+    if not done or f"done.{done}" not in CATALOGUE or (number and not NUMBER.match(number)):
+        return ""
+    return t(f"done.{done}", number=number).strip()
 
 
 def render(
@@ -87,10 +109,12 @@ def render(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    """A page in the request's language, with the user and the session's CSRF token."""
+    """A page in the request's language, with the user, the session's CSRF token and
+    ``say`` (names and explanations in that language)."""
     lang = lang_of(request)
     t = translator(lang)
     session = request.cookies.get(SESSION_COOKIE) or ""
+    values.setdefault("flash", flash_of(request, t, str(values.pop("msg", "") or "")))
     html = ENV.get_template(template).render(
         t=t,
         lang=lang,
@@ -99,6 +123,7 @@ def render(
         request=request,
         now=state.now(),
         tz=state.tz,
+        say=Speaker(t, lang, state.ctx.ops, state.ctx.grid),
         countdown=lambda due, clock_state="": countdown(due, state.now(), t, clock_state),
         **values,
     )
@@ -119,26 +144,52 @@ _STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (BadTransitionInput, 422, "bad_request"),
     (UserError, 400, "bad_request"),
 )
+REFUSALS = (NotSignedIn, PermissionDenied, RoleNotAllowed, UnknownTicket, StaleTicket,
+            IllegalTransition, UserError)  # fmt: skip
 
 
-def _error_page(request: Request, exc: Exception) -> Response:
+def refusal(exc: Exception, t: Callable[..., str]) -> tuple[int, str, str, str]:
+    """(status, title key, message in the language, technical detail) of a refusal."""
+    found = next(((code, title) for kind, code, title in _STATUS if isinstance(exc, kind)), None)
+    if found is None:
+        raise exc
+    code, title = found
+    detail = exc.reason if isinstance(exc, PermissionDenied) else str(exc)
+    if isinstance(exc, PermissionDenied) and "(CSRF)" in detail:
+        message = t("err.csrf")
+    elif isinstance(exc, PermissionDenied | RoleNotAllowed):
+        message = t("err.forbidden")
+    elif isinstance(exc, IllegalTransition):
+        action = t(f"do.{exc.action}") if f"do.{exc.action}" in CATALOGUE else exc.action
+        message = t("err.state", status=t(f"status.{exc.status.value}"), action=action)
+    elif isinstance(exc, StaleTicket):
+        message = t("err.stale")
+    elif isinstance(exc, UnknownTicket):
+        message = t("not_found")
+    else:
+        message = t("err.input")
+    return code, title, message, detail
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """The page for a refusal (a GET without a session goes to the login page)."""
     state: WebState = request.app.state.web
+    t = translator(lang_of(request))
     if isinstance(exc, NotSignedIn):
         if request.method == "GET":
             target = quote(
                 str(request.url.path) + ("?" + request.url.query if request.url.query else "")
             )
             return RedirectResponse(f"/console/login?next={target}", status_code=303)
-        return render(request, state, "error.html", status=401, title="login", reason=str(exc))
-    for kind, code, title in _STATUS:
-        if isinstance(exc, kind):
-            reason = exc.reason if isinstance(exc, PermissionDenied) else str(exc)
-            return render(request, state, "error.html", status=code, title=title, reason=reason)
-    raise exc
+        return render(request, state, "error.html", status=401, title="login",
+                      reason=t("login"), detail=str(exc))  # fmt: skip
+    code, title, message, detail = refusal(exc, t)
+    return render(request, state, "error.html", status=code, title=title, reason=message,
+                  detail=detail)  # fmt: skip
 
 
 def html_errors(fn: F) -> F:
-    """Wrap a console endpoint so domain errors become an HTML page with the reason."""
+    """Wrap a console endpoint so domain errors become a page with the reason."""
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
@@ -146,9 +197,8 @@ def html_errors(fn: F) -> F:
             request: Request = kwargs["request"]
             try:
                 return await fn(*args, **kwargs)
-            except (NotSignedIn, PermissionDenied, RoleNotAllowed, UnknownTicket, StaleTicket,
-                    IllegalTransition, UserError) as exc:  # fmt: skip
-                return _error_page(request, exc)
+            except REFUSALS as exc:
+                return error_page(request, exc)
 
         return run_async  # type: ignore[return-value]
 
@@ -157,11 +207,46 @@ def html_errors(fn: F) -> F:
         request: Request = kwargs["request"]
         try:
             return fn(*args, **kwargs)
-        except (NotSignedIn, PermissionDenied, RoleNotAllowed, UnknownTicket, StaleTicket,
-                IllegalTransition, UserError) as exc:  # fmt: skip
-            return _error_page(request, exc)
+        except REFUSALS as exc:
+            return error_page(request, exc)
 
     return run  # type: ignore[return-value]
+
+
+def is_console(request: Request) -> bool:
+    path = request.url.path
+    return path == "/console" or path.startswith("/console/")
+
+
+def install_errors(app: FastAPI, validation: Callable[..., Any]) -> None:
+    """On console paths, a query or form FastAPI refuses and an HTTP error (no such page, a
+    method a page does not take, no such photo) are pages in the user's language; elsewhere
+    ``validation`` and FastAPI's own handler answer as before."""
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        if not is_console(request):
+            return await validation(request, exc)
+        assert isinstance(exc, RequestValidationError)
+        t = translator(lang_of(request))
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()
+        )
+        return render(request, request.app.state.web, "error.html", status=400,
+                      title="bad_request", reason=t("err.input"), detail=problems)  # fmt: skip
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if not is_console(request) or exc.status_code < 400:
+            return await http_exception_handler(request, exc)
+        t = translator(lang_of(request))
+        key = {404: "err.page_missing", 405: "err.method"}.get(exc.status_code, "err.input")
+        title = "not_found" if exc.status_code == 404 else "bad_request"
+        return render(request, request.app.state.web, "error.html", status=exc.status_code,
+                      title=title, reason=t(key), detail=str(exc.detail))  # fmt: skip
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
 
 
 def signed_in(state: WebState, request: Request) -> Principal:
@@ -174,3 +259,10 @@ def back(url: str, msg: str = "") -> RedirectResponse:
     if msg:
         url += ("&" if "?" in url else "?") + "msg=" + quote(msg)
     return RedirectResponse(url, status_code=303)
+
+
+def done(url: str, action: str, number: str = "") -> RedirectResponse:
+    """After a form: 303 to ``url``, whose page says in its language that ``action`` was done
+    (on ticket ``number``)."""
+    params = urlencode({"done": action, **({"n": number} if number else {})})
+    return RedirectResponse(url + ("&" if "?" in url else "?") + params, status_code=303)

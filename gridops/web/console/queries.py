@@ -1,18 +1,20 @@
-"""Read-only numbers the console draws: open tickets per grid cell (map shading) and the
-queues of a page with their counts, as the principal may see them."""
+"""What the console reads, as the principal may see it — through the services, with the scope
+the JSON API uses (gridops.web.queries.ticket_scope): open tickets per grid cell (map shading),
+the desk's page of a queue with every tab's count, and the queues of other pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gridops.services.queries import OPEN
-from gridops.store.queries import counts_by_cell
+from gridops.services.desk import DESK_QUEUES
 from gridops.web.api.common import tickets_out
+from gridops.web.console.desk_form import DeskRead
 from gridops.web.permissions import ALL, Principal
 from gridops.web.state import WebState
 
-QUEUE_NAMES = ("new", "returned", "overdue", "escalated", "supervised")
+QUEUE_NAMES = DESK_QUEUES
 COUNT_CAP = 500
 
 
@@ -28,13 +30,38 @@ def in_scope(state: WebState, me: Principal, unit: str | None) -> bool:
 
 
 def open_by_cell(state: WebState, me: Principal, level: int) -> dict[str, int]:
-    """Open tickets per cell of ``level`` (one grouped query); a user of some units sees the
-    numbers of the cells their units cover (by the cell's territorial unit 属地)."""
-    counts = counts_by_cell(state.ctx.store, level=level, statuses=OPEN)
-    if me.unit_scope == ALL:
-        return counts
-    locality = state.ctx.ops.org.locality
-    return {k: n for k, n in counts.items() if in_scope(state, me, locality.get(k))}
+    """Open tickets per cell of ``level`` (one grouped query), of those ``me`` may read."""
+    from gridops.services.desk import open_by_cell as counts
+    from gridops.web.queries import ticket_scope
+
+    return counts(state.ctx, level, ticket_scope(state.ctx.ops.org, me))
+
+
+@dataclass(frozen=True)
+class DeskRows:
+    """A page of the desk as the API shows tickets, with the counts of every tab."""
+
+    rows: list[dict[str, Any]]
+    counts: dict[str, int]
+    page: int
+    pages: int
+    per_page: int
+    total: int
+
+
+def desk(state: WebState, me: Principal, read: DeskRead) -> DeskRows:
+    """The page of the desk ``read`` asks for, of the tickets ``me`` may read."""
+    from gridops.services.desk import desk_page
+    from gridops.web.queries import ticket_scope
+
+    view = read.view
+    found = desk_page(
+        state.ctx, view.queue, read.search, now=state.now(),
+        scope=ticket_scope(state.ctx.ops.org, me), sort=view.sort or None,
+        descending=read.descending, page=view.page, per_page=view.per,
+    )  # fmt: skip
+    return DeskRows(tickets_out(state, me, found.tickets), found.counts, found.page,
+                    found.pages, found.per_page, found.total)  # fmt: skip
 
 
 def visible_queue(

@@ -128,8 +128,10 @@ def render_map(
     selected: str | None = None,
     href: Callable[[str], str],
     label: Callable[[DrawnCell, int], str],
+    title: str = "",
 ) -> str:
-    """The SVG document for ``cells``: one linked, shaded path per cell, then the pins."""
+    """The SVG document for ``cells``: one linked, shaded path per cell, then the pins; a group
+    named ``title`` (its cells are links: not an image)."""
     if not cells:
         return ""
     minx = min(c.bounds[0] for c in cells)
@@ -143,7 +145,7 @@ def render_map(
     step = max(maxx - minx, maxy - miny) / 600  # a 600th of the map, in its units
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gridmap" viewBox="{vb}" '
-        f'preserveAspectRatio="xMidYMid meet" role="img">'
+        f'preserveAspectRatio="xMidYMid meet" role="group" aria-label="{escape(title)}">'
     ]
     for c in cells:
         n = counts.get(c.code, 0)

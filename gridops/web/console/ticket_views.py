@@ -17,17 +17,24 @@ from pydantic import ValidationError
 
 from gridops.errors import UserError
 from gridops.services.verification import ANSWERS as VERIFICATION_ANSWERS
+from gridops.store.errors import StaleTicket, UnknownTicket
+from gridops.tickets.errors import IllegalTransition, RoleNotAllowed
 from gridops.tickets.model import Ticket
 from gridops.tickets.workflow import TABLE
 from gridops.web.api import dispatch as dispatch_api
 from gridops.web.api import field as field_api
 from gridops.web.api import supervise as supervise_api
 from gridops.web.api import verify as verify_api
-from gridops.web.api.common import allowed_ticket, event_out, ticket_out, view_of
+from gridops.web.api.common import allowed_ticket, ticket_out, view_of
+from gridops.web.console import ticket_page as page
+from gridops.web.console.action_forms import CONFIRM, FormProblem, checked, field_of
 from gridops.web.console.dispatch_views import with_due
-from gridops.web.console.pages import back, html_errors, render, signed_in
+from gridops.web.console.explain import Speaker
+from gridops.web.console.i18n import Typed
+from gridops.web.console.pages import back, done, html_errors, lang_of, refusal, render, signed_in
 from gridops.web.console.session import check_csrf
-from gridops.web.permissions import ROLE_ACTIONS, Action, Principal, authorize
+from gridops.web.console.ticket_page import Forms
+from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied, Principal, authorize
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
@@ -202,38 +209,124 @@ def _next(form: Form, default: str) -> str:
 @router.get("/console/tickets/{number}", response_class=HTMLResponse)
 @html_errors
 def ticket_page(request: Request, state: State, number: str) -> HTMLResponse:
-    from gridops.services.queues import timeline
-
     me = signed_in(state, request)
-    found = allowed_ticket(state, me, number, Action.READ_TICKET)
-    routing = found.routing or {}
-    org = state.ctx.ops.org
-    groups = sorted(u.id for u in org.units.values() if u.kind == "joint_group")
+    return show(request, state, me, allowed_ticket(state, me, number, Action.READ_TICKET))
+
+
+def show(
+    request: Request,
+    state: WebState,
+    me: Principal,
+    found: Ticket,
+    *,
+    status: int = 200,
+    forms: Forms | None = None,
+    problem: str = "",
+    detail: str = "",
+) -> HTMLResponse:
+    """The ticket page for ``me``; after a refused form, with its errors and what was typed."""
+    from gridops.services.queues import timeline
+    from gridops.web.console.i18n import translator
+    from gridops.web.console.pickers import people, resolve_unit
+
+    lang = lang_of(request)
+    say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid)
+    decided, suggested = page.decision(state, found)
+    forms = forms or Forms()
+    actions = available(state, me, found)
+    owner = decided.get("owner_unit") or found.owner_unit
+    if forms.failed in ("dispatch", "reassign"):  # the people of the unit that was typed
+        typed = resolve_unit(state.ctx.ops.org, forms.typed.get("owner_unit", ""), lang, say.t)
+        owner = typed.unit or owner
+    if owner in state.ctx.ops.org and {"dispatch", "reassign"} & set(actions):
+        forms.unit = say.unit_text(owner)
+        forms.people = people(state, owner)
+        forms.person = decided.get("assignee", "") if suggested else ""
+    groups, group = page.groups(say, found, decided)
+    before = page.photos(found.media)
+    after = page.photos(found.evidence)
     return render(
-        request, state, "ticket.html", me=me,
+        request, state, "ticket.html", me=me, status=status,
         ticket=with_due(ticket_out(state, me, found)),
-        routing=routing,
-        events=[event_out(me, e) for e in timeline(state.ctx, found)],
-        actions=available(state, me, found),
-        groups=groups,
-        unit_name=lambda u: (org.units[u].zh if u in org.units else u),
+        routing=page.routing_of(say, decided, suggested),
+        events=page.timeline(say, me, timeline(state.ctx, found), found),
+        actions=actions, groups=groups, group=group, forms=forms, problem=problem, detail=detail,
+        before=[p for p in before if p not in after], after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),
-        msg=request.query_params.get("msg", ""),
     )  # fmt: skip
 
 
 @router.post("/console/tickets/{number}/do/{action}", response_class=HTMLResponse)
 @html_errors
 async def ticket_action(request: Request, state: State, number: str, action: str) -> Response:
-    """One action from a console form (CSRF-checked), then back to the page it came from."""
+    """One action from a console form (CSRF-checked), then back to the page it came from; a
+    destructive move is confirmed on a page of its own first; a refusal is the ticket page
+    again with the message beside the field and what was typed kept."""
     me = await run_in_threadpool(signed_in, state, request)
-    form = dict(await request.form())
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(request, _text(form, "csrf"))
+    return await run_in_threadpool(_act, request, state, me, number, action, form)
+
+
+def _act(
+    request: Request, state: WebState, me: Principal, number: str, action: str, form: Form
+) -> Response:
+    from gridops.web.console.i18n import translator
+
+    lang = lang_of(request)
+    t = translator(lang)
     chosen = ACTIONS.get(action)
     if chosen is None:
-        raise UserError(f"action {action!r} is unknown; known: {', '.join(ACTIONS)}")
-    moved = await run_in_threadpool(chosen.run, state, me, number, form)
-    return back(_next(form, f"/console/tickets/{moved['number']}"), f"{action}: ok")
+        return render(request, state, "error.html", me=me, status=400, title="bad_request",
+                      reason=t("err.unknown_action", value=Typed(action[:40])))  # fmt: skip
+    try:
+        values = checked(state, action, form, lang, t)
+        if action in CONFIRM and values.get("confirmed") != "1":
+            found = allowed_ticket(state, me, number, Action.READ_TICKET)
+            if action in available(state, me, found):  # else the refusal, without asking
+                return render(request, state, "confirm.html", me=me, action=action,
+                              number=found.number, form=values)  # fmt: skip
+        moved = chosen.run(state, me, number, values)
+    except FormProblem as p:
+        return _refused(request, state, me, number, action, form, 400, p.errors, "")
+    except (UnknownTicket, PermissionDenied, RoleNotAllowed, IllegalTransition,
+            StaleTicket) as exc:  # fmt: skip
+        code, _, message, _ = refusal(exc, t)
+        if action == "merge" and not isinstance(exc, IllegalTransition | StaleTicket):
+            code, message = 400, ""
+            errors = {"duplicate_of": t("err.no_ticket", value=Typed(form.get("duplicate_of", "")))}
+            return _refused(request, state, me, number, action, form, code, errors, message)
+        return _refused(request, state, me, number, action, form, code, {}, message, exc)
+    except UserError as exc:
+        problem = field_of(action, exc, form, t)
+        return _refused(request, state, me, number, action, form, 400, problem.errors, "", exc)
+    return done(_next(values, f"/console/tickets/{moved['number']}"), action, moved["number"])
+
+
+def _refused(
+    request: Request,
+    state: WebState,
+    me: Principal,
+    number: str,
+    action: str,
+    form: Form,
+    status: int,
+    errors: dict[str, str],
+    message: str,
+    exc: Exception | None = None,
+) -> Response:
+    """The ticket page again (its reader may read it) with the refusal; else the error page."""
+    try:
+        found = allowed_ticket(state, me, number, Action.READ_TICKET)
+    except (UnknownTicket, PermissionDenied, RoleNotAllowed):
+        if exc is None:
+            raise
+        raise exc from None
+    detail = str(getattr(exc, "reason", exc)) if exc is not None else ""
+    forms = Forms(failed=action, typed={k: v for k, v in form.items() if k != "csrf"},
+                  errors=errors)  # fmt: skip
+    return show(request, state, me, found, status=status, forms=forms, problem=message,
+                detail=detail)  # fmt: skip
 
 
 @router.post("/console/tickets/{number}/done", response_class=HTMLResponse)
@@ -243,14 +336,17 @@ async def ticket_done(request: Request, state: State, number: str) -> Response:
     me = await run_in_threadpool(signed_in, state, request)
     async with request.form() as form:
         check_csrf(request, str(form.get("csrf") or ""))
-        return await run_in_threadpool(_done, state, me, form, number)
+        from gridops.web.console.i18n import translator
+
+        t = translator(lang_of(request))
+        return await run_in_threadpool(_done, state, me, form, number, t)
 
 
-def _done(state: WebState, me: Principal, form: Any, number: str) -> Response:
+def _done(state: WebState, me: Principal, form: Any, number: str, t: Any = None) -> Response:
     photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
     note = _text(dict(form), "note")
     if not note:
-        raise UserError("note: say what was done (处理说明)")
+        raise UserError(t("err.required", field=t("note")) if t else "note: say what was done")
     field_api.report_done(state, me, number, note, photos)
     return back(_next(dict(form), "/console/field"), "done: ok")
 

@@ -5,10 +5,17 @@
   var serverNow = Date.parse(body.dataset.now || "") || Date.now();
   var skew = serverNow - Date.now(); // the server's clock rules the countdowns
 
+  // The words come from the page (the catalogue, in its language): "{d}天{h}小时", "{span} left".
+  function fill(template, values) {
+    return String(template || "").replace(/\{(\w+)\}/g, function (all, key) {
+      return key in values ? values[key] : all;
+    });
+  }
+
   function span(ms) {
     var s = Math.floor(Math.abs(ms) / 1000);
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-    return d ? d + "d " + h + "h" : h + "h " + (m < 10 ? "0" : "") + m + "m";
+    return d ? fill(body.dataset.dh, { d: d, h: h }) : fill(body.dataset.hm, { h: h, m: (m < 10 ? "0" : "") + m });
   }
 
   function tick() {
@@ -17,7 +24,7 @@
       var due = Date.parse(el.dataset.due);
       if (!due) return;
       var left = due - now;
-      el.textContent = (left >= 0 ? body.dataset.left : body.dataset.late) + " " + span(left);
+      el.textContent = fill(left >= 0 ? body.dataset.left : body.dataset.late, { span: span(left) });
       el.classList.toggle("late", left < 0);
     });
   }
@@ -42,10 +49,120 @@
       return false;
     }
     delete live.pending;
+    var before = numbers(live);
     live.innerHTML = "";
     while (doc.body.firstChild) live.appendChild(doc.body.firstChild);
     tick();
+    arrived(live, before);
     return true;
+  }
+
+  function numbers(root) {
+    var seen = {};
+    root.querySelectorAll("tr[data-number], article[data-number]").forEach(function (el) {
+      seen[el.dataset.number] = true;
+    });
+    return seen;
+  }
+
+  // New rows announce themselves: highlighted, said in the aria-live region, and a short tone
+  // when the dispatcher asked for one (the sound box; remembered in this browser).
+  function arrived(live, before) {
+    var fresh = [], urgent = 0;
+    live.querySelectorAll("tr[data-number]").forEach(function (row) {
+      if (before[row.dataset.number] || !row.classList.contains("fresh")) return;
+      row.classList.add("arrived");
+      fresh.push(row);
+      if (row.classList.contains("urgent")) urgent += 1;
+    });
+    var region = document.getElementById("announce");
+    if (!fresh.length || !region) return;
+    var text = fill(region.dataset["new"], { n: fresh.length });
+    if (urgent) text += fill(region.dataset.urgent, { n: urgent });
+    region.textContent = text;
+    bump(live, "announced");
+    var sound = document.getElementById("sound");
+    if (sound && sound.checked) beep(urgent ? 2 : 1);
+  }
+
+  var audio = null;
+  function beep(times) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      for (var i = 0; i < times; i += 1) {
+        var osc = audio.createOscillator(), gain = audio.createGain(), at = audio.currentTime + i * 0.25;
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.15, at);
+        gain.gain.exponentialRampToValueAtTime(0.001, at + 0.2);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(at);
+        osc.stop(at + 0.2);
+      }
+    } catch (e) { /* no audio here: the highlight and the spoken region remain */ }
+  }
+
+  function soundBox() {
+    var box = document.getElementById("sound");
+    if (!box) return;
+    box.checked = window.localStorage && localStorage.getItem("gridops-sound") === "1";
+    box.addEventListener("change", function () {
+      if (window.localStorage) localStorage.setItem("gridops-sound", box.checked ? "1" : "0");
+      if (box.checked) beep(1);
+    });
+  }
+
+  // "Select this page" ticks every row's box (the live list also holds while any is ticked).
+  function selectAll() {
+    document.addEventListener("change", function (e) {
+      if (e.target.id !== "select-all") return;
+      var form = e.target.form || document;
+      form.querySelectorAll("input[name=n]").forEach(function (box) { box.checked = e.target.checked; });
+    });
+  }
+
+  // Unit and person pickers: as a unit's name is typed, the units whose name holds it are
+  // offered (an HTML fragment of options); once one is chosen, its people are listed with
+  // their shift and open work (a fragment of radio buttons). Nobody types an id.
+  function pickers() {
+    var timers = {};
+    document.addEventListener("input", function (e) {
+      var field = e.target;
+      if (!field.dataset || field.dataset.picker !== "units") return;
+      clearTimeout(timers[field.id]);
+      timers[field.id] = setTimeout(function () { offer(field); }, 200);
+    });
+    document.addEventListener("change", function (e) {
+      var field = e.target;
+      if (field.dataset && field.dataset.picker === "units" && field.dataset.people) people(field);
+    });
+  }
+
+  function offer(field) {
+    var list = document.getElementById(field.dataset.options);
+    if (!list || field.value.trim() === "") return;
+    get("/console/pick/units?q=" + encodeURIComponent(field.value.trim()), function (html) {
+      list.innerHTML = html;
+      var exact = Array.prototype.some.call(list.options, function (o) { return o.value === field.value.trim(); });
+      if (exact && field.dataset.people) people(field);
+    });
+  }
+
+  function people(field) {
+    var box = document.getElementById(field.dataset.people);
+    if (!box || box.dataset.unit === field.value) return;
+    box.dataset.unit = field.value;
+    var form = field.id.split("-")[0];
+    get("/console/pick/people?form=" + form + "&unit=" + encodeURIComponent(field.value), function (html) {
+      box.innerHTML = html;
+      bump(box, "loaded");
+    });
+  }
+
+  function get(url, done) {
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "picker" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) done(html); })
+      .catch(function () { /* offline: the typed name is resolved when the form is sent */ });
   }
 
   function settle(live) {
@@ -146,5 +263,8 @@
     if (live && window.EventSource && live.dataset.stream) stream(live);
     else if (live) startPolling(live);
     locate();
+    soundBox();
+    selectAll();
+    pickers();
   });
 })();

@@ -1,0 +1,78 @@
+"""Names people type and read: a bilingual name split into its Chinese and other parts, a
+unit's name in a language (the Chinese one, marked, when the config gives no English one), and
+units found by a piece of their name (老港镇市容 → 老港镇市容所) rather than by id. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gridops.org.orgchart import OrgChart, Unit
+
+CJK_FROM = 0x2E80  # CJK radicals and beyond: a token holding one of these is Chinese
+
+
+def is_chinese(token: str) -> bool:
+    return any(ord(ch) >= CJK_FROM for ch in token)
+
+
+def name_parts(name: str) -> tuple[str, str]:
+    """("潍坊新村街道", "Weifang") of "潍坊新村街道 Weifang": the Chinese tokens joined, the others
+    joined by spaces (either may be empty)."""
+    tokens = name.split()
+    zh = "".join(t for t in tokens if is_chinese(t))
+    other = " ".join(t for t in tokens if not is_chinese(t))
+    return zh, other
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name to show: its text and the language it is in (``lang`` differs from the page's
+    when no name in the page's language is configured: the page marks it)."""
+
+    text: str
+    lang: str
+
+
+def unit_name(unit: Unit, lang: str) -> Name:
+    """``unit``'s name in ``lang`` ("zh" or "en"): the English name where org.yaml gives one,
+    else the Chinese name (marked by its language)."""
+    if lang == "en" and unit.en:
+        return Name(unit.en, "en")
+    return Name(unit.zh or unit.en or unit.id, "zh" if unit.zh else "en")
+
+
+def _rank(unit: Unit, needle: str) -> tuple[int, int, str] | None:
+    if unit.id.casefold() == needle:
+        return (0, 0, unit.id)
+    best: tuple[int, int, str] | None = None
+    for name in (unit.zh, unit.en):
+        folded = name.casefold()
+        if not folded or needle not in folded:
+            continue
+        rank = 1 if folded == needle else 2 if folded.startswith(needle) else 3
+        found = (rank, len(name), unit.id)
+        best = found if best is None or found < best else best
+    return best
+
+
+def find_units(
+    org: OrgChart, text: str, *, limit: int = 20, kinds: Iterable[str] | None = None
+) -> list[Unit]:
+    """Units whose id is ``text`` or whose Chinese or English name holds it (case-insensitive),
+    best first: the id, a whole name, a name that starts with it, then the shortest names."""
+    needle = " ".join(text.split()).casefold()
+    if not needle:
+        return []
+    wanted = frozenset(kinds) if kinds is not None else None
+    ranked = []
+    for unit in org.units.values():
+        if wanted is not None and unit.kind not in wanted:
+            continue
+        rank = _rank(unit, needle)
+        if rank is not None:
+            ranked.append((rank, unit))
+    ranked.sort(key=lambda pair: pair[0])
+    return [unit for _, unit in ranked[:limit]]

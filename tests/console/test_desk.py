@@ -1,0 +1,203 @@
+"""The dispatcher's desk over a real store (issue 18): queues paged on the server with counts
+equal to what the pages hold, newest first, search by case number, text and place, a 网格 filter
+that takes a name, bad filters answered beside the field (never JSON), bulk dispatch and void,
+and the pages asking services, not the store."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from gridops.services.context import ServiceContext
+from gridops.services.intake import IntakeReport, submit
+from gridops.tickets import Role, Source
+
+from .conftest import LUJIAZUI_L3, NOW, TestClient, Users, sign_in
+
+ROW = re.compile(r'<tr data-number="([A-Z0-9]+)"')
+
+
+def many(ctx: ServiceContext, n: int, l3: str = LUJIAZUI_L3, **kw: object) -> list[str]:
+    """``n`` new tickets a second apart (never routed: they stay in the new queue)."""
+    from datetime import timedelta
+
+    p = ctx.grid.cells[l3].geometry.representative_point()
+    out = []
+    for i in range(n):
+        [t] = submit(
+            ctx,
+            [
+                IntakeReport(
+                    category="E0102",
+                    lon=p.x + i * 1e-6,
+                    lat=p.y,
+                    crs=ctx.grid.crs,
+                    source=Source.HOTLINE,
+                    description=f"第{i}件 垃圾",
+                    **kw,
+                )
+            ],
+            actor="apikey:t",
+            role=Role.PUBLIC,
+            now=NOW + timedelta(seconds=i),
+        )
+        out.append(t.number)
+    return out
+
+
+def rows(html: str) -> list[str]:
+    return ROW.findall(html)
+
+
+def test_a_queue_of_more_than_fifty_pages_through_every_ticket_once_with_matching_counts(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    made = many(ctx, 57)
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    first = client.get("/console/dispatch?queue=new")
+    assert 'id="count-new">57<' in first.text and len(rows(first.text)) == 50
+    assert 'data-total="57"' in first.text and 'data-pages="2"' in first.text
+    second = client.get("/console/dispatch?queue=new&page=2")
+    seen = rows(first.text) + rows(second.text)
+    assert sorted(seen) == sorted(made) and len(set(seen)) == 57  # every one, once
+    assert seen[0] == made[0]  # oldest first by default
+    newest = client.get("/console/dispatch?queue=new&newest=1")
+    assert rows(newest.text)[0] == made[-1]  # the newest arrival is on the first page
+    by20 = [
+        rows(client.get(f"/console/dispatch?queue=new&per=20&page={p}").text) for p in (1, 2, 3)
+    ]
+    assert [len(r) for r in by20] == [20, 20, 17] and sum(by20, []) == made
+    live = client.get("/console/dispatch/live?queue=new&page=2")
+    assert rows(live.text) == rows(second.text)  # the live fragment keeps the page
+
+
+def test_search_by_number_text_and_place_and_a_cell_filter_by_name(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    here = many(ctx, 3)
+    there = many(ctx, 2, "310115004001001")
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    assert rows(client.get(f"/console/dispatch?q={here[1][-8:]}").text) == [here[1]]
+    assert rows(client.get("/console/dispatch?q=第2件").text) == [here[2]]
+    weifang = client.get("/console/dispatch?q=潍坊")  # a place name, in the search box
+    assert sorted(rows(weifang.text)) == sorted(there) and 'id="count-new">2<' in weifang.text
+    by_name = client.get("/console/dispatch?cell=陆家嘴")  # 街镇 name in the 网格 filter
+    assert by_name.status_code == 200 and sorted(rows(by_name.text)) == sorted(here)
+    assert 'id="count-new">3<' in by_name.text
+    nowhere = client.get("/console/dispatch?cell=月球背面")
+    assert nowhere.status_code == 400 and nowhere.headers["content-type"].startswith("text/html")
+    assert 'id="error-cell"' in nowhere.text and 'value="月球背面"' in nowhere.text  # kept
+    assert rows(nowhere.text) == [] and 'id="count-new">0<' in nowhere.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/console/dispatch?level=9",
+        "/console/dispatch?queue=nope&per=7&page=x&sort=z",
+        "/console/dispatch/live?level=abc",
+        "/console/supervise?view=9",
+        "/console/supervise/export.csv?table=nope",
+        "/console/tickets/E0102/do/x",
+        "/console/no-such-page",
+        "/console/media/" + "a" * 64 + ".jpg",
+    ],
+)
+def test_no_console_address_answers_json_to_a_signed_in_browser(
+    client: TestClient, users: Users, url: str
+) -> None:
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    r = client.get(url)
+    assert r.headers["content-type"].startswith("text/html"), (r.status_code, r.text[:200])
+    assert r.status_code in (200, 400, 403, 404, 405)
+    assert ("<html" in r.text) or ("/live" in url and 'id="queue-table"' in r.text)
+
+
+def test_console_and_its_login_never_answer_json(client: TestClient, users: Users) -> None:
+    home = client.get("/console", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/console/login?next=/console"
+    login = client.get(home.headers["location"])
+    assert login.status_code == 200 and 'name="next" value="/console"' in login.text
+    for bad in ("https://evil.example/", "//evil", "/console/x:y", "x" * 900):
+        r = client.get("/console/login", params={"next": bad})
+        assert r.status_code == 200 and 'name="next" value=""' in r.text  # dropped, not refused
+    posted = client.post("/console/login", data={})  # no token, no CSRF: a page, not a 422
+    assert posted.status_code == 403 and posted.headers["content-type"].startswith("text/html")
+    wrong_method = client.put("/console/dispatch")
+    assert wrong_method.status_code == 405 and "text/html" in wrong_method.headers["content-type"]
+    from .conftest import login_form
+
+    token = users.add("d-1", "dispatcher", "all")
+    r = client.post("/console/login", data=login_form(client, token=token, next="/console"))
+    assert r.status_code == 200 and r.url.path == "/console/dispatch"
+
+
+def test_bulk_dispatch_to_suggestions_or_a_named_unit_and_bulk_void_after_confirming(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    a, b, c, d = many(ctx, 4, "310115125001001")  # 张江镇
+    csrf = sign_in(client, users.add("d-1", "dispatcher", "all"))
+    r = client.post("/console/dispatch/bulk", data={"csrf": csrf, "op": "dispatch", "n": [a, b]})
+    assert r.status_code == 200 and 'id="outcomes"' in r.text
+    for number in (a, b):
+        t = ctx.store.get_by_number(number)
+        assert t.status.value == "dispatched" and t.routing == {}  # by hand, to the suggestion
+        assert t.owner_unit  # the routing suggestion's owner
+    form = {"csrf": csrf, "op": "dispatch", "n": [c], "owner_unit": "张江镇市容"}
+    r = client.post("/console/dispatch/bulk", data=form)
+    assert ctx.store.get_by_number(c).owner_unit == "dept-greening@310115125"
+    ask = client.post("/console/dispatch/bulk", data={"csrf": csrf, "op": "void", "n": [d, a]})
+    assert ask.status_code == 200 and 'id="bulk-confirm"' in ask.text
+    assert ctx.store.get_by_number(d).status.value == "reported"  # nothing yet
+    no_reason = client.post(
+        "/console/dispatch/bulk", data={"csrf": csrf, "op": "void", "n": [d], "confirmed": "1"}
+    )
+    assert no_reason.status_code == 400 and ctx.store.get_by_number(d).status.value == "reported"
+    done = client.post(
+        "/console/dispatch/bulk",
+        data={"csrf": csrf, "op": "void", "n": [d, a], "reason": "重复", "confirmed": "1"},
+    )
+    assert ctx.store.get_by_number(d).status.value == "void"
+    assert ctx.store.get_by_number(a).status.value == "dispatched"  # the workflow refused it
+    assert re.search(rf'data-number="{a}" class="failed"', done.text)
+    bad_unit = client.post(
+        "/console/dispatch/bulk",
+        data={"csrf": csrf, "op": "dispatch", "n": [b], "owner_unit": "查无此单位"},
+    )
+    assert bad_unit.status_code == 400 and 'value="查无此单位"' in bad_unit.text
+    forged = client.post("/console/dispatch/bulk", data={"csrf": "x", "op": "void", "n": [b]})
+    assert forged.status_code == 403
+
+
+def test_the_desk_pages_ask_services_never_the_store() -> None:
+    """Who may see what is decided in one place: the pages of the desk and the ticket import
+    no store module (its error types aside)."""
+    here = Path(__file__).resolve().parents[2] / "gridops" / "web" / "console"
+    pages = (
+        "dispatch_views",
+        "ticket_views",
+        "ticket_page",
+        "pickers",
+        "bulk_views",
+        "desk_form",
+        "queries",
+        "explain",
+        "action_forms",
+        "pages",
+    )
+    for name in pages:
+        tree = ast.parse((here / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found = node.module
+            elif isinstance(node, ast.Import):
+                found = node.names[0].name
+            else:
+                continue
+            assert not found.startswith("gridops.store") or found == "gridops.store.errors", (
+                name,
+                found,
+            )
