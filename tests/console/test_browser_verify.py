@@ -56,7 +56,7 @@ def test_a_grid_worker_verifies_in_the_browser_and_the_dispatcher_sees_it_dispat
     types = [e.get_attribute("data-type") for e in dispatcher.locator("tr.event").all()]
     assert types == ["report", "verify", "verified", "dispatch"]
     verified = dispatcher.locator('tr.event[data-type="verified"]')
-    assert verified.locator("a.evidence").count() == 1  # the grid worker's photo
+    assert verified.locator("a.thumb").count() == 1  # the grid worker's photo, shown
     assert dispatcher.inner_text("#countdown").startswith("剩余")  # the handling deadline now
     shot(dispatcher, "ticket-verified-dispatched")
     for page in (field, dispatcher):

@@ -50,6 +50,7 @@ def world(client: TestClient, users: Users) -> Iterator[World]:
     n["outside"] = _report(ctx, "310115004001001", media=("https://example.org/p.jpg",),
                            source=Source.PUBLIC)  # fmt: skip
     n["verifying"] = _report(ctx, cells[9], category="E0506", source=Source.PUBLIC)
+    n["unverified"] = _report(ctx, cells[8], category="E0506", source=Source.PUBLIC)
     for i, key in enumerate(("routed", "returned", "escalated", "suspended")):
         n[key] = _report(ctx, cells[i + 1], category="E0506" if key == "escalated" else "E0104")
     n["handled"] = _report(ctx, category="E0104")  # the same grid worker's two tasks
@@ -59,6 +60,9 @@ def world(client: TestClient, users: Users) -> Iterator[World]:
     act(ctx, n["returned"], "return", actor="w-1", role=Role.FIELD_STAFF, now=NOW,
         reason="不属于本网格")  # fmt: skip
     route_batch(ctx, 50, now=NOW)  # re-routed: "returned by …" among its reasons
+    post = get(n["verifying"]).owner_unit  # the cell's grid-worker post verifies (核实)
+    act(ctx, n["unverified"], "unverifiable", actor="gw-9", role=Role.GRID_WORKER, now=NOW,
+        reason="封闭小区")  # fmt: skip
     act(ctx, n["escalated"], "escalate", group="jeg-street-order", reason="多部门", **SYS)
     act(ctx, n["suspended"], "suspend", approval="审批-1", reason="等许可", **SYS)
     for key in ("handled", "evaluated"):
@@ -70,6 +74,7 @@ def world(client: TestClient, users: Users) -> Iterator[World]:
         "worker": users.add(
             get(n["handled"]).assignee, "grid_worker", get(n["handled"]).owner_unit
         ),
+        "post": users.add("gw-verify", "grid_worker", post),
     }
     csrf = {"worker": sign_in(client, tokens["worker"])}
     for key in ("handled", "evaluated"):
@@ -110,6 +115,7 @@ def pages_of(world: World) -> dict[str, list[str]]:
                                      "/console/supervise?view=2&parent=310115005"],
         "worker": ["/console/field", "/console/field/live", f"/console/tickets/{n['handled']}",
                    "/console/dispatch"],
+        "post": ["/console/field", f"/console/tickets/{n['verifying']}"],
     }  # fmt: skip
 
 

@@ -48,7 +48,7 @@ def test_the_grid_worker_sees_the_task_with_its_countdown_and_answers_it(
     page = client.get("/console/field").text
     assert 'id="verify-list"' in page and "核实任务" in page
     task = page[page.index(f'data-number="{number}"') :]
-    assert "剩余 2h 00m" in task  # 2 working hours from 10:00 on a Tuesday
+    assert "剩余 2小时00分" in task  # 2 working hours from 10:00 on a Tuesday
     assert all(f'class="act {f}"' in task for f in ANSWER_FORMS)
     english = client.get("/console/field?lang=en").text
     assert "Verification tasks" in english and "Does not exist (not registered)" in english
@@ -56,7 +56,7 @@ def test_the_grid_worker_sees_the_task_with_its_countdown_and_answers_it(
     form = {"csrf": csrf, "answer": "exists", "note": "属实", "next": "/console/field"}
     r = client.post(f"/console/tickets/{number}/verification", data=form, files=files)
     assert r.status_code == 200 and status(ctx, number) == "verified"
-    assert "verify_exists: ok" in r.text and f'data-number="{number}"' not in r.text
+    assert f"{number} verified: it exists" in r.text and f'data-number="{number}"' not in r.text
     route_batch(ctx, 10, now=NOW)
     assert status(ctx, number) == "dispatched"
 
@@ -123,7 +123,7 @@ def test_the_dispatcher_answers_then_decides_from_the_ticket_page(
     assert r.status_code == 200 and status(ctx, number) == "unverified"
     assert 'id="act-register"' in r.text and 'id="act-verify"' in r.text
     assert 'id="act-void"' in r.text and 'id="verify-answers"' not in r.text
-    assert "无法核实" in r.text and 'id="last-reason">无人' in r.text
+    assert "无法核实" in r.text and 'id="last-reason" translate="no">无人' in r.text
     r = client.post(f"{here}/do/verify", data={"csrf": csrf, "note": "再去一次"})
     assert r.status_code == 200 and status(ctx, number) == "verifying"
     answer(ctx, number, "unverifiable", actor="gw", role=Role.GRID_WORKER, now=NOW, reason="x")

@@ -15,7 +15,7 @@ from gridops.errors import UserError
 from gridops.web.api import verify as verify_api
 from gridops.web.api.common import view_of
 from gridops.web.console.dispatch_views import with_due
-from gridops.web.console.pages import back, html_errors, signed_in
+from gridops.web.console.pages import done, html_errors, signed_in
 from gridops.web.console.session import check_csrf
 from gridops.web.console.ticket_views import _next, _text, available
 from gridops.web.permissions import ROLE_ACTIONS, Action, Principal, authorize
@@ -70,4 +70,4 @@ def _answer(state: WebState, me: Principal, form: Any, number: str) -> Response:
             verify_api.unverifiable(state, me, number, reason, note=note, photos=photos)
     else:
         raise UserError(f"answer {given!r} is unknown; one of: exists, absent, unverifiable")
-    return back(_next(plain, "/console/field"), f"verify_{given}: ok")
+    return done(_next(plain, "/console/field"), f"verify_{given}", number)

@@ -139,6 +139,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "done.force_close": ("已强制结案 {number}", "{number} force-closed"),
     "done.reopen": ("已申诉重办 {number}", "{number} reopened"),
     "done.callback": ("已记录回访 {number}", "Call-back recorded for {number}"),
+    "done.verify_exists": ("已核实属实 {number}", "{number} verified: it exists"),
+    "done.verify_absent": (
+        "已核实不属实，不予立案 {number}",
+        "{number} verified absent: not registered",
+    ),
+    "done.verify_unverifiable": ("已报无法核实 {number}", "{number} could not be verified"),
+    "done.register": ("已立案 {number}", "{number} registered"),
+    "done.verify": ("已派核实 {number}", "{number} sent for verification"),
     "done.action": ("已完成 {number}", "Done: {number}"),
     # -- errors beside a field -----------------------------------------------------------------
     "err.required": ("请填写{field}", "Enter the {field}"),
