@@ -233,7 +233,7 @@ def _locate_file(
 
 @app.command()
 def generate(
-    out: Path = typer.Option(DEFAULT_GRID, "--out", help="Folder [default: the sample grid]"),
+    out: Path = typer.Option(..., "--out", help="Folder to write (never the packaged sample)"),
     size: str = typer.Option("sample", "--size", help="sample (~5,000 cells) or bench (~120k)"),
     seed: int = typer.Option(20240601, "--seed", help="Random seed (fixed: deterministic)"),
     outline: Path = typer.Option(
@@ -244,8 +244,9 @@ def generate(
 ) -> None:
     """Generate the synthetic Pudong grid (spec + GeoJSON), byte-for-byte reproducible.
 
-    Examples: gridops grid generate  (rewrites gridops/defaults/sample_grids/pudong);
+    Examples: gridops grid generate --out my-pudong;
     gridops grid generate --size bench --out .gridops/grids/pudong-bench
+    (the packaged sample is only rewritten when --out names its folder explicitly)
     """
     from gridops.grids.generate import generate_grid_dir
 

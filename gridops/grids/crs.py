@@ -177,3 +177,26 @@ def to_grid_crs(lon: float, lat: float, from_crs: str, to_crs: str) -> tuple[flo
     """Convert one point from ``from_crs`` to the grid's ``to_crs``; returns (lon, lat)."""
     x, y = to_grid_crs_many(np.array([lon]), np.array([lat]), from_crs, to_crs)
     return float(x[0]), float(y[0])
+
+
+def crs_of_declaration(text: str) -> str:
+    """The canonical CRS a layer file declares (a GeoJSON ``crs`` name such as
+    ``urn:ogc:def:crs:EPSG::2263`` or ``…OGC:1.3:CRS84``, or a .prj's WKT).
+
+    Raises ConfigError when it names no CRS that has an EPSG code.
+    """
+    head = text.strip()
+    if head.upper().replace("::", ":").endswith("CRS84"):
+        return WGS84
+    try:
+        crs = CRS.from_user_input(head)
+    except CRSError:
+        raise ConfigError(f"the declared CRS {_short(head)!r} is not understood") from None
+    epsg = crs.to_epsg(min_confidence=70)
+    if epsg is None:
+        raise ConfigError(f"the declared CRS {crs.name!r} has no EPSG code")
+    return _ALIASES.get(f"EPSG:{epsg}", f"EPSG:{epsg}")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."

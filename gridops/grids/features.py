@@ -26,6 +26,7 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from gridops.errors import ConfigError
+from gridops.grids.crs import crs_of_declaration
 from gridops.grids.issues import Issue
 
 
@@ -93,6 +94,45 @@ def read_features(
             continue
         out.append(Feature(i, props, geom))
     return out
+
+
+def declared_crs(path: Path) -> str | None:
+    """The CRS a layer file declares about itself: a Shapefile's .prj, or a GeoJSON's ``crs``
+    member (the 2008 GeoJSON form, still written by many GIS exports); None when it says none.
+
+    Raises UnreadableFile when the declaration cannot be understood.
+    """
+    text: str | None
+    if path.suffix.lower() == ".shp":
+        prj = path.with_suffix(".prj")
+        text = prj.read_text(encoding="utf-8", errors="replace") if prj.is_file() else None
+        where = prj.name
+    else:
+        text, where = _geojson_crs_name(path), "its crs member"
+    if text is None:
+        return None
+    try:
+        return crs_of_declaration(text)
+    except ConfigError as exc:
+        raise UnreadableFile(
+            path, f"{where}: {exc}", "fix or remove it, and give the layer's crs in the spec"
+        ) from None
+
+
+def _geojson_crs_name(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        doc = json.loads(text) if '"crs"' in text else None
+    except (ValueError, OSError):
+        return None  # read_features names the problem
+    crs = doc.get("crs") if isinstance(doc, dict) else None
+    if not isinstance(crs, dict):
+        return None
+    props = crs.get("properties")
+    name = props.get("name") if isinstance(props, dict) else None
+    return str(name) if name else None
 
 
 def _properties(obj: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import shapely
 from gridops.errors import ConfigError
 from gridops.grids.features import read_features
 from gridops.grids.geojson_out import write_features
-from gridops.grids.pudong import SIZES, generate_pudong
+from gridops.grids.pudong import LEVEL1_SEEDS, SIZES, generate_pudong
 
 SPEC_TEMPLATE = """\
 # Synthetic 3-level grid inside the real outline of Pudong New Area (浦东新区).
@@ -47,6 +47,13 @@ def generate_grid_dir(
         raise ConfigError(f"--size {size!r}: use one of {', '.join(SIZES)}")
     feats = read_features(outline_path)
     outline = shapely.union_all([f.geometry for f in feats])
+    inside = sum(outline.contains(shapely.Point(s[3], s[4])) for s in LEVEL1_SEEDS)
+    if inside * 2 < len(LEVEL1_SEEDS):
+        raise ConfigError(
+            f"{outline_path}: holds {inside} of the {len(LEVEL1_SEEDS)} Pudong 街镇 seeds: "
+            "`grid generate` makes the synthetic Pudong sample; to cut another city's level-1 "
+            "boundaries into cells use `gridops grid subdivide`"
+        )
     layers = generate_pudong(outline, size=size, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {}

@@ -26,7 +26,7 @@ import shapely
 
 from gridops.errors import ConfigError
 from gridops.grids.crs import BD09, GCJ02, WGS84, is_geographic, to_grid_crs_many
-from gridops.grids.features import Feature, UnreadableFile, read_features
+from gridops.grids.features import Feature, UnreadableFile, declared_crs, read_features
 from gridops.grids.geodesy import areas_m2
 from gridops.grids.issues import Issue
 from gridops.grids.model import Cell, Grid
@@ -77,16 +77,15 @@ def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
     first)."""
     spec = read_spec(path)
     issues: list[Issue] = []
-    geographic = is_geographic(spec.crs)
-    source_crs = spec.crs
     grid_crs = spec.crs if spec.crs in (WGS84, GCJ02, BD09) else WGS84  # any EPSG → lon/lat
+    layer_crs = _LayerCrs(spec, grid_crs, issues)
     cells: dict[str, Cell] = {}
     prev: list[Cell] = []
     above_unreadable: Path | None = None  # the file of the level above, if it cannot be read
     for layer in spec.levels:
         unreadable = None
         try:
-            level_cells, where = _layer_cells(layer, geographic, source_crs, issues, taken=cells)
+            level_cells, where = _layer_cells(layer, layer_crs, issues, taken=cells)
         except UnreadableFile as exc:
             issues.append(_unreadable(layer, exc))
             level_cells, where, unreadable = [], {}, layer.file
@@ -100,7 +99,7 @@ def read_grid(path: str | Path) -> tuple[Grid, list[Issue]]:
     overlays = {}
     for layer in spec.overlays:
         try:
-            overlays[layer.layer] = _layer_cells(layer, geographic, source_crs, issues, taken={})[0]
+            overlays[layer.layer] = _layer_cells(layer, layer_crs, issues, taken={})[0]
         except UnreadableFile as exc:
             issues.append(_unreadable(layer, exc))
     return Grid(spec.name, grid_crs, len(spec.levels), cells, overlays), issues
@@ -121,17 +120,57 @@ def _parents_unchecked(layer: LayerSpec, parent_file: Path) -> Issue:
     )
 
 
+class _LayerCrs:
+    """Decides each layer's CRS from the spec and the file's own declaration."""
+
+    def __init__(self, spec: GridSpec, grid_crs: str, issues: list[Issue]) -> None:
+        self.spec, self.grid_crs, self.issues = spec, grid_crs, issues
+
+    def __call__(self, layer: LayerSpec) -> str:
+        """The CRS of ``layer``'s coordinates; raises UnreadableFile when the file's own
+        declaration disagrees with the spec."""
+        said = layer.crs or (self.spec.crs if self.spec.crs_given else None)
+        where = f"the spec's {layer.layer} crs" if layer.crs else "the spec's crs"
+        declared = declared_crs(layer.file)
+        if declared is None or said is None or declared == said:
+            return said or declared or WGS84
+        if declared == WGS84 and said in (GCJ02, BD09):
+            # Chinese web-map exports label GCJ-02/BD-09 coordinates as WGS84 all the time
+            self.issues.append(
+                Issue(
+                    "warning",
+                    "crs-label",
+                    f"the file declares {declared} but {where} is {said}: read as {said}",
+                    str(layer.file),
+                )
+            )
+            return said
+        raise UnreadableFile(
+            layer.file,
+            f"the file declares {declared} but {where} is {said}",
+            f"set the layer's crs to {declared} in the spec if the file is right, or fix the file",
+        )
+
+
 def _layer_cells(
     layer: LayerSpec,
-    geographic: bool,
-    source_crs: str,
+    layer_crs: _LayerCrs,
     issues: list[Issue],
     taken: Mapping[str, Cell],
 ) -> tuple[list[Cell], dict[str, int]]:
     """The layer's cells and the feature index of each code; bad features become Issues."""
-    feats = read_features(layer.file, geographic=geographic, issues=issues)
-    if source_crs not in (WGS84, GCJ02, BD09):
-        feats = _to_lonlat(layer, feats, source_crs, issues)
+    source_crs = layer_crs(layer)
+    feats = read_features(layer.file, geographic=is_geographic(source_crs), issues=issues)
+    if layer.where:
+        feats = [f for f in feats if _kept(f, layer.where)]
+        if not feats:
+            raise UnreadableFile(
+                layer.file,
+                f"no feature matches where {dict(layer.where)}",
+                "check the property names and values of the spec's where",
+            )
+    if source_crs != layer_crs.grid_crs:
+        feats = _convert(layer, feats, source_crs, layer_crs.grid_crs, issues)
     areas = areas_m2([f.geometry for f in feats])
     seen: dict[str, int] = {}
     out: list[Cell] = []
@@ -170,14 +209,18 @@ def _layer_cells(
     return out, seen
 
 
-def _to_lonlat(
-    layer: LayerSpec, feats: list[Feature], source_crs: str, issues: list[Issue]
+def _kept(feat: Feature, where: tuple[tuple[str, str], ...]) -> bool:
+    return all(_text(feat.properties.get(k)) == v for k, v in where)
+
+
+def _convert(
+    layer: LayerSpec, feats: list[Feature], source_crs: str, grid_crs: str, issues: list[Issue]
 ) -> list[Feature]:
-    """Features of an EPSG-coded layer converted to WGS84 lon/lat; unconvertible ones are
+    """Features converted from the layer's CRS to the grid's lon/lat; unconvertible ones are
     error Issues."""
 
     def convert(xy: np.ndarray) -> np.ndarray:
-        x, y = to_grid_crs_many(xy[:, 0], xy[:, 1], source_crs, WGS84)
+        x, y = to_grid_crs_many(xy[:, 0], xy[:, 1], source_crs, grid_crs)
         return np.column_stack([x, y])
 
     out = []
@@ -189,8 +232,8 @@ def _to_lonlat(
                 Issue(
                     "error",
                     "bad-coordinates",
-                    f"coordinates cannot be converted from {source_crs} to lon/lat; "
-                    "is the spec's crs right?",
+                    f"coordinates cannot be converted from {source_crs} to {grid_crs}; "
+                    "is the layer's crs right?",
                     str(layer.file),
                     f.index,
                 )
@@ -204,7 +247,10 @@ def _to_lonlat(
 
 def _fill(key: str, template: str | None, feat: Feature, extra: dict[str, str]) -> str:
     assert template is not None
-    values: dict[str, Any] = {**{str(k): _text(v) for k, v in feat.properties.items()}, **extra}
+    values: dict[str, Any] = {
+        **{str(k): _Prop(_text(v)) for k, v in feat.properties.items()},
+        **extra,
+    }
     for root in _fields(template):
         if root not in values:
             have = ", ".join(sorted(values)) or "none"
@@ -230,6 +276,21 @@ def _fields(template: str) -> tuple[str, ...]:
         for _, field, _, _ in string.Formatter().parse(template)
         if field is not None
     )
+
+
+class _Prop(str):
+    """A property's text that also takes a numeric format when it looks like a number, so that
+    ``{WARD:02d}`` gives "07" whether the file stores 7, 7.0 or "7"."""
+
+    def __format__(self, spec: str) -> str:
+        if spec and spec[-1] in "bcdoxXneEfFgG%":
+            try:
+                number: float = int(self) if self.strip().lstrip("+-").isdigit() else float(self)
+            except ValueError:
+                pass
+            else:
+                return format(number, spec)
+        return str.__format__(self, spec)
 
 
 def _text(value: Any) -> str:

@@ -12,7 +12,7 @@ outside (``None``; empty codes at every level in bulk), whatever lower levels sa
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,6 +147,15 @@ class Grid:
         ok = np.isfinite(x) & np.isfinite(y)
         pts = shapely.points(np.where(ok, x, 0.0), np.where(ok, y, 0.0))
         return x, y, pts, ok
+
+
+def by_level(codes: Iterable[str]) -> tuple[str, ...]:
+    """A point's cells by level, level 1 first: "" where a level has no cell (a gap stays a
+    gap, so a level-3 code never lands in the level-2 slot); trailing gaps are dropped."""
+    out = list(codes)
+    while out and not out[-1]:
+        out.pop()
+    return tuple(out)
 
 
 def build_grid(

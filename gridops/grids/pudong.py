@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.affinity
+import shapely.ops
 
 from gridops.grids.geodesy import from_metres, to_metres
 from gridops.grids.subdivide import node_coverage, round_geometry, sample_seeds, subdivide

@@ -5,11 +5,18 @@
     levels:
       - {level: 1, file: districts.geojson, code: "{dist_id}", name: "{dist_name}",
          owner: "sc-{code}"}
-      - {level: 2, file: communities.shp, code: "{cid}", parent: "{dist_id}"}
+      - {level: 2, file: communities.shp, code: "{cid}", parent: "{dist_id}",
+         crs: EPSG:2263}        # this layer's own CRS (here US survey feet)
+      - {level: 3, file: tracts.geojson, code: "{GEOID}", where: {county: Kings}}
     overlays:
       - {name: port-authority, file: port.geojson, code: "{id}", cell_name: "{label}"}
 
-Paths are relative to the spec file. Unknown keys are rejected so that a typo cannot pass.
+A layer's ``crs`` overrides the top-level one for that file. A GeoJSON ``crs`` member or a
+Shapefile's ``.prj`` is honoured when the spec says nothing for the layer; when both say
+something and disagree, the layer is an error naming both. ``where`` keeps only the features
+whose properties equal every given value. ``sliver`` (default 0.01) is the share of a cell's
+area that `grid check` treats as boundary noise. Paths are relative to the spec file. Unknown
+keys are rejected so that a typo cannot pass.
 Every independent problem (a key written twice in one mapping, a missing key, a bad template or
 value, an unknown key, levels out of order, a repeated overlay name) is collected, so that one
 run names them all; only a spec that cannot be read at all (missing, broken YAML, not a mapping)
@@ -32,9 +39,10 @@ from gridops.grids.crs import normalise_crs
 from gridops.grids.issues import Issue
 from gridops.yamlconfig import RepeatedKey, load_with_repeats
 
-TOP_KEYS = {"name", "crs", "levels", "overlays", "description"}
-LEVEL_KEYS = {"level", "file", "code", "name", "parent", "owner"}
-OVERLAY_KEYS = {"name", "file", "code", "cell_name", "owner"}
+TOP_KEYS = {"name", "crs", "levels", "overlays", "description", "sliver"}
+SLIVER_DEFAULT = 0.01  # share of a cell's area outside its parent (or shared) ignored as noise
+LEVEL_KEYS = {"level", "file", "code", "name", "parent", "owner", "crs", "where"}
+OVERLAY_KEYS = {"name", "file", "code", "cell_name", "owner", "crs", "where"}
 LEVEL_OPTIONAL = ("name", "parent", "owner")
 TOP = "top level"
 SHOWN = 3  # problems named by SpecError's one-line message
@@ -68,17 +76,21 @@ class LayerSpec:
     name: str | None = None
     parent: str | None = None
     owner: str | None = None
+    crs: str | None = None  # the layer's own CRS, when the spec gives one
+    where: tuple[tuple[str, str], ...] = ()  # keep features whose property == value
 
 
 @dataclass(frozen=True)
 class GridSpec:
-    """A parsed grid.yaml."""
+    """A parsed grid.yaml; ``crs_given`` says whether the top-level crs was written."""
 
     path: Path
     name: str
     crs: str
     levels: tuple[LayerSpec, ...]
     overlays: tuple[LayerSpec, ...]
+    crs_given: bool = True
+    sliver: float = SLIVER_DEFAULT
 
 
 class SpecError(ConfigError):
@@ -127,17 +139,25 @@ def read_spec(path: str | Path) -> GridSpec:
         r.missing(TOP, "name")
     elif isinstance(name, (list, dict)):
         r.problem(BAD_VALUE, TOP, f"key 'name' is {_show(name)}: give the grid's name as text")
-    crs = r.crs(doc.get("crs", "EPSG:4326"))
+    crs = r.crs(TOP, doc.get("crs", "EPSG:4326"))
     levels = r.levels(doc.get("levels"))
     overlays = r.overlays(doc.get("overlays"))
+    sliver = r.sliver(doc.get("sliver", SLIVER_DEFAULT))
     if r.problems:
         raise SpecError(p, r.problems)
-    return GridSpec(p, str(name), crs, levels, overlays)
+    return GridSpec(p, str(name), crs, levels, overlays, "crs" in doc, sliver)
 
 
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _value_text(value: Any) -> str:
+    """A ``where`` value as the text a property must equal (1.0 and 1 are both "1")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
 
 
 def _is_int(value: Any) -> bool:
@@ -181,12 +201,44 @@ class _Reader:
                 f"unknown key {key!r}: {fix} (allowed: {', '.join(sorted(allowed))})",
             )
 
-    def crs(self, value: Any) -> str:
+    def crs(self, place: str, value: Any) -> str:
         try:
             return normalise_crs(str(value))
         except ConfigError as exc:
-            self.problem(BAD_VALUE, TOP, f"key 'crs': {exc}")
+            self.problem(BAD_VALUE, place, f"key 'crs': {exc}")
             return ""
+
+    def sliver(self, value: Any) -> float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1:
+            return float(value)
+        self.problem(
+            BAD_VALUE,
+            TOP,
+            f"key 'sliver' is {_show(value)}: give the share of a cell's area ignored as "
+            f"boundary noise, 0 ≤ sliver < 1 (default {SLIVER_DEFAULT})",
+        )
+        return SLIVER_DEFAULT
+
+    def layer_crs(self, place: str, entry: dict[Any, Any]) -> str | None:
+        return None if entry.get("crs") is None else self.crs(place, entry["crs"])
+
+    def where(self, place: str, entry: dict[Any, Any]) -> tuple[tuple[str, str], ...]:
+        raw = entry.get("where")
+        if raw is None:
+            return ()
+        if (
+            not isinstance(raw, dict)
+            or not raw
+            or any(isinstance(v, (list, dict)) for v in raw.values())
+        ):
+            self.problem(
+                BAD_VALUE,
+                place,
+                f"key 'where' is {_show(raw)}: write a mapping of property: value, "
+                "e.g. where: {district: 浦东新区}",
+            )
+            return ()
+        return tuple((str(k), _value_text(v)) for k, v in raw.items())
 
     def template(self, place: str, entry: dict[Any, Any], key: str, required: bool) -> str | None:
         value = entry.get(key)
@@ -288,11 +340,13 @@ class _Reader:
         file = self.template(where, entry, "file", True)
         code = self.template(where, entry, "code", True)
         name, parent, owner = (self.template(where, entry, k, False) for k in LEVEL_OPTIONAL)
+        crs, keep = self.layer_crs(where, entry), self.where(where, entry)
         if len(self.problems) > before or file is None or code is None:
             return None
         return LayerSpec(
-            f"level {number}", number, self.path.parent / file, code, name, parent, owner
-        )
+            f"level {number}", number, self.path.parent / file, code, name, parent, owner,
+            crs, keep,
+        )  # fmt: skip
 
     def overlay(self, i: int, entry: Any) -> LayerSpec | None:
         where = f"overlays[{i}]"
@@ -303,6 +357,9 @@ class _Reader:
         name, file, code = (self.template(where, entry, k, True) for k in ("name", "file", "code"))
         cell_name = self.template(where, entry, "cell_name", False)
         owner = self.template(where, entry, "owner", False)
+        crs, keep = self.layer_crs(where, entry), self.where(where, entry)
         if len(self.problems) > before or name is None or file is None or code is None:
             return None
-        return LayerSpec(name, 0, self.path.parent / file, code, cell_name, owner=owner)
+        return LayerSpec(
+            name, 0, self.path.parent / file, code, cell_name, owner=owner, crs=crs, where=keep
+        )

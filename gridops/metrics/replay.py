@@ -14,6 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from gridops.grids import Grid
+from gridops.grids.model import by_level
 from gridops.org import OpsConfig, RoutingFacts, route
 from gridops.tickets.vocabulary import Source
 
@@ -46,7 +47,7 @@ def place(grid: Grid, lons: Sequence[float], lats: Sequence[float], crs: str) ->
         if not levels[0][i]:
             out.append(None)
             continue
-        cells = tuple(str(lv[i]) for lv in levels if lv[i])
+        cells = by_level(str(lv[i]) for lv in levels)
         over = tuple((layer, str(codes[i])) for layer, codes in overlays.items() if codes[i])
         out.append((cells, over))
     return out

@@ -107,6 +107,17 @@ def _totality(config: OpsConfig, report: CheckReport) -> None:
                 missing.append(f"{code}×{cat}")
             else:
                 owners[org.units[owner].kind] += 1
+    orphans = config.table.orphans()
+    if orphans:
+        report.add(
+            WARNING,
+            "orphan-cells",
+            f"{len(orphans)} level-{config.grid.levels} cells",
+            f"in no cell of some level above (e.g. {_examples(orphans)}): a ticket there is "
+            "placed by level with a gap and goes to its level-1 sub-centre (属地兜底); "
+            "fix the layers (gridops grid check) if these cells should nest",
+        )
+    report.stats["orphan_cells"] = len(orphans)
     for level in range(1, config.grid.levels + 1):
         cells = config.grid.cells_at(level)
         lacking = [c.code for c in cells if org.locality.get(c.code) not in org.units]

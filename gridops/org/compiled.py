@@ -82,13 +82,32 @@ class CompiledTable:
             row = self._rows[code] = Row(cells, entries)
         return row
 
+    def routable(self, cells: tuple[str, ...]) -> bool:
+        """Whether ``cells`` is a full lineage (one known cell per level, no gap)."""
+        grid = self.config.grid
+        return (
+            len(cells) == grid.levels
+            and cells[-1] in grid.cells
+            and lineage(grid, cells[-1]) == cells
+        )
+
+    def orphans(self) -> list[str]:
+        """The deepest-level cells whose lineage does not reach level 1 (no parent at some
+        level): tickets in them go to the last resort of their level-1 cell."""
+        grid = self.config.grid
+        return [
+            c.code for c in grid.cells_at(grid.levels) if len(lineage(grid, c.code)) < grid.levels
+        ]
+
     def rows(self) -> Mapping[str, Row]:
         return self._rows
 
     def compile_all(self) -> int:
         """Compile every level-3 cell; returns the number of (cell, category) entries."""
+        orphans = set(self.orphans())
         for cell in self.config.grid.cells_at(self.config.grid.levels):
-            self.row(cell.code)
+            if cell.code not in orphans:
+                self.row(cell.code)
         return len(self)
 
     def _compile(self, cells: tuple[str, ...]) -> dict[str, Entry]:
@@ -115,7 +134,7 @@ class CompiledTable:
         row = self._rows.get(cells[-1]) if cells else None
         if row is None:
             config = self.config
-            if len(cells) != config.grid.levels or cells[-1] not in config.grid.cells:
+            if not self.routable(cells):
                 return evaluate(config, facts)
             row = self.row(cells[-1])
         entry = row.entries.get(facts.category)

@@ -16,7 +16,8 @@ class RoutingFacts:
     """The facts of a ticket that routing may look at.
 
     ``cells`` are the codes that contain the point, level 1 first (``Location.codes``); a
-    shorter tuple means the point is in no cell of the deeper levels. ``overlays`` are
+    shorter tuple means the point is in no cell of the deeper levels. They are cut at the
+    first gap (""): a level-3 code never stands in the level-2 slot. ``overlays`` are
     ``(layer, code)`` pairs. ``priority`` None means the category's priority.
     """
 
@@ -30,7 +31,9 @@ class RoutingFacts:
     returned_by: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        cells = tuple(c for c in self.cells if c)
+        cells = tuple(self.cells)
+        if "" in cells:
+            cells = cells[: cells.index("")]
         object.__setattr__(self, "cells", cells)
         object.__setattr__(self, "overlays", tuple(tuple(o) for o in self.overlays))
         if isinstance(self.local_time, datetime):

@@ -71,7 +71,7 @@ def first_match(config: OpsConfig, facts: RoutingFacts, category: Category) -> R
 def evaluate(config: OpsConfig, facts: RoutingFacts) -> RoutingDecision:
     """Route by evaluating every rule in order (the reference the compiled table must equal)."""
     category = category_of(config, facts.category)
-    if len(facts.cells) < config.grid.levels:
+    if len(known_prefix(config, facts.cells)) < config.grid.levels:
         return decide(config, config.rules.default, facts, category)
     return decide(config, first_match(config, facts, category), facts, category)
 
@@ -130,6 +130,17 @@ def _local(config: OpsConfig, facts: RoutingFacts, category: Category) -> list[s
     return [config.org.locality[facts.cells[level - 1]]]
 
 
+def known_prefix(config: OpsConfig, cells: tuple[str, ...]) -> tuple[str, ...]:
+    """The cells from level 1 down to the first gap ("" or a code the grid lacks): a point in
+    a level-3 cell that lies in no level-2 cell is routed as one in its level-1 cell alone."""
+    out = []
+    for code in cells:
+        if code not in config.grid.cells:
+            break
+        out.append(code)
+    return tuple(out)
+
+
 def explain_rule(config: OpsConfig, rule: Rule, category: Category) -> tuple[str, ...]:
     """Why ``rule`` applies to ``category``: the reasons that depend on nothing else."""
     which = "default rule" if rule is config.rules.default else f"rule {rule.id!r}"
@@ -150,7 +161,7 @@ def decide(
 ) -> RoutingDecision:
     """Build the decision for ``rule`` (already known to match) and ``facts``."""
     org, levels = config.org, config.grid.levels
-    cells = tuple(c for c in facts.cells if c in config.grid.cells)
+    cells = known_prefix(config, facts.cells)
     reasons: list[str] = []
     last_resort: list[str] = []
     if cells:

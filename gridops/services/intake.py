@@ -17,6 +17,7 @@ import numpy as np
 
 from gridops.errors import UserError
 from gridops.grids.crs import normalise_crs, to_grid_crs_many
+from gridops.grids.model import by_level
 from gridops.services.context import ServiceContext
 from gridops.services.errors import OutsideGrid
 from gridops.tickets import (
@@ -115,7 +116,7 @@ def _drafts(ctx: ServiceContext, reports: Sequence[IntakeReport], role: Role) ->
                 f"report {i}: location ({r.lon}, {r.lat}) in {r.crs} lies outside every "
                 f"level-1 cell of grid {ctx.grid.name!r}"
             )
-        cells = tuple(str(level[i]) for level in levels if level[i])
+        cells = by_level(str(level[i]) for level in levels)
         over = tuple((layer, str(codes[i])) for layer, codes in overlays.items() if codes[i])
         draft = TicketDraft(
             category=r.category,

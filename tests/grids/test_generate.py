@@ -58,3 +58,37 @@ def test_generate_reproduces_the_committed_sample(tmp_path: Path) -> None:
     }
     for name in [*counts, "grid.yaml"]:
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+def test_generate_needs_out_and_refuses_an_outline_that_is_not_pudong(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gridops.cli import app
+    from gridops.errors import ConfigError
+    from grids.layers import feature, write_layer
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["grid", "generate"])
+    assert result.exit_code == 2 and "--out" in result.output  # never the packaged sample
+    other = write_layer(tmp_path / "x.geojson", [feature({}, shapely.box(-74, 40.7, -73.9, 40.8))])
+    result = runner.invoke(app, ["grid", "generate", "--outline", str(other), "--out", "g"])
+    assert isinstance(result.exception, ConfigError)
+    assert "grid subdivide" in str(result.exception)
+
+
+def test_a_seed_outside_the_outline_is_nudged_in_a_fresh_process() -> None:
+    """shapely.ops is imported by pudong.py itself (it was not: a traceback in real use)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import shapely, json\n"
+        "from gridops.grids.pudong import seed_points, LEVEL1_SEEDS\n"
+        "s = LEVEL1_SEEDS[0]\n"
+        "outline = shapely.box(121.3, 30.8, 122.0, 31.4).difference("
+        "shapely.Point(s[3], s[4]).buffer(0.01))\n"
+        "x, y = seed_points(outline)[0]\n"
+        "print(json.dumps(outline.contains(shapely.Point(x, y))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "true"
