@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
@@ -254,6 +255,54 @@ def generate(
     counts = generate_grid_dir(outline, out, size=size, seed=seed)
     listing = ", ".join(f"{name} {n:,}" for name, n in counts.items())
     print(f"{out}: {listing} ({time.perf_counter() - t0:.1f} s)")
+
+
+@app.command()
+def subdivide(
+    spec: Path = typer.Argument(..., help="Grid spec whose level 1 holds the real boundaries"),
+    out: Path = typer.Option(..., "--out", help="Folder to write the 3-level grid to"),
+    cells: str | None = typer.Option(
+        None, "--cells", help="Regular: cells per level-1 cell, then per level-2 cell, e.g. 8,20"
+    ),
+    km2: str | None = typer.Option(
+        None, "--km2", help="Area-balanced: cell size of level 2, then level 3, e.g. 2,0.25"
+    ),
+    seed: int = typer.Option(1, "--seed", help="Random seed (fixed: the same cells every run)"),
+) -> None:
+    """Cut real level-1 boundaries (any CRS the spec can read) into level-2 and level-3 cells
+    that nest exactly; writes level1/2/3.geojson and a grid.yaml to --out.
+
+    Examples: gridops grid subdivide boroughs/grid.yaml --out city --km2 2,0.25;
+    gridops grid subdivide boroughs/ --out city --cells 8,20
+    """
+    from gridops.grids import load_grid
+    from gridops.grids.cut import cut_grid
+    from gridops.grids.cut_out import write_cut_grid
+
+    if out.resolve() == DEFAULT_GRID.resolve():
+        raise UserError(f"--out {out}: that is the packaged sample grid; give another folder")
+    per_cell = _pair(cells, int, "--cells") if cells else None
+    sizes = _pair(km2, float, "--km2") if km2 else None
+    if (per_cell is None) == (sizes is None):
+        raise UserError("give --cells N2,N3 (regular) or --km2 S2,S3 (area-balanced)")
+    t0 = time.perf_counter()
+    grid = load_grid(_grid_path(spec))
+    l1 = [({"code": c.code, "name": c.name}, c.geometry) for c in grid.cells_at(1)]
+    areas = [c.area_m2 for c in grid.cells_at(1)]
+    levels = cut_grid(l1, areas, per_cell=per_cell, km2=sizes, seed=seed)
+    counts = write_cut_grid(out, levels, name=f"{grid.name}-cells", crs=grid.crs)
+    listing = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    print(f"{out}: {listing} ({time.perf_counter() - t0:.1f} s)")
+
+
+def _pair(text: str, kind: type, option: str) -> tuple[Any, Any]:
+    try:
+        a, b = (kind(x) for x in text.split(","))
+    except ValueError:
+        raise UserError(
+            f"{option} {text!r}: give two numbers, level 2 then level 3, e.g. 8,20"
+        ) from None
+    return a, b
 
 
 @app.command()

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from gridops.org import PlainCell, PlainGrid, RoutingFacts, check_config, load_ops_config
 from gridops.settings import DEFAULT_CONFIG_DIR
+
 from .conftest import L1, small_grid
 
 
