@@ -10,7 +10,7 @@ reads the environment.
 | GRIDOPS_REDIS_URL      | unset → an embedded redis-server under the data dir |
 | GRIDOPS_GRID           | the sample grid shipped in the package    |
 | GRIDOPS_CONFIG_DIR     | the configuration shipped in the package  |
-| GRIDOPS_TIMEZONE       | Asia/Shanghai                             |
+| GRIDOPS_TIMEZONE       | calendar.yaml's timezone (set, it must equal it) |
 | GRIDOPS_METRICS_TOKEN  | unset → /metrics is open; set → it needs ``Authorization: Bearer <it>`` |
 | GRIDOPS_SESSION_HOURS  | 12: a console session ends this long after sign-in |
 | GRIDOPS_SESSION_IDLE_MINUTES | 60: … or this long after its last page |
@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
 
 from gridops.errors import ConfigError, UserError
 
@@ -73,13 +75,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
         where = Path(database_url[10:]).parent
         _directory("GRIDOPS_DATABASE_URL", database_url, where, "name a file in a directory")
+    config_dir = Path(env.get("GRIDOPS_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         redis_url=_redis_url(env.get("GRIDOPS_REDIS_URL") or None),
         grid_path=Path(env.get("GRIDOPS_GRID") or DEFAULT_GRID),
-        config_dir=Path(env.get("GRIDOPS_CONFIG_DIR") or DEFAULT_CONFIG_DIR),
-        timezone=_timezone(env.get("GRIDOPS_TIMEZONE") or "Asia/Shanghai"),
+        config_dir=config_dir,
+        timezone=_city_timezone(env.get("GRIDOPS_TIMEZONE") or None, config_dir),
         metrics_token=env.get("GRIDOPS_METRICS_TOKEN") or None,
         session_hours=_positive(env, "GRIDOPS_SESSION_HOURS", 12.0),
         session_idle_minutes=_positive(env, "GRIDOPS_SESSION_IDLE_MINUTES", 60.0),
@@ -110,6 +113,40 @@ def _redis_url(value: str | None) -> str | None:
             "(or rediss://, unix://), or unset it to let gridops run its own"
         )
     return value
+
+
+def calendar_timezone(config_dir: Path) -> str | None:
+    """The ``timezone`` of config_dir/calendar.yaml — the city's one time zone — or None when
+    the file or the key is missing or unreadable (`config check` reports a broken calendar)."""
+    try:
+        raw = yaml.safe_load((config_dir / "calendar.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):  # ValueError: a date such as 2026-02-30
+        return None
+    value = raw.get("timezone") if isinstance(raw, dict) else None
+    return str(value) if value else None
+
+
+def _city_timezone(env_value: str | None, config_dir: Path) -> str:
+    """The city's time zone: calendar.yaml's; GRIDOPS_TIMEZONE may only repeat it."""
+    from_calendar = calendar_timezone(config_dir)
+    if env_value is not None:
+        _timezone(env_value)
+    if env_value is not None and from_calendar is not None and env_value != from_calendar:
+        raise ConfigError(
+            f"GRIDOPS_TIMEZONE {env_value!r} differs from timezone {from_calendar!r} in "
+            f"{config_dir / 'calendar.yaml'}: the calendar holds the city's one time zone; "
+            "unset GRIDOPS_TIMEZONE (or change the calendar)"
+        )
+    if env_value is None and from_calendar is not None:
+        try:
+            ZoneInfo(from_calendar)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{config_dir / 'calendar.yaml'}: timezone {from_calendar!r} is not an IANA "
+                "time zone name; use one such as Asia/Shanghai or America/New_York"
+            ) from None
+        return from_calendar
+    return _timezone(env_value or "Asia/Shanghai")
 
 
 def _timezone(value: str) -> str:

@@ -30,9 +30,17 @@ def staffed_units(config: OpsConfig) -> set[str] | None:
     """
     if config.config_dir is None or not (config.config_dir / "roster.yaml").is_file():
         return None
-    from gridops.org.roster import load_roster
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    roster = load_roster(config.config_dir / "roster.yaml", config.org.units)
+    from gridops.org.roster import load_roster
+    from gridops.settings import calendar_timezone
+
+    city = calendar_timezone(config.config_dir)
+    try:
+        ZoneInfo(city or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        city = None  # the calendar's own check reports it
+    roster = load_roster(config.config_dir / "roster.yaml", config.org.units, city_timezone=city)
     return {unit for unit in config.org.units if roster.staff_of(unit)}
 
 

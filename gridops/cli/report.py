@@ -277,13 +277,19 @@ def import_tickets(
     file: Path = typer.Argument(..., help="CSV of historical cases"),
     mapping: Path = typer.Option(..., "--mapping", help="Column mapping YAML"),
     batch: int = typer.Option(1000, "--batch", help="Rows written per transaction"),
+    bad_rows: Path | None = typer.Option(
+        None, "--bad-rows", help="CSV to write every bad row to [default: FILE.bad.csv if > 50]"
+    ),
 ) -> None:
     """Historical cases in as closed tickets with their own timestamps (events at the
-    historical times, hash chains valid). Idempotent by the mapping's row id; bad rows are
-    reported with their line numbers and skipped (exit 1 when every row is bad). Times must lie
-    between the mapping's `earliest` (default 2000-01-01) and now + 1 day.
+    historical times, hash chains valid), deadlines on calendar.yaml's work calendar and time
+    zone, or the row's own `due_at` when the mapping maps it. Idempotent by the mapping's row
+    id. Bad rows (an unknown category or owner unit, an open case with no `closed_at`, a time
+    out of range, a point outside the grid) are skipped and every one is reported: on screen
+    up to 50, all of them in the --bad-rows CSV. Exit 1 when no row could be imported.
 
-    Example: gridops import tickets cases.csv --mapping mapping.yaml
+    Mapping `source` values: inspector, grid_worker, hotline, public, camera, import
+    (map your own under `sources:`). Example: gridops import tickets cases.csv --mapping m.yaml
     """
     from rich.progress import Progress
 
@@ -301,13 +307,24 @@ def import_tickets(
                                 progress=lambda n: bar.advance(task, n))  # fmt: skip
     typer.echo(f"imported {result.imported}, already there {result.known}, "
                f"bad rows {len(result.bad)}")  # fmt: skip
-    for line, message in result.bad[:50]:
+    for line, message in result.bad[:SHOWN_BAD]:
         typer.echo(f"  {file}:{line}: {message}", err=True)
-    if len(result.bad) > 50:
-        typer.echo(f"  … and {len(result.bad) - 50} more bad rows", err=True)
-    if result.bad and not (result.imported or result.known):
+    if bad_rows is None and len(result.bad) > SHOWN_BAD:
+        bad_rows = file.with_suffix(".bad.csv")
+    if bad_rows is not None and result.bad:
+        with bad_rows.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["line", "problem"])
+            w.writerows(result.bad)
+        more = len(result.bad) - SHOWN_BAD
+        lead = f"… and {more} more bad rows; all" if more > 0 else "all bad rows"
+        typer.echo(f"  {lead} {len(result.bad)} in {bad_rows}", err=True)
+    if not (result.imported or result.known):
         typer.echo(f"error: {file}: no row could be imported; fix the bad rows above", err=True)
         raise typer.Exit(1)
+
+
+SHOWN_BAD = 50  # bad rows printed; all of them go to the --bad-rows CSV
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ Used by ``gridops import tickets`` and by the report benchmark's bulk generator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gridops.errors import UserError
@@ -40,6 +40,7 @@ class HistoricalCase:
     onsite: bool = False
     returned_by: str = ""  # a unit that returned it (退单) before ``owner_unit`` took it
     reworked: bool = False  # the first handling failed its check (返工)
+    due_at: datetime | None = None  # the source system's own deadline, kept over the computed
 
     def check(self) -> None:
         """UserError naming the field when the timestamps or values cannot be a history."""
@@ -57,6 +58,8 @@ class HistoricalCase:
             raise UserError("satisfaction is set but the case was never closed")
         if not self.owner_unit:
             raise UserError("owner_unit is empty")
+        if self.due_at is not None and self.due_at < (self.dispatched_at or self.reported_at):
+            raise UserError(f"due_at {self.due_at.isoformat()} is before the case was dispatched")
 
 
 def history(
@@ -99,6 +102,8 @@ def history(
             step("dispatch", "system", at, owner_unit=case.returned_by, time_limit=time_limit)
             step("return", "field_staff", at, reason="not responsible (imported)")
         step("dispatch", "system", at, owner_unit=case.owner_unit, time_limit=time_limit)
+        if case.due_at is not None:
+            ticket = replace(ticket, clock=replace(ticket.clock, due_at=case.due_at))
         if case.handled_at is not None:
             step("accept", "field_staff", at)
             if case.reworked:

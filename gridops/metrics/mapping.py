@@ -1,6 +1,8 @@
 """The column mapping of a history import (历史数据导入): which CSV column holds which field,
 how times and categories are written. One small YAML, read strictly; a row becomes a
 :class:`~gridops.metrics.history.HistoricalCase` or a UserError naming the column and value.
+Times without a zone are in the city's time zone (calendar.yaml's ``timezone``): the mapping
+may repeat it but not change it. ``due_at`` maps the source system's own deadline.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from gridops.yamlconfig import Node, read_yaml
 REQUIRED = ("category", "lon", "lat", "reported_at", "owner_unit")
 OPTIONAL = (
     "dispatched_at", "handled_at", "closed_at", "satisfaction", "description", "source", "onsite",
+    "due_at",
 )  # fmt: skip
+SOURCES = tuple(s.value for s in Source)
 EARLIEST = date(2000, 1, 1)  # the default first day a historical case may be reported on
 AHEAD = timedelta(days=1)  # how far past now a time may lie (clocks that run a little fast)
 TRUE = {"1", "true", "yes", "y", "是"}
@@ -34,8 +38,9 @@ class ImportMapping:
     id: str  # the column holding each row's unique id (imports are idempotent by it)
     columns: dict[str, str]  # field → CSV column
     crs: str = "EPSG:4326"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = "Asia/Shanghai"  # the city's (calendar.yaml's), set by the importer
     time_format: str | None = None  # strptime format; None: ISO-8601
+    timezone_given: str | None = None  # the mapping's own timezone key, checked against the city
     categories: dict[str, str] = field(default_factory=dict)  # CSV value → category code
     sources: dict[str, str] = field(default_factory=dict)  # CSV value → Source value
     earliest: date = EARLIEST  # times before this day (in ``timezone``) are bad rows
@@ -58,15 +63,18 @@ def load_mapping(path: Path | str) -> ImportMapping:
     )
     cols = root.child("columns").mapping((*REQUIRED, *OPTIONAL), required=REQUIRED)
     columns = {k: str(v.value) for k, v in cols.items() if v.value is not None}
-    tz = root.text("timezone", "Asia/Shanghai")
+    given = root.opt_text("timezone")
+    tz = given or "Asia/Shanghai"
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise root.error(f"unknown time zone {tz!r}", "timezone") from None
     sources = {k: v.value for k, v in root.child("sources").items()} if root.has("sources") else {}
     for k, v in sources.items():
-        if v not in {s.value for s in Source}:
-            raise root.error(f"unknown source {v!r} for {k!r}", "sources")
+        if v not in SOURCES:
+            raise root.error(
+                f"unknown source {v!r} for {k!r}; use one of: {', '.join(SOURCES)}", "sources"
+            )
     cats = root.child("categories")
     return ImportMapping(
         id=root.text("id"),
@@ -74,6 +82,7 @@ def load_mapping(path: Path | str) -> ImportMapping:
         crs=root.text("crs", "EPSG:4326"),
         timezone=tz,
         time_format=root.opt_text("time_format"),
+        timezone_given=given,
         categories={k: str(v.value) for k, v in cats.items()} if root.has("categories") else {},
         sources={str(k): str(v) for k, v in sources.items()},
         earliest=_earliest(root),
@@ -153,8 +162,11 @@ def parse_row(row: Mapping[str, str | None], m: ImportMapping, *, now: datetime)
         raise UserError(f"column {m.columns['onsite']!r}: {onsite!r} is not yes or no")
     raw_source = cell("source")
     source = m.sources.get(raw_source, raw_source or Source.IMPORT.value)
-    if source not in {s.value for s in Source}:
-        raise UserError(f"column {m.columns['source']!r}: unknown source {raw_source!r}")
+    if source not in SOURCES:
+        raise UserError(
+            f"column {m.columns['source']!r}: unknown source {raw_source!r}; use one of: "
+            f"{', '.join(SOURCES)}, or map your values under sources: in the mapping"
+        )
     case = HistoricalCase(
         row_id=row_id,
         category=category,
@@ -167,6 +179,7 @@ def parse_row(row: Mapping[str, str | None], m: ImportMapping, *, now: datetime)
         dispatched_at=_utc(when("dispatched_at")),
         handled_at=_utc(when("handled_at")),
         closed_at=_utc(when("closed_at")),
+        due_at=_utc(when("due_at")),
         satisfaction=int(sat) if sat else None,
         description=cell("description")[:4000],
         onsite=onsite in TRUE and onsite != "",

@@ -186,18 +186,34 @@ def assign(
 
 
 # -- loading ---------------------------------------------------------------------------------
-def load_roster(path: str | Path, unit_ids: Iterable[str] | None = None) -> Roster:
-    """Read config/roster.yaml; with ``unit_ids``, named staff must belong to a known unit."""
+def load_roster(
+    path: str | Path, unit_ids: Iterable[str] | None = None, *, city_timezone: str | None = None
+) -> Roster:
+    """Read config/roster.yaml; with ``unit_ids``, named staff must belong to a known unit.
+    ``city_timezone`` (calendar.yaml's) is the roster's zone; a roster ``timezone`` may only
+    repeat it."""
     path = Path(path)
-    return roster_from_dict(read_yaml(path), source=str(path), unit_ids=unit_ids)
+    return roster_from_dict(
+        read_yaml(path), source=str(path), unit_ids=unit_ids, city_timezone=city_timezone
+    )
 
 
 def roster_from_dict(
-    raw: object, *, source: str = "roster", unit_ids: Iterable[str] | None = None
+    raw: object,
+    *,
+    source: str = "roster",
+    unit_ids: Iterable[str] | None = None,
+    city_timezone: str | None = None,
 ) -> Roster:
     """Validate a parsed roster; errors name file, key and value."""
     top = Node(raw, source).mapping({"timezone", "patterns", "templates", "staff"}, {"patterns"})
-    tz = top.text("timezone", "Asia/Shanghai")
+    tz = top.text("timezone", city_timezone or "Asia/Shanghai")
+    if city_timezone is not None and tz != city_timezone:
+        raise top.error(
+            f"timezone {tz!r} differs from calendar.yaml's {city_timezone!r}: the calendar "
+            "holds the city's one time zone; remove this key",
+            "timezone",
+        )
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):

@@ -97,7 +97,9 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
     secure_data_dir(settings.data_dir)
     grid, ops = _static(settings.grid_path, settings.config_dir)
     calendar = load_calendar(settings.config_dir / "calendar.yaml")
-    roster = load_roster(settings.config_dir / "roster.yaml", ops.org.units)
+    roster = load_roster(
+        settings.config_dir / "roster.yaml", ops.org.units, city_timezone=calendar.timezone
+    )
     store = open_store(settings.database_url, timezone=settings.timezone)
     return ServiceContext(settings, grid, ops, calendar, roster, store)
 

@@ -2,16 +2,22 @@
 
 Each CSV row is parsed by the column mapping (gridops.metrics.mapping), placed in the grid,
 numbered from the same per-day counters as intake and written with its whole event history at
-the historical times (hash chains valid). Idempotent by the mapping's row id (``import:<id>``);
-a bad row is kept with its line number and skipped, never half-written. At the end the daily
-rollups of the imported days are refreshed, if rollups are kept.
+the historical times (hash chains valid), deadlines on the configured work calendar
+(calendar.yaml) unless the row maps its own ``due_at``. Idempotent by the mapping's row id
+(``import:<id>``); a bad row is kept with its line number and skipped, never half-written.
+A row with no ``closed_at`` is an open case: it is not imported (as a ticket it would be live
+work, dispatched long ago and overdue at once for the sweeper) but listed as a bad row saying
+so — report open cases through intake, or import them once they have closed. An owner unit
+that org.yaml does not know is a bad row. At the end the daily rollups of the imported days
+are refreshed, if rollups are kept.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +25,7 @@ from pathlib import Path
 from gridops.errors import UserError
 from gridops.grids import load_grid
 from gridops.metrics import load_indicator_config
-from gridops.metrics.history import history
+from gridops.metrics.history import HistoricalCase, history
 from gridops.metrics.mapping import ImportMapping, parse_row
 from gridops.metrics.replay import place
 from gridops.org import load_ops_config
@@ -28,8 +34,14 @@ from gridops.store import open_store
 from gridops.store.bulk import insert_histories, known_keys, reserve_numbers
 from gridops.store.rollups import RollupParams, refresh_rollups, rollups_fresh
 from gridops.tickets import case_number
+from gridops.tickets.calendar_config import load_calendar
 
 Row = tuple[int, dict[str, str]]  # (CSV line number, the row by column)
+
+
+def _close(value: str, known: Collection[str]) -> str:
+    near = difflib.get_close_matches(value, list(known), n=3)
+    return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
 @dataclass
@@ -96,10 +108,25 @@ class Importer:
     """Parses, places and writes rows a chunk at a time; keeps the bad rows and the counts."""
 
     def __init__(self, settings: Settings, mapping: ImportMapping, *, now: datetime) -> None:
-        self.mapping = mapping
+        self.calendar = load_calendar(Path(settings.config_dir) / "calendar.yaml")
+        city = self.calendar.timezone
+        if mapping.timezone_given is not None and mapping.timezone_given != city:
+            raise UserError(
+                f"the mapping's timezone {mapping.timezone_given!r} differs from calendar.yaml's "
+                f"{city!r}: the calendar holds the city's one time zone; remove the mapping's "
+                "timezone (times with an offset, e.g. 2024-05-01T09:00-04:00, keep it)"
+            )
+        self.mapping = replace(mapping, timezone=city)
         self.now = now  # times past now + 1 day are bad rows
         self.grid = load_grid(settings.grid_path)
-        self.taxonomy = load_ops_config(settings.config_dir, self.grid, verify=False).taxonomy
+        ops = load_ops_config(settings.config_dir, self.grid, verify=False)
+        self.taxonomy = ops.taxonomy
+        self.units = ops.org.units
+        self.examples = [ops.org.centre] + [
+            ops.org.locality[cells[0].code]
+            for level in range(1, self.grid.levels + 1)
+            if (cells := self.grid.cells_at(level)) and cells[0].code in ops.org.locality
+        ]
         self.store = open_store(settings.database_url, timezone=settings.timezone)
         self.tz = settings.timezone
         self.config_dir = Path(settings.config_dir)
@@ -113,8 +140,7 @@ class Importer:
         for line, row in rows:
             try:
                 case = parse_row(row, self.mapping, now=self.now)
-                if case.category not in self.taxonomy.categories:
-                    raise UserError(f"unknown category {case.category!r}")
+                self._known(case)
                 parsed.append((line, case))
             except UserError as exc:
                 bad.append((line, str(exc)))
@@ -146,13 +172,41 @@ class Importer:
             number = case_number(case.kind, case.category, day.strftime("%Y%m%d"), serial)
             limit = self.taxonomy.categories[case.category].time_limit
             try:
-                made.append(history(case, id=uuid.uuid4().hex, number=number, time_limit=limit))
+                made.append(
+                    history(
+                        case,
+                        id=uuid.uuid4().hex,
+                        number=number,
+                        time_limit=limit,
+                        calendar=self.calendar,
+                    )
+                )
             except UserError as exc:
                 bad.append((line, str(exc)))
                 continue
             self.days.add(day.date())
         insert_histories(self.store, made)
         self.result.imported += len(made)
+
+    def _known(self, case: HistoricalCase) -> None:
+        """UserError for a category or owner unit the configuration lacks, or an open case."""
+        if case.category not in self.taxonomy.categories:
+            near = _close(case.category, self.taxonomy.categories)
+            raise UserError(
+                f"unknown category {case.category!r}{near}"
+                "; codes are in categories.yaml (map yours under categories: in the mapping)"
+            )
+        if case.owner_unit not in self.units:
+            raise UserError(
+                f"unknown owner unit {case.owner_unit!r}{_close(case.owner_unit, self.units)}; "
+                f"use a unit id from org.yaml ({len(self.units)} units, e.g. "
+                f"{', '.join(self.examples)})"
+            )
+        if case.closed_at is None:
+            raise UserError(
+                "no closed_at: an open case is not imported (it would be live work, overdue at "
+                "once); report it through intake, or import it once it has closed"
+            )
 
     def finish(self, now: datetime) -> None:
         """Bring the rollups of the imported days up to date (if rollups are kept)."""
