@@ -59,9 +59,39 @@ def run_check(config_dir: Path, grid_spec: Path) -> tuple[CheckReport, float]:
         config = load_ops_config(config_dir, grid, verify=False)
         report = check_config(config, staffed_units=staffed_units(config))
     except ConfigError as exc:
-        report.add(ERROR, "load", str(config_dir), str(exc))
+        misfits = _grid_fit(config_dir, grid)
+        for file, place, message in misfits:
+            report.add(ERROR, "grid-fit", f"{config_dir / file}: {place}", message)
+        if not misfits:  # the loader's one error is then the news
+            report.add(ERROR, "load", str(config_dir), str(exc))
+        else:
+            report.add(
+                ERROR,
+                "grid-fit",
+                f"{len(misfits)} references",
+                f"{config_dir} names levels, cells or layers that grid {grid.name} lacks; fix "
+                f"them, or write a starting config for this grid: gridops init --grid "
+                f"{grid_spec} --out NEW_DIR --timezone ZONE",
+            )
     _check_calendar(report, config_dir / "calendar.yaml")
     return report, time.perf_counter() - t0
+
+
+def _grid_fit(config_dir: Path, grid: Any) -> list[tuple[str, str, str]]:
+    """Every reference of the config to a level, cell or layer the grid lacks."""
+    import yaml
+
+    from gridops.org.grid_fit import grid_fit
+
+    def raw(name: str) -> Any:
+        try:
+            return yaml.safe_load((config_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            return None
+
+    return grid_fit(
+        grid, raw("org.yaml"), raw("routing.yaml"), raw("roster.yaml"), grid_name=grid.name
+    )
 
 
 def _check_calendar(report: CheckReport, path: Path) -> None:
