@@ -44,14 +44,18 @@ def report(
     names: bool = typer.Option(True, "--names/--no-names", help="中文 + English names"),
     limit: int = typer.Option(0, "--limit", help="Only the N largest groups (table only)"),
     exact: bool = typer.Option(
-        False, "--exact", help="Read the tickets, not the daily rollups (adds median and p90)"
+        False,
+        "--exact",
+        help="Read the tickets, not the daily rollups (adds the stage times' median — the mean "
+        "of the two middle values for an even count — and p90 by nearest rank)",
     ),
 ) -> None:
     """Indicators per unit, cell or category for a period, each rate with its n.
 
     By unit, l1, l2 and category the report reads the daily rollups (brought up to date
     first: only days whose tickets changed are recomputed); by l3, or with --exact, it
-    aggregates the tickets themselves.
+    aggregates the tickets themselves. By a level, tickets with no cell at that level (a gap
+    in the layers) are their own row, "(none at this level)".
 
     Example: gridops report --by unit --period 2026-10 --format csv
     """
@@ -141,10 +145,12 @@ def _table(rows: list[Any], by: str, period: str, min_n: int, limit: int) -> Non
     for r in rows[: limit or None]:
         cells = [_rate(r.rates[k]) for k in SHORT]
         score = "—" if r.score.value is None else f"{r.score.value:.1f}"
-        table.add_row(
-            r.key or "(none)", r.zh or r.en, str(r.n), *cells, score, r.score.grade or "—"
-        )
+        key = r.key or (NONE if by in ("l1", "l2", "l3") else "(none)")
+        table.add_row(key, r.zh or r.en, str(r.n), *cells, score, r.score.grade or "—")
     Console(width=max(Console().width, 150)).print(table)
+
+
+NONE = "(none at this level)"  # the row of tickets with no cell at the level grouped by
 
 
 def _csv(rows: list[Any]) -> str:

@@ -2,8 +2,11 @@
 
 Every count is a ``SUM(CASE …)`` over the indexed indicator columns of the tickets reported in
 ``[start, end)``, grouped by unit, level-1/2/3 cell or category: no ticket is loaded into
-Python. Stage times (report → dispatch → handled → closed) come with their mean, median and
-p90 (nearest rank) computed by window functions. Dialect-neutral: SQLite and PostgreSQL.
+Python. Stage times (report → dispatch → handled → closed) come with their mean, their true
+median (the middle value; the mean of the two middle values for an even count — numpy's
+``median``) and their p90 by the nearest-rank method (the ⌈0.9·n⌉-th smallest value — numpy's
+``percentile(…, 90, method="inverted_cdf")``), computed by window functions.
+Dialect-neutral: SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -206,13 +209,13 @@ def _stage_times(conn: Any, group: Any, in_period: Any) -> dict[str, dict[str, S
             .where(in_period, a.is_not(None), b.is_not(None), b >= a)
             .subquery()
         )
-        median_rank = (inner.c.cnt + 1) // 2  # nearest rank: integer division
-        p90_rank = (inner.c.cnt * 9 + 9) // 10  # ceil(0.9 n)
+        low, high = (inner.c.cnt + 1) // 2, (inner.c.cnt + 2) // 2  # the middle one or two
+        p90_rank = (inner.c.cnt * 9 + 9) // 10  # ceil(0.9 n): nearest rank
         q = select(
             inner.c.key,
             func.max(inner.c.cnt).label("n"),
             func.avg(inner.c.s).label("mean"),
-            func.max(case((inner.c.rn == median_rank, inner.c.s))).label("median"),
+            func.avg(case((inner.c.rn.between(low, high), inner.c.s))).label("median"),
             func.max(case((inner.c.rn == p90_rank, inner.c.s))).label("p90"),
         ).group_by(inner.c.key)
         for r in conn.execute(q):
