@@ -325,6 +325,13 @@ def import_tickets(
         more = len(result.bad) - SHOWN_BAD
         lead = f"… and {more} more bad rows; all" if more > 0 else "all bad rows"
         typer.echo(f"  {lead} {len(result.bad)} in {bad_rows}", err=True)
+    for lon, lat, n in result.stacked():
+        typer.echo(
+            f"  warning: {n} rows stand at exactly ({lon}, {lat}): a default location (a city "
+            "hall used when the caller gave none?) — their cells are that point's, not the "
+            "incident's",
+            err=True,
+        )
     if not (result.imported or result.known):
         typer.echo(f"error: {file}: no row could be imported; fix the bad rows above", err=True)
         raise typer.Exit(1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import difflib
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -44,13 +45,23 @@ def _close(value: str, known: Collection[str]) -> str:
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
+STACK_MIN = 10  # rows at one exact point worth flagging as a default location
+
+
 @dataclass
 class ImportResult:
-    """What an import did: rows written, rows already there, and the bad rows (line, why)."""
+    """What an import did: rows written, rows already there, the bad rows (line, why), and
+    the points where many rows stand at exactly the same place (lon, lat, rows) — a default
+    location such as a city hall, used when the caller gave none."""
 
     imported: int = 0
     known: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
+    points: Counter[tuple[float, float]] = field(default_factory=Counter)
+
+    def stacked(self, least: int = STACK_MIN) -> list[tuple[float, float, int]]:
+        """Points holding ``least`` or more imported rows, most first."""
+        return [(x, y, n) for (x, y), n in self.points.most_common() if n >= least]
 
 
 def count_rows(file: Path) -> int:
@@ -187,6 +198,7 @@ class Importer:
             self.days.add(day.date())
         insert_histories(self.store, made)
         self.result.imported += len(made)
+        self.result.points.update((t.lon, t.lat) for t, _ in made)
 
     def _known(self, case: HistoricalCase) -> None:
         """UserError for a category or owner unit the configuration lacks, or an open case."""

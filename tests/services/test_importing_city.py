@@ -140,3 +140,19 @@ def test_an_all_bad_run_exits_1_and_lists_every_bad_row_in_a_file(city: Path) ->
         listed = list(csv.reader(fh))
     assert len(listed) == 121 and listed[0] == ["line", "problem"]
     assert "all 120 in" in res.output
+
+
+def test_many_rows_at_one_default_point_are_flagged(city: Path) -> None:
+    closed = "2026-10-07 09:30,2026-10-07 10:00,2026-10-07 11:00,,sc-310115004,311"
+    rows = [f"D{i},{PLACE},2026-10-07 09:00,{closed}" for i in range(19)]
+    rows += [f"E{i},E0102,121.5{i:02d},31.243423,2026-10-07 09:00,{closed}" for i in range(5)]
+    file = _write(city, rows)
+    app = typer.Typer()
+    report_cli.register(app)
+    res = CliRunner().invoke(
+        app, ["import", "tickets", str(file), "--mapping", str(city / "mapping.yaml")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "imported 24" in res.stdout
+    assert "warning: 19 rows stand at exactly (121.525285, 31.243423)" in res.output
+    assert res.output.count("warning:") == 1
