@@ -109,6 +109,18 @@ def _order(i: Issue) -> tuple[bool, str, str, int, str]:
 
 def _no_owner(cells: list[Cell], layer: str = "") -> list[Issue]:
     where = f"overlay {layer}: " if layer else ""
+    if len(cells) > 1 and not any(c.owner_unit for c in cells):  # no owner template at all
+        what = f"overlay {layer}" if layer else f"level {cells[0].level}"
+        return [
+            Issue(
+                "warning",
+                "no-owner",
+                f"{what}: none of its {len(cells)} cells has an owner unit (no owner template "
+                "in the spec); org.yaml's localities (gridops init writes them) name the units",
+                code=cells[0].code,
+                value=float(len(cells)),
+            )
+        ]
     return [
         Issue("warning", "no-owner", f"{where}level {c.level} cell has no owner unit", code=c.code)
         for c in cells

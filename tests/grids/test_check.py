@@ -57,7 +57,8 @@ def test_imperfect_layers_report(tmp_path: Path) -> None:
     assert gaps["B"] == pytest.approx(0.3 * DEG2_M2, rel=0.01)
     assert set(by_kind["overlap"]) == {"c2"}
     assert by_kind["overlap"]["c2"] == pytest.approx(0.1 * DEG2_M2, rel=0.01)
-    assert set(by_kind["no-owner"]) == {"c1", "c2", "c3"}
+    assert set(by_kind["no-owner"]) == {"c1"}  # one line for the level without an owner
+    assert [i.value for i in report.issues if i.kind == "no-owner"] == [3.0]
 
 
 def test_locate_is_exact_where_layers_do_not_nest(tmp_path: Path) -> None:
