@@ -22,8 +22,9 @@ from gridops.yamlconfig import Node, read_yaml
 REQUIRED = ("category", "lon", "lat", "reported_at", "owner_unit")
 OPTIONAL = (
     "dispatched_at", "handled_at", "closed_at", "satisfaction", "description", "source", "onsite",
-    "due_at",
+    "due_at", "status",
 )  # fmt: skip
+STATUSES = ("closed", "open")  # what a source status may map to
 SOURCES = tuple(s.value for s in Source)
 EARLIEST = date(2000, 1, 1)  # the default first day a historical case may be reported on
 AHEAD = timedelta(days=1)  # how far past now a time may lie (clocks that run a little fast)
@@ -43,6 +44,7 @@ class ImportMapping:
     timezone_given: str | None = None  # the mapping's own timezone key, checked against the city
     categories: dict[str, str] = field(default_factory=dict)  # CSV value → category code
     sources: dict[str, str] = field(default_factory=dict)  # CSV value → Source value
+    statuses: dict[str, str] = field(default_factory=dict)  # CSV status → closed | open
     earliest: date = EARLIEST  # times before this day (in ``timezone``) are bad rows
 
     def needed(self) -> list[str]:
@@ -58,7 +60,17 @@ class ImportMapping:
 def load_mapping(path: Path | str) -> ImportMapping:
     path = Path(path)
     root = Node(read_yaml(path), path).mapping(
-        {"id", "columns", "crs", "timezone", "time_format", "categories", "sources", "earliest"},
+        {
+            "id",
+            "columns",
+            "crs",
+            "timezone",
+            "time_format",
+            "categories",
+            "sources",
+            "earliest",
+            "statuses",
+        },
         required={"id", "columns"},
     )
     cols = root.child("columns").mapping((*REQUIRED, *OPTIONAL), required=REQUIRED)
@@ -75,6 +87,18 @@ def load_mapping(path: Path | str) -> ImportMapping:
             raise root.error(
                 f"unknown source {v!r} for {k!r}; use one of: {', '.join(SOURCES)}", "sources"
             )
+    statuses = (
+        {str(k): str(v.value) for k, v in root.child("statuses").items()}
+        if root.has("statuses")
+        else {}
+    )
+    for k, v in statuses.items():
+        if v not in STATUSES:
+            raise root.error(f"status {k!r} maps to {v!r}; use closed or open", "statuses")
+    if "status" in columns and not statuses:
+        raise root.error(
+            "columns.status needs statuses: {<your value>: closed | open, …}", "statuses"
+        )
     cats = root.child("categories")
     return ImportMapping(
         id=root.text("id"),
@@ -85,6 +109,7 @@ def load_mapping(path: Path | str) -> ImportMapping:
         timezone_given=given,
         categories={k: str(v.value) for k, v in cats.items()} if root.has("categories") else {},
         sources={str(k): str(v) for k, v in sources.items()},
+        statuses=statuses,
         earliest=_earliest(root),
     )
 
@@ -160,6 +185,17 @@ def parse_row(row: Mapping[str, str | None], m: ImportMapping, *, now: datetime)
     onsite = cell("onsite").lower()
     if onsite not in TRUE | FALSE:
         raise UserError(f"column {m.columns['onsite']!r}: {onsite!r} is not yes or no")
+    raw_status = cell("status")
+    if "status" in m.columns and raw_status not in m.statuses:
+        raise UserError(
+            f"column {m.columns['status']!r}: status {raw_status!r} is not mapped; use one of: "
+            f"{', '.join(sorted(m.statuses))}, or map it under statuses: in the mapping"
+        )
+    if m.statuses.get(raw_status) == "open":
+        raise UserError(
+            f"column {m.columns['status']!r}: {raw_status!r} is an open case: not imported (it "
+            "would be live work, overdue at once); import it once it has closed"
+        )
     raw_source = cell("source")
     source = m.sources.get(raw_source, raw_source or Source.IMPORT.value)
     if source not in SOURCES:

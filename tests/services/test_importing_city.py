@@ -156,3 +156,25 @@ def test_many_rows_at_one_default_point_are_flagged(city: Path) -> None:
     assert "imported 24" in res.stdout
     assert "warning: 19 rows stand at exactly (121.525285, 31.243423)" in res.output
     assert res.output.count("warning:") == 1
+
+
+def test_the_source_status_is_mappable(city: Path) -> None:
+    mapping = MAPPING.replace("source: src}", "source: src, status: st}")
+    (city / "mapping.yaml").write_text(mapping + "statuses: {Closed: closed, Open: open}\n")
+    done = "2026-10-07 09:30,2026-10-07 10:00,2026-10-07 11:00,,sc-310115004,311"
+    file = city / "cases.csv"
+    file.write_text(
+        HEADER.replace("src\n", "src,st\n")
+        + f"S1,{PLACE},2026-10-07 09:00,{done},Closed\n"
+        + f"S2,{PLACE},2026-10-07 09:00,{done},Open\n"
+        + f"S3,{PLACE},2026-10-07 09:00,{done},Pending\n",
+        encoding="utf-8",
+    )
+    result = import_history(load_settings(), file, load_mapping(city / "mapping.yaml"), now=NOW)
+    assert result.imported == 1
+    why = dict(result.bad)
+    assert "'Open' is an open case: not imported" in why[3]
+    assert "status 'Pending' is not mapped; use one of: Closed, Open" in why[4]
+    (city / "mapping.yaml").write_text(mapping)
+    with pytest.raises(UserError, match="columns.status needs statuses"):
+        load_mapping(city / "mapping.yaml")
