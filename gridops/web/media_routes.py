@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 
 from gridops.store.errors import UnknownTicket
 from gridops.store.media_refs import tickets_of
+from gridops.web.answers import SIGNED_IN, answers
 from gridops.web.api.common import view_of
 from gridops.web.media import media_dir
 from gridops.web.permissions import (
@@ -23,7 +24,7 @@ from gridops.web.permissions import (
 )
 from gridops.web.state import Me, State, WebState
 
-router = APIRouter(tags=["media"])
+router = APIRouter(tags=["media"], responses=SIGNED_IN | answers(404))
 _NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")
 
 
