@@ -10,16 +10,27 @@ it takes a path only when no other route does.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FALLBACK = "fallback"
 
 
+def _routes(app: Any) -> list[Any]:
+    """Every route of ``app``, those of included routers too (FastAPI includes them lazily)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # a FastAPI whose included routes are the app's own
+        return list(app.router.routes)
+    return list(iter_route_contexts(app.router.routes))
+
+
 def allowed_methods(scope: Scope) -> list[str]:
     """The methods of the routes (not fallbacks) whose path matches the request's, sorted."""
     methods: set[str] = set()
-    for route in scope["app"].router.routes:
+    for route in _routes(scope["app"]):
         if getattr(route, "name", None) == FALLBACK:
             continue
         match, _ = route.matches(scope)
