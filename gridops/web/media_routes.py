@@ -40,7 +40,16 @@ def _readable(state: WebState, me: Principal, name: str) -> bool:
     return False
 
 
-@router.get("/media/{name}", summary="A stored photo (JPEG/PNG, EXIF stripped)")
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+PHOTO = {200: {"description": "The photo", "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE}}}
+
+
+@router.get(
+    "/media/{name}",
+    summary="A stored photo (JPEG/PNG, EXIF stripped)",
+    response_class=FileResponse,
+    responses=PHOTO,
+)
 def media(state: State, me: Me, name: str) -> FileResponse:
     role = may_take(me, Action.READ_TICKET)
     if not role.allowed:

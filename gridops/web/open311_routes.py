@@ -297,7 +297,7 @@ def _too_many(fmt: Format, verdict: Verdict) -> Response:
 
 @router.api_route(
     "/{rest:path}",
-    methods=["GET", "POST"],
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],  # every refusal in the list
     include_in_schema=False,
     summary="Unknown resource",
     name=FALLBACK,

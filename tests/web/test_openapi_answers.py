@@ -43,6 +43,8 @@ def test_a_refusal_is_documented_with_its_body(
         schema = answer["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Problem"}, (path, answer)
         assert isinstance(response.json()["detail"], str)
+    photo = documented(doc, "GET", "/media/{name}")["200"]["content"]
+    assert photo.keys() == {"image/jpeg", "image/png"}  # it said application/json
     for path, methods in doc["paths"].items():
         for method, operation in methods.items():
             if path.startswith("/api/v1/"):
@@ -111,8 +113,10 @@ def test_a_405_lists_every_method_of_the_resource(client: TestClient) -> None:
     open311 = client.post("/open311/v2/services.json")  # the catch-all said 404
     assert open311.status_code == 405 and open311.headers["allow"] == "GET"
     assert open311.json()[0]["code"] == 405
-    both = client.put("/open311/v2/requests.json")
+    both = client.options("/open311/v2/requests.xml")  # was {"detail": …}, not Open311's list
     assert both.status_code == 405 and both.headers["allow"] == "GET, POST"
+    assert "<code>405</code>" in both.text
+    assert client.delete("/open311/v2/nothing.json").json()[0]["code"] == 404
 
 
 def test_unknown_keys_of_a_body_are_ignored_whatever_they_hold(
