@@ -5,6 +5,7 @@ no photo at all."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
@@ -41,7 +42,9 @@ def _readable(state: WebState, me: Principal, name: str) -> bool:
 
 
 _IMAGE = {"schema": {"type": "string", "format": "binary"}}
-PHOTO = {200: {"description": "The photo", "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE}}}
+PHOTO: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The photo", "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE}}
+}
 
 
 @router.get(
