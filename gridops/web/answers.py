@@ -36,8 +36,7 @@ WHY: dict[int, str] = {
     401: "No bearer token, or one that is not valid (unknown, expired, its user inactive)",
     403: "The role or unit scope may not do this; a ticket outside your scope gets this too "
     "(no 404 vs 403 oracle on case numbers)",
-    404: "Not found: no such ticket (told only to readers of every ticket), user, API key "
-    "or photo",
+    404: "Not found: no such ticket (told only to readers of every ticket), user, API key or photo",
     409: "The workflow does not take this move from the ticket's status, or someone moved the "
     "ticket first (reload and try again)",
     413: "The request body is over the size limit",
