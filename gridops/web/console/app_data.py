@@ -34,8 +34,8 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
     from gridops.store.field_moves import FieldMoves
 
     lon, lat = to_grid_crs(ticket.lon, ticket.lat, ticket.crs, WGS84)
-    cell = ticket.cells[-1] if ticket.cells else None
-    place = say.place_text(cell) if cell else ""
+    names = [say.place_text(c) for c in reversed(ticket.cells)]  # the deepest named cell
+    place = next((n for n, c in zip(names, reversed(ticket.cells), strict=True) if n != c), "")
     links = nav_links(lon, lat, place or ticket.number)
     category = state.ctx.ops.taxonomy.categories.get(ticket.category)
     due = ticket.clock.due_at

@@ -175,7 +175,7 @@
         });
       } } });
     return el("div", { "class": "photo" }, [
-      el("label", { "for": id, "class": "shoot" }, [el("span", { "class": "cam", "aria-hidden": "true", text: "📷" }), label]),
+      el("label", { "for": id, "class": "shoot" }, [el("span", { "class": "cam", "aria-hidden": "true" }), label]),
       input, help ? el("p", { "class": "hint", id: id + "-help", text: help }) : null, preview
     ]);
   }
@@ -281,7 +281,7 @@
     box.dataset.number = number;
     box.dataset.sig = sig(task);
     var a = task.actions || [];
-    box.replaceChildren(
+    box.replaceChildren.apply(box, [
       el("a", { href: "#", "class": "back", text: "← " + t("app.back") }),
       el("h2", { text: task.category_name }),
       el("p", { "class": "meta" }, [el("span", { "class": "status", text: t("status." + task.status) }), " · ", countdown(task),
@@ -307,7 +307,7 @@
       a.some(function (x) { return x.indexOf("verify_") === 0; }) ? verifyForms() : null,
       a.indexOf("check_pass") >= 0 ? checkForms() : null,
       a.indexOf("return") >= 0 ? returnForm() : null
-    );
+    ].filter(function (x) { return x !== null; }));
     box.querySelectorAll("form.move").forEach(function (form) {
       form.addEventListener("input", function () { form.classList.add("dirty"); });
       form.addEventListener("submit", function (ev) { ev.preventDefault(); submit(task, form, ev.submitter); });
