@@ -101,6 +101,8 @@ def test_done_with_photos_and_position_marks_a_far_report(
     [recorded] = [m for m in FieldMoves(ctx.store.engine).of_ticket(number) if m.action == "done"]
     assert recorded.presence is not None and recorded.presence.far
     assert recorded.photos_before + recorded.photos_after == done.evidence
+    page = client.get(f"/console/tickets/{number}").text  # the dispatcher's page shows it too
+    assert 'id="presence"' in page and 'data-far="yes"' in page and "超出 200 米范围" in page
     check = client.get("/console/app/tasks").json()["tabs"]["check"]
     assert [t["number"] for t in check] == [number] and check[0]["far_m"][0] > 500
 

@@ -175,7 +175,8 @@ def test_a_conflicting_move_is_shown_and_its_text_kept(server: Server, browser: 
     )  # meanwhile, at the centre
     page.context.set_offline(False)
     page.wait_for_selector("#outbox", state="hidden", timeout=30_000)
-    page.goto(f"/console/app/#task/{first}")
+    page.wait_for_selector(f'#cards .kept a[href="#task/{first}"]')  # listed though gone
+    page.tap(f'#cards .kept a[href="#task/{first}"]')
     page.wait_for_selector("#task-view .kept")
     kept = page.inner_text("#task-view .kept")
     assert "改派" in kept and "现场为私人物业" in kept

@@ -85,6 +85,15 @@ WORDS: dict[str, tuple[str, str]] = {
         "已发送；你距现场约 {d} 米，调度员会看到",
         "Sent; you were about {d} m from the place, the dispatcher will see it",
     ),
+    "app.presence": ("到场核验", "Proof of presence"),
+    "app.presence_near": (
+        "距现场 {metres} 米（范围 {radius} 米内）",
+        "{metres} m from the place (within {radius} m)",
+    ),
+    "app.presence_far": (
+        "距现场 {metres} 米，超出 {radius} 米范围",
+        "{metres} m from the place, beyond {radius} m",
+    ),
     "app.kept": ("未能提交的操作（已保留）", "Moves not applied (kept)"),
     "app.kept_badge": ("有未提交操作", "A move was not applied"),
     "app.kept_photo": ("保留的照片", "Kept photo"),

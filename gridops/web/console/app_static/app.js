@@ -136,6 +136,15 @@
     cards.setAttribute("aria-labelledby", "tab-" + tab);
     cards.replaceChildren();
     var list = tabs[tab];
+    var orphans = kept.filter(function (k) { return !find(k.ticket); });
+    if (orphans.length) {
+      cards.appendChild(el("section", { "class": "kept", "aria-labelledby": "kept-list-h" }, [
+        el("h3", { id: "kept-list-h", text: t("app.kept") })
+      ].concat(orphans.map(function (k) {
+        return el("a", { "class": "back", href: "#task/" + k.ticket, translate: "no",
+          text: t("app.move." + k.action) + " · " + k.ticket });
+      }))));
+    }
     if (!list.length) cards.appendChild(el("p", { "class": "empty", text: t("app.empty") }));
     list.forEach(function (task) { cards.appendChild(card(task)); });
     var pending = queued.length;
