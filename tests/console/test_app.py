@@ -167,3 +167,29 @@ def test_the_pwa_files(client: TestClient, ctx: ServiceContext, users: Users) ->
     assert "__VERSION__" not in sw.text and "gridops-field-" in sw.text
     assert "blob:" in page.headers["content-security-policy"]
     assert client.get("/console/app/nothing.js").status_code == 404
+
+
+def test_a_grid_worker_answers_a_verification_from_the_app(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    from .conftest import LUJIAZUI_L3, point_in
+
+    lon, lat = point_in(ctx, LUJIAZUI_L3)
+    form = {"api_key": users.api_key(), "service_code": "E0103", "lat": str(lat),
+            "long": str(lon), "description": "渣土"}  # fmt: skip
+    number = str(
+        client.post("/open311/v2/requests.json", data=form).json()[0]["service_request_id"]
+    )
+    route_batch(ctx, 10, now=NOW)
+    assert ctx.store.get_by_number(number).status.value == "verifying"
+    csrf = sign_in(client, users.add("gw-app", "grid_worker", f"gw-{LUJIAZUI_L3}"))
+    tabs = client.get("/console/app/tasks").json()["tabs"]
+    assert [t["number"] for t in tabs["verify"]] == [number]
+    assert "verify_exists" in tabs["verify"][0]["actions"]
+    refused = move(client, csrf, number, "verify_absent")  # no reason
+    assert refused.status_code == 400 and "原因" in refused.json()["message"]
+    files = [("after", ("v.jpg", photo(), "image/jpeg"))]
+    r = move(client, csrf, number, "verify_exists", files=files, note="属实",
+             lon=str(lon), lat=str(lat))  # fmt: skip
+    assert r.status_code == 200 and r.json()["far"] is False
+    assert ctx.store.get_by_number(number).status.value == "verified"

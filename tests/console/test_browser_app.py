@@ -140,7 +140,15 @@ def test_offline_moves_are_applied_once_when_the_signal_returns(
     page.tap("#tab-check")
     page.wait_for_selector(f'#cards a.card[data-number="{one}"] .badge.far')
     shot(page, "check-far-zh-390")
-    (ARTIFACTS / "app-taps.json").write_text(json.dumps({"open_to_done_with_photos": taps}))
+    cached = page.evaluate(
+        """async () => { let n = 0, bytes = 0;
+          for (const name of await caches.keys()) { const c = await caches.open(name);
+            for (const r of await c.keys()) {
+              n++; bytes += (await (await c.match(r)).blob()).size; } }
+          return {entries: n, bytes: bytes}; }"""
+    )
+    figures = {"open_to_done_with_photos": taps, "service_worker_cache": cached}
+    (ARTIFACTS / "app-figures.json").write_text(json.dumps(figures))
     assert taps <= 5
     page.context.close()
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 WORDS: dict[str, tuple[str, str]] = {
     "app.name": ("城管通 · 网格化管理", "gridops field app"),
     "app.short": ("城管通", "Field app"),
+    "app.open": (
+        "打开城管通（可安装到手机，无信号也能用）",
+        "Open the field app (installable; works without signal)",
+    ),
     "app.tasks": ("我的任务", "My tasks"),
     "app.tab.todo": ("待签收", "To accept"),
     "app.tab.doing": ("处理中", "In hand"),
