@@ -30,8 +30,7 @@ _DOING = {Status.ACCEPTED, Status.REWORK, Status.ESCALATED}
 
 def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[str, Any]:
     """One task as the app shows it (a plain dict, JSON as it is)."""
-    from gridops.services.presence import radius_of
-    from gridops.store.field_moves import FieldMoves
+    from gridops.services.field_moves import of_ticket, radius_of
 
     lon, lat = to_grid_crs(ticket.lon, ticket.lat, ticket.crs, WGS84)
     names = [say.place_text(c) for c in reversed(ticket.cells)]  # the deepest named cell
@@ -39,7 +38,7 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
     links = nav_links(lon, lat, place or ticket.number)
     category = state.ctx.ops.taxonomy.categories.get(ticket.category)
     due = ticket.clock.due_at
-    far = [m.presence for m in FieldMoves(state.ctx.store.engine).of_ticket(ticket.number)
+    far = [m.presence for m in of_ticket(state.ctx, ticket.number)
            if m.presence is not None and m.presence.far]  # fmt: skip
     return {
         "number": ticket.number,

@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gridops.errors import UserError
+from gridops.services import field_moves as moves
+from gridops.services.field_moves import Presence
 from gridops.store.errors import StaleTicket, UnknownTicket
-from gridops.store.field_moves import FieldMoves, Presence
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.tickets.model import Status
 from gridops.web.console.i18n import translator
@@ -91,8 +92,8 @@ def _move(state: WebState, me: Principal, form: Any, t: Any) -> Response:
     if not KEY.match(key) or not NUMBER.match(number) or action not in MOVES:
         return _json(400, message=t("app.err.move", key=key[:64], ticket=number[:40],
                                     action=action[:20]))  # fmt: skip
-    moves = FieldMoves(state.ctx.store.engine)
-    earlier = moves.claim(me.user_id, key, ticket=number, action=action, now=state.now())
+    ctx = state.ctx
+    earlier = moves.claim(ctx, me.user_id, key, ticket=number, action=action, now=state.now())
     if earlier is not None:
         if earlier.answer is not None:
             return _json(200, **(earlier.answer | {"replayed": True}))
@@ -101,18 +102,18 @@ def _move(state: WebState, me: Principal, form: Any, t: Any) -> Response:
     try:
         answer, presence, before, after = _apply(state, me, form, number, action)
     except Refused as exc:
-        moves.release(me.user_id, key)
+        moves.release(ctx, me.user_id, key)
         return _json(400, message=t(exc.key, **exc.fmt))
     except CONFLICTS as exc:
-        moves.release(me.user_id, key)
+        moves.release(ctx, me.user_id, key)
         return _json(409, conflict=True, **_conflict(state, me, number, action, exc, t))
     except (UserError, BadTransitionInput) as exc:  # after CONFLICTS: they are UserErrors too
-        moves.release(me.user_id, key)
+        moves.release(ctx, me.user_id, key)
         return _json(400, message=t("err.input"), detail=str(exc))
     except BaseException:
-        moves.release(me.user_id, key)
+        moves.release(ctx, me.user_id, key)
         raise
-    moves.finish(me.user_id, key, answer=answer, presence=presence, photos_before=before,
+    moves.finish(ctx, me.user_id, key, answer=answer, presence=presence, photos_before=before,
                  photos_after=after)  # fmt: skip
     return _json(200, **answer)
 
@@ -121,7 +122,7 @@ def _apply(
     state: WebState, me: Principal, form: Any, number: str, action: str
 ) -> tuple[dict[str, Any], Presence | None, tuple[str, ...], tuple[str, ...]]:
     """Take the move through the API's own functions (the same permission checks)."""
-    from gridops.services.presence import presence
+    from gridops.services.field_moves import presence
     from gridops.store.media_refs import add_refs
     from gridops.web.api import field as field_api
     from gridops.web.api import supervise as supervise_api

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
 from gridops.errors import UserError
+from gridops.services.field_moves import positions
 from gridops.services.verification import ANSWERS as VERIFICATION_ANSWERS
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import IllegalTransition, RoleNotAllowed
@@ -253,20 +254,8 @@ def show(
         actions=actions, groups=groups, group=group, forms=forms, problem=problem, detail=detail,
         before=[p for p in before if p not in after], after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),
-        presence=presence_of(state, found.number, found.category),
+        presence=positions(state.ctx, found.number, found.category),
     )  # fmt: skip
-
-
-def presence_of(state: WebState, number: str, category: str) -> list[dict[str, Any]]:
-    """The field app's moves on the ticket that carried the phone's position (proof of
-    presence): the move, the distance in metres and whether it was beyond the category's radius."""
-    from gridops.services.presence import radius_of
-    from gridops.store.field_moves import FieldMoves
-
-    moves = FieldMoves(state.ctx.store.engine).of_ticket(number)
-    return [{"action": m.action, "user": m.user_id, "metres": round(m.presence.distance_m),
-             "far": m.presence.far, "radius": round(radius_of(state.ctx, category))}
-            for m in moves if m.presence is not None]  # fmt: skip
 
 
 @router.post("/console/tickets/{number}/do/{action}", response_class=HTMLResponse)
