@@ -233,3 +233,17 @@ field_moves = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_field_moves_ticket", "ticket"),
 )
+
+#: Patrols (巡查, migration 0011): an inspector's or grid worker's walk, its id made on the
+#: phone, the sampled track as JSON ``[[lon, lat, unix_ms], …]`` (WGS84) and its length.
+patrols = Table(
+    "patrols",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("patrol_id", String(64), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("points", Text, nullable=False),
+    Column("length_m", Float, nullable=False),
+    Index("ix_patrols_started", "started_at"),
+)

@@ -225,3 +225,44 @@ def test_the_app_screens_in_both_languages_and_widths_pass_axe(
         assert problems == []
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.context.close()
+
+
+def test_a_patrol_records_a_track_and_a_problem_reported_on_the_way(
+    server: Server, browser: Any
+) -> None:
+    from datetime import timedelta
+
+    from gridops.services.patrols import of_day
+    from gridops.store.queries import find_many
+
+    lon, lat = point_in(server.ctx, CELLS[1])
+    unit = "gw-" + CELLS[1]
+    page = phone(browser, server, server.users.add("gw-patrol", "grid_worker", unit), lon, lat)
+    page.tap("#patrol-start")
+    page.wait_for_selector("#patrol-status")
+    for step in (1, 2, 3):  # walking east, about 100 m a step
+        page.context.set_geolocation({"longitude": lon + 0.001 * step, "latitude": lat})
+        page.wait_for_selector(f"#patrol-status:has-text('{step + 1} ')")
+    page.context.set_geolocation({"longitude": lon, "latitude": lat})  # back at the problem
+    page.wait_for_selector("#patrol-status:has-text('5 ')")
+    page.tap("#patrol details.report summary")
+    page.select_option("#patrol select[name=category]", "E0201")
+    page.fill("#patrol textarea[name=description]", "电线杆上小广告")
+    page.set_input_files("#pt-after", files=[{"name": "p.jpg", "mimeType": "image/jpeg",
+                                              "buffer": shade((90, 90, 90))}])  # fmt: skip
+    shot(page, "patrol-report-zh-390")
+    page.tap("#patrol form.onsite button[type=submit]")
+    page.tap("#patrol-stop")
+    window = (NOW - timedelta(days=400), NOW + timedelta(days=400))  # the phone's own clock
+    for _ in range(300):  # until the phone has sent both (its queue, not a time limit)
+        walks = [p for p in of_day(server.ctx, *window) if p.user_id == "gw-patrol"]
+        if walks and page.locator("#outbox").is_hidden():
+            break
+        page.wait_for_timeout(100)
+    [walk] = walks
+    assert len(walk.points) == 5 and 500 < walk.length_m < 700
+    found = find_many(server.ctx.store, category="E0201", limit=50)
+    reports = [t for t in found if t.description == "电线杆上小广告"]
+    assert len(reports) == 1 and reports[0].onsite and len(reports[0].media) == 1
+    shot(page, "patrol-ended-zh-390")
+    page.context.close()

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from gridops.web.console import (
     app_moves,
+    app_patrol,
     app_views,
     auth_views,
     bulk_views,
@@ -22,7 +23,7 @@ from gridops.web.console import (
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views, app_views, app_moves):  # fmt: skip
+                field_views, supervise_views, app_views, app_moves, app_patrol):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

@@ -29,11 +29,11 @@ from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-NUMBER = re.compile(r"^[A-Za-z0-9]{1,40}$")
+NUMBER = re.compile(r"^[A-Za-z0-9:_-]{1,40}$")  # a case number, or "patrol:<id>" (onsite)
 MOVES = ("accept", "return", "done", "verify_exists", "verify_absent", "verify_unverifiable",
-         "check_pass", "check_fail")  # fmt: skip
-WITH_POSITION = ("done", "verify_exists", "verify_absent", "verify_unverifiable", "check_pass",
-                 "check_fail")  # fmt: skip
+         "check_pass", "check_fail", "onsite")  # fmt: skip
+WITH_POSITION = ("onsite", "done", "verify_exists", "verify_absent", "verify_unverifiable",
+                 "check_pass", "check_fail")  # fmt: skip
 CONFLICTS = (PermissionDenied, RoleNotAllowed, UnknownTicket, StaleTicket, IllegalTransition)
 
 
@@ -106,6 +106,9 @@ def _move(state: WebState, me: Principal, form: Any, t: Any) -> Response:
         return _json(400, message=t(exc.key, **exc.fmt))
     except CONFLICTS as exc:
         moves.release(ctx, me.user_id, key)
+        if action == "onsite":  # no ticket to have moved: a refusal (e.g. outside my area)
+            code, _, message, detail = refusal(exc, t)
+            return _json(code, message=message, detail=detail)
         return _json(409, conflict=True, **_conflict(state, me, number, action, exc, t))
     except (UserError, BadTransitionInput) as exc:  # after CONFLICTS: they are UserErrors too
         moves.release(ctx, me.user_id, key)
@@ -133,6 +136,19 @@ def _apply(
     position = _position(form) if action in WITH_POSITION else None
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+    if action == "onsite":
+        if position is None:
+            raise Refused("app.err.no_position")
+        if not note:
+            raise Refused("app.err.note")
+        photos = _files(form, "after") + _files(form, "before")
+        moved = field_api.onsite(
+            state, me, category=_text(form, "category", 40), lon=position[0], lat=position[1],
+            note=note, crs="EPSG:4326", description=_text(form, "description", 4000),
+            photos=photos,
+        )  # fmt: skip
+        return ({"number": moved["number"], "status": moved["status"], "action": action,
+                 "far": False, "distance_m": None}, None, (), ())  # fmt: skip
     if action == "accept":
         moved = field_api.accept(state, me, number)
     elif action == "return":

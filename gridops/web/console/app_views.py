@@ -65,8 +65,13 @@ def app_page(request: Request, state: State) -> HTMLResponse:
     require_app(me)
     lang = lang_of(request)
     words = json.dumps(app_words(lang), ensure_ascii=False).replace("</", "<\\/")
+    on_site = sorted((c for c in state.ctx.ops.taxonomy.categories.values() if c.on_site),
+                     key=lambda c: c.code)  # fmt: skip
+    categories = json.dumps([[c.code, c.en if lang == "en" else c.zh] for c in on_site],
+                            ensure_ascii=False).replace("</", "<\\/")  # fmt: skip
     return render(request, state, "app.html", me=me, words=words, version=version(),
-                  tabs=TABS)  # fmt: skip
+                  tabs=TABS, categories=categories,
+                  patrols=Action.SELF_REPORT in ROLE_ACTIONS[me.role])  # fmt: skip
 
 
 @router.get("/console/app/tasks")

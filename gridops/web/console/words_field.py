@@ -129,6 +129,28 @@ WORDS: dict[str, tuple[str, str]] = {
         "找不到这个任务，你的操作未提交；内容和照片已保留在本机",
         "This task cannot be found, so your move was not applied; your text and photos are kept",
     ),
+    "app.err.no_position": (
+        "还没有定位：请允许定位并稍候再上报",
+        "No position yet: allow location and try again in a moment",
+    ),
+    "app.err.patrol": (
+        "巡查轨迹无法保存，请联系管理员",
+        "The patrol track could not be kept; tell an admin",
+    ),
+    "app.patrol": ("巡查", "Patrol"),
+    "app.patrol.start": ("开始巡查", "Start patrol"),
+    "app.patrol.stop": ("结束巡查", "End patrol"),
+    "app.patrol.on": ("巡查中 · {n} 个轨迹点 · {km} 公里", "On patrol · {n} points · {km} km"),
+    "app.patrol.saved": (
+        "巡查已结束，轨迹将发送（{n} 个点）",
+        "Patrol ended; its track is sent ({n} points)",
+    ),
+    "app.patrol.report": ("上报发现的问题", "Report a problem found"),
+    "app.patrol.category": ("问题类别", "Category"),
+    "app.patrol.description": ("问题描述", "What is wrong"),
+    "app.patrol.note": ("现场处置情况", "What was done on site"),
+    "app.patrol.send": ("上报（自行处置）", "Report (fixed on site)"),
+    "app.move.onsite": ("巡查上报", "Patrol report"),
     "app.err.signin": (
         "登录已过期，请重新登录后再发送",
         "Your sign-in has ended; sign in again to send",
