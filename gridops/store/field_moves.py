@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
@@ -18,6 +18,9 @@ from gridops.store.engine import write
 from gridops.store.schema import field_moves
 
 APPLYING, DONE = "applying", "done"
+#: A claim still applying after this long was left by a process that died mid-move: the next
+#: copy of the move takes it over (the workflow's own checks refuse a move already applied).
+STALE = timedelta(minutes=10)
 _M = field_moves.c
 
 
@@ -90,7 +93,17 @@ class FieldMoves:
             with write(self.engine) as conn:
                 conn.execute(field_moves.insert(), [row])
         except IntegrityError:
-            return self.get(user_id, key)
+            found = self.get(user_id, key)
+            if found is None or found.state != APPLYING or found.created_at > now - STALE:
+                return found
+            with write(self.engine) as conn:
+                taken = conn.execute(
+                    update(field_moves)
+                    .where(_M.user_id == user_id, _M.move_key == key, _M.state == APPLYING,
+                           _M.created_at == found.created_at)
+                    .values(created_at=now)
+                ).rowcount  # fmt: skip
+            return None if taken else self.get(user_id, key)
         return None
 
     def finish(

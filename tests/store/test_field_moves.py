@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from gridops.store import Store
-from gridops.store.field_moves import APPLYING, DONE, FieldMoves, Presence
+from gridops.store.field_moves import APPLYING, DONE, STALE, FieldMoves, Presence
 from store.factory import NOW
 from store.test_migration_points import move_to
 
@@ -34,6 +34,15 @@ def test_a_released_claim_may_be_sent_again(store: Store) -> None:
     moves.release("w-1", "r" * 12)
     assert moves.get("w-1", "r" * 12) is None
     assert moves.claim("w-1", "r" * 12, ticket="E2", action="done", now=NOW) is None
+
+
+def test_a_claim_left_applying_too_long_is_taken_over(store: Store) -> None:
+    moves = FieldMoves(store.engine)
+    assert moves.claim("w-1", "s" * 12, ticket="E3", action="done", now=NOW) is None
+    soon = moves.claim("w-1", "s" * 12, ticket="E3", action="done", now=NOW + STALE / 2)
+    assert soon is not None and soon.state == APPLYING  # still being applied: wait
+    assert moves.claim("w-1", "s" * 12, ticket="E3", action="done", now=NOW + STALE) is None
+    assert moves.claim("w-1", "s" * 12, ticket="E3", action="done", now=NOW + STALE) is not None
 
 
 def test_migration_0011_both_ways(store: Store) -> None:
