@@ -60,10 +60,12 @@ def report(server: Server, key: str, description: str, code: str, l3: str) -> st
     return str(r.json()[0]["service_request_id"])
 
 
-def dispatched_to(server: Server, worker: str, unit: str, *codes: str) -> list[str]:
+def dispatched_to(
+    server: Server, worker: str, unit: str, *codes: str, cell: str = CELLS[0]
+) -> list[str]:
     """Tickets of ``codes`` reported, routed and given to ``worker`` of ``unit``."""
     key = server.users.api_key()
-    numbers = [report(server, key, f"现场问题 {code}", code, CELLS[0]) for code in codes]
+    numbers = [report(server, key, f"现场问题 {code}", code, cell) for code in codes]
     route_batch(server.ctx, 10, now=NOW)
     for number in numbers:
         t = server.ctx.store.get_by_number(number)
@@ -265,4 +267,15 @@ def test_a_patrol_records_a_track_and_a_problem_reported_on_the_way(
     reports = [t for t in found if t.description == "电线杆上小广告"]
     assert len(reports) == 1 and reports[0].onsite and len(reports[0].media) == 1
     shot(page, "patrol-ended-zh-390")
+    page.context.close()
+
+
+def test_a_task_dispatched_to_me_appears_without_a_reload(server: Server, browser: Any) -> None:
+    lon, lat = point_in(server.ctx, CELLS[2])
+    unit = "gw-" + CELLS[2]
+    page = phone(browser, server, server.users.add("gw-live", "grid_worker", unit), lon, lat)
+    before = int(page.inner_text('[data-count="todo"]'))
+    [number] = dispatched_to(server, "gw-live", unit, "E0104", cell=CELLS[2])
+    page.wait_for_selector(f'#cards a.card[data-number="{number}"]', timeout=60_000)  # pushed
+    assert int(page.inner_text('[data-count="todo"]')) == before + 1
     page.context.close()
