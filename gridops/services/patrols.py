@@ -59,3 +59,13 @@ def record(
 def of_day(ctx: ServiceContext, start: datetime, end: datetime) -> list[Patrol]:
     """Every patrol started in [start, end)."""
     return Patrols(ctx.store.engine).between(start, end)
+
+
+def cells_walked(ctx: ServiceContext, patrol: Patrol) -> frozenset[str]:
+    """The level-3 cells (单元网格) the track's points lie in."""
+    if not patrol.points:
+        return frozenset()
+    lons = [p[0] for p in patrol.points]
+    lats = [p[1] for p in patrol.points]
+    deepest = ctx.grid.locate_many(lons, lats, "EPSG:4326")[-1]
+    return frozenset(str(c) for c in deepest if c)

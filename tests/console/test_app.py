@@ -193,3 +193,33 @@ def test_a_grid_worker_answers_a_verification_from_the_app(
              lon=str(lon), lat=str(lat))  # fmt: skip
     assert r.status_code == 200 and r.json()["far"] is False
     assert ctx.store.get_by_number(number).status.value == "verified"
+
+
+def test_a_patrol_sent_twice_is_kept_once_and_the_supervisor_sees_its_cells(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    import json
+
+    from .conftest import LUJIAZUI_L3, point_in
+
+    lon, lat = point_in(ctx, LUJIAZUI_L3)
+    csrf = sign_in(client, users.add("gw-walk", "grid_worker", f"gw-{LUJIAZUI_L3}"))
+    ms = int(NOW.timestamp() * 1000)
+    points = [[lon, lat, ms], [lon + 0.0005, lat, ms + 60_000], [lon + 0.001, lat, ms + 120_000]]
+    form = {"id": "walk-" + uuid.uuid4().hex, "started": str(ms), "ended": str(ms + 130_000),
+            "points": json.dumps(points)}  # fmt: skip
+    for _ in range(2):
+        r = client.post("/console/app/patrols", data=form, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200 and r.json()["points"] == 3 and r.json()["length_m"] > 50
+    bad = client.post("/console/app/patrols", data=form | {"points": "[[1]]"},
+                      headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert bad.status_code == 400 and "points[0]" in bad.json()["detail"]
+
+    sign_in(client, users.add("s-walk", "supervisor", "all"))
+    page = client.get("/console/patrols?day=2026-11-24")
+    assert page.status_code == 200 and page.text.count('class="patrol"') == 1
+    assert 'data-user="gw-walk"' in page.text and "当日巡查覆盖单元网格" in page.text
+    assert LUJIAZUI_L3 in page.text  # the cell walked (a unit cell shows its code)
+    assert client.get("/console/patrols?day=2026-11-25").text.count('class="patrol"') == 0
+    wrong = client.get("/console/patrols?day=yesterday")
+    assert wrong.status_code == 400 and "yesterday" in wrong.text

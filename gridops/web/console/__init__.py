@@ -15,6 +15,7 @@ from gridops.web.console import (
     bulk_views,
     dispatch_views,
     field_views,
+    patrol_views,
     pickers,
     supervise_views,
     ticket_views,
@@ -23,7 +24,8 @@ from gridops.web.console import (
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views, app_views, app_moves, app_patrol):  # fmt: skip
+                field_views, supervise_views, app_views, app_moves, app_patrol,
+                patrol_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

@@ -151,6 +151,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "app.patrol.note": ("现场处置情况", "What was done on site"),
     "app.patrol.send": ("上报（自行处置）", "Report (fixed on site)"),
     "app.move.onsite": ("巡查上报", "Patrol report"),
+    "patrols.title": ("巡查轨迹", "Patrols"),
+    "patrols.day": ("日期", "Day"),
+    "patrols.coverage": (
+        "当日巡查覆盖单元网格 {walked} / {area}（{share}%）",
+        "Unit cells walked that day: {walked} of {area} ({share}%)",
+    ),
+    "patrols.who": ("巡查人", "Who"),
+    "patrols.when": ("时间", "When"),
+    "patrols.points": ("轨迹点", "Points"),
+    "patrols.km": ("里程（公里）", "Distance (km)"),
+    "patrols.cells": ("经过的单元网格", "Unit cells passed"),
+    "patrols.none": ("当日没有巡查记录", "No patrols that day"),
     "app.err.signin": (
         "登录已过期，请重新登录后再发送",
         "Your sign-in has ended; sign in again to send",
