@@ -26,7 +26,8 @@ from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).parent / "app_static"
-FILES = {"app.js": "text/javascript", "app.css": "text/css", "outbox.js": "text/javascript"}
+FILES = {"app.js": "text/javascript", "app.css": "text/css", "outbox.js": "text/javascript",
+         "patrol.js": "text/javascript"}  # fmt: skip
 ICON_SIZES = (192, 512)
 SCOPE = "/console/"  # the worker also serves the report photos (/console/media/) offline
 

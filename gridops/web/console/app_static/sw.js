@@ -9,6 +9,7 @@ var SHELL = [
   "/console/app/",
   "/console/app/app.js",
   "/console/app/outbox.js",
+  "/console/app/patrol.js",
   "/console/app/app.css",
   "/console/app/manifest.webmanifest",
   "/console/app/icon-192.png",
