@@ -59,7 +59,7 @@
     if (!box) return;
     var kids = [el("h2", { id: "patrol-h", "class": "sr", text: t("app.patrol") })];
     if (!patrol) {
-      kids.push(el("button", { type: "button", "class": "primary big", id: "patrol-start", text: t("app.patrol.start"),
+      kids.push(el("button", { type: "button", "class": "big", id: "patrol-start", text: t("app.patrol.start"),
         on: { click: function () {
           patrol = { id: Outbox.newKey(), started: Date.now(), points: [] };
           if (A.here()) sample(A.here());
