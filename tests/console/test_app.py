@@ -105,6 +105,7 @@ def test_done_with_photos_and_position_marks_a_far_report(
     assert 'id="presence"' in page and 'data-far="yes"' in page and "超出 200 米范围" in page
     check = client.get("/console/app/tasks").json()["tabs"]["check"]
     assert [t["number"] for t in check] == [number] and check[0]["far_m"][0] > 500
+    assert check[0]["clock_state"] == "done_on_time" and check[0]["due"] is None
 
 
 def test_a_category_needing_before_and_after_refuses_one_photo(

@@ -37,7 +37,12 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
     place = next((n for n, c in zip(names, reversed(ticket.cells), strict=True) if n != c), "")
     links = nav_links(lon, lat, place or ticket.number)
     category = state.ctx.ops.taxonomy.categories.get(ticket.category)
-    due = ticket.clock.due_at
+    due, clock = ticket.clock.due_at, ticket.clock
+    clock_state = ""  # as the console's with_due: no countdown once paused or stopped
+    if due is not None and clock.paused_at:
+        clock_state = "paused"
+    elif due is not None and clock.stopped_at:
+        clock_state = "done_late" if clock.stopped_at > due else "done_on_time"
     far = [m.presence for m in of_ticket(state.ctx, ticket.number)
            if m.presence is not None and m.presence.far]  # fmt: skip
     return {
@@ -51,7 +56,8 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         "lon": round(lon, 7),
         "lat": round(lat, 7),
         "nav": {"amap": links.amap, "baidu": links.baidu, "system": links.system},
-        "due": due.isoformat() if due and not ticket.clock.paused_at else None,
+        "due": due.isoformat() if due and not clock_state else None,
+        "clock_state": clock_state,
         "overdue": ticket.overdue(state.now()),
         "media": list(ticket.media),
         "evidence": list(ticket.evidence),

@@ -50,7 +50,7 @@ def version() -> str:
 def app_words(lang: str) -> dict[str, str]:
     """The catalogue entries the app's script uses, in ``lang``."""
     t = translator(lang)
-    keys = [k for k in CATALOGUE if k.startswith(("app.", "status.", "cd.", "span."))]
+    keys = [k for k in CATALOGUE if k.startswith(("app.", "status.", "cd.", "span.", "clock."))]
     return {k: t(k) for k in keys}
 
 

@@ -51,6 +51,7 @@
   }
 
   function countdown(task) {
+    if (task.clock_state) return el("span", { "class": "countdown", text: t("clock." + task.clock_state) });
     if (!task.due) return el("span", { "class": "countdown", text: t("app.no_deadline") });
     var left = Date.parse(task.due) - (Date.now() + skew);
     return el("span", { "class": "countdown" + (left < 0 ? " late" : ""), "data-due": task.due,
@@ -120,6 +121,7 @@
       } else if (move.action === "done") {
         task.status = "handled";
         task.actions = [];
+        task.clock_state = task.overdue ? "done_late" : "done_on_time";
         tabs.check.unshift(task);
       }
     });
