@@ -192,6 +192,17 @@ def test_a_conflicting_move_is_shown_and_its_text_kept(server: Server, browser: 
     assert "改派" in kept and "现场为私人物业" in kept
     assert server.ctx.store.get_by_number(first).status.value == "dispatched"
     shot(page, "conflict-zh-390")
+    page.tap("#logout button")  # signing out clears the phone: the kept move, the cached list
+    page.wait_for_url("**/console/login")
+    assert page.evaluate("caches.keys()") == []
+    page.goto("/console/login")
+    left = page.evaluate(
+        """() => new Promise(done => { const r = indexedDB.open("gridops-field", 1);
+             r.onsuccess = () => { const tx = r.result.transaction(["kept", "cache"]);
+               const k = tx.objectStore("kept").count(), c = tx.objectStore("cache").count();
+               tx.oncomplete = () => done(k.result + c.result); }; })"""
+    )
+    assert left == 0
     page.context.close()
 
 

@@ -98,6 +98,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "距现场 {metres} 米，超出 {radius} 米范围",
         "{metres} m from the place, beyond {radius} m",
     ),
+    "app.logout_unsent": (
+        "还有 {n} 条操作未发送：请在有信号时发送后再退出",
+        "{n} moves are not sent yet: send them with signal before signing out",
+    ),
     "app.kept": ("未能提交的操作（已保留）", "Moves not applied (kept)"),
     "app.kept_badge": ("有未提交操作", "A move was not applied"),
     "app.kept_photo": ("保留的照片", "Kept photo"),

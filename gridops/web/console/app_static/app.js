@@ -471,6 +471,21 @@
       else render();
     });
   });
+  // signing out leaves nothing of the worker's on the phone — unless moves are still unsent
+  document.getElementById("logout").addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form.dataset.cleared) return;
+    ev.preventDefault();
+    if (queued.length) { say(t("app.logout_unsent", { n: queued.length })); return; }
+    Outbox.clear().then(function () {
+      return window.caches ? caches.keys().then(function (names) {
+        return Promise.all(names.map(function (n) { return caches["delete"](n); }));
+      }) : null;
+    })["catch"](function () {}).then(function () {
+      form.dataset.cleared = "1";
+      form.submit();
+    });
+  });
   document.getElementById("refresh").addEventListener("click", function () { send().then(refresh); });
   window.addEventListener("hashchange", route);
   window.addEventListener("online", function () { online(true); send(); });

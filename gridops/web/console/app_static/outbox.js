@@ -67,6 +67,11 @@
     save: function (name, value) {
       return run("cache", "readwrite", function (s) { return s.put({ name: name, value: value }); });
     },
+    clear: function () {
+      return Promise.all(["outbox", "kept", "cache"].map(function (store) {
+        return run(store, "readwrite", function (s) { return s.clear(); });
+      }));
+    },
     load: function (name) {
       return run("cache", "readonly", function (s) { return s.get(name); }).then(function (row) {
         return row ? row.value : null;
