@@ -89,8 +89,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_idle_minutes=_positive(env, "GRIDOPS_SESSION_IDLE_MINUTES", 60.0),
         open311_self_reports=_choice(env, "GRIDOPS_OPEN311_SELF_REPORTS", ("omit", "redact")),
         web_write_wait_s=_seconds(env, "GRIDOPS_WEB_WRITE_WAIT", 5.0),
-        secrets={k[len(SECRET_PREFIX):]: v for k, v in env.items()
-                 if k.startswith(SECRET_PREFIX) and v},  # fmt: skip
+        secrets={
+            k[len(SECRET_PREFIX) :]: v for k, v in env.items() if k.startswith(SECRET_PREFIX) and v
+        },  # fmt: skip
     )
 
 

@@ -84,8 +84,7 @@ def _send_one(ctx: ServiceContext, row: Any, now: datetime, sender: Sender,
             lang = 0 if channel.lang == "zh" else 1
             key = idempotency_key(row.ticket_id, row.event_seq, row.kind, row.recipient)
             subject = WORDS["notify.subject"][lang].format(number=number)
-            send(channel, Note(key, number, row.kind, subject, text),
-                 ctx.settings.secrets, now, policy)  # fmt: skip
+            send(channel, Note(key, number, row.kind, subject, text), ctx.settings.secrets, policy)
         return {"b_id": row.id, "status": "sent", "next_at": now, "last_error": ""}
     except DeliveryFailed as exc:
         tries = row.attempts

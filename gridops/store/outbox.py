@@ -56,8 +56,12 @@ def release_expired(
             conn.execute(
                 update(deliveries)
                 .where(d.id == row.id, d.status == "sending")
-                .values(status=status, next_at=now, claimed_until=None,
-                        last_error="the sending worker stopped mid-send")  # fmt: skip
+                .values(
+                    status=status,
+                    next_at=now,
+                    claimed_until=None,
+                    last_error="the sending worker stopped mid-send",
+                )  # fmt: skip
             )
     return counts
 

@@ -1,0 +1,151 @@
+"""The notification outbox end to end, against real local robot servers: a dispatch reaches the
+assignee's channels once; a failed send is retried after its backoff and arrives once; a worker
+process killed (SIGKILL) mid-send never makes a message arrive twice — a webhook's repeat carries
+the same idempotency key and is dropped by the receiver, a robot's send in doubt is not repeated
+— and the message still arrives."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from notify.receivers import Receiver  # tests/notify (pytest puts tests/ on the path)
+from sqlalchemy import select
+
+from gridops.notify import LogSender
+from gridops.org.roster import roster_from_dict
+from gridops.services.context import ServiceContext
+from gridops.services.intake import submit
+from gridops.services.notifying import collect, notify_batch
+from gridops.services.outbox import LEASE
+from gridops.services.routing import route_batch
+from gridops.store.schema import tickets
+from gridops.store.service_tables import deliveries
+from gridops.tickets import Role
+
+from .conftest import NOW, report_at, some_cells
+
+SECRET = "SECtest-signing-key"
+
+
+@pytest.fixture
+def robot(request: pytest.FixtureRequest) -> Iterator[Receiver]:
+    r = Receiver(getattr(request, "param", "dingtalk"), secret=SECRET).start()
+    yield r
+    r.stop()
+
+
+def dispatched(ctx: ServiceContext, robot: Receiver) -> ServiceContext:
+    """Route one report; give its assignee a channel to ``robot`` (roster.yaml) — the context
+    the notify stage then runs with."""
+    [cell] = some_cells(ctx, 1)
+    submit(ctx, [report_at(ctx, cell)], actor="i", role=Role.INSPECTOR, now=NOW)
+    route_batch(ctx, 10, now=NOW)
+    with ctx.store.engine.connect() as conn:
+        unit, person = conn.execute(select(tickets.c.owner_unit, tickets.c.assignee)).one()
+    channel = {"type": robot.kind, "url_secret": "ROBOT"}
+    if robot.kind != "wecom":
+        channel["secret"] = "SIGN"
+    roster = roster_from_dict({
+        "timezone": "Asia/Shanghai", "patterns": {"duty": {"kind": "always"}},
+        "staff": [{"id": person or f"{unit}-1", "name": "张伟", "unit": unit, "pattern": "duty",
+                   "channels": [channel]}],
+    })  # fmt: skip
+    settings = dataclasses.replace(ctx.settings, secrets={"ROBOT": robot.url, "SIGN": SECRET})
+    return dataclasses.replace(ctx, roster=roster, settings=settings)
+
+
+def statuses(ctx: ServiceContext) -> list[tuple[str, int]]:
+    with ctx.store.engine.connect() as conn:
+        rows = conn.execute(select(deliveries.c.status, deliveries.c.attempts))
+        return sorted((r.status, r.attempts) for r in rows)
+
+
+@pytest.mark.parametrize("robot", ["dingtalk", "feishu", "wecom"], indirect=True)
+def test_a_dispatch_reaches_the_assignee_once(ctx: ServiceContext, robot: Receiver) -> None:
+    ctx = dispatched(ctx, robot)
+    notify_batch(ctx, 100, now=NOW, sender=LogSender())
+    notify_batch(ctx, 100, now=NOW + timedelta(minutes=5), sender=LogSender())
+    assert robot.refused == [] and len(robot.received) == 1
+    text = str(robot.received[0])
+    assert "【派遣】案卷" in text and "派给您处置" in text
+    assert statuses(ctx) == [("sent", 1)]
+
+
+def test_a_failed_send_is_retried_after_its_backoff(ctx: ServiceContext, robot: Receiver) -> None:
+    ctx = dispatched(ctx, robot)
+    robot.fail_next = 1
+    notify_batch(ctx, 100, now=NOW, sender=LogSender())
+    assert robot.received == [] and statuses(ctx) == [("pending", 1)]
+    notify_batch(ctx, 100, now=NOW + timedelta(seconds=10), sender=LogSender())  # backing off
+    assert robot.requests == 1
+    notify_batch(ctx, 100, now=NOW + timedelta(seconds=31), sender=LogSender())
+    assert len(robot.received) == 1 and statuses(ctx) == [("sent", 2)]
+
+
+WORKER = """
+import sys
+from datetime import datetime
+from types import SimpleNamespace
+from gridops.notify import LogSender
+from gridops.org.channels import NotifyPolicy
+from gridops.services import outbox
+from gridops.settings import load_settings
+from gridops.store import open_store
+settings = load_settings()
+ctx = SimpleNamespace(store=open_store(settings.database_url), settings=settings)
+outbox.send_due(ctx, 10, now=datetime.fromisoformat(sys.argv[1]), sender=LogSender(),
+                policy=NotifyPolicy())
+"""
+
+
+def killed_mid_send(ctx: ServiceContext, robot: Receiver) -> None:
+    """Run the send in a worker process; SIGKILL it while the robot holds the request."""
+    collect(ctx, 100, now=NOW)
+    robot.hold_next = True
+    env = os.environ | {"GRIDOPS_DATABASE_URL": ctx.settings.database_url,
+                        "GRIDOPS_DATA_DIR": str(ctx.settings.data_dir),
+                        "GRIDOPS_SECRET_ROBOT": robot.url,
+                        "GRIDOPS_SECRET_SIGN": SECRET}  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, NOW.isoformat()], env=env)
+    try:
+        assert robot.arrived.wait(60), "the worker never sent"
+        os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(10) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    robot.release.set()
+    assert statuses(ctx) == [("sending", 1)]
+
+
+@pytest.mark.parametrize("robot", ["webhook"], indirect=True)
+def test_a_webhook_killed_mid_send_is_sent_again_with_its_key_and_arrives_once(
+    ctx: ServiceContext, robot: Receiver
+) -> None:
+    ctx = dispatched(ctx, robot)
+    killed_mid_send(ctx, robot)
+    later = NOW + LEASE + timedelta(seconds=1)
+    notify_batch(ctx, 100, now=NOW + timedelta(seconds=30), sender=LogSender())  # lease runs
+    assert robot.requests == 1
+    notify_batch(ctx, 100, now=later, sender=LogSender())
+    assert robot.requests == 2  # sent again, with the same key …
+    assert len(robot.received) == 1  # … so the receiver has it once
+    assert statuses(ctx) == [("sent", 2)]
+
+
+def test_a_robot_killed_mid_send_is_never_sent_twice(ctx: ServiceContext, robot: Receiver) -> None:
+    ctx = dispatched(ctx, robot)
+    killed_mid_send(ctx, robot)
+    assert len(robot.received) == 1  # it got there before the worker died
+    for minutes in (3, 10, 60):
+        notify_batch(ctx, 100, now=NOW + timedelta(minutes=minutes), sender=LogSender())
+    assert robot.requests == 1 and len(robot.received) == 1
+    assert statuses(ctx) == [("unknown", 1)]
