@@ -45,8 +45,9 @@ WORDS: dict[str, tuple[str, str]] = {
         "decide whether to register it.",
     ),
     "notify.escalation-notify": (
-        "【升级提醒】案卷 {number}（{category}）：{reason}",
-        "[Escalation] Case {number} ({category}): {reason}",
+        "【预警】案卷 {number}（{category}）按升级策略提醒您关注，{due}。",
+        "[Warning] Case {number} ({category}): the escalation policy asks you to look at it, "
+        "{due}.",
     ),
     "notify.due": ("时限 {due}", "due {due}"),
     "notify.no_due": ("未计时", "no deadline"),

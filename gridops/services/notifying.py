@@ -158,9 +158,10 @@ def deliveries_of(ctx: ServiceContext, r: Any, now: datetime) -> list[dict]:
     who = recipients(r.type, ticket, payload)
     if not channels_in_use(ctx):
         return [delivery(r.ticket_id, r.seq, r.type, w, f"{r.number} {r.type}", now) for w in who]
-    kind = "overdue" if r.type == "supervise" and payload.get("reason") == "overdue" else r.type
+    reason = payload.get("fields", {}).get("reason") or ""
+    kind = "overdue" if r.type == "supervise" and reason == "overdue" else r.type
     facts = {"number": r.number, "category": r.category, "due_at": r.due_at,
-             "reason": payload.get("reason") or ""}  # fmt: skip
+             "reason": reason or payload.get("changes", {}).get("last_reason") or ""}  # fmt: skip
     return [row for w in who for row in channel_deliveries(ctx, r.ticket_id, r.seq, r.type,
                                                            kind, w, facts, now)]  # fmt: skip
 

@@ -25,6 +25,7 @@ from gridops.services.intake import submit
 from gridops.services.notifying import collect, notify_batch
 from gridops.services.outbox import LEASE
 from gridops.services.routing import route_batch
+from gridops.services.sweeper import sweep
 from gridops.store.schema import tickets
 from gridops.store.service_tables import deliveries
 from gridops.tickets import Role
@@ -149,3 +150,24 @@ def test_a_robot_killed_mid_send_is_never_sent_twice(ctx: ServiceContext, robot:
         notify_batch(ctx, 100, now=NOW + timedelta(minutes=minutes), sender=LogSender())
     assert robot.requests == 1 and len(robot.received) == 1
     assert statuses(ctx) == [("unknown", 1)]
+
+
+def test_an_overdue_ticket_warns_the_unit_on_shift_and_nobody_is_recorded(
+    ctx: ServiceContext, robot: Receiver
+) -> None:
+    ctx = dispatched(ctx, robot)
+    notify_batch(ctx, 100, now=NOW, sender=LogSender())
+    with ctx.store.engine.connect() as conn:
+        due = conn.execute(select(tickets.c.due_at)).scalar_one()
+    later = due + timedelta(minutes=1)
+    sweep(ctx, 100, now=later)  # the policy's "notify the supervisor" step; 督办 for overdue
+    notify_batch(ctx, 100, now=later, sender=LogSender())
+    texts = [m["text"]["content"] for m in robot.received]
+    assert len(texts) == 3, texts  # the dispatch, the policy's warning, the 督办 for overdue
+    assert texts[1].startswith("【预警】") and "时限" in texts[1]
+    assert texts[2].startswith("【超期预警】") and "已督办" in texts[2]
+    with ctx.store.engine.connect() as conn:
+        failed = conn.execute(select(deliveries.c.recipient, deliveries.c.last_error)
+                              .where(deliveries.c.status == "failed")).one()  # fmt: skip
+    assert failed.recipient.startswith("supervisor@sc-")  # nobody there has a channel
+    assert "nobody to reach" in failed.last_error
