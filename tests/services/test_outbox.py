@@ -6,6 +6,7 @@ the same idempotency key and is dropped by the receiver, a robot's send in doubt
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import signal
@@ -19,7 +20,9 @@ from notify.receivers import Receiver  # tests/notify (pytest puts tests/ on the
 from sqlalchemy import select
 
 from gridops.notify import LogSender
+from gridops.org.channels import Channel
 from gridops.org.roster import roster_from_dict
+from gridops.services.actions import act
 from gridops.services.context import ServiceContext
 from gridops.services.intake import submit
 from gridops.services.notifying import collect, notify_batch
@@ -171,3 +174,23 @@ def test_an_overdue_ticket_warns_the_unit_on_shift_and_nobody_is_recorded(
                               .where(deliveries.c.status == "failed")).one()  # fmt: skip
     assert failed.recipient.startswith("supervisor@sc-")  # nobody there has a channel
     assert "nobody to reach" in failed.last_error
+
+
+@pytest.mark.parametrize("robot", ["wecom"], indirect=True)
+def test_a_return_reaches_the_sub_centres_group_robot(ctx: ServiceContext, robot: Receiver) -> None:
+    ctx = dispatched(ctx, robot)
+    org = copy.copy(ctx.ops.org)  # org.yaml: channels: {"sc-*": [{type: wecom, …}]}
+    org.channels = {"sc-*": (Channel("wecom", url_secret="ROBOT"),)}
+    ops = copy.copy(ctx.ops)
+    ops.org = org
+    ctx = dataclasses.replace(ctx, ops=ops)
+    notify_batch(ctx, 100, now=NOW, sender=LogSender())
+    with ctx.store.engine.connect() as conn:
+        ticket, person = conn.execute(select(tickets.c.id, tickets.c.assignee)).one()
+    later = NOW + timedelta(minutes=5)
+    act(ctx, ticket, "return", actor=person, role=Role.FIELD_STAFF, now=later,
+        reason="不属于本单位职责")  # fmt: skip
+    notify_batch(ctx, 100, now=later, sender=LogSender())
+    texts = [m["text"]["content"] for m in robot.received]
+    assert len(texts) == 2 and texts[0].startswith("【派遣】")
+    assert texts[1].startswith("【退单】") and texts[1].endswith("原因：不属于本单位职责")
