@@ -88,3 +88,18 @@ def has_stale_claims(store: Store, *, now: datetime) -> bool:
     q = select(d.id).where(d.status == "sending", d.claimed_until < now).limit(1)
     with store.engine.connect() as conn:
         return conn.execute(q).first() is not None
+
+
+def troubled(store: Store, *, limit: int) -> list[Any]:
+    """The latest deliveries that did not arrive or may not have (``failed``, ``unknown``) and
+    those held or backing off (``pending`` with attempts), newest first."""
+    d = deliveries.c
+    q = (
+        select(d.id, d.ticket_id, d.kind, d.recipient, d.status, d.attempts, d.next_at,
+               d.last_error, d.channel)
+        .where((d.status.in_(("failed", "unknown"))) | ((d.status == "pending") & (d.attempts > 0)))
+        .order_by(d.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        return list(conn.execute(q))
