@@ -2,8 +2,12 @@
 
 The event log is the outbox: a cursor (``svc_cursors``) records how far it has been read, and
 the deliveries of a batch of events are written with the cursor in one transaction (a unique
-index makes a repeat harmless). Sending is per recipient: a failure is retried with backoff
-for that recipient only, and given up after ``MAX_ATTEMPTS``.
+index makes a repeat harmless). Once any person or unit names a channel, a recipient becomes one
+delivery per channel that reaches it (:mod:`gridops.org.reaching`: the assignee, else the unit
+on shift and its own channels, else its shift lead; quiet hours set when it may go), with the
+text in the channel's language; nobody to reach is a ``failed`` row saying so. Sending is per
+delivery (:mod:`gridops.services.outbox`): a failure is retried with backoff for that delivery
+only, and a worker that dies mid-send never makes a message arrive twice.
 
 Late commits: on PostgreSQL event ids are taken when events are inserted, not when they
 commit, so a routing batch holding ids 1000–1199 may commit after an API action's id 1200 was
