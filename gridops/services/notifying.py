@@ -166,8 +166,22 @@ def deliveries_of(ctx: ServiceContext, r: Any, now: datetime) -> list[dict]:
     kind = "overdue" if r.type == "supervise" and reason == "overdue" else r.type
     facts = {"number": r.number, "category": r.category, "due_at": r.due_at,
              "reason": reason or payload.get("changes", {}).get("last_reason") or ""}  # fmt: skip
-    return [row for w in who for row in channel_deliveries(ctx, r.ticket_id, r.seq, r.type,
+    rows = [row for w in who for row in channel_deliveries(ctx, r.ticket_id, r.seq, r.type,
                                                            kind, w, facts, now)]  # fmt: skip
+    return once_per_channel(rows)
+
+
+def once_per_channel(rows: list[dict]) -> list[dict]:
+    """One event's rows with each channel once (a group robot that two recipients share — a
+    unit's and its sub-centre's — hears of the event once)."""
+    seen: set[str] = set()
+    kept = []
+    for row in rows:
+        if row["channel"] and row["channel"] in seen:
+            continue
+        seen.add(row["channel"])
+        kept.append(row)
+    return kept
 
 
 def channels_in_use(ctx: ServiceContext) -> bool:

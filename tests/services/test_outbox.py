@@ -194,3 +194,22 @@ def test_a_return_reaches_the_sub_centres_group_robot(ctx: ServiceContext, robot
     texts = [m["text"]["content"] for m in robot.received]
     assert len(texts) == 2 and texts[0].startswith("【派遣】")
     assert texts[1].startswith("【退单】") and texts[1].endswith("原因：不属于本单位职责")
+
+
+@pytest.mark.parametrize("robot", ["wecom"], indirect=True)
+def test_a_group_two_recipients_share_hears_of_an_event_once(
+    ctx: ServiceContext, robot: Receiver
+) -> None:
+    ctx = dispatched(ctx, robot)  # the assignee's channel is the robot …
+    org = copy.copy(ctx.ops.org)
+    org.channels = {"*": (Channel("wecom", url_secret="ROBOT"),)}  # … and every unit's group
+    ops = copy.copy(ctx.ops)
+    ops.org = org
+    ctx = dataclasses.replace(ctx, ops=ops)
+    with ctx.store.engine.connect() as conn:
+        ticket = conn.execute(select(tickets.c.id)).scalar_one()
+    act(ctx, ticket, "supervise", actor="d", role=Role.DISPATCHER, now=NOW, reason="群众反映强烈")
+    notify_batch(ctx, 100, now=NOW, sender=LogSender())  # 督办: the sub-centre and the unit
+    texts = [m["text"]["content"] for m in robot.received]
+    assert len(texts) == 2 and texts[0].startswith("【派遣】"), texts
+    assert texts[1].startswith("【督办】") and texts[1].endswith("被督办：群众反映强烈")
