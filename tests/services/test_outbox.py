@@ -13,14 +13,14 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from notify.receivers import Receiver  # tests/notify (pytest puts tests/ on the path)
 from sqlalchemy import select
 
 from gridops.notify import LogSender
-from gridops.org.channels import Channel
+from gridops.org.channels import Channel, NotifyPolicy
 from gridops.org.roster import roster_from_dict
 from gridops.services.actions import act
 from gridops.services.context import ServiceContext
@@ -213,3 +213,28 @@ def test_a_group_two_recipients_share_hears_of_an_event_once(
     texts = [m["text"]["content"] for m in robot.received]
     assert len(texts) == 2 and texts[0].startswith("【派遣】"), texts
     assert texts[1].startswith("【督办】") and texts[1].endswith("被督办：群众反映强烈")
+
+
+def test_quiet_hours_hold_a_reassignment_to_someone_off_shift_until_morning(
+    ctx: ServiceContext, robot: Receiver
+) -> None:
+    ctx = dispatched(ctx, robot)
+    with ctx.store.engine.connect() as conn:
+        ticket, unit = conn.execute(select(tickets.c.id, tickets.c.owner_unit)).one()
+    roster = roster_from_dict({
+        "timezone": "Asia/Shanghai",
+        "patterns": {"day": {"kind": "day", "start": "08:30", "end": "17:30"}},
+        "staff": [{"id": "zhang-wei", "name": "张伟", "unit": unit, "pattern": "day",
+                   "channels": [{"type": "dingtalk", "url_secret": "ROBOT", "secret": "SIGN"}]}],
+    })  # fmt: skip
+    quiet = NotifyPolicy(quiet_start=time(22, 0), quiet_end=time(7, 0))
+    ctx = dataclasses.replace(ctx, roster=roster, notify=quiet)
+    night = NOW + timedelta(hours=13)  # 23:00 in Shanghai
+    act(ctx, ticket, "reassign", actor="d", role=Role.DISPATCHER, now=night, owner_unit=unit,
+        assignee="zhang-wei")  # fmt: skip
+    notify_batch(ctx, 100, now=night, sender=LogSender())
+    notify_batch(ctx, 100, now=night + timedelta(hours=7, minutes=59), sender=LogSender())
+    assert [m["text"]["content"][:4] for m in robot.received] == []  # 06:59: still quiet
+    notify_batch(ctx, 100, now=night + timedelta(hours=8), sender=LogSender())  # 07:00
+    [message] = robot.received
+    assert message["text"]["content"].startswith("【改派】")
