@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
 
 import pytest
@@ -25,12 +27,12 @@ from gridops.org.roster import roster_from_dict
 from gridops.services.actions import act
 from gridops.services.context import ServiceContext
 from gridops.services.intake import submit
-from gridops.services.notifying import collect, notify_batch
-from gridops.services.outbox import LEASE
+from gridops.services.notifying import collect, delivery, notify_batch
+from gridops.services.outbox import LEASE, send_due
 from gridops.services.routing import route_batch
 from gridops.services.sweeper import sweep
 from gridops.store.schema import tickets
-from gridops.store.service_tables import deliveries
+from gridops.store.service_tables import add_deliveries, deliveries
 from gridops.tickets import Role
 
 from .conftest import NOW, report_at, some_cells
@@ -238,3 +240,21 @@ def test_quiet_hours_hold_a_reassignment_to_someone_off_shift_until_morning(
     notify_batch(ctx, 100, now=night + timedelta(hours=8), sender=LogSender())  # 07:00
     [message] = robot.received
     assert message["text"]["content"].startswith("【改派】")
+
+
+@pytest.mark.parametrize("robot", ["webhook"], indirect=True)
+def test_two_workers_sending_at_once_send_each_message_once(
+    ctx: ServiceContext, robot: Receiver
+) -> None:
+    channel = json.dumps({"type": "webhook", "url_secret": "ROBOT", "secret": "SIGN"})
+    add_deliveries(ctx.store, [
+        delivery(f"t{i}", 1, "dispatch", f"u{i}", f"N{i} 【派遣】…", NOW) | {"channel": channel}
+        for i in range(40)
+    ])  # fmt: skip
+    secrets = {"ROBOT": robot.url, "SIGN": SECRET}
+    ctx = dataclasses.replace(ctx, settings=dataclasses.replace(ctx.settings, secrets=secrets))
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: [send_due(ctx, 7, now=NOW, sender=LogSender()) for _ in range(8)],
+                      range(2)))  # fmt: skip
+    assert robot.requests == 40 and len(robot.received) == 40
+    assert statuses(ctx) == [("sent", 1)] * 40
