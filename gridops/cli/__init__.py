@@ -24,9 +24,20 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from gridops.cli import audit, bench, config, grid, init, privacy, report, runtime, serve
+    from gridops.cli import (
+        audit,
+        bench,
+        config,
+        grid,
+        init,
+        notify,
+        privacy,
+        report,
+        runtime,
+        serve,
+    )
 
-    for module in (grid, config, init, runtime, serve, audit, privacy, report, bench):
+    for module in (grid, config, init, runtime, serve, audit, privacy, report, bench, notify):
         module.register(app)
 
 
