@@ -217,3 +217,16 @@ def _score(q: AddressParts, a: AddressParts, road_similarity: float) -> float:
         if mine and theirs and mine != theirs and mine.isascii() == theirs.isascii():
             got -= 10  # 张江镇's 科苑路 asked, another town's found
     return max(0.0, 100.0 * got / total)
+
+
+def decisive(
+    candidates: Sequence[Candidate], least: float = 70.0, margin: float = 10.0
+) -> Candidate | None:
+    """The one candidate an address clearly means, or None when it is ambiguous: the best
+    must score at least ``least`` (a one-character typo in a road of three and the right
+    门牌 score 76) and lead the next by ``margin`` points."""
+    if not candidates or candidates[0].score < least:
+        return None
+    if len(candidates) > 1 and candidates[1].score > candidates[0].score - margin:
+        return None
+    return candidates[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gridops.address.book import AddressBook, AddressRecord
+from gridops.address.book import AddressBook, AddressRecord, Candidate, decisive
 from gridops.address.files import AddressRow, RowProblem, read_address_file
 from gridops.address.parse import parse
 from gridops.errors import UserError
@@ -25,6 +25,7 @@ from gridops.grids import Grid
 from gridops.grids.crs import normalise_crs, to_grid_crs_many
 from gridops.store import Store
 from gridops.store.addresses import address_version, load_addresses, replace_addresses
+from gridops.tickets import Ticket
 
 SHOWN = 50  # problems listed in a refusal (all are counted)
 
@@ -39,6 +40,41 @@ class AddressImport:
 
 class BadAddressFile(UserError):
     """The file has rows that cannot be imported; the message lists them by line."""
+
+
+class AddressNotFound(UserError):
+    """No stored address is like the one given."""
+
+
+class AddressAmbiguous(UserError):
+    """Several stored addresses are like the one given: ``candidates``, best first."""
+
+    def __init__(self, message: str, candidates: Sequence[Candidate]) -> None:
+        super().__init__(message)
+        self.candidates = tuple(candidates)
+
+
+def locate_address(
+    book: AddressBook, *, address_id: str | None = None, address_string: str | None = None
+) -> Candidate:
+    """The stored address an id names, or the one an address text clearly means."""
+    if address_id:
+        found = book.get(address_id)
+        if found is None:
+            raise AddressNotFound(f"address_id {address_id!r} is not in the address database")
+        return found
+    text = (address_string or "").strip()
+    candidates = book.geocode(text, limit=5)
+    if not candidates:
+        raise AddressNotFound(f"address_string {text!r} matches no address in the database")
+    chosen = decisive(candidates)
+    if chosen is None:
+        raise AddressAmbiguous(
+            f"address_string {text!r} is not clear: {len(candidates)} candidate(s) follow; "
+            "send the address_id of one (or lat and long)",
+            candidates,
+        )
+    return chosen
 
 
 def check_rows(
@@ -138,3 +174,8 @@ def ensure_sample_addresses(store: Store, grid: Grid, grid_path: Path, *, now: d
         return 0
     sample = DEFAULTS_DIR / "addresses" / "pudong.csv"
     return import_addresses(store, grid, sample, now=now).imported
+
+
+def nearest_address(store: Store, ticket: Ticket) -> Candidate | None:
+    """The stored address nearest a ticket's point (None without addresses)."""
+    return address_book(store).reverse(ticket.point_lon, ticket.point_lat)

@@ -92,3 +92,12 @@ def test_reverse_many_and_empty():
     assert [c.id for c in BOOK.reverse_many([121.55, 121.59], [31.21, 31.26])] == ["A4", "A6"]
     assert AddressBook([]).reverse(121.5, 31.2) is None
     assert BOOK.reverse(float("nan"), 31.2) is None
+
+
+def test_decisive_needs_a_clear_leader():
+    from gridops.address.book import decisive
+
+    assert decisive(BOOK.geocode("科苑路88号")).id == "A1"
+    assert decisive(BOOK.geocode("科园路88号")).id == "A1"  # a typo, nothing else close
+    assert decisive(BOOK.geocode("张杨路88号")) is None  # two towns
+    assert decisive([]) is None
