@@ -10,12 +10,15 @@ process's threads.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import Engine
 
 from gridops.address.book import AddressBook, AddressRecord, Candidate, decisive
 from gridops.address.files import AddressRow, RowProblem, read_address_file
@@ -143,24 +146,33 @@ def import_addresses(
     return AddressImport(len(records), problems)
 
 
-_BOOKS: dict[str, tuple[int, AddressBook]] = {}
+#: Per engine (a store opened again builds its own): (import id, book, when last checked).
+_BOOKS: weakref.WeakKeyDictionary[Engine, tuple[int, AddressBook, float]] = (
+    weakref.WeakKeyDictionary()
+)
 _LOCK = threading.Lock()
+RECHECK_S = 1.0  # how long a process trusts its book before asking for the newest import
 
 
-def _key(store: Store) -> str:
-    return str(store.engine.url)
+def _key(store: Store) -> Engine:
+    return store.engine
 
 
 def address_book(store: Store) -> AddressBook:
-    """The book of the stored addresses: built on first use and after each import."""
-    version = address_version(store.engine)
+    """The book of the stored addresses: built on first use and after each import (another
+    process's import is seen within :data:`RECHECK_S`)."""
     held = _BOOKS.get(_key(store))
+    now = time.monotonic()
+    if held is not None and now - held[2] < RECHECK_S:
+        return held[1]
+    version = address_version(store.engine)
     if held is not None and held[0] == version:
+        _BOOKS[_key(store)] = (version, held[1], now)
         return held[1]
     with _LOCK:
         held = _BOOKS.get(_key(store))
         if held is None or held[0] != version:
-            held = (version, AddressBook(load_addresses(store.engine)))
+            held = (version, AddressBook(load_addresses(store.engine)), now)
             _BOOKS[_key(store)] = held
     return held[1]
 

@@ -12,6 +12,7 @@ from gridops.web.console import (
     bulk_views,
     dispatch_views,
     field_views,
+    hotline_views,
     pickers,
     supervise_views,
     ticket_views,
@@ -20,7 +21,7 @@ from gridops.web.console import (
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views):  # fmt: skip
+                field_views, supervise_views, hotline_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]
