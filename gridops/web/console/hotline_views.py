@@ -57,12 +57,27 @@ def _look(state: WebState, typed: dict[str, str]) -> dict[str, Any]:
         mode, pick = category, category
     elif category and category != "other":
         mode, pick = "other", category  # suggested before, no longer: kept in the list
-    elif not category and suggested:
+    elif category == "other" and other:
+        mode, pick = "other", other
+    elif suggested:
         mode, pick = suggested[0].code, suggested[0].code
     else:
-        mode, pick = "other", other
+        mode, pick = "", ""  # nothing chosen yet
     return {"look": found, "suggested": suggested, "typed": typed, "category_mode": mode,
-            "category_pick": pick}  # fmt: skip
+            "category_pick": pick, "lineage": _lineage(state, found)}  # fmt: skip
+
+
+def _lineage(state: WebState, found: Any) -> dict[str, list[str]]:
+    """Each candidate's cell with the cells above it, top first (街镇 › 居村 › 网格)."""
+    cells = state.ctx.grid.cells
+    out: dict[str, list[str]] = {}
+    for c in [*found.candidates, *([found.chosen] if found.chosen else [])]:
+        chain, code = [], c.cell
+        while code in cells:
+            chain.append(code)
+            code = cells[code].parent or ""
+        out[c.cell] = chain[::-1]
+    return out
 
 
 def _page(request: Request, state: WebState, me: Principal, typed: dict[str, str],
