@@ -26,7 +26,7 @@ WEIGHTS = {"road": 50, "number": 20, "lane": 12, "sublane": 8, "building": 5, "r
 House = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddressRecord:
     """One address of the 标准地址库: its id, text, parts, point (grid CRS), cell and aliases."""
 
@@ -52,7 +52,7 @@ class AddressRecord:
         return cls(id, text, lon, lat, cell, tuple(aliases), parse(text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A found address with its score (0–100; 100: every part given matched) or, from reverse
     geocoding, its distance in metres."""

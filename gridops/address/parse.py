@@ -57,9 +57,11 @@ _EN_PARTS = {
 _EN_DISTRICT = re.compile(r"\b([a-z]+)\s+(?:new area|new district|district)\b")
 _EN_STREET = re.compile(r"\b([a-z]+)\s+(?:subdistrict|town)\b")
 _LATIN = re.compile(r"[a-z]")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
+_SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddressParts:
     """The parts of one address; "" where the text has none. ``road`` is the road's key (its
     Chinese name with suffix, or an English name like ``zhangyang road``); ``rest`` is what no
@@ -83,7 +85,7 @@ class AddressParts:
 def normalise(text: str) -> str:
     """Half-width, lower case, one space between words, no punctuation around Chinese."""
     text = unicodedata.normalize("NFKC", text).lower().strip()
-    return re.sub(r"\s+", " ", text)
+    return _SPACES.sub(" ", text)
 
 
 def compact(text: str) -> str:
@@ -95,15 +97,17 @@ def _digits(value: str | None) -> str:
     """'007' → '7' (house numbers compare as numbers); None → ''."""
     if not value:
         return ""
+    if value[0] != "0" and value.isdigit():
+        return value
     return "-".join(str(int(p)) for p in value.split("-") if p.isdigit()) or value
 
 
 def parse(text: str) -> AddressParts:
     """The parts of an address written in Chinese or in English style."""
     norm = normalise(text)
-    if _LATIN.search(norm) and not re.search(rf"[{_HAN}]", norm):
+    if _LATIN.search(norm) and not _HAN_CHAR.search(norm):
         return _parse_english(norm)
-    key = compact(norm)
+    key = _DROP.sub("", norm)
     m = _CHINESE[0].match(key) or _CHINESE[1].match(key)
     assert m is not None  # every group of the second is optional, ``rest`` takes the remainder
     g = m.groupdict()

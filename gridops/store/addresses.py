@@ -66,11 +66,22 @@ PARTS = ("district", "street", "road", "lane", "sublane", "number", "building", 
 BATCH = 20_000
 
 
-def _row(r: AddressRecord) -> dict[str, object]:
-    row: dict[str, object] = {name: getattr(r.parts, name) for name in PARTS}
-    row.update(id=r.id, text=r.text, aliases="|".join(r.aliases), lon=r.lon, lat=r.lat,
-               cell=r.cell)  # fmt: skip
-    return row
+COLUMNS = ("id", "text", *PARTS, "aliases", "lon", "lat", "cell")
+
+
+def _row(r: AddressRecord) -> tuple[object, ...]:
+    p = r.parts
+    return (r.id, r.text, p.district, p.street, p.road, p.lane, p.sublane, p.number, p.building,
+            p.room, p.rest, "|".join(r.aliases), r.lon, r.lat, r.cell)  # fmt: skip
+
+
+def _insert_sql(paramstyle: str) -> str:
+    """The INSERT for the driver's own executemany: a million rows skip SQLAlchemy's per-row
+    parameter processing (a third of an import's time)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    return (
+        f"INSERT INTO addresses ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"  # noqa: E501
+    )
 
 
 def replace_addresses(
@@ -83,11 +94,12 @@ def replace_addresses(
 ) -> int:
     """Replace every stored address by ``records`` in one transaction and log the import;
     ``progress(n)`` after each batch of n written. Returns the import's id."""
+    sql = _insert_sql(engine.dialect.paramstyle)
     with write(engine) as conn:
         conn.execute(delete(addresses))
         for start in range(0, len(records), BATCH):
             chunk = records[start : start + BATCH]
-            conn.execute(insert(addresses), [_row(r) for r in chunk])
+            conn.exec_driver_sql(sql, [_row(r) for r in chunk])
             if progress is not None:
                 progress(len(chunk))
         made = conn.execute(
