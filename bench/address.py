@@ -63,7 +63,10 @@ def write_file(grid: Grid, n: int, path: Path, seed: int = 7) -> list[str]:
     """``n`` addresses (路…号, one in five 路…弄…号) at random points of the grid; their texts."""
     rng = random.Random(seed)
     roads = _roads(-(-n // NUMBERS_PER_ROAD), rng)
-    x, y = _points(grid, n, np.random.default_rng(seed))
+    x, y = _points(grid, n + n // 50 + 10, np.random.default_rng(seed))
+    x, y = np.round(x, 6), np.round(y, 6)
+    inside = grid.locate_many(x, y)[0] != ""  # the union's seams and the rounding: not all are
+    x, y = x[inside][:n], y[inside][:n]
     texts = []
     with path.open("w", encoding="utf-8") as fh:
         fh.write("id,address,lon,lat\n")
