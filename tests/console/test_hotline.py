@@ -62,6 +62,9 @@ def test_look_up_then_take_a_call(client, ctx, acceptor):
     shown = client.get(taken.headers["location"])
     assert "已受理，案卷号" in shown.text and "浦东新区陆家嘴街道锦绣路1号" in shown.text
     assert "13812345678" not in shown.text  # acceptors see the contact masked
+    desk = client.get("/console/dispatch")
+    row = re.search(rf'<tr data-number="{number}".*?</tr>', desk.text, re.S)
+    assert row and "浦东新区陆家嘴街道锦绣路1号" in row.group(0)  # the 地址/附近 column
     again = call(client, acceptor, "look", phone="138 1234 5678", address_id="L1",
                  address="锦绣路1号")  # fmt: skip
     assert "该来电人在此地点有 1 件未结案件" in again.text and number in again.text
