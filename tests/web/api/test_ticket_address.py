@@ -24,7 +24,8 @@ def test_api_and_desk_show_the_nearest_address(
 ) -> None:
     dispatcher = users.add("d-1", "dispatcher", "all")
     bare = report(ctx, 0.0)
-    assert client.get(f"/api/v1/tickets/{bare}", headers=dispatcher).json()["ticket"]["address"] is None
+    first = client.get(f"/api/v1/tickets/{bare}", headers=dispatcher).json()["ticket"]
+    assert first["address"] is None
     p = ctx.grid.cells[LUJIAZUI_L3].geometry.representative_point()
     f = tmp_path / "a.csv"
     f.write_text(f"id,address,lon,lat\nL1,浦东新区陆家嘴街道锦绣路1号,{p.x},{p.y}\n", "utf-8")
