@@ -54,6 +54,7 @@ _FORM_FIELDS = {
     "lat": {"type": "string"},
     "long": {"type": "string"},
     "address_string": {"type": "string"},
+    "address_id": {"type": "string"},
     "email": {"type": "string"},
     "first_name": {"type": "string"},
     "last_name": {"type": "string"},
