@@ -17,6 +17,7 @@ reads the environment.
 | GRIDOPS_OPEN311_SELF_REPORTS | omit: staff self-reports left out of Open311 GETs; redact: |
 |                        | shown without their description           |
 | GRIDOPS_WEB_WRITE_WAIT | 5 (seconds a web request waits for the database writer) |
+| GRIDOPS_SECRET_<NAME>  | a secret a notification channel names (``secret: NAME``); never printed |
 
 The defaults are package data (gridops/defaults/: config/ and sample_grids/pudong/), so an
 installed wheel runs without a checkout; the checkout's top-level config/ and sample_grids/ are
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,7 @@ DEFAULT_GRID = DEFAULTS_DIR / "sample_grids" / "pudong"
 DEFAULT_CONFIG_DIR = DEFAULTS_DIR / "config"
 # The checkout (bench/, README.md, .git); in an installed wheel this is site-packages.
 REPO_ROOT = DEFAULTS_DIR.parent.parent
+SECRET_PREFIX = "GRIDOPS_SECRET_"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Settings:
     session_idle_minutes: float = 60.0
     open311_self_reports: str = "omit"
     web_write_wait_s: float = 5.0
+    #: GRIDOPS_SECRET_<NAME> → NAME: the secrets notification channels name (out of repr)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def embedded_redis(self) -> bool:
@@ -85,6 +89,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_idle_minutes=_positive(env, "GRIDOPS_SESSION_IDLE_MINUTES", 60.0),
         open311_self_reports=_choice(env, "GRIDOPS_OPEN311_SELF_REPORTS", ("omit", "redact")),
         web_write_wait_s=_seconds(env, "GRIDOPS_WEB_WRITE_WAIT", 5.0),
+        secrets={
+            k[len(SECRET_PREFIX) :]: v for k, v in env.items() if k.startswith(SECRET_PREFIX) and v
+        },  # fmt: skip
     )
 
 

@@ -14,6 +14,9 @@ import re
 from gridops.errors import UserError
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: The JSON Schema ``pattern`` of text: no control character nor non-character (lone
+#: surrogates cannot be sent as UTF-8, and schema validators take no surrogate range).
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]*$"
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 

@@ -137,3 +137,11 @@ def test_benchmarks_ask_for_a_checkout(installed: Installed) -> None:
     out = installed.run("gridops", "bench", "locate")
     assert out.returncode == 2 and "checkout" in out.stderr, out.stdout + out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_wheel_holds_the_field_apps_files(installed: Installed) -> None:
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
+    app = {f"gridops/web/console/app_static/{n}" for n in ("app.js", "outbox.js", "patrol.js",
+                                                         "sw.js", "app.css")}  # fmt: skip
+    assert app <= names, sorted(app - names)
+    assert "gridops/web/console/templates/app.html" in names

@@ -24,9 +24,20 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from gridops.cli import address, audit, bench, config, grid, privacy, report, runtime, serve
+    from gridops.cli import (
+        address,
+        audit,
+        bench,
+        config,
+        grid,
+        notify,
+        privacy,
+        report,
+        runtime,
+        serve,
+    )
 
-    for module in (grid, config, runtime, serve, audit, privacy, report, bench, address):
+    for module in (grid, config, runtime, serve, audit, privacy, report, bench, notify, address):
         module.register(app)
 
 

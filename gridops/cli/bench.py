@@ -2,7 +2,7 @@
 
 `gridops bench all [--write] [--quick]` runs every benchmark; --write saves bench/results.json
 (each figure, its same-run baseline and ratio, the CPU count and the commit) and refreshes the
-README table between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
+table in docs/benchmarks.md between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ def bench(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line"),
     quick: bool = typer.Option(False, "--quick", help="Smaller inputs, for a smoke run"),
     write: bool = typer.Option(
-        False, "--write", help="With all: write bench/results.json and the README table"
+        False,
+        "--write",
+        help="With all: write bench/results.json and the table in docs/benchmarks.md",
     ),
 ) -> None:
     """Run a benchmark (or all of them) beside its same-run baseline.
@@ -118,9 +120,9 @@ def all_results(results: list[BenchResult], *, quick: bool) -> dict[str, Any]:
 def write_results(
     doc: dict[str, Any], readme: Path | None = None, results: Path | None = None
 ) -> None:
-    """Write bench/results.json and refresh the README table between the markers (checked
-    first, so that nothing is half-written)."""
-    readme = readme or REPO_ROOT / "README.md"
+    """Write bench/results.json and refresh the table in docs/benchmarks.md between the markers
+    (checked first, so that nothing is half-written)."""
+    readme = readme or REPO_ROOT / "docs" / "benchmarks.md"
     text = readme.read_text("utf-8")
     if START not in text or END not in text or text.index(START) > text.index(END):
         raise UserError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from rich.table import Table
 
 from gridops.errors import ConfigError, UserError
 from gridops.org.check import ERROR, CheckReport, check_config
+from gridops.org.check_notify import check_notify
 from gridops.org.config import OpsConfig, load_ops_config
+from gridops.org.roster import Roster, load_roster
 from gridops.settings import load_settings
 
 app = typer.Typer(
@@ -30,14 +33,21 @@ def staffed_units(config: OpsConfig) -> set[str] | None:
     """
     if config.config_dir is None or not (config.config_dir / "roster.yaml").is_file():
         return None
-    from gridops.org.roster import load_roster
-
     roster = load_roster(config.config_dir / "roster.yaml", config.org.units)
     return {unit for unit in config.org.units if roster.staff_of(unit)}
 
 
-def run_check(config_dir: Path, grid_spec: Path) -> tuple[CheckReport, float]:
-    """Load the grid and the configuration and run the proof; load failures become errors."""
+def _roster(config: OpsConfig) -> Roster | None:
+    if config.config_dir is None or not (config.config_dir / "roster.yaml").is_file():
+        return None
+    return load_roster(config.config_dir / "roster.yaml", config.org.units)
+
+
+def run_check(
+    config_dir: Path, grid_spec: Path, secrets: Collection[str] = ()
+) -> tuple[CheckReport, float]:
+    """Load the grid and the configuration and run the proof; load failures become errors.
+    ``secrets``: the names of the secrets set (GRIDOPS_SECRET_<NAME>), for the channels."""
     t0 = time.perf_counter()
     report = CheckReport()
     try:
@@ -50,6 +60,7 @@ def run_check(config_dir: Path, grid_spec: Path) -> tuple[CheckReport, float]:
     try:
         config = load_ops_config(config_dir, grid, verify=False)
         report = check_config(config, staffed_units=staffed_units(config))
+        check_notify(report, config_dir, _roster(config), config.org, secrets)
     except ConfigError as exc:
         report.add(ERROR, "load", str(config_dir), str(exc))
     _check_calendar(report, config_dir / "calendar.yaml")
@@ -119,7 +130,7 @@ def check(
         raise UserError(f"--config-dir {config_dir}: no such directory")
     if not grid_spec.exists():
         raise UserError(f"--grid {grid_spec}: no such file or directory")
-    report, seconds = run_check(config_dir, grid_spec)
+    report, seconds = run_check(config_dir, grid_spec, set(settings.secrets))
     if as_json:
         out = report.to_dict() | {"config_dir": str(config_dir), "grid": str(grid_spec)}
         print(json.dumps(out, ensure_ascii=False))

@@ -1,8 +1,9 @@
-"""Notification senders (通知): the log sender by default, a webhook sender optionally.
+"""Notification senders (通知): the log sender when no channel is configured; the channels'
+senders (WeCom, DingTalk, Feishu, e-mail, SMS gateway, webhook) in :mod:`gridops.notify.senders`.
 
-A sender delivers one message to one recipient and raises :class:`DeliveryFailed` when it
-cannot; the notify stage (gridops.services.notifying) records each delivery per recipient and
-retries only the failed ones (as FixMyStreet does).
+A sender delivers one message and raises :class:`DeliveryFailed` when it cannot; the notify
+stage (gridops.services.notifying, gridops.services.outbox) records each delivery and retries
+only the failed ones (as FixMyStreet does).
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ _INHERITED = (
     "duplicate_radius_m",
     "duplicate_window_h",
     "escalation",
+    "presence_radius_m",
+    "photos_before_after",
 )
 
 
@@ -55,6 +57,8 @@ class Category:
     duplicate_window_h: float
     escalation: str | None  # escalation policy name; None → the routing default
     verify_limit: TimeLimit = DEFAULT_VERIFY_LIMIT  # the verification task's deadline (核实时限)
+    presence_radius_m: float = 200.0  # a field move farther than this from the point is "far"
+    photos_before_after: bool = False  # done needs photos before (处置前) and after (处置后)
 
     @property
     def label(self) -> str:
@@ -176,6 +180,8 @@ def _category(
         duplicate_radius_m=source("duplicate_radius_m").number("duplicate_radius_m", 50),
         duplicate_window_h=source("duplicate_window_h").number("duplicate_window_h", 24),
         escalation=policy,
+        presence_radius_m=source("presence_radius_m").number("presence_radius_m", 200),
+        photos_before_after=source("photos_before_after").flag("photos_before_after", False),
     )
 
 

@@ -10,12 +10,14 @@ departments (``dept-<slug>``) with branches covering level-1 cells (``dept-<slug
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 
+from gridops.org.channels import Channel, parse_channels
 from gridops.org.gridview import CellLike, GridLike
 from gridops.org.names import name_parts
 from gridops.yamlconfig import Node, check_ref, read_yaml
@@ -61,6 +63,17 @@ class OrgChart:
     overlay_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (layer, code)
     centre: str = "district-centre"
     children: dict[str, list[str]] = field(default_factory=dict)  # unit → units it is parent of
+    #: unit id or glob (``dept-law-enforcement@*``) → its channels (通知渠道); first match wins
+    channels: dict[str, tuple[Channel, ...]] = field(default_factory=dict)
+
+    def channels_of(self, unit_id: str) -> tuple[Channel, ...]:
+        """The channels of ``unit_id``: its own entry, else the first glob that matches."""
+        if unit_id in self.channels:
+            return self.channels[unit_id]
+        for pattern, found in self.channels.items():
+            if fnmatch.fnmatchcase(unit_id, pattern):
+                return found
+        return ()
 
     def add(self, unit: Unit, node: Node) -> None:
         if unit.id in self.units:
@@ -111,7 +124,7 @@ class OrgChart:
 def load_org(path: Path, grid: GridLike) -> OrgChart:
     """Read org.yaml and expand its templates against ``grid``."""
     root = Node(read_yaml(path), path).mapping(
-        {"centre", "localities", "departments", "joint_groups", "overlay_owners"},
+        {"centre", "localities", "departments", "joint_groups", "overlay_owners", "channels"},
         {"centre", "localities"},
     )
     org = OrgChart()
@@ -126,6 +139,11 @@ def load_org(path: Path, grid: GridLike) -> OrgChart:
     if root.has("overlay_owners"):
         _overlay_owners(org, root.child("overlay_owners"), grid)
     org.link()
+    if root.has("channels"):
+        for key, node in root.child("channels").items():
+            if "*" not in key and "?" not in key:
+                check_ref(root.child("channels"), key, key, org.units, "unit")
+            org.channels[key] = parse_channels(node)
     return org
 
 

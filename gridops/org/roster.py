@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gridops.org.channels import Channel, parse_channels
 from gridops.yamlconfig import Node, read_yaml
 
 PATTERN_KINDS = ("day", "rotating", "always")
@@ -74,6 +75,8 @@ class Staff:
     unit: str
     pattern: str
     team: str | None = None
+    channels: tuple[Channel, ...] = ()  # where this person is reached (通知渠道)
+    lead: bool = False  # the unit's shift lead (值班长): told when nobody on shift can be
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,8 @@ def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
 
 
 def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: set[str] | None) -> Staff:
-    node.mapping({"id", "name", "unit", "pattern", "team"}, {"id", "name", "unit", "pattern"})
+    node.mapping({"id", "name", "unit", "pattern", "team", "channels", "lead"},
+                 {"id", "name", "unit", "pattern"})  # fmt: skip
     pattern = patterns[node.choice("pattern", patterns)]
     unit = node.text("unit")
     if known is not None and unit not in known:
@@ -265,7 +269,8 @@ def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: set[str] | N
         team = node.choice("team", pattern.teams)
     elif team is not None:
         raise node.error(f"only a rotating pattern has teams, {pattern.name!r} is {pattern.kind}")
-    return Staff(node.text("id"), node.text("name"), unit, pattern.name, team)
+    return Staff(node.text("id"), node.text("name"), unit, pattern.name, team,
+                 parse_channels(node.child("channels")), node.flag("lead", False))  # fmt: skip
 
 
 def _time(node: Node, key: str) -> time:

@@ -19,6 +19,7 @@ from redis import Redis
 from gridops.datadir import secure_data_dir
 from gridops.grids import Grid, load_grid
 from gridops.org import OpsConfig, load_ops_config
+from gridops.org.channels import NotifyPolicy, load_policy
 from gridops.org.roster import Roster, load_roster
 from gridops.queue import kick, process_cached
 from gridops.queue.outage import Outage
@@ -42,6 +43,7 @@ class ServiceContext:
     calendar: WorkCalendar
     roster: Roster
     store: Store
+    notify: NotifyPolicy = field(default_factory=NotifyPolicy)  # notify.yaml (通知策略)
     _redis: dict[str, Redis] = field(default_factory=dict, repr=False, compare=False)
     kicks_lost: Outage = field(
         default_factory=lambda: Outage(
@@ -99,7 +101,8 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
     calendar = load_calendar(settings.config_dir / "calendar.yaml")
     roster = load_roster(settings.config_dir / "roster.yaml", ops.org.units)
     store = open_store(settings.database_url, timezone=settings.timezone)
-    return ServiceContext(settings, grid, ops, calendar, roster, store)
+    notify = load_policy(settings.config_dir / "notify.yaml")
+    return ServiceContext(settings, grid, ops, calendar, roster, store, notify)
 
 
 @process_cached

@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from gridops.org import EscalationState, next_escalation_step
 from gridops.org.escalation import RUNNING_STATUSES
 from gridops.services.context import ServiceContext, current
-from gridops.services.notifying import CURSOR, delivery
+from gridops.services.notifying import CURSOR, channel_deliveries, channels_in_use, delivery
 from gridops.services.routing import PENDING as ROUTING_PENDING
 from gridops.store import sweep_scan
 from gridops.store.changes import LATE_WINDOW, last_event_id
@@ -189,8 +189,15 @@ def _carry_out(
     reason = step.reason
     if step.action == "notify":
         who = f"{step.role}@{ticket.owner_unit}"
-        notes.append(delivery(ticket.id, -(step.index + 1), "escalation-notify", who,
-                              f"{ticket.number} {reason}", now))  # fmt: skip
+        seq = -(step.index + 1)
+        if channels_in_use(ctx):
+            facts = {"number": ticket.number, "category": ticket.category,
+                     "due_at": ticket.clock.due_at, "reason": reason}  # fmt: skip
+            notes.extend(channel_deliveries(ctx, ticket.id, seq, "escalation-notify",
+                                            "escalation-notify", who, facts, now))  # fmt: skip
+        else:
+            notes.append(delivery(ticket.id, seq, "escalation-notify", who,
+                                  f"{ticket.number} {reason}", now))  # fmt: skip
         return None
     if step.action == "supervise":
         return apply(ticket, "supervise", actor=ACTOR, role=Role.SYSTEM, now=now, reason=reason)

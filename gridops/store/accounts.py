@@ -46,6 +46,7 @@ from gridops.store.account_model import (
     iso_or_none,
 )
 from gridops.store.engine import write
+from gridops.store.errors import UnknownAccount
 from gridops.store.schema import UTCDateTime, metadata
 from gridops.text import free_text
 from gridops.tickets.vocabulary import Role
@@ -190,7 +191,7 @@ class Accounts:
         return user
 
     def user(self, user_id: str) -> User:
-        """The user with this id; UserError if none."""
+        """The user with this id; UnknownAccount if none."""
         with self.engine.connect() as conn:
             return _user_in(conn, user_id)
 
@@ -315,11 +316,11 @@ class Accounts:
             return [_key(r) for r in conn.execute(select(api_keys).order_by(api_keys.c.name))]
 
     def revoke_api_key(self, name: str, *, now: datetime, actor: str = UNATTRIBUTED) -> ApiKey:
-        """Deactivate a key; UserError if there is no such key."""
+        """Deactivate a key; UnknownAccount if there is no such key."""
         with self._writing(actor) as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.name == name)).first()
             if row is None:
-                raise UserError(f"no API key named {name!r}")
+                raise UnknownAccount(f"no API key named {name!r}")
             conn.execute(update(api_keys).where(api_keys.c.name == name).values(active=False))
             payload = {
                 "hint": row.key_hint,
@@ -347,7 +348,7 @@ class Accounts:
 def _user_in(conn: Connection, user_id: str) -> User:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
     if row is None:
-        raise UserError(f"no user {user_id!r}")
+        raise UnknownAccount(f"no user {user_id!r}")
     return user_of(row)
 
 

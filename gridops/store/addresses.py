@@ -1,5 +1,5 @@
 """The standard address database (标准地址库) in the store: ``addresses`` and the log of its
-imports, ``address_imports`` (migration 0011).
+imports, ``address_imports`` (migration 0013).
 
 An import replaces the whole database in one transaction (a 标准地址库 is published as a whole);
 readers see the old addresses or the new ones, never a mix. :func:`address_version` is the

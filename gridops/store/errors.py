@@ -20,6 +20,10 @@ class UnknownTicket(UserError):
     exit_code = 1
 
 
+class UnknownAccount(UserError):
+    """No user with that id, or no API key with that name (the web answers 404)."""
+
+
 class UnsupportedDatabase(UserError):
     """The database URL names a backend gridops does not support."""
 

@@ -210,3 +210,40 @@ ticket_media = Table(
     Column("name", String(80), primary_key=True),
     Column("ticket_id", String(32), primary_key=True),
 )
+
+#: The field app's moves (外勤动作, migration 0011): each write the phone sends carries a key
+#: made on the device, so a move sent again after a lost answer is applied once; the row also
+#: keeps where the device was (WGS84), how far that was from the ticket's point, and which
+#: photos were taken before (处置前) and after (处置后) the work.
+field_moves = Table(
+    "field_moves",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("move_key", String(64), primary_key=True),
+    Column("ticket", String(40), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("state", String(10), nullable=False),  # applying | done
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("distance_m", Float),
+    Column("far", Boolean),
+    Column("photos_before", Text, nullable=False, default="[]"),
+    Column("photos_after", Text, nullable=False, default="[]"),
+    Column("answer", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_field_moves_ticket", "ticket"),
+)
+
+#: Patrols (巡查, migration 0011): an inspector's or grid worker's walk, its id made on the
+#: phone, the sampled track as JSON ``[[lon, lat, unix_ms], …]`` (WGS84) and its length.
+patrols = Table(
+    "patrols",
+    metadata,
+    Column("user_id", String(100), primary_key=True),
+    Column("patrol_id", String(64), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("points", Text, nullable=False),
+    Column("length_m", Float, nullable=False),
+    Index("ix_patrols_started", "started_at"),
+)

@@ -53,11 +53,14 @@ deliveries = Table(
     Column("kind", String(30), nullable=False),
     Column("recipient", String(120), nullable=False),
     Column("message", Text, nullable=False),
-    Column("status", String(10), nullable=False),  # pending | sent | failed
+    Column("status", String(10), nullable=False),  # pending|sending|sent|failed|unknown
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_at", UTCDateTime, nullable=False),
     Column("last_error", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
+    # the channel as JSON (gridops.org.channels.Channel.as_dict; "" = the process's sender)
+    Column("channel", Text, nullable=False, default=""),
+    Column("claimed_until", UTCDateTime),  # status sending: a worker's lease on the send
     Index("ix_svc_deliveries_due", "status", "next_at"),
     Index("uq_svc_deliveries_once", "ticket_id", "event_seq", "kind", "recipient", unique=True),
 )
@@ -162,7 +165,7 @@ def _events() -> Select[Any]:
     e, t = ticket_events.c, tickets.c
     return (
         select(e.id, e.seq, e.type, e.payload, e.ticket_id, t.number, t.owner_unit,
-               t.assignee, t.cell_1, t.cell_3)
+               t.assignee, t.cell_1, t.cell_3, t.category, t.due_at)
         .join(tickets, t.id == e.ticket_id)
         .order_by(e.id)
     )  # fmt: skip
@@ -226,8 +229,10 @@ def pending_work(store: Store, *, cursor: str, now: datetime, closed: str) -> di
         pos = conn.execute(select(cursors.c.position).where(cursors.c.name == cursor)).scalar()
         events = select(e.id).where(e.id > (pos or 0))
         filled = select(g.event_id).join(ticket_events, e.id == g.event_id).where(g.name == cursor)
-        sends = select(deliveries.c.id).where(
-            deliveries.c.status == "pending", deliveries.c.next_at <= now
+        d = deliveries.c
+        sends = select(d.id).where(
+            ((d.status == "pending") & (d.next_at <= now))
+            | ((d.status == "sending") & (d.claimed_until < now))
         )
         unsampled = (
             select(t.id)

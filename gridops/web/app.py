@@ -23,9 +23,10 @@ from starlette.types import Receive, Scope, Send
 from gridops.errors import UserError
 from gridops.services.errors import UnknownQueue
 from gridops.store.accounts import Accounts
-from gridops.store.errors import StaleTicket, UnknownTicket
+from gridops.store.errors import StaleTicket, UnknownAccount, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.web import unavailable
+from gridops.web.allow import AllowHeader
 from gridops.web.auth import ApiKeyCache
 from gridops.web.headers import SecurityHeaders
 from gridops.web.input import validation_failed
@@ -87,6 +88,7 @@ def create_app(
     app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     app.add_middleware(UrlLengthLimit)
+    app.add_middleware(AllowHeader)
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, errors included
     return app
 
@@ -161,6 +163,7 @@ def _errors(app: FastAPI) -> None:
 
     app.add_exception_handler(PermissionDenied, denied)
     app.add_exception_handler(UnknownTicket, unknown)
+    app.add_exception_handler(UnknownAccount, unknown)
     app.add_exception_handler(StaleTicket, stale)
     app.add_exception_handler(RoleNotAllowed, role)
     app.add_exception_handler(IllegalTransition, illegal)

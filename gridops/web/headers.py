@@ -29,6 +29,9 @@ DOCS_CSP = (
     "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+#: The field app previews the photos just taken (``blob:`` images made on the phone).
+APP_CSP = CSP.replace("img-src 'self'", "img-src 'self' blob:")
+APP = "/console/app/"
 DOCS = ("/docs", "/redoc")
 PERSONAL = ("/console", "/api/", "/media/")
 STATIC = "/console/static/"
@@ -37,7 +40,9 @@ STATIC = "/console/static/"
 def headers_for(path: str) -> dict[str, str]:
     """The security headers of an answer to ``path``."""
     out = {
-        "Content-Security-Policy": DOCS_CSP if path.startswith(DOCS) else CSP,
+        "Content-Security-Policy": (
+            DOCS_CSP if path.startswith(DOCS) else APP_CSP if path.startswith(APP) else CSP
+        ),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

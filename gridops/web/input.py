@@ -19,18 +19,40 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from gridops.text import forbidden, strip_bidi
+from gridops.text import TEXT_PATTERN, forbidden, strip_bidi
+
+
+def _document_text(schema: dict[str, Any]) -> None:
+    """Every free-text string of a body documented with :data:`gridops.text.TEXT_PATTERN`, so
+    the OpenAPI document says which text is refused (422)."""
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            plain = not {"pattern", "enum", "const", "format", "$ref"} & node.keys()
+            if node.get("type") == "string" and plain:
+                node["pattern"] = TEXT_PATTERN
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(schema.get("properties", {}))
 
 
 class Body(BaseModel):
     """A JSON request body: finite numbers, storable text (bidi controls removed)."""
 
-    model_config = ConfigDict(allow_inf_nan=False)
+    model_config = ConfigDict(allow_inf_nan=False, json_schema_extra=_document_text)
 
     @model_validator(mode="before")
     @classmethod
     def _storable_text(cls, data: Any) -> Any:
-        return _checked(data, "")
+        if not isinstance(data, dict):
+            return _checked(data, "")
+        # Only the model's own fields: other keys are ignored (dropped unread), so what they
+        # hold cannot refuse a request the schema allows.
+        return {k: _checked(v, str(k)) if k in cls.model_fields else v for k, v in data.items()}
 
 
 def _checked(value: Any, where: str) -> Any:

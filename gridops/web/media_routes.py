@@ -5,12 +5,14 @@ no photo at all."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from gridops.store.errors import UnknownTicket
 from gridops.store.media_refs import tickets_of
+from gridops.web.answers import SIGNED_IN, answers
 from gridops.web.api.common import view_of
 from gridops.web.media import media_dir
 from gridops.web.permissions import (
@@ -23,7 +25,7 @@ from gridops.web.permissions import (
 )
 from gridops.web.state import Me, State, WebState
 
-router = APIRouter(tags=["media"])
+router = APIRouter(tags=["media"], responses=SIGNED_IN | answers(404))
 _NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")
 
 
@@ -39,7 +41,18 @@ def _readable(state: WebState, me: Principal, name: str) -> bool:
     return False
 
 
-@router.get("/media/{name}", summary="A stored photo (JPEG/PNG, EXIF stripped)")
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+PHOTO: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The photo", "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE}}
+}
+
+
+@router.get(
+    "/media/{name}",
+    summary="A stored photo (JPEG/PNG, EXIF stripped)",
+    response_class=FileResponse,
+    responses=PHOTO,
+)
 def media(state: State, me: Me, name: str) -> FileResponse:
     role = may_take(me, Action.READ_TICKET)
     if not role.allowed:

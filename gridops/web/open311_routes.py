@@ -18,15 +18,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from gridops.address.book import Candidate
 from gridops.errors import UserError
 from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
 from gridops.services.addresses import nearest_address
+from gridops.text import TEXT_PATTERN
 from gridops.tickets.model import Reporter, Ticket
 from gridops.tickets.vocabulary import Source
+from gridops.web.allow import FALLBACK, allowed_methods
 from gridops.web.limits import RateLimited, Verdict
-from gridops.web.open311 import formats
+from gridops.web.open311 import formats, schema
 from gridops.web.open311.errors import (
     Open311Error,
     bad_request,
@@ -47,37 +50,11 @@ SERVICE_NOTICE = (
 )
 #: Sources of staff's own reports (巡查上报, 自行处置), internal to the operations centre.
 SELF_REPORTS = frozenset({Source.INSPECTOR.value, Source.GRID_WORKER.value})
-FmtParam = Annotated[str, Path(description="json or xml", pattern="^[A-Za-z]+$")]
-_FORM_FIELDS = {
-    "api_key": {"type": "string"},
-    "service_code": {"type": "string"},
-    "lat": {"type": "string"},
-    "long": {"type": "string"},
-    "address_string": {"type": "string"},
-    "address_id": {"type": "string"},
-    "email": {"type": "string"},
-    "first_name": {"type": "string"},
-    "last_name": {"type": "string"},
-    "phone": {"type": "string"},
-    "description": {"type": "string", "maxLength": 4000},
-    "media_url": {"type": "string"},
-    "device_id": {"type": "string"},
-    "account_id": {"type": "string"},
-}
-_POST_DOC: dict[str, Any] = {
-    "requestBody": {
-        "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {
-                    "type": "object",
-                    "properties": _FORM_FIELDS,
-                    "required": ["api_key", "service_code"],
-                }
-            }
-        },
-        "required": True,
-    }
-}
+#: Documented, not validated by FastAPI: another suffix is a 404 in the Open311 error list.
+FmtParam = Annotated[
+    str, Path(description="json or xml", json_schema_extra={"pattern": schema.FMT_PATTERN})
+]
+IdParam = Annotated[str, Path(json_schema_extra={"pattern": TEXT_PATTERN})]
 
 
 def _respond(doc: Document, headers: dict[str, str] | None = None) -> Response:
@@ -156,12 +133,20 @@ def open311_request(state: WebState, ticket: Ticket, *, with_notes: bool) -> Any
     return replace(req, media_url=public, service_notice=SERVICE_NOTICE)
 
 
-@router.get("/services.{fmt}", summary="List services (our categories)")
+@router.get(
+    "/services.{fmt}",
+    summary="List services (our categories)",
+    responses=schema.ok(list[schema.Service], "The services") | schema.errors(404, 503),
+)
 def services(state: State, fmt: FmtParam) -> Response:
     return _answer(fmt, lambda f: formats.render_services(_services(state), f))
 
 
-@router.get("/services/{service_code}.{fmt}", summary="A service definition")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    summary="A service definition",
+    responses=schema.ok(schema.ServiceDefinition, "Its attributes") | schema.errors(404, 503),
+)
 def service_definition(state: State, service_code: str, fmt: FmtParam) -> Response:
     def make(f: Format) -> Document:
         definition = _definitions(state).get(service_code)
@@ -172,7 +157,12 @@ def service_definition(state: State, service_code: str, fmt: FmtParam) -> Respon
     return _answer(fmt, make)
 
 
-@router.get("/requests.{fmt}", summary="Search service requests")
+@router.get(
+    "/requests.{fmt}",
+    summary="Search service requests",
+    responses=schema.ok(list[schema.ServiceRequest], "The requests found") | schema.GET_ERRORS,
+    openapi_extra={"parameters": schema.SEARCH_PARAMETERS},
+)
 def list_requests(state: State, request: Request, fmt: FmtParam) -> Response:
     def make(f: Format) -> Document:
         q = parse_request_query(request.query_params.multi_items(), now=state.now())
@@ -183,15 +173,22 @@ def list_requests(state: State, request: Request, fmt: FmtParam) -> Response:
     return _answer(fmt, make)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One service request")
-def get_request(state: State, service_request_id: str, fmt: FmtParam, request: Request) -> Response:
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    summary="One service request",
+    responses=schema.ok(list[schema.ServiceRequest], "A list holding the request")
+    | schema.GET_ERRORS,
+    openapi_extra={"parameters": [schema.EXTENSIONS]},
+)
+def get_request(
+    state: State, service_request_id: IdParam, fmt: FmtParam, request: Request
+) -> Response:
     def make(f: Format) -> Document:
-        extensions = request.query_params.get("extensions", "").lower() in ("true", "1")
-        found = search_requests(
-            state.ctx.store,
-            parse_request_query([("service_request_id", service_request_id)], now=state.now()),
-            exclude_sources=_hidden_sources(state),
-        )
+        asked = [(k, v) for k, v in request.query_params.multi_items() if k == "extensions"]
+        q = parse_request_query([("service_request_id", service_request_id), *asked],
+                                now=state.now())  # fmt: skip
+        extensions = q.extensions
+        found = search_requests(state.ctx.store, q, exclude_sources=_hidden_sources(state))
         if not found:
             raise not_found("service_request_id", service_request_id)
         req = open311_request(state, found[0], with_notes=extensions)
@@ -200,7 +197,12 @@ def get_request(state: State, service_request_id: str, fmt: FmtParam, request: R
     return _answer(fmt, make)
 
 
-@router.get("/tokens/{token}.{fmt}", summary="The request id behind a token")
+@router.get(
+    "/tokens/{token}.{fmt}",
+    summary="The request id behind a token",
+    responses=schema.ok(list[schema.TokenStatus], "The token and its request id")
+    | schema.errors(404, 503),
+)
 def get_token(state: State, token: str, fmt: FmtParam) -> Response:
     def make(f: Format) -> Document:
         if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
@@ -216,7 +218,13 @@ def get_token(state: State, token: str, fmt: FmtParam) -> Response:
     return _answer(fmt, make)
 
 
-@router.post("/requests.{fmt}", summary="Create a service request", openapi_extra=_POST_DOC)
+@router.post(
+    "/requests.{fmt}",
+    summary="Create a service request",
+    responses=schema.ok(list[schema.Receipt], "A list with one receipt")
+    | schema.errors(400, 403, 404, 413, 429, 503),
+    openapi_extra=schema.POST_FORM,
+)
 async def create_request(state: State, request: Request, fmt: FmtParam) -> Response:
     try:
         out_fmt = Format.from_suffix(fmt)
@@ -224,7 +232,10 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
         return _respond(formats.render_error(exc, Format.JSON))
     started = time.perf_counter()
     try:
-        form = await request.form()
+        try:
+            form = await request.form()
+        except HTTPException as exc:  # a multipart body that does not parse
+            raise bad_request(f"the form cannot be read: {exc.detail}") from None
         draft = parse_request_form(form.multi_items())
         keys, now, at = state.api_keys, time.monotonic(), state.now()
         key = keys.remembered(draft.api_key, now=now, at=at)
@@ -313,9 +324,19 @@ def _too_many(fmt: Format, verdict: Verdict) -> Response:
 
 
 @router.api_route(
-    "/{rest:path}", methods=["GET", "POST"], include_in_schema=False, summary="Unknown resource"
+    "/{rest:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],  # every refusal in the list
+    include_in_schema=False,
+    summary="Unknown resource",
+    name=FALLBACK,
 )
-def unknown(rest: str) -> Response:
+def unknown(rest: str, request: Request) -> Response:
+    """404 for a path no resource has; 405 for a method a resource does not take (its
+    ``Allow`` is set by :class:`gridops.web.allow.AllowHeader`)."""
     suffix = rest.rpartition(".")[2] if "." in rest else "json"
     fmt = Format.XML if suffix.lower() == "xml" else Format.JSON
+    methods = allowed_methods(request.scope)
+    if methods:
+        reason = f"{request.method} is not a method of {rest!r}; use {', '.join(methods)}"
+        return _respond(formats.render_refusal(405, reason, fmt))
     return _respond(formats.render_error(Open311Error(404, f"{rest!r} is not a resource"), fmt))

@@ -140,3 +140,17 @@ def test_the_escalation_default_is_the_categorys_joint_group(config: OpsConfig) 
     assert escalation_group(cats["E0102"]) is None  # exposed garbage: no joint group
     assert escalation_group(cats["E0102"], "jeg-street-order") == "jeg-street-order"
     assert escalation_group(None) is None
+
+
+def test_field_app_settings_come_from_the_category_then_defaults(
+    grid: PlainGrid, config_copy: Callable[..., Path]
+) -> None:
+    path = config_copy(
+        "categories.yaml",
+        "{code: E0102, zh: 暴露垃圾, en: exposed garbage, verify_public: false}",
+        "{code: E0102, zh: 暴露垃圾, en: exposed garbage, verify_public: false,\n"
+        "         presence_radius_m: 50, photos_before_after: true}",
+    )
+    cats = load_ops_config(path, grid).taxonomy.categories
+    assert (cats["E0102"].presence_radius_m, cats["E0102"].photos_before_after) == (50, True)
+    assert (cats["E0104"].presence_radius_m, cats["E0104"].photos_before_after) == (200, False)

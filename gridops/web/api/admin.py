@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from gridops.web.answers import SIGNED_IN, WITH_BODY, answers
 from gridops.web.auth import check_unit_ids, create_api_key, create_user, rotate_token
 from gridops.web.input import Body
 from gridops.web.permissions import Action, require
 from gridops.web.state import Me, State
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], responses=SIGNED_IN)
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -51,7 +52,9 @@ def list_users(state: State, me: Me) -> dict[str, Any]:
     return {"users": [u.to_dict() for u in state.accounts.list_users()]}
 
 
-@router.post("/users", summary="Add a user; the answer holds their token (shown once)")
+@router.post(
+    "/users", summary="Add a user; the answer holds their token (shown once)", responses=WITH_BODY
+)
 def add_user(state: State, me: Me, body: UserIn) -> dict[str, Any]:
     require(me, Action.MANAGE_USERS)
     user, token = create_user(
@@ -68,7 +71,9 @@ def add_user(state: State, me: Me, body: UserIn) -> dict[str, Any]:
     return {"user": user.to_dict(), "token": token}
 
 
-@router.patch("/users/{user_id}", summary="Change role, units or active")
+@router.patch(
+    "/users/{user_id}", summary="Change role, units or active", responses=WITH_BODY | answers(404)
+)
 def update_user(state: State, me: Me, user_id: str, body: UserPatch) -> dict[str, Any]:
     require(me, Action.MANAGE_USERS)
     if body.units is not None:
@@ -84,7 +89,11 @@ def update_user(state: State, me: Me, user_id: str, body: UserPatch) -> dict[str
     return {"user": user.to_dict()}
 
 
-@router.post("/users/{user_id}/token", summary="Issue a new token (the old one stops working)")
+@router.post(
+    "/users/{user_id}/token",
+    summary="Issue a new token (the old one stops working)",
+    responses=WITH_BODY | answers(404),
+)
 def new_token(state: State, me: Me, user_id: str, body: TokenIn | None = None) -> dict[str, Any]:
     """The old token and the console sessions signed in with it end at once."""
     require(me, Action.MANAGE_USERS)
@@ -100,7 +109,9 @@ def list_keys(state: State, me: Me) -> dict[str, Any]:
     return {"api_keys": [k.to_dict() for k in state.accounts.list_api_keys()]}
 
 
-@router.post("/api-keys", summary="Create an API key; the answer holds it (shown once)")
+@router.post(
+    "/api-keys", summary="Create an API key; the answer holds it (shown once)", responses=WITH_BODY
+)
 def add_key(state: State, me: Me, body: ApiKeyIn) -> dict[str, Any]:
     require(me, Action.MANAGE_API_KEYS)
     key, secret = create_api_key(state.accounts, body.name, now=state.now(), actor=me.user_id,
@@ -108,7 +119,7 @@ def add_key(state: State, me: Me, body: ApiKeyIn) -> dict[str, Any]:
     return {"api_key": key.to_dict(), "key": secret}
 
 
-@router.delete("/api-keys/{name}", summary="Revoke an API key")
+@router.delete("/api-keys/{name}", summary="Revoke an API key", responses=answers(404))
 def revoke_key(state: State, me: Me, name: str) -> dict[str, Any]:
     require(me, Action.MANAGE_API_KEYS)
     revoked = state.accounts.revoke_api_key(name, now=state.now(), actor=me.user_id)
@@ -138,7 +149,11 @@ def audit_log(
     }
 
 
-@router.post("/config/reload", summary="Reload config/ after the totality proof passes")
+@router.post(
+    "/config/reload",
+    summary="Reload config/ after the totality proof passes",
+    responses=answers(400),
+)
 def reload_config(state: State, me: Me) -> dict[str, Any]:
     from gridops.org.config import load_ops_config
 

@@ -11,12 +11,13 @@ from pydantic import Field
 
 from gridops.errors import UserError
 from gridops.tickets.vocabulary import ClockType, Role
+from gridops.web.answers import SIGNED_IN, TICKET_MOVE
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
 from gridops.web.input import Body
 from gridops.web.permissions import ALL, FIELD_ROLES, Action, PermissionDenied, Principal
 from gridops.web.state import Me, State, WebState
 
-router = APIRouter(tags=["dispatch"])
+router = APIRouter(tags=["dispatch"], responses=SIGNED_IN)
 QueueName = Literal["new", "returned", "overdue", "escalated", "supervised", "handled"]
 QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.ACCEPTOR, Role.SUPERVISOR})
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -134,7 +135,9 @@ def work_queue(
     return {"queue": name, "tickets": tickets_out(state, me, found)}
 
 
-@router.post("/tickets/{ticket}/dispatch", summary="Dispatch to a unit (派遣)")
+@router.post(
+    "/tickets/{ticket}/dispatch", summary="Dispatch to a unit (派遣)", responses=TICKET_MOVE
+)
 def dispatch(state: State, me: Me, ticket: str, body: DispatchIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.DISPATCH)
     if body.owner_unit not in state.ctx.ops.org:
@@ -152,7 +155,9 @@ def dispatch(state: State, me: Me, ticket: str, body: DispatchIn) -> dict[str, A
     return ticket_out(state, me, act_as(state, me, found, "dispatch", **fields))
 
 
-@router.post("/tickets/{ticket}/reassign", summary="Reassign to another unit")
+@router.post(
+    "/tickets/{ticket}/reassign", summary="Reassign to another unit", responses=TICKET_MOVE
+)
 def reassign(state: State, me: Me, ticket: str, body: ReassignIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.REASSIGN)
     if body.owner_unit not in state.ctx.ops.org:
@@ -164,20 +169,28 @@ def reassign(state: State, me: Me, ticket: str, body: ReassignIn) -> dict[str, A
     return ticket_out(state, me, act_as(state, me, found, "reassign", **fields))
 
 
-@router.post("/tickets/{ticket}/escalate", summary="Escalate to a joint-enforcement group")
+@router.post(
+    "/tickets/{ticket}/escalate",
+    summary="Escalate to a joint-enforcement group",
+    responses=TICKET_MOVE,
+)
 def escalate(state: State, me: Me, ticket: str, body: EscalateIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.ESCALATE)
     fields = {"group": body.group} | ({"reason": body.reason} if body.reason else {})
     return ticket_out(state, me, act_as(state, me, found, "escalate", **fields))
 
 
-@router.post("/tickets/{ticket}/void", summary="Void (作废 / 不予立案)")
+@router.post("/tickets/{ticket}/void", summary="Void (作废 / 不予立案)", responses=TICKET_MOVE)
 def void(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.VOID)
     return ticket_out(state, me, act_as(state, me, found, "void", reason=body.reason))
 
 
-@router.post("/tickets/{ticket}/merge", summary="Merge as a duplicate of another ticket")
+@router.post(
+    "/tickets/{ticket}/merge",
+    summary="Merge as a duplicate of another ticket",
+    responses=TICKET_MOVE,
+)
 def merge(state: State, me: Me, ticket: str, body: MergeIn) -> dict[str, Any]:
     """Both tickets must be in your scope; the target open and of the same category (or say
     why: ``reason``); it counts the merged ticket's reports (``report_count``)."""
@@ -190,28 +203,42 @@ def merge(state: State, me: Me, ticket: str, body: MergeIn) -> dict[str, Any]:
     return ticket_out(state, me, moved)
 
 
-@router.post("/tickets/{ticket}/supervise", summary="Flag for supervision (督办)")
+@router.post(
+    "/tickets/{ticket}/supervise", summary="Flag for supervision (督办)", responses=TICKET_MOVE
+)
 def supervise(state: State, me: Me, ticket: str, body: SuperviseIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.FLAG_SUPERVISION)
     fields = {"reason": body.reason} if body.reason else {}
     return ticket_out(state, me, act_as(state, me, found, "supervise", **fields))
 
 
-@router.post("/tickets/{ticket}/suspend", summary="Suspend with approval (缓办): pauses the clock")
+@router.post(
+    "/tickets/{ticket}/suspend",
+    summary="Suspend with approval (缓办): pauses the clock",
+    responses=TICKET_MOVE,
+)
 def suspend(state: State, me: Me, ticket: str, body: SuspendIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.SUSPEND)
     moved = act_as(state, me, found, "suspend", approval=body.approval, reason=body.reason)
     return ticket_out(state, me, moved)
 
 
-@router.post("/tickets/{ticket}/resume", summary="Resume a suspended ticket: the clock runs on")
+@router.post(
+    "/tickets/{ticket}/resume",
+    summary="Resume a suspended ticket: the clock runs on",
+    responses=TICKET_MOVE,
+)
 def resume(state: State, me: Me, ticket: str, body: ResumeIn | None = None) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.RESUME)
     fields = {"note": body.note} if body is not None and body.note else {}
     return ticket_out(state, me, act_as(state, me, found, "resume", **fields))
 
 
-@router.post("/tickets/{ticket}/extend", summary="Extend the deadline with approval (延期)")
+@router.post(
+    "/tickets/{ticket}/extend",
+    summary="Extend the deadline with approval (延期)",
+    responses=TICKET_MOVE,
+)
 def extend(state: State, me: Me, ticket: str, body: ExtendIn) -> dict[str, Any]:
     """``amount`` counts in the ticket's time-limit unit (hours, working hours, days …)."""
     found = allowed_ticket(state, me, ticket, Action.EXTEND)

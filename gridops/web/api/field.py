@@ -13,6 +13,7 @@ from pydantic import Field
 from gridops.store.media_refs import add_refs
 from gridops.tickets.model import TicketDraft
 from gridops.tickets.vocabulary import Role, Source
+from gridops.web.answers import SIGNED_IN, TICKET_MOVE, WITH_BODY, answers
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out
 from gridops.web.input import Body
 from gridops.web.media import MAX_BYTES, store_photo
@@ -27,7 +28,7 @@ from gridops.web.permissions import (
 from gridops.web.queries import cells_covered
 from gridops.web.state import Me, State, WebState
 
-router = APIRouter(tags=["field"])
+router = APIRouter(tags=["field"], responses=SIGNED_IN)
 MAX_PHOTOS = 9
 Photos = Annotated[list[UploadFile], File(description="JPEG or PNG photos, ≤ 10 MB each")]
 
@@ -66,19 +67,25 @@ def my_tasks(state: State, me: Me) -> dict[str, Any]:
     return {"tickets": [ticket_out(state, me, t) for t in ordered]}
 
 
-@router.post("/tickets/{ticket}/accept", summary="Accept a task (签收)")
+@router.post(
+    "/tickets/{ticket}/accept", summary="Accept a task (签收)", responses=answers(404, 409)
+)
 def accept(state: State, me: Me, ticket: str) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.ACCEPT)
     return ticket_out(state, me, act_as(state, me, found, "accept", assignee=me.user_id))
 
 
-@router.post("/tickets/{ticket}/return", summary="Return with a reason (退单)")
+@router.post(
+    "/tickets/{ticket}/return", summary="Return with a reason (退单)", responses=TICKET_MOVE
+)
 def return_ticket(state: State, me: Me, ticket: str, body: ReturnIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.RETURN)
     return ticket_out(state, me, act_as(state, me, found, "return", reason=body.reason))
 
 
-@router.post("/tickets/{ticket}/done", summary="Report done with a note and photos")
+@router.post(
+    "/tickets/{ticket}/done", summary="Report done with a note and photos", responses=TICKET_MOVE
+)
 def report_done(
     state: State,
     me: Me,
@@ -112,7 +119,11 @@ def _own_ground(state: WebState, me: Principal) -> Callable[[int, TicketDraft], 
     return admit
 
 
-@router.post("/onsite", summary="Self-report a problem fixed on the spot (自行处置), in your area")
+@router.post(
+    "/onsite",
+    summary="Self-report a problem fixed on the spot (自行处置), in your area",
+    responses=WITH_BODY,
+)
 def onsite(
     state: State,
     me: Me,

@@ -12,12 +12,13 @@ from pydantic import Field
 
 from gridops.errors import UserError
 from gridops.tickets.model import Status
+from gridops.web.answers import SIGNED_IN, TICKET_MOVE
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
 from gridops.web.input import Body
 from gridops.web.permissions import Action, require
 from gridops.web.state import Me, State
 
-router = APIRouter(tags=["supervise"])
+router = APIRouter(tags=["supervise"], responses=SIGNED_IN)
 
 
 class CheckIn(Body):
@@ -35,7 +36,11 @@ class CallbackIn(Body):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-@router.post("/tickets/{ticket}/check", summary="Check the work: pass closes, fail is rework")
+@router.post(
+    "/tickets/{ticket}/check",
+    summary="Check the work: pass closes, fail is rework",
+    responses=TICKET_MOVE,
+)
 def check(state: State, me: Me, ticket: str, body: CheckIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.CHECK)
     if body.passed:
@@ -46,20 +51,32 @@ def check(state: State, me: Me, ticket: str, body: CheckIn) -> dict[str, Any]:
     return ticket_out(state, me, act_as(state, me, found, "check_fail", reason=body.reason))
 
 
-@router.post("/tickets/{ticket}/force-close", summary="Force close with a reason (强制结案)")
+@router.post(
+    "/tickets/{ticket}/force-close",
+    summary="Force close with a reason (强制结案)",
+    responses=TICKET_MOVE,
+)
 def force_close(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.FORCE_CLOSE)
     return ticket_out(state, me, act_as(state, me, found, "force_close", reason=body.reason))
 
 
-@router.post("/tickets/{ticket}/reopen", summary="Reopen on appeal with a reason (申诉重办)")
+@router.post(
+    "/tickets/{ticket}/reopen",
+    summary="Reopen on appeal with a reason (申诉重办)",
+    responses=TICKET_MOVE,
+)
 def reopen(state: State, me: Me, ticket: str, body: ReasonIn) -> dict[str, Any]:
     """A closed or evaluated ticket goes back to rework; its deadline clock starts afresh."""
     found = allowed_ticket(state, me, ticket, Action.REOPEN)
     return ticket_out(state, me, act_as(state, me, found, "reopen", reason=body.reason))
 
 
-@router.post("/tickets/{ticket}/callback", summary="Record call-back satisfaction (回访)")
+@router.post(
+    "/tickets/{ticket}/callback",
+    summary="Record call-back satisfaction (回访)",
+    responses=TICKET_MOVE,
+)
 def callback(state: State, me: Me, ticket: str, body: CallbackIn) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.RECORD_CALLBACK)
     fields: dict[str, Any] = {"satisfaction": body.satisfaction}

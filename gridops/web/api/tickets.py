@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from gridops.web.answers import SIGNED_IN, answers
 from gridops.web.api.common import allowed_ticket, event_out, ticket_out
 from gridops.web.permissions import ALL, Action
 from gridops.web.state import Me, State
 
-router = APIRouter(tags=["tickets"])
+router = APIRouter(tags=["tickets"], responses=SIGNED_IN)
 
 
 @router.get("/me", summary="The signed-in user")
@@ -20,7 +21,11 @@ def me(state: State, me: Me) -> dict[str, Any]:
     return {"id": me.user_id, "role": me.role.value, "units": units}
 
 
-@router.get("/tickets/{ticket}", summary="Ticket detail: routing reasons and timeline")
+@router.get(
+    "/tickets/{ticket}",
+    summary="Ticket detail: routing reasons and timeline",
+    responses=answers(404),
+)
 def ticket_detail(state: State, me: Me, ticket: str) -> dict[str, Any]:
     from gridops.services.queues import timeline
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gridops.store.media_refs import add_refs
 from gridops.store.queries import TicketScope
 from gridops.tickets.vocabulary import Role
+from gridops.web.answers import SIGNED_IN, TICKET_MOVE, answers
 from gridops.web.api.common import allowed_ticket, ticket_out, view_of
 from gridops.web.api.field import Photos, store_photos
 from gridops.web.input import Body
@@ -28,30 +29,16 @@ from gridops.web.permissions import (
 )
 from gridops.web.state import Me, State, WebState
 
-router = APIRouter(tags=["verification"])
+router = APIRouter(tags=["verification"], responses=SIGNED_IN)
 Note = Annotated[str, Form(max_length=2000)]
 Reason = Annotated[str, Form(min_length=1, max_length=2000)]
 
 
-class Problem(BaseModel):
-    """Why a request was refused."""
-
-    detail: str | list[Any]
-
-
-def _answers(*codes: int) -> dict[int | str, dict[str, Any]]:
-    words = {
-        400: "bad input (e.g. more than 9 photos)",
-        403: "not signed in, or the role or unit scope may not take this move",
-        404: "no such ticket",
-        409: "the ticket is not in a status this move leaves, or someone moved it first",
-        422: "a field is missing or not valid (a reason is required; photos must be JPEG/PNG)",
-    }
-    return {c: {"model": Problem, "description": words[c]} for c in codes}
-
-
-ANSWER_RESPONSES = _answers(400, 403, 404, 409, 422)
-DECIDE_RESPONSES = _answers(403, 404, 409, 422)
+ANSWER_RESPONSES = TICKET_MOVE | answers(
+    422,
+    why={422: "A field is missing or not valid (a reason is required; photos must be JPEG/PNG)"},
+)
+DECIDE_RESPONSES = TICKET_MOVE
 
 
 class DecideIn(Body):
@@ -92,7 +79,6 @@ def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
 @router.get(
     "/my/verifications",
     summary="Verification tasks (核实任务) of my cells, earliest deadline first",
-    responses=_answers(403),
 )
 def my_verifications(state: State, me: Me) -> dict[str, Any]:
     return {"tickets": verification_tasks(state, me)}

@@ -8,11 +8,15 @@ Mount with ``app.include_router(console_router)``; pages live under ``/console``
 from fastapi import APIRouter
 
 from gridops.web.console import (
+    app_moves,
+    app_patrol,
+    app_views,
     auth_views,
     bulk_views,
     dispatch_views,
     field_views,
     hotline_views,
+    patrol_views,
     pickers,
     supervise_views,
     ticket_views,
@@ -21,7 +25,8 @@ from gridops.web.console import (
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views, hotline_views):  # fmt: skip
+                field_views, supervise_views, app_views, app_moves, app_patrol,
+                patrol_views, hotline_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 
 from gridops.errors import UserError
+from gridops.services.field_moves import positions
 from gridops.services.verification import ANSWERS as VERIFICATION_ANSWERS
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import IllegalTransition, RoleNotAllowed
@@ -253,6 +254,7 @@ def show(
         actions=actions, groups=groups, group=group, forms=forms, problem=problem, detail=detail,
         before=[p for p in before if p not in after], after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),
+        presence=positions(state.ctx, found.number, found.category),
     )  # fmt: skip
 
 

@@ -2,8 +2,8 @@
 CRS, the deepest cell holding it, aliases) and ``address_imports`` (when, from which file, how
 many). Filled by ``gridops address import``.
 
-Revision ID: 0011_addresses
-Revises: 0010_sessions_media
+Revision ID: 0013_addresses
+Revises: 0012_outbox
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_addresses"
-down_revision = "0010_sessions_media"
+revision = "0013_addresses"
+down_revision = "0012_outbox"
 branch_labels = None
 depends_on = None
 

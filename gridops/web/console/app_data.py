@@ -1,0 +1,117 @@
+"""What the field app (城管通) shows: the user's tasks in five tabs — 待签收 (to accept),
+处理中 (in hand), 待核实 (to verify), 待核查 (done, waiting for the check) and 已完成 today —
+each a compact card (category, place, countdown, the point in WGS84 for the distance from the
+phone, the navigation links, the report's photos, the moves the user may make now)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from gridops.grids.crs import WGS84, to_grid_crs
+from gridops.grids.navigation import nav_links
+from gridops.tickets.model import Status, Ticket
+from gridops.web.console.explain import Speaker
+from gridops.web.console.ticket_views import available
+from gridops.web.permissions import (
+    ALL,
+    FIELD_ROLES,
+    ROLE_ACTIONS,
+    Action,
+    Principal,
+    authorize,
+)
+from gridops.web.state import WebState
+
+TABS = ("todo", "doing", "verify", "check", "done")
+_TODO = {Status.DISPATCHED}
+_DOING = {Status.ACCEPTED, Status.REWORK, Status.ESCALATED}
+
+
+def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[str, Any]:
+    """One task as the app shows it (a plain dict, JSON as it is)."""
+    from gridops.services.field_moves import of_ticket, radius_of
+
+    lon, lat = to_grid_crs(ticket.lon, ticket.lat, ticket.crs, WGS84)
+    names = [say.place_text(c) for c in reversed(ticket.cells)]  # the deepest named cell
+    place = next((n for n, c in zip(names, reversed(ticket.cells), strict=True) if n != c), "")
+    links = nav_links(lon, lat, place or ticket.number)
+    category = state.ctx.ops.taxonomy.categories.get(ticket.category)
+    due, clock = ticket.clock.due_at, ticket.clock
+    clock_state = ""  # as the console's with_due: no countdown once paused or stopped
+    if due is not None and clock.paused_at:
+        clock_state = "paused"
+    elif due is not None and clock.stopped_at:
+        clock_state = "done_late" if clock.stopped_at > due else "done_on_time"
+    far = [m.presence for m in of_ticket(state.ctx, ticket.number)
+           if m.presence is not None and m.presence.far]  # fmt: skip
+    return {
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "category": ticket.category,
+        "category_name": say.category(ticket.category),
+        "description": ticket.description,
+        "place": place,
+        "nearby": [str(n.striptags()) for n in say.nearby(ticket.overlays)],
+        "lon": round(lon, 7),
+        "lat": round(lat, 7),
+        "nav": {"amap": links.amap, "baidu": links.baidu, "system": links.system},
+        "due": due.isoformat() if due and not clock_state else None,
+        "clock_state": clock_state,
+        "overdue": ticket.overdue(state.now()),
+        "media": list(ticket.media),
+        "evidence": list(ticket.evidence),
+        "note": ticket.handling_note,
+        "last_reason": ticket.last_reason,
+        "actions": available(state, me, ticket),
+        "before_after": bool(category and category.photos_before_after),
+        "radius_m": radius_of(state.ctx, ticket.category),
+        "far_m": [round(p.distance_m) for p in far],
+    }
+
+
+def _today_start(state: WebState) -> datetime:
+    local = state.now().astimezone(state.tz)
+    return datetime.combine(local.date(), time(0), tzinfo=state.tz)
+
+
+def tabs(state: WebState, me: Principal, say: Speaker) -> dict[str, list[dict[str, Any]]]:
+    """The five tabs of ``me``'s tasks, earliest deadline first."""
+    from gridops.services.queries import WORKING
+    from gridops.services.verification import tasks as verification_tasks
+    from gridops.store.queries import TicketScope, find_many
+    from gridops.web.api.common import view_of
+    from gridops.web.api.verify import _scope
+
+    out: dict[str, list[dict[str, Any]]] = {tab: [] for tab in TABS}
+    store = state.ctx.store
+    mine: list[Ticket] = []
+    if me.role in FIELD_ROLES:
+        units = frozenset() if me.unit_scope == ALL else frozenset(me.unit_scope)
+        scope = TicketScope(owner_units=units, assignee=me.user_id)
+        mine = find_many(store, statuses=(*WORKING, Status.HANDLED), scope=scope, order="due",
+                         limit=500)  # fmt: skip
+        since = _today_start(state)
+        done = find_many(store, statuses=(Status.CLOSED, Status.EVALUATED, Status.HANDLED),
+                         assignee=me.user_id, order="due", limit=200)  # fmt: skip
+        out["done"] = [card(state, me, t, say) for t in done
+                       if t.handled_at is not None and t.handled_at >= since]  # fmt: skip
+    for t in mine:
+        if t.status in _TODO:
+            out["todo"].append(card(state, me, t, say))
+        elif t.status in _DOING:
+            out["doing"].append(card(state, me, t, say))
+        elif t.status is Status.HANDLED and t.assignee == me.user_id:
+            out["check"].append(card(state, me, t, say))
+    if Action.VERIFY in ROLE_ACTIONS[me.role]:
+        for t in verification_tasks(state.ctx, scope=_scope(state, me)):
+            if authorize(me, Action.VERIFY, view_of(state, t)).allowed:
+                out["verify"].append(card(state, me, t, say))
+    if Action.CHECK in ROLE_ACTIONS[me.role]:
+        from gridops.web.queries import ticket_scope
+
+        readable = ticket_scope(state.ctx.ops.org, me)
+        for t in find_many(store, statuses=(Status.HANDLED,), scope=readable, order="due",
+                           limit=200):  # fmt: skip
+            out["check"].append(card(state, me, t, say))
+    return out
