@@ -25,6 +25,7 @@ app = typer.Typer(
 
 def _mount() -> None:
     from gridops.cli import (
+        address,
         audit,
         bench,
         config,
@@ -37,7 +38,19 @@ def _mount() -> None:
         serve,
     )
 
-    for module in (grid, config, init, runtime, serve, audit, privacy, report, bench, notify):
+    for module in (
+        grid,
+        config,
+        init,
+        runtime,
+        serve,
+        audit,
+        privacy,
+        report,
+        bench,
+        notify,
+        address,
+    ):
         module.register(app)
 
 

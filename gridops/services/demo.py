@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from gridops.datadir import open_private, private_dir
 from gridops.queue.connect import running_redis
 from gridops.queue.pool import WorkerPool
+from gridops.services.addresses import ensure_sample_addresses
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.simulation import SimulationRun, SummaryRow, summary
 from gridops.services.stages import QUEUE_ORDER
@@ -108,6 +109,7 @@ def run(
     _interruptible()
     with running_redis(settings):
         ctx = build_context(settings)
+        ensure_sample_addresses(ctx.store, ctx.grid, settings.grid_path, now=datetime.now(UTC))
         pool = WorkerPool(settings.redis_url, count=workers, env=_child_env(settings),
                           queues=QUEUE_ORDER, log_dir=settings.data_dir / "logs")  # fmt: skip
         server = None

@@ -20,8 +20,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from gridops.address.book import Candidate
 from gridops.errors import UserError
 from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
+from gridops.services.addresses import nearest_address
 from gridops.text import TEXT_PATTERN
 from gridops.tickets.model import Reporter, Ticket
 from gridops.tickets.vocabulary import Source
@@ -124,6 +126,8 @@ def open311_request(state: WebState, ticket: Ticket, *, with_notes: bool) -> Any
         tz=state.tz,
     )
     public = next((m for m in ticket.media if m.startswith(("http://", "https://"))), None)
+    near = nearest_address(ctx.store, ticket)
+    req = replace(req, address=near.text if near else None)
     if ticket.source.value in SELF_REPORTS:
         return replace(req, description=None, media_url=None, service_notice=SERVICE_NOTICE)
     return replace(req, media_url=public, service_notice=SERVICE_NOTICE)
@@ -241,16 +245,12 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
             raise invalid_api_key()
         address = request.client.host if request.client else "unknown"
         draft = check_draft(draft, _definitions(state))
-        if not draft.has_point:
-            raise bad_request(
-                "lat and long are required here: this endpoint does not geocode "
-                "address_string or address_id"
-            )
-        ticket = await _submit(state, draft, key.name, address)
+        place = None if draft.has_point else await run_in_threadpool(_place, state, draft)
+        ticket = await _submit(state, draft, key.name, address, place)
     except RateLimited as exc:
         return _too_many(out_fmt, exc.verdict)
     except Open311Error as exc:
-        return _respond(formats.render_error(exc, out_fmt))
+        return _respond(formats.render_errors([exc, *getattr(exc, "more", ())], out_fmt))
     finally:
         await request.close()
     state.metrics.intake_seconds.labels("open311").observe(time.perf_counter() - started)
@@ -260,18 +260,46 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
     return _respond(formats.render_receipts([receipt], out_fmt))
 
 
-async def _submit(state: WebState, draft: Any, key_name: str, address: str) -> Ticket:
-    """Hand the checked draft to intake (batched with concurrent ones); intake's refusals
-    become Open311 400s."""
+def _place(state: WebState, draft: Any) -> Candidate:
+    """The stored address an ``address_id`` names or an ``address_string`` clearly means; 400
+    when none is, or several are (each candidate listed as an error of its own)."""
+    from gridops.services.addresses import (
+        AddressAmbiguous,
+        AddressNotFound,
+        address_book,
+        locate_address,
+    )
+
+    book = address_book(state.ctx.store)
+    try:
+        return locate_address(
+            book, address_id=draft.address_id, address_string=draft.address_string
+        )
+    except AddressNotFound as exc:
+        raise bad_request(f"{exc}; send lat and long instead") from None
+    except AddressAmbiguous as exc:
+        error = bad_request(str(exc))
+        error.more = tuple(  # type: ignore[attr-defined]
+            bad_request(f"candidate address_id={c.id}: {c.text} (cell {c.cell}, score {c.score})")
+            for c in exc.candidates
+        )
+        raise error from None
+
+
+async def _submit(
+    state: WebState, draft: Any, key_name: str, address: str, place: Candidate | None = None
+) -> Ticket:
+    """Hand the checked draft to intake (batched with concurrent ones), at its lat/long or at
+    the stored address it named; intake's refusals become Open311 400s."""
     from gridops.services.errors import OutsideGrid
     from gridops.services.intake import IntakeReport
 
     name = " ".join(p for p in (draft.first_name, draft.last_name) if p)
     report = IntakeReport(
         category=draft.service_code,
-        lon=draft.long,
-        lat=draft.lat,
-        crs=WGS84,
+        lon=draft.long if place is None else place.lon,
+        lat=draft.lat if place is None else place.lat,
+        crs=WGS84 if place is None else state.ctx.grid.crs,
         source=Source.PUBLIC,
         description=draft.description or "",
         reporter=Reporter(name=name, phone=draft.phone or "", email=draft.email or ""),

@@ -53,6 +53,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage users"
     MANAGE_API_KEYS = "manage API keys"
     RELOAD_CONFIG = "reload config"
+    TAKE_CALL = "take a hotline call"  # 12345 受理: a ticket from what a caller says
 
 
 TICKET_ACTIONS = frozenset(
@@ -92,11 +93,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MERGE,
             Action.FLAG_SUPERVISION,
             Action.READ_REPORTS,
+            Action.TAKE_CALL,
         }
     )
     | _CLOCK
     | _VERIFY,
-    Role.ACCEPTOR: frozenset({Action.READ_TICKET, Action.VOID, Action.MERGE}) | _VERIFY,
+    Role.ACCEPTOR: frozenset({Action.READ_TICKET, Action.VOID, Action.MERGE, Action.TAKE_CALL})
+    | _VERIFY,
     Role.FIELD_STAFF: _FIELD | {Action.SELF_REPORT},
     Role.GRID_WORKER: _FIELD | {Action.SELF_REPORT, Action.VERIFY},
     Role.INSPECTOR: frozenset({Action.READ_TICKET, Action.SELF_REPORT, Action.VERIFY}),

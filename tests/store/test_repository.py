@@ -267,6 +267,7 @@ def test_migrations_build_exactly_the_schema_the_code_declares(store: Store):
     from alembic.migration import MigrationContext
 
     import gridops.store.accounts  # noqa: F401 - their tables join the metadata
+    import gridops.store.addresses  # noqa: F401
     import gridops.store.rollups  # noqa: F401
     import gridops.store.service_tables  # noqa: F401
     from gridops.store.schema import metadata

@@ -105,7 +105,7 @@ def test_errors_in_the_spec_shape(client: TestClient, ctx: ServiceContext, api_k
     assert unknown.status_code == 400
     form = {"api_key": api_key, "service_code": "E0102", "address_string": "世纪大道 1 号"}
     address_only = client.post(f"{BASE}/requests.json", data=form)
-    assert address_only.status_code == 400 and "geocode" in address_only.text
+    assert address_only.status_code == 400 and "matches no address" in address_only.text
     assert client.get(f"{BASE}/requests/E404.json").status_code == 404
     assert client.get(f"{BASE}/requests.yaml").status_code == 404
     assert client.get(f"{BASE}/tokens/{'0' * 32}.xml").status_code == 404

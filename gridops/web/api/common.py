@@ -94,7 +94,19 @@ def ticket_out(state: WebState, me: Principal, ticket: Ticket) -> dict[str, Any]
     data["overdue"] = ticket.overdue(state.now())
     unit = state.ctx.ops.org.units.get(ticket.owner_unit)
     data["owner_unit_name"] = unit.zh if unit else None
+    data["address"] = address_out(state, ticket)
     return data
+
+
+def address_out(state: WebState, ticket: Ticket) -> dict[str, Any] | None:
+    """The stored address nearest the ticket's point (标准地址库), with its distance in metres;
+    None while no address is stored."""
+    from gridops.services.addresses import nearest_address
+
+    near = nearest_address(state.ctx.store, ticket)
+    if near is None:
+        return None
+    return {"id": near.id, "text": near.text, "cell": near.cell, "distance_m": near.distance_m}
 
 
 def event_out(me: Principal, event: Event) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from gridops.web.console import (
     bulk_views,
     dispatch_views,
     field_views,
+    hotline_views,
     patrol_views,
     pickers,
     supervise_views,
@@ -25,7 +26,7 @@ from gridops.web.console import (
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
                 field_views, supervise_views, app_views, app_moves, app_patrol,
-                patrol_views):  # fmt: skip
+                patrol_views, hotline_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

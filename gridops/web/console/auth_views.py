@@ -24,6 +24,7 @@ from gridops.web.state import State
 
 router = APIRouter(include_in_schema=False)
 STATIC = {"console.css": "text/css", "console.js": "text/javascript"}
+STATIC.update({"hotline.css": "text/css", "hotline.js": "text/javascript"})  # the hotline desk
 
 
 def _safe_next(target: str) -> str:

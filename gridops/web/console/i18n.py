@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from gridops.tickets.model import Status
 from gridops.web.console.words import WORDS
+from gridops.web.console.words_addresses import WORDS as ADDRESS_WORDS
 from gridops.web.console.words_field import WORDS as FIELD_WORDS
 from gridops.web.console.words_notify import WORDS as NOTIFY_WORDS
 
@@ -218,7 +219,12 @@ EVENT_LABELS = {
 for _action, _pair in EVENT_LABELS.items():
     CATALOGUE[f"event.{_action}"] = _pair
 # every word module once: a key defined twice is a mistake, caught at import
-for _name, _words in (("console", WORDS), ("field app", FIELD_WORDS), ("notify", NOTIFY_WORDS)):
+for _name, _words in (
+    ("console", WORDS),
+    ("field app", FIELD_WORDS),
+    ("notify", NOTIFY_WORDS),
+    ("addresses", ADDRESS_WORDS),
+):
     _twice = CATALOGUE.keys() & _words.keys()
     assert not _twice, f"{_name} words defined twice: {sorted(_twice)}"
     CATALOGUE.update(_words)

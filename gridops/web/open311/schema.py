@@ -215,6 +215,7 @@ POST_FORM: dict[str, Any] = {
                         "lat": _field(40, description="WGS84 latitude, -90..90"),
                         "long": _field(40, description="WGS84 longitude, -180..180"),
                         "address_string": _field(500),
+                        "address_id": _field(),
                         "email": _field(254),
                         "first_name": _field(100),
                         "last_name": _field(100),
