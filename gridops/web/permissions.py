@@ -102,7 +102,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     | _VERIFY,
     Role.FIELD_STAFF: _FIELD | {Action.SELF_REPORT},
     Role.GRID_WORKER: _FIELD | {Action.SELF_REPORT, Action.VERIFY},
-    Role.INSPECTOR: frozenset({Action.READ_TICKET, Action.SELF_REPORT, Action.VERIFY}),
+    # 核查: the supervision centre's inspector checks the unit's work (the transition table's
+    # check_pass/check_fail name inspectors and supervisors)
+    Role.INSPECTOR: frozenset(
+        {Action.READ_TICKET, Action.SELF_REPORT, Action.VERIFY, Action.CHECK}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             Action.READ_TICKET,
