@@ -133,7 +133,8 @@ def read_view(
     if raw and raw not in SORTS:
         bad("sort", raw, "sv.sort")
     elif raw:
-        view = replace(view, sort=raw, dir="asc" if params.get("dir") == "asc" else "desc")
+        view = replace(view, sort=raw)
+    view = replace(view, dir="asc" if params.get("dir") == "asc" else "desc")
     label = _period(params, view, t, now, tz, timezone, errors)
     span, start, end, period = label[1:]
     return SuperviseRead(replace(view, span=span, start=start, end=end, period=period),

@@ -136,7 +136,8 @@ def supervise_page(request: Request, state: State) -> HTMLResponse:
         Series(BY_NAME[k].en if en else BY_NAME[k].zh, [r.rates[k].value for r in trend_rows])
         for k in data.TREND
     ]
-    chart = trend_svg(weeks, [r.n for r in trend_rows], series)
+    label = t("trend") + ": " + ", ".join(x.label for x in series)
+    chart = trend_svg(weeks, [r.n for r in trend_rows], series, label)
     up = view.parent[:-3] if len(view.parent) == 12 else ""
     return render(
         request, state, "supervise.html", me=me, chart=chart, BY_NAME=BY_NAME, up=up,
