@@ -8,6 +8,7 @@ Mount with ``app.include_router(console_router)``; pages live under ``/console``
 from fastapi import APIRouter
 
 from gridops.web.console import (
+    admin_views,
     auth_views,
     bulk_views,
     dispatch_views,
@@ -20,7 +21,7 @@ from gridops.web.console import (
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views):  # fmt: skip
+                field_views, supervise_views, admin_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]
