@@ -210,3 +210,18 @@ ticket_media = Table(
     Column("name", String(80), primary_key=True),
     Column("ticket_id", String(32), primary_key=True),
 )
+
+#: The access log (migration 0011): console sign-ins, sign-outs, refused sign-ins and API key
+#: use — kept apart from the account log's chain, since none of them changes an account.
+access_events = Table(
+    "access_events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(20), nullable=False),  # sign_in | sign_out | sign_in_refused | key_use
+    Column("subject", String(100), nullable=False),  # the user id or key name ("" if unknown)
+    Column("detail", String(100), nullable=False),
+    Column("address", String(64), nullable=False),  # the client's address
+    Index("ix_access_events_at", "at"),
+    Index("ix_access_events_subject", "subject"),
+)

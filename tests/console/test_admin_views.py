@@ -138,3 +138,25 @@ def test_the_account_log_is_paged_newest_first(client: TestClient, users: Users)
     assert len(re.findall(r'data-seq="(\d+)"', second)) == total - 50
     only = client.get("/console/admin/log?subject=k1").text
     assert re.findall(r'data-action="([a-z.]+)"', only) == ["apikey.add"]
+
+
+def test_sign_ins_sign_outs_refusals_and_key_use_are_in_the_access_log(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    from .test_views import report
+
+    report(client, ctx, users)  # an Open311 request with a new key
+    report(client, ctx, users)  # another key
+    other = TestClient(client.app, base_url="http://testserver")
+    other.post("/console/login", data=login_form(other, token="not-a-token"))
+    csrf = sign_in(other, users.add("d-1", "dispatcher", "all"))
+    other.post("/console/logout", data={"csrf": csrf})
+
+    admin(client, users)
+    page = client.get("/console/admin/log?lang=en").text
+    access = page[page.index('id="access-table"') :]
+    kinds = re.findall(r'<tr data-kind="([a-z_]+)" data-subject="([^"]*)"', access)
+    assert kinds[:4] == [("sign_in", "root"), ("sign_out", "d-1"), ("sign_in", "d-1"),
+                         ("sign_in_refused", "")]  # fmt: skip
+    assert "unknown token" in access and "testclient" in access
+    assert kinds[4:] == [("key_use", "console-test-2"), ("key_use", "console-test-1")]

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridops.errors import UserError
 from gridops.org.names import unit_name
+from gridops.store.access_log import AccessLog
 from gridops.tickets import Role
 from gridops.web.console.pages import done, html_errors, render, signed_in
 from gridops.web.console.pickers import resolve_unit
@@ -271,5 +272,11 @@ def log_page(request: Request, state: State) -> HTMLResponse:
     events, total = state.accounts.history(limit=LOG_PER_PAGE, offset=(page - 1) * LOG_PER_PAGE,
                                            subject=subject or None)  # fmt: skip
     pages = max(1, -(-total // LOG_PER_PAGE))
+    raw = request.query_params.get("apage", "1")
+    apage = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    access, atotal = AccessLog(state.accounts.engine).read(
+        limit=LOG_PER_PAGE, offset=(apage - 1) * LOG_PER_PAGE, subject=subject or None)  # fmt: skip
+    apages = max(1, -(-atotal // LOG_PER_PAGE))
     return render(request, state, "admin_log.html", me=me, events=events, total=total,
-                  page=min(page, pages), pages=pages, subject=subject)  # fmt: skip
+                  page=min(page, pages), pages=pages, subject=subject, access=access,
+                  atotal=atotal, apage=min(apage, apages), apages=apages)  # fmt: skip
