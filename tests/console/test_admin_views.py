@@ -100,7 +100,9 @@ def test_disable_enable_new_token_and_scope(
     assert r.status_code == 200, r.text
     changed = accounts.user("d-1")
     assert changed.role.value == "supervisor" and changed.units == frozenset({"sc-310115005"})
-    r = client.post("/console/admin/users/root/disable", data={"csrf": csrf})
+    listed = client.get("/console/admin/users").text
+    assert 'action="/console/admin/users/root/disable"' not in listed
+    r = client.post("/console/admin/users/root/disable", data={"csrf": csrf})  # typed by hand
     assert r.status_code == 400 and "不能停用自己的账号" in r.text and accounts.user("root").active
 
 
