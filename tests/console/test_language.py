@@ -118,6 +118,7 @@ def pages_of(world: World) -> dict[str, list[str]]:
                    "/console/dispatch"],
         "post": ["/console/field", f"/console/tickets/{n['verifying']}"],
         "admin": ["/console/admin/users", "/console/admin/keys", "/console/admin/log",
+                  "/console/wall", "/console/wall/live",
                   "/console/supervise?view=person&span=week",
                   "/console/supervise?span=range&start=2026-11-09&end=x&sort=score&dir=asc"],
     }  # fmt: skip

@@ -17,11 +17,12 @@ from gridops.web.console import (
     supervise_views,
     ticket_views,
     verify_views,
+    wall_views,
 )
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views, admin_views):  # fmt: skip
+                field_views, supervise_views, admin_views, wall_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

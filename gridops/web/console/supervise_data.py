@@ -41,7 +41,9 @@ def default_period(state: WebState) -> str:
     return state.now().astimezone(state.tz).strftime("%Y-%m")
 
 
-def _counts(state: WebState, by: str, period: Period, scope: Any = None) -> list[Any]:
+def grouped_counts(state: WebState, by: str, period: Period, scope: Any = None) -> list[Any]:
+    """Indicator counts grouped ``by`` (unit, l1, l2, l3, person, category, all) over ``period``,
+    within ``scope`` when given."""
     from gridops.store.rollups import indicator_counts
 
     config = _config(state)
@@ -68,15 +70,16 @@ def table(state: WebState, me: Principal, by: str, period: Period, parent: str |
         from gridops.web.queries import report_scope
 
         scope = report_scope(org, me)
-        groups = [g for g in _counts(state, by, period, scope) if g.key not in ("", "None")]
+        groups = [g for g in grouped_counts(state, by, period, scope) if g.key not in ("", "None")]
         names = person_names(state, [g.key for g in groups])
     elif by == "unit":
-        groups = [g for g in _counts(state, by, period) if g.key and in_scope(state, me, g.key)]
+        found = grouped_counts(state, by, period)
+        groups = [g for g in found if g.key and in_scope(state, me, g.key)]
         names = {g.key: (org.units[g.key].zh, org.units[g.key].en) for g in groups
                  if g.key in org.units}  # fmt: skip
     else:
         groups = []
-        for g in _counts(state, by, period):
+        for g in grouped_counts(state, by, period):
             cell = grid.cells.get(g.key)
             if cell is None or (parent and cell.parent != parent):
                 continue
@@ -130,7 +133,7 @@ def trend(state: WebState, me: Principal, weeks: Sequence[str]) -> list[ReportRo
     rows = []
     for week in weeks:
         period = parse_period(week, state.ctx.settings.timezone)
-        groups = _counts(state, "all", period, scope)
+        groups = grouped_counts(state, "all", period, scope)
         if groups:
             [row] = build_report(groups, config)
             rows.append(ReportRow(week, week, week, row.n, row.rates, row.score))
