@@ -18,6 +18,12 @@ def admin(client: TestClient, users: Users) -> str:
     return sign_in(client, users.add("root", "admin"))
 
 
+def test_an_admin_lands_on_the_users_page(client: TestClient, users: Users) -> None:
+    r = client.post("/console/login", data=login_form(client, token=users.add("root", "admin")),
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == "/console/admin/users"
+
+
 def test_only_admins_reach_the_admin_pages(client: TestClient, users: Users) -> None:
     csrf = sign_in(client, users.add("s-1", "supervisor", "all"))
     for path in ("/console/admin/users", "/console/admin/keys"):
