@@ -52,6 +52,7 @@ GROUPS: dict[str, Any] = {
     "l2": t.cell_2,
     "l3": t.cell_3,
     "category": t.category,
+    "person": t.assignee,
     "all": literal("all"),
 }
 STAGES = ("report_to_dispatch", "dispatch_to_handled", "handled_to_closed")

@@ -247,3 +247,18 @@ patrols = Table(
     Column("length_m", Float, nullable=False),
     Index("ix_patrols_started", "started_at"),
 )
+
+#: The access log (migration 0014): console sign-ins, sign-outs, refused sign-ins and API key
+#: use — kept apart from the account log's chain, since none of them changes an account.
+access_events = Table(
+    "access_events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(20), nullable=False),  # sign_in | sign_out | sign_in_refused | key_use
+    Column("subject", String(100), nullable=False),  # the user id or key name ("" if unknown)
+    Column("detail", String(100), nullable=False),
+    Column("address", String(64), nullable=False),  # the client's address
+    Index("ix_access_events_at", "at"),
+    Index("ix_access_events_subject", "subject"),
+)

@@ -7,6 +7,7 @@ kind may be given a lifetime (``--expires 90d``); an expired one is refused like
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -20,6 +21,9 @@ from gridops.store.accounts import ALL_UNITS, Accounts, ApiKey, User, check_role
 from gridops.tickets.vocabulary import Role
 from gridops.web.permissions import Principal
 from gridops.web.security import bearer_token, hash_token, issue_api_key, issue_user_token
+
+log = logging.getLogger(__name__)
+USE_EVERY_S = 600.0  # an API key's use is noted in the access log once per 10 min per process
 
 
 def principal_of(user: User) -> Principal:
@@ -94,6 +98,7 @@ class ApiKeyCache:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._known: dict[str, tuple[ApiKey, float]] = {}
+        self._used: dict[str, float] = {}  # key name → when its use was last noted (monotonic)
 
     def remembered(self, key: str, *, now: float, at: datetime) -> ApiKey | None:
         """The key for this secret if it was found valid within ``ttl_s`` and has not expired
@@ -117,7 +122,26 @@ class ApiKeyCache:
         if len(self._known) >= self.max_entries:
             self._known.clear()
         self._known[digest] = (found, now + self.ttl_s)
-        return None if found.expired(at) else found
+        if found.expired(at):
+            return None
+        self._note_use(found.name, now=now, at=at)
+        return found
+
+    def _note_use(self, name: str, *, now: float, at: datetime) -> None:
+        """Record the key's use in the access log, at most once per ``USE_EVERY_S`` per key
+        and process (a busy database skips the note, never the request)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from gridops.store.access_log import KEY_USE, AccessLog
+        from gridops.store.errors import WriterBusy
+
+        if self._used.get(name, -USE_EVERY_S) + USE_EVERY_S > now:
+            return
+        self._used[name] = now
+        try:
+            AccessLog(self.accounts.engine).record(KEY_USE, name, now=at)
+        except (SQLAlchemyError, WriterBusy):
+            log.warning("the use of API key %r was not noted in the access log", name)
 
     def forget(self) -> None:
         """Drop every remembered key (after a revocation through this app)."""

@@ -16,7 +16,7 @@ CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 WORD = re.compile(r"[A-Za-z]{2,}")
 CODEISH = re.compile(r"\S*[\d@_]\S*|\b[a-z]+(?:-[a-z0-9]+)+\b")  # ids: dept-water, sc-…
 #: Not words of a language: units of measure, product and format names.
-ALLOWED_EN_IN_ZH = {"CSV", "gridops", "km", "min"}
+ALLOWED_EN_IN_ZH = {"CSV", "Excel", "gridops", "km", "min"}
 
 
 class _Text(HTMLParser):

@@ -146,7 +146,7 @@ def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
     # the dashboard: the sub-district's row with n, drill down 1 → 2 → 3, English, CSV
     supervisor.goto("/console/supervise?view=1")
     row = supervisor.locator('#rates tr[data-key="310115005"]')
-    assert row.locator("td").nth(1).inner_text() == "1"
+    assert row.locator("td").nth(0).inner_text() == "1"  # n, beside the name (a row header)
     assert "n=1" in row.inner_text() and row.locator(".grade").inner_text() == "—"  # n < min_n
     assert supervisor.locator('#rates tr[data-key="310115004"]').count() == 0  # out of scope
     row.locator("a.drill").click()
@@ -160,7 +160,7 @@ def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
     assert "Indicators" in supervisor.inner_text("#indicators h1")
     shot(supervisor, "supervise-level3-en")
     csv = supervisor.request.get(supervisor.get_attribute("#csv-indicators", "href") or "").text()
-    assert LUJIAZUI_L3 in csv and "on_time_close_n" in csv
+    assert LUJIAZUI_L3 in csv and "on-time close n" in csv
     for page in (dispatcher, field, supervisor):
         page.context.close()
 

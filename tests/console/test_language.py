@@ -75,6 +75,7 @@ def world(client: TestClient, users: Users) -> Iterator[World]:
             get(n["handled"]).assignee, "grid_worker", get(n["handled"]).owner_unit
         ),
         "post": users.add("gw-verify", "grid_worker", post),
+        "admin": users.add("root", "admin"),
     }
     csrf = {"worker": sign_in(client, tokens["worker"])}
     for key in ("handled", "evaluated"):
@@ -116,6 +117,10 @@ def pages_of(world: World) -> dict[str, list[str]]:
         "worker": ["/console/field", "/console/field/live", f"/console/tickets/{n['handled']}",
                    "/console/dispatch"],
         "post": ["/console/field", f"/console/tickets/{n['verifying']}"],
+        "admin": ["/console/admin/users", "/console/admin/keys", "/console/admin/log",
+                  "/console/wall", "/console/wall/live",
+                  "/console/supervise?view=person&span=week",
+                  "/console/supervise?span=range&start=2026-11-09&end=x&sort=score&dir=asc"],
     }  # fmt: skip
 
 

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gridops.metrics import Rate, ReportRow, Score
-from gridops.web.console.supervise_data import league, weeks_before
+from gridops.web.console.supervise_data import weeks_before
+from gridops.web.console.supervise_rank import league
 
 scores = st.one_of(st.none(), st.floats(0.0, 100.0))
 

@@ -124,12 +124,12 @@ def test_every_dashboard_table_exports_as_csv(
 ) -> None:
     report(client, ctx, users)
     sign_in(client, users.add("s-1", "supervisor", "all"))
-    r = client.get(f"/console/supervise/export.csv?table={table}&view=1&period=2026-11")
+    r = client.get(f"/console/supervise/export.csv?table={table}&view=1&period=2026-11&lang=en")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     body = r.content.decode("utf-8")
-    assert body.startswith("\ufeff") and ("number" in body or "key,name_zh" in body)
+    assert body.startswith("\ufeff") and ("Case no." in body or "Code,Name,n" in body)
     if table == "indicators":
-        assert "310115005" in body and "close_rate_n" in body
+        assert "310115005" in body and "close rate n" in body
 
 
 def test_the_dashboard_refuses_roles_without_reports(client: TestClient, users: Users) -> None:

@@ -8,6 +8,7 @@ Mount with ``app.include_router(console_router)``; pages live under ``/console``
 from fastapi import APIRouter
 
 from gridops.web.console import (
+    admin_views,
     app_moves,
     app_patrol,
     app_views,
@@ -21,12 +22,13 @@ from gridops.web.console import (
     supervise_views,
     ticket_views,
     verify_views,
+    wall_views,
 )
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
                 field_views, supervise_views, app_views, app_moves, app_patrol,
-                patrol_views, hotline_views):  # fmt: skip
+                patrol_views, hotline_views, admin_views, wall_views):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from gridops.store.access_log import SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT
 from gridops.web.console.pages import HERE, html_errors, render, signed_in
 from gridops.web.console.session import (
     check_csrf,
@@ -86,12 +87,24 @@ def _login(request: Request, state: State, fields: dict[str, str]) -> Response:
     token = fields["token"].strip()
     user = state.accounts.user_by_token_hash(hash_token(token)) if token else None
     if user is None or user.expired(state.now()):
+        _note(request, state, SIGN_IN_REFUSED, user.id if user else "",
+              "expired" if user else "unknown token")  # fmt: skip
         error = translator(lang_of(request))("bad_token" if user is None else "expired_token")
         return _login_form(request, state, next=next, error=error, status=403)
     target = next or home_of(principal_of(user))
     response = RedirectResponse(target, status_code=303)
     sign_in(response, request, state, user)
+    _note(request, state, SIGN_IN, user.id)
     return response
+
+
+def _note(request: Request, state: State, kind: str, subject: str, detail: str = "") -> None:
+    """Record a sign-in, a refused one or a sign-out in the access log."""
+    from gridops.store.access_log import AccessLog
+
+    address = request.client.host if request.client else ""
+    AccessLog(state.accounts.engine).record(kind, subject, now=state.now(), detail=detail,
+                                            address=address)  # fmt: skip
 
 
 @router.post("/console/logout")
@@ -100,8 +113,14 @@ async def logout(request: Request, state: State) -> Response:
     fields = await _fields(request, "csrf")
     check_csrf(request, fields["csrf"])
     response = RedirectResponse("/console/login", status_code=303)
-    await run_in_threadpool(sign_out, response, request, state)
+    await run_in_threadpool(_sign_out, response, request, state)
     return response
+
+
+def _sign_out(response: Response, request: Request, state: State) -> None:
+    who = signed_in(state, request).user_id
+    sign_out(response, request, state)
+    _note(request, state, SIGN_OUT, who)
 
 
 @router.get("/console/static/{name}")

@@ -19,8 +19,11 @@ class Series:
     values: Sequence[float | None]
 
 
-def trend_svg(weeks: Sequence[str], ns: Sequence[int], series: Sequence[Series]) -> str:
-    """A line chart of rates 0–100 % over ``weeks``, with each week's n under its label."""
+def trend_svg(
+    weeks: Sequence[str], ns: Sequence[int], series: Sequence[Series], label: str = ""
+) -> str:
+    """A line chart of rates 0–100 % over ``weeks``, with each week's n under its label;
+    ``label`` names it for screen readers (the table export holds the numbers)."""
     if not weeks:
         return ""
     step = (WIDTH - 2 * PAD) / max(1, len(weeks) - 1)
@@ -33,7 +36,7 @@ def trend_svg(weeks: Sequence[str], ns: Sequence[int], series: Sequence[Series])
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        'role="img">'
+        f'role="img" aria-label="{escape(label or "trend")}">'
     ]
     for pct in (0, 50, 100):
         yy = y(pct / 100)

@@ -15,6 +15,7 @@ from gridops.web.console.words import WORDS
 from gridops.web.console.words_addresses import WORDS as ADDRESS_WORDS
 from gridops.web.console.words_field import WORDS as FIELD_WORDS
 from gridops.web.console.words_notify import WORDS as NOTIFY_WORDS
+from gridops.web.console.words_super import WORDS as SUPER_WORDS
 
 LANGS = ("zh", "en")
 DEFAULT = "zh"
@@ -224,6 +225,7 @@ for _name, _words in (
     ("field app", FIELD_WORDS),
     ("notify", NOTIFY_WORDS),
     ("addresses", ADDRESS_WORDS),
+    ("supervisor", SUPER_WORDS),
 ):
     _twice = CATALOGUE.keys() & _words.keys()
     assert not _twice, f"{_name} words defined twice: {sorted(_twice)}"

@@ -150,7 +150,7 @@ HOME = {
     Role.GRID_WORKER: "/console/field",
     Role.INSPECTOR: "/console/field",
     Role.SUPERVISOR: "/console/supervise",
-    Role.ADMIN: "/console/supervise",
+    Role.ADMIN: "/console/admin/users",
 }
 
 

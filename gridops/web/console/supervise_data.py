@@ -1,39 +1,39 @@
-"""The supervisor's tables (考核): indicator rows by unit and by grid level with drill-down,
-the league table, weekly trends and CSV export — over gridops.metrics and the store's rollups,
-limited to what the principal's unit scope covers."""
+"""The supervisor's numbers (考核): indicator counts by unit, grid level (with drill-down) or
+person, and weekly trends — over gridops.metrics and the store's grouped counts, limited to
+what the principal's unit scope covers."""
 
 from __future__ import annotations
 
-import csv
-import io
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from gridops.metrics import INDICATORS, ReportRow, build_report, load_indicator_config, split_name
 from gridops.metrics.periods import Period, parse_period
 from gridops.web.console.queries import in_scope
+from gridops.web.console.supervise_rank import Table
 from gridops.web.permissions import Principal
 from gridops.web.state import WebState
 
-SHOWN = ("on_time_dispatch", "handling_rate", "on_time_handling", "close_rate",
-         "on_time_close", "rework_rate", "satisfaction")  # fmt: skip
+#: The 13 indicators of the reference list, in its order (结案率's variant without 缓办 stays in
+#: `gridops report` and the JSON API).
+SHOWN = ("registration_rate", "dispatch_accuracy", "on_time_dispatch", "handling_rate",
+         "on_time_handling", "close_rate", "on_time_close", "rework_rate", "onsite_resolution",
+         "escalation_rate", "supervision_rate", "satisfaction", "valid_report_rate")  # fmt: skip
 TREND = ("close_rate", "on_time_close", "satisfaction")
 WEEKS = 8
 
 
-@dataclass(frozen=True)
-class Table:
-    """Rows of one grouping and how to drill into each."""
-
-    by: str  # unit | l1 | l2 | l3
-    rows: list[ReportRow]
-    min_n: int
-
-
 def _config(state: WebState) -> Any:
-    return load_indicator_config(state.ctx.settings.config_dir / "indicators.yaml")
+    path = state.ctx.settings.config_dir / "indicators.yaml"
+    return _config_at(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _config_at(path: str, mtime_ns: int) -> Any:
+    """indicators.yaml, read again only when it changes."""
+    return load_indicator_config(path)
 
 
 def default_period(state: WebState) -> str:
@@ -41,7 +41,9 @@ def default_period(state: WebState) -> str:
     return state.now().astimezone(state.tz).strftime("%Y-%m")
 
 
-def _counts(state: WebState, by: str, period: Period, scope: Any = None) -> list[Any]:
+def grouped_counts(state: WebState, by: str, period: Period, scope: Any = None) -> list[Any]:
+    """Indicator counts grouped ``by`` (unit, l1, l2, l3, person, category, all) over ``period``,
+    within ``scope`` when given."""
     from gridops.store.rollups import indicator_counts
 
     config = _config(state)
@@ -59,30 +61,56 @@ def _counts(state: WebState, by: str, period: Period, scope: Any = None) -> list
 
 
 def table(state: WebState, me: Principal, by: str, period: Period, parent: str | None) -> Table:
-    """Indicator rows grouped ``by`` unit or level; cells only under ``parent`` when given."""
+    """The groups ``by`` unit, level or person that ``me`` may read; cells only under
+    ``parent`` when given."""
     config = _config(state)
-    groups = _counts(state, by, period)
     org, grid = state.ctx.ops.org, state.ctx.grid
-    if by == "unit":
-        groups = [g for g in groups if g.key and in_scope(state, me, g.key)]
+    names: dict[str, tuple[str, str]]
+    if by == "person":
+        from gridops.web.queries import report_scope
+
+        scope = report_scope(org, me)
+        groups = [g for g in grouped_counts(state, by, period, scope) if g.key not in ("", "None")]
+        names = person_names(state, [g.key for g in groups])
+    elif by == "unit":
+        found = grouped_counts(state, by, period)
+        groups = [g for g in found if g.key and in_scope(state, me, g.key)]
         names = {g.key: (org.units[g.key].zh, org.units[g.key].en) for g in groups
                  if g.key in org.units}  # fmt: skip
     else:
-        keep = []
-        for g in groups:
+        groups = []
+        for g in grouped_counts(state, by, period):
             cell = grid.cells.get(g.key)
             if cell is None or (parent and cell.parent != parent):
                 continue
             if in_scope(state, me, org.locality.get(g.key)):
-                keep.append(g)
-        groups = keep
+                groups.append(g)
         names = {g.key: split_name(grid.cells[g.key].name) for g in groups}
-    return Table(by, build_report(groups, config, names), config.min_n)
+    return Table(by, groups, names, config)
 
 
-def league(rows: Sequence[ReportRow]) -> list[ReportRow]:
-    """Best score first; rows without a grade (n below the minimum) last, by n."""
-    return sorted(rows, key=lambda r: (r.score.value is None, -(r.score.value or 0), -r.n, r.key))
+def person_names(state: WebState, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(中文, English) names of assignees: a named person's or an account's own name; a roster
+    template's staff as their unit's name and number (老港镇市容所 处置人员 2)."""
+    from gridops.web.console.i18n import CATALOGUE
+
+    zh_word, en_word = CATALOGUE["sv.staff_n"]
+    org, roster = state.ctx.ops.org, state.ctx.roster
+    accounts = {u.id: u.name for u in state.accounts.list_users() if u.name}
+    out: dict[str, tuple[str, str]] = {}
+    for pid in ids:
+        unit, _, tag = pid.rpartition("-")
+        staff = {s.id: s for s in roster.staff_of(unit)} if unit in org.units else {}
+        named = next((s.name for s in roster.named if s.id == pid), None) or accounts.get(pid)
+        if named:
+            out[pid] = (named, named if named.isascii() else "")
+        elif pid in staff:
+            u = org.units[unit]
+            out[pid] = (zh_word.format(unit=u.zh, n=tag),
+                        en_word.format(unit=u.en, n=tag) if u.en else "")  # fmt: skip
+        else:
+            out[pid] = ("", pid)
+    return out
 
 
 def weeks_before(now: datetime, tz: Any, count: int = WEEKS) -> list[str]:
@@ -105,7 +133,7 @@ def trend(state: WebState, me: Principal, weeks: Sequence[str]) -> list[ReportRo
     rows = []
     for week in weeks:
         period = parse_period(week, state.ctx.settings.timezone)
-        groups = _counts(state, "all", period, scope)
+        groups = grouped_counts(state, "all", period, scope)
         if groups:
             [row] = build_report(groups, config)
             rows.append(ReportRow(week, week, week, row.n, row.rates, row.score))
@@ -115,30 +143,3 @@ def trend(state: WebState, me: Principal, weeks: Sequence[str]) -> list[ReportRo
             empty = {i.name: Rate(None, 0) for i in INDICATORS}
             rows.append(ReportRow(week, week, week, 0, empty, Score(0.0, None, None)))
     return rows
-
-
-def rows_csv(rows: Sequence[ReportRow]) -> str:
-    """Indicator rows as CSV: every rate beside its n, score and grade."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    head = ["key", "name_zh", "name_en", "n"]
-    for i in INDICATORS:
-        head += [i.name, f"{i.name}_n"]
-    w.writerow([*head, "score", "grade"])
-    for r in rows:
-        line: list[Any] = [r.key, r.zh, r.en, r.n]
-        for i in INDICATORS:
-            line += [r.rates[i.name].value, r.rates[i.name].n]
-        w.writerow([*line, r.score.value, r.score.grade])
-    return buf.getvalue()
-
-
-def tickets_csv(tickets: Sequence[dict[str, Any]]) -> str:
-    """A ticket list as CSV (number, category, status, owner, assignee, due)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["number", "category", "status", "owner_unit", "assignee", "due_at"])
-    for t in tickets:
-        due = (t.get("clock") or {}).get("due_at")
-        w.writerow([t["number"], t["category"], t["status"], t["owner_unit"], t["assignee"], due])
-    return buf.getvalue()

@@ -1,136 +1,198 @@
-"""The supervisor dashboard (考核监督): indicators by unit and by grid level with drill-down
-1 → 2 → 3 and n beside every rate, the league table with grades A–E (none below the minimum
-sample), weekly trend charts, the overdue list, the check and call-back queues, the audit
-sample (抽查), and CSV export of every table."""
+"""The supervisor's desk (考核监督): all 13 indicators with n and their definitions, by unit,
+by grid level with drill-down 1 → 2 → 3, or by person, over a picked period (today, this week,
+this month, a range), sorted and paged; the league table with grades A–E (none below the
+minimum sample), weekly trends, the overdue list paged with its true count, the check and
+call-back queues, the audit sample (抽查), and CSV / xlsx export of each table as shown."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from gridops.errors import UserError
+from gridops.metrics import ReportRow
 from gridops.metrics.periods import parse_period
 from gridops.tickets.model import Status
 from gridops.web.console import supervise_data as data
+from gridops.web.console import supervise_export as export_files
+from gridops.web.console import supervise_rank as rank
 from gridops.web.console.charts import Series, trend_svg
 from gridops.web.console.dispatch_views import with_due
 from gridops.web.console.pages import html_errors, render, signed_in
-from gridops.web.console.queries import visible_queue
+from gridops.web.console.supervise_form import (
+    LIST_PER_PAGE,
+    PER_PAGE,
+    SuperviseRead,
+    SuperviseView,
+    read_view,
+)
 from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied, Principal, require
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
-BY = {"unit": "unit", "1": "l1", "2": "l2", "3": "l3"}
-Code = Annotated[str | None, Query(max_length=32, pattern=r"^[0-9]*$")]
-Period = Annotated[str | None, Query(max_length=30)]
-View = Annotated[str, Query(pattern="^(unit|1|2|3)$")]
 TABLES = ("indicators", "league", "trend", "overdue", "audit", "check", "callback")
+LEAGUE_SHOWN = 10
 
 
-def _lists(state: WebState, me: Principal) -> dict[str, list[dict[str, Any]]]:
-    """The ticket lists of the dashboard this user may see."""
+def _lists(state: WebState, me: Principal, view: SuperviseView) -> dict[str, Listed]:
+    """The ticket lists of the desk this user may see, each a page with its true count."""
+    from gridops.services.desk import Search, desk_page
     from gridops.store.queries import find_many
-    from gridops.web.api import supervise as supervise_api
     from gridops.web.api.common import tickets_out
     from gridops.web.queries import ticket_scope
 
     now = state.now()
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, Listed] = {}
+    per = LIST_PER_PAGE
     if Action.READ_TICKET in ROLE_ACTIONS[me.role]:
-        out["overdue"] = visible_queue(state, me, "overdue", now=now, limit=200)
-        out["check"] = visible_queue(state, me, "handled", now=now, limit=200)
         scope = ticket_scope(state.ctx.ops.org, me)
-        closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=200)
-        out["callback"] = tickets_out(state, me, closed)
+        for key, queue, page in (("overdue", "overdue", view.opage), ("check", "handled", 1)):
+            found = desk_page(state.ctx, queue, Search(), now=now, scope=scope, page=page,
+                              per_page=per, names=(queue,))  # fmt: skip
+            rows = [with_due(r) for r in tickets_out(state, me, found.tickets)]
+            out[key] = Listed(rows, found.total, found.page, found.pages)
+        closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=per)
+        rows = [with_due(r) for r in tickets_out(state, me, closed)]
+        out["callback"] = Listed(rows, len(rows), 1, 1)
     if Action.READ_AUDIT_SAMPLE in ROLE_ACTIONS[me.role]:
         seed = now.astimezone(state.tz).date().toordinal()  # one sample per day
-        out["audit"] = supervise_api.audit_sample(state, me, size=10, seed=seed)["tickets"]
-    return {k: [with_due(t) for t in v] for k, v in out.items()}
+        rows = [with_due(r) for r in _audit_sample(state, me, seed)]
+        out["audit"] = Listed(rows, len(rows), 1, 1)
+    return out
 
 
-def _parent_ok(view: str, parent: str | None) -> str | None:
-    if view in ("2", "3") and parent is None:
-        return None
-    if parent and view == "2" and len(parent) != 9:
-        raise UserError(f"parent {parent!r}: level 2 drills into a level-1 code (9 digits)")
-    if parent and view == "3" and len(parent) != 12:
-        raise UserError(f"parent {parent!r}: level 3 drills into a level-2 code (12 digits)")
-    return parent
+def _audit_sample(state: WebState, me: Principal, seed: int, size: int = 10) -> list[Any]:
+    """``size`` closed tickets drawn at random (the same all day) from all those ``me`` may
+    read: their count, then one row at each drawn place — not every closed ticket loaded."""
+    import random
+
+    from gridops.store.queries import find_many
+    from gridops.web.api.common import tickets_out
+    from gridops.web.queries import ticket_scope, tickets_by_status
+
+    scope = ticket_scope(state.ctx.ops.org, me)
+    total = tickets_by_status(state.ctx.store, scope).get(Status.CLOSED.value, 0)
+    places = sorted(random.Random(seed).sample(range(total), min(size, total)))
+    found = [t for k in places for t in find_many(
+        state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=1, offset=k)]  # fmt: skip
+    return tickets_out(state, me, found)
 
 
-def _dashboard(
-    state: WebState, me: Principal, view: str, parent: str | None, period: str | None
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Listed:
+    """A page of a ticket list and the list's whole count."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the desk shows."""
+
+    read: SuperviseRead
+    table: rank.Table
+    shown: rank.RowPage
+    league: list[ReportRow]
+    min_n: int
+
+
+def _board(state: WebState, me: Principal, request: Request) -> Board:
+    from gridops.web.console.i18n import translator
+    from gridops.web.console.pages import lang_of
+
     require(me, Action.READ_REPORTS)
-    label = period or data.default_period(state)
-    p = parse_period(label, state.ctx.settings.timezone)
-    parent = _parent_ok(view, parent)
-    table = data.table(state, me, BY[view], p, parent)
-    weeks = data.weeks_before(state.now(), state.tz)
-    trend = data.trend(state, me, weeks)
-    return {
-        "view": view, "parent": parent, "period": label, "table": table,
-        "league": data.league(table.rows), "trend_rows": trend, "weeks": weeks,
-        "lists": _lists(state, me), "shown": data.SHOWN,
-    }  # fmt: skip
+    lang = lang_of(request)
+    now = state.now()
+    tz = state.ctx.settings.timezone
+    read = read_view(request.query_params, translator(lang), now, state.tz, tz)
+    view = read.view
+    period = parse_period(read.label, tz)
+    parent = view.parent or None
+    table = data.table(state, me, view.by, period, parent)
+    shown = rank.shown(table, view.sort, view.dir == "desc", lang, view.page, PER_PAGE)
+    return Board(read, table, shown, rank.top(table, LEAGUE_SHOWN), table.min_n)
 
 
 @router.get("/console/supervise", response_class=HTMLResponse)
 @html_errors
-def supervise_page(
-    request: Request, state: State, view: View = "1", parent: Code = None, period: Period = None
-) -> HTMLResponse:
+def supervise_page(request: Request, state: State) -> HTMLResponse:
     from gridops.metrics import BY_NAME
     from gridops.web.console.i18n import translator
     from gridops.web.console.pages import lang_of
 
     me = signed_in(state, request)
-    board = _dashboard(state, me, view, parent, period)
+    board = _board(state, me, request)
+    view = board.read.view
     en = lang_of(request) == "en"
     t = translator(lang_of(request))
+    weeks = data.weeks_before(state.now(), state.tz)
+    trend_rows = data.trend(state, me, weeks)
     series = [
-        Series(
-            BY_NAME[k].en if en else BY_NAME[k].zh, [r.rates[k].value for r in board["trend_rows"]]
-        )
+        Series(BY_NAME[k].en if en else BY_NAME[k].zh, [r.rates[k].value for r in trend_rows])
         for k in data.TREND
     ]
-    chart = trend_svg(board["weeks"], [r.n for r in board["trend_rows"]], series)
-    up = parent[:-3] if parent and len(parent) == 12 else None
+    label = t("trend") + ": " + ", ".join(x.label for x in series)
+    chart = trend_svg(weeks, [r.n for r in trend_rows], series, label)
+    up = view.parent[:-3] if len(view.parent) == 12 else ""
     return render(
         request, state, "supervise.html", me=me, chart=chart, BY_NAME=BY_NAME, up=up,
-        indicator_name=lambda k: BY_NAME[k].en if en else BY_NAME[k].zh,
-        min_note=t("min_n_note", n=board["table"].min_n), **board,
+        indicator_name=lambda k: BY_NAME[k].en if en else BY_NAME[k].zh, read=board.read,
+        v=view, period=board.read.label, table=board.shown, league=board.league,
+        lists=_lists(state, me, view), shown=data.SHOWN,
+        min_note=t("min_n_note", n=board.min_n), status=400 if board.read.errors else 200,
     )  # fmt: skip
 
 
-@router.get("/console/supervise/export.csv")
+@router.get("/console/supervise/export.{fmt}")
 @html_errors
-def export_csv(
+def export(
     request: Request,
     state: State,
+    fmt: Annotated[str, Path(pattern="^(csv|xlsx)$")],
     table: Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$")],
-    view: View = "1",
-    parent: Code = None,
-    period: Period = None,
 ) -> Response:
-    """Any dashboard table as CSV (UTF-8 with BOM so spreadsheet programs read 中文)."""
+    """A table of the desk as shown (same rows, order and columns, the reader's language)."""
+    from gridops.metrics import BY_NAME
+    from gridops.web.console.explain import Speaker
+    from gridops.web.console.i18n import translator
+    from gridops.web.console.pages import lang_of
+
     me = signed_in(state, request)
-    board = _dashboard(state, me, view, parent, period)
-    if table == "indicators":
-        text = data.rows_csv(board["table"].rows)
-    elif table == "league":
-        text = data.rows_csv(board["league"])
-    elif table == "trend":
-        text = data.rows_csv(board["trend_rows"])
+    board = _board(state, me, request)
+    lang = lang_of(request)
+    t = translator(lang)
+
+    def name(k: str) -> str:
+        return BY_NAME[k].en if lang == "en" else BY_NAME[k].zh
+
+    if table in ("indicators", "league", "trend"):
+        rows = {"indicators": board.shown.rows, "league": board.league}.get(table) or (
+            data.trend(state, me, data.weeks_before(state.now(), state.tz)))  # fmt: skip
+        sheet = export_files.rates_sheet(t(TITLES[table]), rows, data.SHOWN, t, name, lang)
     else:
-        if table not in board["lists"]:
+        lists = _lists(state, me, board.read.view)
+        if table not in lists:
             raise PermissionDenied(f"{me.role.value} may not export the {table} list")
-        text = data.tickets_csv(board["lists"].get(table, []))
-    name = f"gridops-{table}-{board['period']}.csv"
-    return Response(
-        "\ufeff" + text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        say = Speaker(t, lang, state.ctx.ops, state.ctx.grid)
+        sheet = export_files.tickets_sheet(t(TITLES[table]), lists[table].rows, t, say, state.tz)
+    body, media = (
+        (export_files.as_csv(sheet), "text/csv; charset=utf-8")
+        if fmt == "csv"
+        else (export_files.as_xlsx(sheet), XLSX)
     )
+    name_ = f"gridops-{table}-{board.read.label.replace('..', '_')}.{fmt}"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name_}"'}
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TITLES = {
+    "indicators": "indicators", "league": "league", "trend": "trend",
+    "overdue": "overdue_list", "check": "to_check", "callback": "to_callback", "audit": "audit",
+}  # fmt: skip
