@@ -24,6 +24,7 @@ import shapely
 
 from gridops.grids.basemap import Basemap, display_crs, to_display
 from gridops.grids.model import Grid
+from gridops.org.names import name_parts
 
 MIN_ZOOM, MAX_ZOOM = 8, 16
 MAX_FEATURES = 20_000  # one answer's cap (a 1440 px view at level 3 holds far fewer)
@@ -121,7 +122,7 @@ def features(
     """GeoJSON (a FeatureCollection) of the layer's cells meeting ``bbox`` (display system;
     all when None) and, with ``within``, only those whose code starts with it; at most
     ``limit`` features, then ``"truncated": true``. Each feature: id (its index), properties
-    code, name, parent."""
+    code, name, parent, and the name's Chinese (zh) and other (en) parts for labels."""
     if bbox is None:
         found = np.arange(len(layer.codes))
     else:
@@ -138,9 +139,11 @@ def features(
         kind, coords = _rings(layer.geoms[i], layer.decimals)
         if not coords:
             continue
+        zh, other = name_parts(layer.names[i])
         feats.append({
             "type": "Feature", "id": int(i),
-            "properties": {"code": code, "name": layer.names[i], "parent": layer.parents[i]},
+            "properties": {"code": code, "name": layer.names[i], "parent": layer.parents[i],
+                           "zh": zh or other, "en": other or zh},
             "geometry": {"type": kind, "coordinates": coords},
         })  # fmt: skip
     return orjson.dumps({"type": "FeatureCollection", "features": feats, "truncated": truncated})

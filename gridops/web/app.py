@@ -27,6 +27,7 @@ from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
 from gridops.web import unavailable
 from gridops.web.auth import ApiKeyCache
+from gridops.web.basemap import basemap_origins
 from gridops.web.headers import SecurityHeaders
 from gridops.web.input import validation_failed
 from gridops.web.limits import MAX_BODY, BodySizeLimit, RateLimiter, RateLimits
@@ -87,7 +88,8 @@ def create_app(
     app.add_middleware(PagesGZip, minimum_size=1024)
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     app.add_middleware(UrlLengthLimit)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, errors included
+    # outermost: every answer gets them, errors included
+    app.add_middleware(SecurityHeaders, origins=lambda: basemap_origins(state.ctx.settings))
     return app
 
 

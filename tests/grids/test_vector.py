@@ -36,6 +36,14 @@ def test_a_box_gets_only_the_cells_it_meets(grid: Grid) -> None:
     assert some["truncated"] is False
 
 
+def test_labels_in_each_language(grid: Grid) -> None:
+    layer = cell_layer(grid, 1, 10, None)
+    props = [f["properties"] for f in orjson.loads(features(layer, None))["features"]]
+    gaoqiao = next(p for p in props if p["name"] == "高桥镇 Gaoqiao")
+    assert (gaoqiao["zh"], gaoqiao["en"]) == ("高桥镇", "Gaoqiao")
+    assert all(p["zh"] and p["en"] for p in props)
+
+
 def test_within_and_the_cap(grid: Grid) -> None:
     layer = cell_layer(grid, 2, 12, None)
     l1 = grid.cells_at(1)[0].code

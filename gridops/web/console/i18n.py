@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from gridops.tickets.model import Status
 from gridops.web.console.words import WORDS
+from gridops.web.console.words_map import WORDS as MAP_WORDS
 
 LANGS = ("zh", "en")
 DEFAULT = "zh"
@@ -218,6 +219,9 @@ for _action, _pair in EVENT_LABELS.items():
 _twice = CATALOGUE.keys() & WORDS.keys()
 assert not _twice, f"console words defined twice: {sorted(_twice)}"
 CATALOGUE.update(WORDS)
+_twice = CATALOGUE.keys() & MAP_WORDS.keys()
+assert not _twice, f"console words defined twice: {sorted(_twice)}"
+CATALOGUE.update(MAP_WORDS)
 
 
 def pick_lang(query: str | None, cookie: str | None) -> str:
