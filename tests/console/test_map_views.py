@@ -73,7 +73,7 @@ def test_pins_follow_the_desks_query_and_scope(
 def test_a_sub_centre_dispatcher_sees_and_starts_on_their_own_street(
     client: TestClient,
     ctx,
-    users: Users,  # type: ignore[no-untyped-def]
+    users: Users,
 ) -> None:
     many(ctx, 3, LUJIAZUI_L3)
     many(ctx, 2, ZHANGJIANG_L3)
