@@ -32,17 +32,18 @@ MAX_FEATURES = 20_000  # one answer's cap (a 1440 px view at level 3 holds far f
 
 @dataclass(frozen=True)
 class CellLayer:
-    """One level's cells for one zoom, in the display's system, with a spatial index."""
+    """One level's cells in the display's system, at full detail, with a spatial index and
+    their labels (the name's Chinese and other parts)."""
 
     codes: list[str]
     names: list[str]
     parents: list[str]
+    labels: list[tuple[str, str]]
     geoms: np.ndarray  # shapely geometries
     tree: shapely.STRtree
-    decimals: int
 
 
-_cache: dict[tuple[int, int, int, str], tuple[Grid, CellLayer]] = {}
+_cache: dict[tuple[int, int, str], tuple[Grid, CellLayer]] = {}
 _keys: dict[int, tuple[Grid, str]] = {}
 _lock = Lock()
 
@@ -74,10 +75,11 @@ def content_key(grid: Grid) -> str:
     return key
 
 
-def cell_layer(grid: Grid, level: int, zoom: float, basemap: Basemap | None) -> CellLayer:
-    """The cells of ``level`` simplified for ``zoom`` in the display's system (cached)."""
-    z = zoom_bucket(zoom)
-    key = (id(grid), level, z, display_crs(basemap))
+def cell_layer(grid: Grid, level: int, basemap: Basemap | None) -> CellLayer:
+    """The cells of ``level`` converted to the display's system and indexed (cached per grid,
+    level and display system: conversion is the costly part; each answer then simplifies
+    only the cells it sends)."""
+    key = (id(grid), level, display_crs(basemap))
     with _lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] is grid:
@@ -88,15 +90,30 @@ def cell_layer(grid: Grid, level: int, zoom: float, basemap: Basemap | None) -> 
         coords = shapely.get_coordinates(geoms)
         x, y = to_display(coords[:, 0], coords[:, 1], grid.crs, basemap)
         geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
-        geoms = shapely.simplify(geoms, tolerance(z), preserve_topology=True)
-    decimals = 7 if z >= 16 else max(4, int(np.ceil(np.log10(1 / tolerance(z)))) + 1)
+    labels = []
+    for c in cells:
+        zh, other = name_parts(c.name)
+        labels.append((zh or other, other or zh))
     layer = CellLayer(
         [c.code for c in cells], [c.name for c in cells], [c.parent or "" for c in cells],
-        geoms, shapely.STRtree(geoms), decimals,
+        labels, geoms, shapely.STRtree(geoms),
     )  # fmt: skip
     with _lock:
         _cache[key] = (grid, layer)
     return layer
+
+
+def simplified(geoms: np.ndarray, zoom: float) -> np.ndarray:
+    """``geoms`` simplified to half a pixel of ``zoom``'s bucket (topology kept)."""
+    if zoom_bucket(zoom) >= MAX_ZOOM or not len(geoms):
+        return geoms
+    return shapely.simplify(geoms, tolerance(zoom_bucket(zoom)), preserve_topology=True)
+
+
+def decimals(zoom: float) -> int:
+    """Decimal places that keep a tenth of a pixel at ``zoom``'s bucket."""
+    z = zoom_bucket(zoom)
+    return 7 if z >= MAX_ZOOM else max(4, int(np.ceil(np.log10(1 / tolerance(z)))) + 1)
 
 
 def _rings(geom: shapely.Geometry, decimals: int) -> tuple[str, list[Any]]:
@@ -116,34 +133,34 @@ def features(
     layer: CellLayer,
     bbox: tuple[float, float, float, float] | None,
     *,
+    zoom: float = MAX_ZOOM,
     within: str = "",
     limit: int = MAX_FEATURES,
 ) -> bytes:
     """GeoJSON (a FeatureCollection) of the layer's cells meeting ``bbox`` (display system;
-    all when None) and, with ``within``, only those whose code starts with it; at most
-    ``limit`` features, then ``"truncated": true``. Each feature: id (its index), properties
-    code, name, parent, and the name's Chinese (zh) and other (en) parts for labels."""
+    all when None) and, with ``within``, only those whose code starts with it, simplified for
+    ``zoom``; at most ``limit`` features, then ``"truncated": true``. Each feature: id (its
+    index), properties code, name, parent, and the name's Chinese (zh) and other (en) parts
+    for labels."""
     if bbox is None:
         found = np.arange(len(layer.codes))
     else:
         found = np.sort(layer.tree.query(shapely.box(*bbox)))
+    if within:
+        found = np.array([i for i in found if layer.codes[i].startswith(within)], dtype=np.intp)
+    truncated = len(found) > limit
+    found = found[:limit]
+    places = decimals(zoom)
     feats: list[dict[str, Any]] = []
-    truncated = False
-    for i in found:
-        code = layer.codes[i]
-        if within and not code.startswith(within):
-            continue
-        if len(feats) >= limit:
-            truncated = True
-            break
-        kind, coords = _rings(layer.geoms[i], layer.decimals)
+    for i, geom in zip(found, simplified(layer.geoms[found], zoom), strict=True):
+        kind, coords = _rings(geom, places)
         if not coords:
             continue
-        zh, other = name_parts(layer.names[i])
+        zh, en = layer.labels[i]
         feats.append({
             "type": "Feature", "id": int(i),
-            "properties": {"code": code, "name": layer.names[i], "parent": layer.parents[i],
-                           "zh": zh or other, "en": other or zh},
+            "properties": {"code": layer.codes[i], "name": layer.names[i],
+                           "parent": layer.parents[i], "zh": zh, "en": en},
             "geometry": {"type": kind, "coordinates": coords},
         })  # fmt: skip
     return orjson.dumps({"type": "FeatureCollection", "features": feats, "truncated": truncated})

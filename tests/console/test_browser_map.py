@@ -351,18 +351,24 @@ def test_a_sub_centre_dispatcher_starts_on_their_own_street(browser: Any, server
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("width", [1440, 390])
 def test_desk_map_shots_and_axe(browser: Any, server: Server, lang: str, width: int) -> None:
-    for i in range(4):
-        report(server, "310115125001001", f"shot {i}", seconds=60 + i)
+    numbers = [report(server, "310115125001001", f"shot {i}", seconds=60 + i) for i in range(4)]
     token = server.users.add(f"map-shot-{lang}-{width}", "dispatcher", "all")
     s = Session(browser, server, token, width=width)
     s.page.goto(f"/console/dispatch?queue=new&lang={lang}")
     s.ready()
     SHOTS.mkdir(parents=True, exist_ok=True)
     s.page.locator("#map-panel").screenshot(path=str(SHOTS / f"desk-{lang}-{width}.png"))
+    zoom_in = s.page.get_attribute(".maplibregl-ctrl-zoom-in", "aria-label")
+    assert zoom_in == {"zh": "放大", "en": "Zoom in"}[lang]
+    s.page.goto(f"/console/tickets/{numbers[0]}")
+    s.ready("#minimap")
+    s.page.screenshot(path=str(SHOTS / f"ticket-{lang}-{width}.png"), full_page=True)
     assert s.csp == []
     s.close()
     checked = Session(browser, server, token, width=width, axe=True)
-    checked.page.goto(f"/console/dispatch?queue=new&lang={lang}")
-    checked.ready()
-    assert axe(checked.page) == []
+    for url, box in ((f"/console/dispatch?queue=new&lang={lang}", "#glmap"),
+                     (f"/console/tickets/{numbers[0]}?lang={lang}", "#minimap")):  # fmt: skip
+        checked.page.goto(url)
+        checked.ready(box)
+        assert axe(checked.page) == [], url
     checked.close()

@@ -106,11 +106,11 @@ def cells_geojson(request: Request, state: State) -> Response:
         return _plain(400, f"bbox {raw[:80]!r} must be west,south,east,north in degrees")
     within = q.get("within", "")[:20]
     basemap = basemap_of(state.ctx.settings)
-    layer = cell_layer(grid, level, zoom, basemap)
+    layer = cell_layer(grid, level, basemap)
     tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{bool(basemap)}"'
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    body = features(layer, bbox, within=within)
+    body = features(layer, bbox, zoom=zoom, within=within)
     return Response(body, media_type=GEOJSON, headers={"ETag": tag, "Cache-Control": "no-cache"})
 
 
