@@ -126,6 +126,9 @@ function start(box) {
   }
 
   map.on("load", () => {
+    // The box may have been measured before the map's style sheet applied: fit again.
+    map.resize();
+    map.fitBounds(JSON.parse(d.bounds), { padding: 16, duration: 0 });
     loadCells();
     loadPins();
     box.dataset.ready = "1";
