@@ -13,6 +13,7 @@ import * as maplibregl from "/console/static/maplibre-gl/maplibre-gl.mjs";
 
 const SHADES = ["#f8f9fa", 1, "#ffe8cc", 3, "#ffc078", 10, "#fd7e14", 30, "#d9480f"];
 const EMPTY = { type: "FeatureCollection", features: [] };
+const LABEL_FROM = { 1: 0, 2: 11, 3: 14 };
 
 function webgl() {
   try {
@@ -45,14 +46,16 @@ function style(d) {
                "fill-opacity": base ? ["case", [">", ["coalesce", ["get", "n"], 0], 0], 0.45, 0] : 0.9 } },
     { id: "cell-lines", type: "line", source: "cells",
       paint: { "line-color": "#5c6f82", "line-width": 0.8 } },
-    { id: "heat", type: "heatmap", source: "heat", maxzoom: 15,
-      paint: { "heatmap-radius": 18, "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 11, 0.7, 15, 0] } },
+    // Heat where pins would crowd; it costs a full-screen pass a frame, so not when zoomed in.
+    { id: "heat", type: "heatmap", source: "heat", maxzoom: 13,
+      paint: { "heatmap-radius": 18, "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 10, 0.7, 13, 0] } },
     // The selected cell: a white casing under a dark line reads on any fill and any basemap.
     { id: "sel-casing", type: "line", source: "cells", filter: ["==", ["get", "code"], d.selected || "-"],
       paint: { "line-color": "#ffffff", "line-width": 7 } },
     { id: "sel", type: "line", source: "cells", filter: ["==", ["get", "code"], d.selected || "-"],
       paint: { "line-color": "#111111", "line-width": 3, "line-dasharray": [2, 1] } },
-    { id: "labels", type: "symbol", source: "cells",
+    // Labels once a cell of the level is big enough to hold one (街镇 always).
+    { id: "labels", type: "symbol", source: "cells", minzoom: LABEL_FROM[d.level] || 0,
       layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": 12, "text-font": ["sans-serif"],
                 "symbol-placement": "point", "text-max-width": 8 },
       paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
