@@ -10,7 +10,7 @@ LOCK   := requirements/dev.lock
 COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
           --generate-hashes $(if $(UPGRADE),--upgrade)
 
-.PHONY: install demo test lint typecheck unit bench clean lock test-latest
+.PHONY: install demo test lint typecheck unit bench clean lock test-latest vendor
 
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/gridops bench all --write
+
+# MapLibre GL JS for the console's map: `npm pack` of the pinned release, its sha512 checked
+# against the integrity pinned in the script, copied with its licence (the copy is committed;
+# tests/console/test_map_vendor.py checks it against SHA256SUMS).
+vendor:
+	$(PYTHON) scripts/vendor_maplibre.py
 
 # Refresh the locks after editing pyproject.toml (pins that still fit are kept);
 # `make lock UPGRADE=1` takes the newest releases the ranges allow: try them first with

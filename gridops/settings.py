@@ -18,6 +18,10 @@ reads the environment.
 |                        | shown without their description           |
 | GRIDOPS_WEB_WRITE_WAIT | 5 (seconds a web request waits for the database writer) |
 | GRIDOPS_SECRET_<NAME>  | a secret a notification channel names (``secret: NAME``); never printed |
+| GRIDOPS_BASEMAP_URL    | unset → no basemap: the grid is the map; else a tile template |
+|                        | ({z}/{x}/{y}, {-y}, or WMTS {TileMatrix}/{TileRow}/{TileCol}) |
+| GRIDOPS_BASEMAP_CRS    | WGS84: the tiles' system (GCJ-02, BD-09, CGCS2000, EPSG:n) |
+| GRIDOPS_BASEMAP_ATTRIBUTION | unset: the tiles' attribution, shown on the map |
 
 The defaults are package data (gridops/defaults/: config/ and sample_grids/pudong/), so an
 installed wheel runs without a checkout; the checkout's top-level config/ and sample_grids/ are
@@ -61,6 +65,9 @@ class Settings:
     web_write_wait_s: float = 5.0
     #: GRIDOPS_SECRET_<NAME> → NAME: the secrets notification channels name (out of repr)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    basemap_url: str = ""
+    basemap_crs: str = "WGS84"
+    basemap_attribution: str = ""
 
     @property
     def embedded_redis(self) -> bool:
@@ -95,7 +102,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secrets={
             k[len(SECRET_PREFIX) :]: v for k, v in env.items() if k.startswith(SECRET_PREFIX) and v
         },  # fmt: skip
+        **_basemap(env),
     )
+
+
+def _basemap(env: Mapping[str, str]) -> dict[str, str]:
+    """The basemap's three settings, checked now (a bad URL or CRS is a ConfigError naming
+    the variable and the fix) so no page finds out later."""
+    from gridops.grids.basemap import parse_basemap
+
+    url = env.get("GRIDOPS_BASEMAP_URL") or ""
+    crs = env.get("GRIDOPS_BASEMAP_CRS") or "WGS84"
+    attribution = env.get("GRIDOPS_BASEMAP_ATTRIBUTION") or ""
+    parse_basemap(url, crs, attribution)
+    return {"basemap_url": url, "basemap_crs": crs, "basemap_attribution": attribution}
 
 
 def _directory(variable: str, value: str, directory: Path, fix: str) -> Path:

@@ -28,6 +28,7 @@ from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNo
 from gridops.web import unavailable
 from gridops.web.allow import AllowHeader
 from gridops.web.auth import ApiKeyCache
+from gridops.web.basemap import basemap_origins
 from gridops.web.headers import SecurityHeaders
 from gridops.web.input import validation_failed
 from gridops.web.limits import MAX_BODY, BodySizeLimit, RateLimiter, RateLimits
@@ -89,7 +90,8 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body)
     app.add_middleware(UrlLengthLimit)
     app.add_middleware(AllowHeader)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets them, errors included
+    # outermost: every answer gets them, errors included
+    app.add_middleware(SecurityHeaders, origins=lambda: basemap_origins(state.ctx.settings))
     return app
 
 

@@ -7,8 +7,10 @@ panel is pushed as an HTML fragment over Server-Sent Events when it changes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -100,6 +102,25 @@ def grid_map(
                       label=label, title=say.t("map"))  # fmt: skip
 
 
+def desk_map(request: Request, state: WebState, read: DeskRead) -> dict[str, str]:
+    """The web map's box on the desk (static/map.js): the view's level and 街镇, its pins
+    under the list's own query, the selected cell, and the desk's link for a cell."""
+    from gridops.web.console.map_views import bounds_of, map_box
+
+    view = read.view
+    selected = next(iter(read.search.cells), "") if len(read.search.cells) == 1 else ""
+    query = request.query_params
+    return map_box(
+        state, bounds=bounds_of(state, view.l1), level=str(view.level),
+        within=view.l1 if view.level > 1 else "", selected=selected,
+        cells="/console/map/cells.geojson",
+        pins="/console/map/pins.geojson?" + urlencode(
+            [(k, v) for k, v in query.multi_items() if k not in ("page", "lang")]
+            + ([("l1", view.l1), ("level", str(view.level))] if "l1" not in query else [])),
+        link="/console/dispatch" + view.link(l1="__L1__", cell="__CELL__"),
+    )  # fmt: skip
+
+
 def queue_fragment(
     request: Request, state: WebState, me: Principal, read: DeskRead, panel: dict[str, Any]
 ) -> HTMLResponse:
@@ -108,18 +129,26 @@ def queue_fragment(
     return render(request, state, "_queues.html", me=me, **panel)
 
 
-def _read(request: Request, state: WebState) -> DeskRead:
+def _read(request: Request, state: WebState, me: Principal | None = None) -> DeskRead:
+    """The desk the request asks for; for ``me`` with no 街镇 asked, the maps start on their own
+    (a sub-centre dispatcher's, at level 2: its communities; see map_views.home_l1)."""
     from gridops.web.console.i18n import translator
+    from gridops.web.console.map_views import home_l1
 
-    return read_view(request.query_params, translator(lang_of(request)), state.ctx.grid,
+    read = read_view(request.query_params, translator(lang_of(request)), state.ctx.grid,
                      state.ctx.ops.taxonomy.categories)  # fmt: skip
+    home = home_l1(state.ctx.ops.org, me) if me is not None else ""
+    if home and not read.view.l1 and "l1" not in request.query_params:
+        level = read.view.level if "level" in request.query_params else 2
+        read = replace(read, view=replace(read.view, l1=home, level=level))
+    return read
 
 
 def live_fragment(request: Request, state: WebState) -> HTMLResponse:
     """The live fragment for the request's user (sign-in and role checked, scoped queries)."""
     me = signed_in(state, request)
     require_queue_reader(me)
-    read = _read(request, state)
+    read = _read(request, state, me)
     return queue_fragment(request, state, me, read, queue_panel(state, me, read))
 
 
@@ -131,7 +160,7 @@ def dispatch_page(request: Request, state: State) -> HTMLResponse:
 
     me = signed_in(state, request)
     require_queue_reader(me)
-    read = _read(request, state)
+    read = _read(request, state, me)
     panel = queue_panel(state, me, read)
     pins = [Pin(r["number"], r["point_lon"], r["point_lat"], bool(r.get("overdue")))
             for r in panel["rows"]]  # fmt: skip
@@ -143,6 +172,7 @@ def dispatch_page(request: Request, state: State) -> HTMLResponse:
     l1 = read.view.l1
     return render(
         request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
+        glmap=desk_map(request, state, read),
         level=read.view.level, l1=l1, categories=categories, errors=read.errors,
         status=400 if read.errors else 200, **live, **panel,
     )  # fmt: skip

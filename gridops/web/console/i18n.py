@@ -14,6 +14,7 @@ from gridops.tickets.model import Status
 from gridops.web.console.words import WORDS
 from gridops.web.console.words_addresses import WORDS as ADDRESS_WORDS
 from gridops.web.console.words_field import WORDS as FIELD_WORDS
+from gridops.web.console.words_map import WORDS as MAP_WORDS
 from gridops.web.console.words_notify import WORDS as NOTIFY_WORDS
 from gridops.web.console.words_super import WORDS as SUPER_WORDS
 
@@ -226,6 +227,7 @@ for _name, _words in (
     ("notify", NOTIFY_WORDS),
     ("addresses", ADDRESS_WORDS),
     ("supervisor", SUPER_WORDS),
+    ("map", MAP_WORDS),
 ):
     _twice = CATALOGUE.keys() & _words.keys()
     assert not _twice, f"{_name} words defined twice: {sorted(_twice)}"

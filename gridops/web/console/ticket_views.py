@@ -255,6 +255,23 @@ def show(
         before=[p for p in before if p not in after], after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),
         presence=positions(state.ctx, found.number, found.category),
+        glmap=ticket_map(state, found),
+    )  # fmt: skip
+
+
+def ticket_map(state: WebState, found: Ticket) -> dict[str, str]:
+    """The ticket page's mini-map: its pin on its unit cell (outlined), among its neighbours."""
+    from gridops.web.console.map_views import bounds_of, map_box, point_on_map
+
+    cells = list(found.cells)
+    l3 = cells[-1] if cells and cells[-1] in state.ctx.grid.cells else ""
+    pin = point_on_map(state, found.point_lon, found.point_lat)
+    w, s, e, n = bounds_of(state, l3) if l3 else (pin[0], pin[1], pin[0], pin[1])
+    pad = max(e - w, n - s, 0.002)
+    return map_box(
+        state, bounds=[w - pad, s - pad, e + pad, n + pad], level=str(state.ctx.grid.levels),
+        within=l3[:9], selected=l3, cells="/console/map/cells.geojson", pin=pin,
+        number=found.number,
     )  # fmt: skip
 
 

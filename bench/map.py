@@ -1,0 +1,166 @@
+"""Benchmark: the desk's web map (MapLibre GL JS) beside the server's SVG map, in one run, in
+this machine's Chromium (headless: WebGL is software-rendered by SwiftShader here).
+
+    .venv/bin/python -m bench.map            # the ~120,000-cell grid (generated once, ~1 min)
+    .venv/bin/python -m bench.map --sample   # the shipped sample grid (quick)
+
+Both maps are shown at level 3 (unit cells) for one 街镇 (the SVG map draws level 3 only inside
+one), and the web map also for the whole district at level 3, where the server sends at most
+20,000 cells of the view (vector.MAX_FEATURES). Figures, from the browser's performance API:
+
+- first paint: ms from navigation start to the first frame with the grid drawn (web map:
+  MapLibre's first ``idle`` with the cells loaded; SVG: the ``load`` event, after which the
+  inline SVG is laid out and painted in the next frame, measured with requestAnimationFrame).
+- pan/zoom fps: frames counted with requestAnimationFrame during 3 s of continuous pan and zoom
+  (web map: ``easeTo`` steps; SVG: its viewBox moved every frame — the baseline has no pan or
+  zoom of its own), with the longest frame.
+
+Not part of the test suite; prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    *os.environ.get("BENCH_MAP_CHROMIUM_ARGS", "").split(),
+]
+FPS_JS = """async ([kind, ms]) => {
+  const frames = []; const t0 = performance.now(); let step = 0;
+  const count = () => new Promise(done => {
+    const tick = (t) => {
+      frames.push(t); if (kind === 'svg') svgStep();
+      if (t - t0 < ms) requestAnimationFrame(tick); else done();
+    };
+    requestAnimationFrame(tick);
+  });
+  let svgStep = () => {};
+  if (kind === 'gl') {
+    const m = document.getElementById('glmap').map, c = m.getCenter(), z = m.getZoom();
+    const move = () => {
+      step++;
+      m.easeTo({center: [c.lng + 0.01 * Math.sin(step), c.lat + 0.01 * Math.cos(step)],
+                zoom: z + 0.6 * Math.sin(step / 2), duration: 250});
+    };
+    move(); const timer = setInterval(move, 250);
+    await count(); clearInterval(timer);
+  } else {
+    const box = document.querySelector('svg.gridmap');
+    const [x, y, w, h] = box.getAttribute('viewBox').split(' ').map(Number);
+    svgStep = () => {
+      step++; const k = 1 + 0.3 * Math.sin(step / 20);
+      const dx = w * 0.05 * Math.sin(step / 15), dy = h * 0.05 * Math.cos(step / 15);
+      box.setAttribute('viewBox', `${x + dx} ${y + dy} ${w / k} ${h / k}`);
+    };
+    await count();
+  }
+  const gaps = frames.slice(1).map((t, i) => t - frames[i]);
+  return {fps: +(1000 * gaps.length / (frames.at(-1) - frames[0])).toFixed(1),
+          longest_frame_ms: +Math.max(...gaps).toFixed(1)};
+}"""
+SVG_PAINT_JS = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
+  () => done(performance.now()))))"""
+
+
+def serve(grid: Path, data: Path) -> tuple[str, Any, str]:
+    import uvicorn
+
+    from gridops.services.context import build_context
+    from gridops.settings import load_settings
+    from gridops.store.accounts import Accounts
+    from gridops.web.app import create_app
+    from gridops.web.auth import create_user
+    from gridops.web.console import console_router
+
+    ctx = build_context(load_settings({"GRIDOPS_DATA_DIR": str(data), "GRIDOPS_GRID": str(grid)}))
+    app = create_app(ctx)
+    if not any(getattr(r, "path", "") == "/console/login" for r in app.routes):
+        app.include_router(console_router)
+    _, token = create_user(Accounts(ctx.store.engine), "bench-map", name="bench", role="dispatcher",
+                           units=["all"], now=datetime.now(UTC), org=ctx.ops.org)  # fmt: skip
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    l1 = ctx.grid.cells_at(1)[0].code
+    return f"http://127.0.0.1:{port}", (server, ctx, l1), token
+
+
+def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, Any] = {"level3_cells": n_cells}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        for kind, path in (("gl_l1", f"/console/dispatch?level=3&l1={l1}"),
+                           ("gl_l1_no_heat_no_labels", f"/console/dispatch?level=3&l1={l1}"),
+                           ("gl_district", "/console/dispatch?level=3"),
+                           ("svg_l1", f"/console/dispatch?level=3&l1={l1}")):  # fmt: skip
+            ctx = browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
+            page = ctx.new_page()
+            page.goto("/console/login")
+            page.fill("#token", token)
+            page.click("#login")
+            page.wait_for_load_state()
+            if kind.startswith("svg"):
+                ctx.route("**/console/static/map/map.js", lambda route: route.abort())
+            page.goto(path)
+            if kind.startswith("gl"):
+                page.wait_for_selector("#glmap[data-paint-ms]", timeout=120_000)
+                paint = float(page.get_attribute("#glmap", "data-paint-ms") or "nan")
+                shown = int(page.get_attribute("#glmap", "data-cells-shown") or 0)
+                page.locator("#glmap").scroll_into_view_if_needed()
+                if kind.endswith("no_heat_no_labels"):  # what those two layers cost
+                    page.evaluate("""() => { const m = document.getElementById('glmap').map;
+                        for (const id of ['heat', 'labels', 'cluster-count'])
+                          m.setLayoutProperty(id, 'visibility', 'none'); }""")
+                fps = page.evaluate(FPS_JS, ["gl", 3000])
+            else:
+                page.wait_for_selector("svg.gridmap")
+                paint = page.evaluate(SVG_PAINT_JS)
+                shown = page.locator("svg.gridmap path.cell").count()
+                page.locator("svg.gridmap").scroll_into_view_if_needed()
+                fps = page.evaluate(FPS_JS, ["svg", 3000])
+            out[kind] = {"first_paint_ms": round(paint), "cells_drawn": shown, **fps}
+            ctx.close()
+        browser.close()
+    return out
+
+
+def main() -> None:
+    from gridops.grids import load_grid
+    from gridops.settings import DEFAULT_GRID
+
+    if "--sample" in sys.argv[1:]:
+        grid_dir = DEFAULT_GRID
+    else:
+        from bench.locate import bench_grid
+
+        grid_dir = bench_grid()
+    n = len(load_grid(grid_dir).cells_at(3))
+    with tempfile.TemporaryDirectory() as tmp:
+        url, (server, ctx, l1), token = serve(grid_dir, Path(tmp))
+        try:
+            print(json.dumps(measure(url, token, l1, n), indent=1))
+        finally:
+            server.should_exit = True
+            ctx.close()
+
+
+if __name__ == "__main__":
+    main()

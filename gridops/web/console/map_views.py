@@ -1,0 +1,214 @@
+"""The web map's data and files (地图): the grid as GeoJSON by level, zoom and box; the desk's
+tickets as pins under the very filter the list uses; the vendored MapLibre GL JS and the
+console's map script. Coordinates are in the display's system (the basemap's, else WGS84), see
+gridops.grids.basemap.
+
+- ``/console/map/cells.geojson?level=3&z=14&bbox=W,S,E,N[&within=L1]`` — any signed-in user;
+  cached by the browser against an ETag of the grid's content.
+- ``/console/map/pins.geojson?<the desk's query>`` — queue readers; the tickets of the queue,
+  search and filters the list shows (every page, up to PIN_CAP), with the open count per cell
+  of the view's level, so map and list agree at every level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, Response
+
+from gridops.grids.basemap import to_display
+from gridops.grids.vector import cell_layer, content_key, features
+from gridops.org.orgchart import OrgChart
+from gridops.web.basemap import basemap_of
+from gridops.web.permissions import ALL, Principal
+from gridops.web.state import State, WebState
+
+router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).resolve().parent / "static"
+VENDORED = {
+    "maplibre-gl.mjs": "text/javascript",
+    "maplibre-gl-worker.mjs": "text/javascript",
+    "maplibre-gl.css": "text/css",
+    "LICENSE.txt": "text/plain; charset=utf-8",
+}
+OWN = {"map.js": "text/javascript", "map.css": "text/css"}
+PIN_CAP = 2000
+GEOJSON = "application/geo+json"
+
+
+@router.get("/console/static/maplibre-gl/{name}")
+def vendored(name: str) -> FileResponse:
+    """MapLibre GL JS as vendored from npm (scripts/vendor_maplibre.py), with its licence."""
+    if name not in VENDORED:
+        raise HTTPException(404, f"no static file {name!r}")
+    return FileResponse(STATIC / "maplibre-gl" / name, media_type=VENDORED[name],
+                        headers={"Cache-Control": "max-age=86400"})  # fmt: skip
+
+
+@router.get("/console/static/map/{name}")
+def own(name: str) -> FileResponse:
+    """The console's map script and style."""
+    if name not in OWN:
+        raise HTTPException(404, f"no static file {name!r}")
+    return FileResponse(STATIC / name, media_type=OWN[name],
+                        headers={"Cache-Control": "max-age=300"})  # fmt: skip
+
+
+def _plain(status: int, text: str) -> Response:
+    return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def _bbox(raw: str) -> tuple[float, float, float, float] | None:
+    parts = raw.split(",")
+    if len(parts) != 4:
+        return None
+    try:
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        return None
+    if not (all(np.isfinite((w, s, e, n))) and w <= e and s <= n):
+        return None
+    return w, s, e, n
+
+
+def _signed_in(state: WebState, request: Request) -> Principal | None:
+    from gridops.web.console.pages import signed_in
+    from gridops.web.console.session import NotSignedIn
+
+    try:
+        return signed_in(state, request)
+    except NotSignedIn:
+        return None
+
+
+@router.get("/console/map/cells.geojson")
+def cells_geojson(request: Request, state: State) -> Response:
+    """The cells of a level meeting a box, simplified for a zoom (plain-text 400 naming the
+    parameter when one does not fit; 401 signed out)."""
+    if _signed_in(state, request) is None:
+        return _plain(401, "sign in first: /console/login")
+    q = request.query_params
+    grid = state.ctx.grid
+    try:
+        level = int(q.get("level", "1"))
+        zoom = float(q.get("z", "12"))
+    except ValueError:
+        return _plain(400, "level must be 1…N and z a number (the map's zoom)")
+    if not 1 <= level <= grid.levels or not np.isfinite(zoom):
+        return _plain(400, f"level must be 1…{grid.levels} and z a number (the map's zoom)")
+    raw = q.get("bbox", "")
+    bbox = _bbox(raw) if raw else None
+    if raw and bbox is None:
+        return _plain(400, f"bbox {raw[:80]!r} must be west,south,east,north in degrees")
+    within = q.get("within", "")[:20]
+    basemap = basemap_of(state.ctx.settings)
+    layer = cell_layer(grid, level, basemap)
+    tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{bool(basemap)}"'
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    body = features(layer, bbox, zoom=zoom, within=within)
+    return Response(body, media_type=GEOJSON, headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+
+def home_l1(org: OrgChart, me: Principal) -> str:
+    """The 街镇 (level-1 cell) a principal works in: the one every unit of its scope lies in
+    (a sub-centre dispatcher's), else "" (the district centre, or several 街镇)."""
+    if me.unit_scope == ALL or not me.unit_scope:
+        return ""
+    found = set()
+    for uid in me.unit_scope:
+        unit = org.units.get(uid)
+        if unit is None or not unit.cell or not unit.level:
+            return ""
+        found.add(unit.cell[:9])
+    return found.pop() if len(found) == 1 else ""
+
+
+def pins_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]:
+    """The GeoJSON of the desk's tickets under the request's filters (the list's own query),
+    plus ``counts``: tickets per cell of the view's level and ``total``."""
+    from gridops.services.desk import desk_page
+    from gridops.web.api.common import tickets_out
+    from gridops.web.console.dispatch_views import _read
+    from gridops.web.queries import ticket_scope
+
+    read = _read(request, state, me)
+    view = read.view
+    found = desk_page(
+        state.ctx, view.queue, read.search, now=state.now(),
+        scope=ticket_scope(state.ctx.ops.org, me), sort=view.sort or None,
+        descending=read.descending, page=1, per_page=PIN_CAP, names=(view.queue,),
+    )  # fmt: skip
+    rows = tickets_out(state, me, found.tickets)
+    grid = state.ctx.grid
+    lon = np.array([r["point_lon"] for r in rows], dtype=np.float64)
+    lat = np.array([r["point_lat"] for r in rows], dtype=np.float64)
+    x, y = to_display(lon, lat, grid.crs, basemap_of(state.ctx.settings))
+    counts: dict[str, int] = {}
+    feats = []
+    for i, r in enumerate(rows):
+        cells = list(r.get("cells") or ())
+        cell = cells[view.level - 1] if len(cells) >= view.level else ""
+        if cell:
+            counts[cell] = counts.get(cell, 0) + 1
+        feats.append({
+            "type": "Feature",
+            "properties": {"number": r["number"], "overdue": bool(r.get("overdue")),
+                           "urgent": int(r.get("priority") or 3) == 1, "cell": cell},
+            "geometry": {"type": "Point",
+                         "coordinates": [round(float(x[i]), 6), round(float(y[i]), 6)]},
+        })  # fmt: skip
+    total = found.counts[view.queue]
+    return {"type": "FeatureCollection", "features": feats, "counts": counts, "total": total,
+            "shown": len(feats), "level": view.level}  # fmt: skip
+
+
+@router.get("/console/map/pins.geojson")
+def pins_geojson(request: Request, state: State) -> Response:
+    """The desk's tickets as pins (same query string as /console/dispatch)."""
+    from gridops.web.console.dispatch_views import require_queue_reader
+    from gridops.web.permissions import PermissionDenied
+
+    me = _signed_in(state, request)
+    if me is None:
+        return _plain(401, "sign in first: /console/login")
+    try:
+        require_queue_reader(me)
+    except PermissionDenied as e:
+        return _plain(403, str(e))
+    return Response(orjson.dumps(pins_of(state, me, request)), media_type=GEOJSON)
+
+
+def bounds_of(state: WebState, code: str = "") -> list[float]:
+    """[w, s, e, n] in the display's system of cell ``code`` (the whole grid when "")."""
+    import shapely
+
+    grid = state.ctx.grid
+    cell = grid.cells.get(code)
+    geoms = [cell.geometry] if cell else [c.geometry for c in grid.cells_at(1)]
+    w, s, e, n = shapely.total_bounds(geoms)
+    x, y = to_display(np.array([w, e, w, e]), np.array([s, s, n, n]), grid.crs,
+                      basemap_of(state.ctx.settings))  # fmt: skip
+    return [round(float(v), 6) for v in (x.min(), y.min(), x.max(), y.max())]
+
+
+def map_box(state: WebState, **data: Any) -> dict[str, str]:
+    """The data-* of a map box (see static/map.js): ``data`` plus the basemap's, as strings."""
+    basemap = basemap_of(state.ctx.settings)
+    out = {k.replace("_", "-"): v if isinstance(v, str) else orjson.dumps(v).decode()
+           for k, v in data.items() if v not in (None, "")}  # fmt: skip
+    if basemap is not None:
+        out |= {"tiles": basemap.url, "scheme": basemap.scheme,
+                "attribution": basemap.attribution}  # fmt: skip
+    return out
+
+
+def point_on_map(state: WebState, lon: float, lat: float) -> list[float]:
+    """A ticket's point (grid system) in the display's system."""
+    x, y = to_display(np.array([lon]), np.array([lat]), state.ctx.grid.crs,
+                      basemap_of(state.ctx.settings))  # fmt: skip
+    return [round(float(x[0]), 6), round(float(y[0]), 6)]

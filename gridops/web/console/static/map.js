@@ -1,0 +1,186 @@
+// gridops console: the web map (MapLibre GL JS, vendored; no CDN). Without script or WebGL the
+// server's SVG map stays (cells are links), so this only ever replaces a working fallback.
+//
+// A map box (<div class="glmap" data-...>) says what to draw:
+//   data-bounds   [w,s,e,n] to start on (the reader's 街镇, the chosen one, or the district)
+//   data-cells    GeoJSON of a level's cells (the box, zoom and level are appended)
+//   data-level    1|2|3, data-within: a level-1 code the cells are limited to
+//   data-pins     GeoJSON of the tickets under the list's own filter (desk) — pins, heat, counts
+//   data-pin      one pin [lon,lat] (the ticket page's mini-map), data-selected: a cell code
+//   data-link     the desk's address for a cell, with __L1__ and __CELL__ to fill in
+//   data-tiles, data-scheme, data-attribution: the configured basemap, if any
+import * as maplibregl from "/console/static/maplibre-gl/maplibre-gl.mjs";
+
+const SHADES = ["#f8f9fa", 1, "#ffe8cc", 3, "#ffc078", 10, "#fd7e14", 30, "#d9480f"];
+const EMPTY = { type: "FeatureCollection", features: [] };
+const LABEL_FROM = { 1: 0, 2: 11, 3: 14 };
+
+function webgl() {
+  try {
+    return !!document.createElement("canvas").getContext("webgl2");
+  } catch (e) {
+    return false;
+  }
+}
+
+function style(d) {
+  const sources = {
+    cells: { type: "geojson", data: EMPTY },
+    pins: { type: "geojson", data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 15 },
+    heat: { type: "geojson", data: EMPTY },
+  };
+  const layers = [{ id: "bg", type: "background", paint: { "background-color": "#eef3f7" } }];
+  const base = !!d.tiles;
+  if (base) {
+    sources.base = {
+      type: "raster", tiles: [d.tiles], tileSize: 256, scheme: d.scheme || "xyz",
+      attribution: d.attribution || "", maxzoom: 19,
+    };
+    layers.push({ id: "base", type: "raster", source: "base" });
+  }
+  const shade = ["step", ["coalesce", ["get", "n"], 0], ...SHADES];
+  layers.push(
+    { id: "cells", type: "fill", source: "cells",
+      // On a basemap only cells with tickets are tinted, so the streets show through.
+      paint: { "fill-color": shade,
+               "fill-opacity": base ? ["case", [">", ["coalesce", ["get", "n"], 0], 0], 0.45, 0] : 0.9 } },
+    { id: "cell-lines", type: "line", source: "cells",
+      paint: { "line-color": "#5c6f82", "line-width": 0.8 } },
+    // Heat where pins would crowd; it costs a full-screen pass a frame, so not when zoomed in.
+    { id: "heat", type: "heatmap", source: "heat", maxzoom: 13,
+      paint: { "heatmap-radius": 18, "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 10, 0.7, 13, 0] } },
+    // The selected cell: a white casing under a dark line reads on any fill and any basemap.
+    { id: "sel-casing", type: "line", source: "cells", filter: ["==", ["get", "code"], d.selected || "-"],
+      paint: { "line-color": "#ffffff", "line-width": 7 } },
+    { id: "sel", type: "line", source: "cells", filter: ["==", ["get", "code"], d.selected || "-"],
+      paint: { "line-color": "#111111", "line-width": 3, "line-dasharray": [2, 1] } },
+    // Labels once a cell of the level is big enough to hold one (街镇 always).
+    { id: "labels", type: "symbol", source: "cells", minzoom: LABEL_FROM[d.level] || 0,
+      layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": 12, "text-font": ["sans-serif"],
+                "symbol-placement": "point", "text-max-width": 8 },
+      paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
+    { id: "clusters", type: "circle", source: "pins", filter: ["has", "point_count"],
+      paint: { "circle-color": "#1f6feb", "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22],
+               "circle-stroke-color": "#fff", "circle-stroke-width": 2 } },
+    { id: "cluster-count", type: "symbol", source: "pins", filter: ["has", "point_count"],
+      layout: { "text-field": ["get", "point_count_abbreviated"], "text-size": 12, "text-font": ["sans-serif"] },
+      paint: { "text-color": "#ffffff" } },
+    { id: "pins", type: "circle", source: "pins", filter: ["!", ["has", "point_count"]],
+      paint: { "circle-color": ["case", ["==", ["get", "overdue"], true], "#c92a2a", "#1f6feb"],
+               "circle-radius": 7, "circle-stroke-color": "#fff", "circle-stroke-width": 2 } },
+  );
+  return { version: 8, sources, layers };
+}
+
+function start(box) {
+  const d = box.dataset;
+  const map = new maplibregl.Map({
+    container: box, style: style(d), bounds: JSON.parse(d.bounds),
+    fitBoundsOptions: { padding: 16 }, attributionControl: d.tiles ? { compact: false } : false,
+    dragRotate: false, pitchWithRotate: false, maxZoom: 19, cooperativeGestures: false,
+    locale: { "Map.Title": d.tMap, "NavigationControl.ZoomIn": d.tZoomIn, "NavigationControl.ZoomOut": d.tZoomOut },
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+  box.map = map;
+  let cells = EMPTY;
+  let counts = {};
+  const shaded = () => ({
+    type: "FeatureCollection",
+    features: cells.features.map((f) => ({ ...f, properties: { ...f.properties, n: counts[f.properties.code] || 0 } })),
+  });
+
+  let asked = 0;
+  async function loadCells() {
+    if (!d.cells) return;
+    const b = map.getBounds();
+    const pad = 0.1 * Math.max(b.getEast() - b.getWest(), b.getNorth() - b.getSouth());
+    const q = new URLSearchParams({
+      level: d.level || "1", z: String(Math.floor(map.getZoom())),
+      bbox: [b.getWest() - pad, b.getSouth() - pad, b.getEast() + pad, b.getNorth() + pad].map((v) => v.toFixed(4)).join(","),
+    });
+    if (d.within) q.set("within", d.within);
+    const mine = ++asked;
+    const r = await fetch(d.cells + "?" + q, { credentials: "same-origin" });
+    if (!r.ok || mine !== asked) return;
+    cells = await r.json();
+    map.getSource("cells").setData(shaded());
+    box.dataset.cellsShown = String(cells.features.length);
+  }
+
+  async function loadPins() {
+    if (d.pin) {
+      const one = { type: "Feature", properties: { number: d.number || "" }, geometry: { type: "Point", coordinates: JSON.parse(d.pin) } };
+      map.getSource("pins").setData({ type: "FeatureCollection", features: [one] });
+      box.dataset.pinsShown = "1";
+      return;
+    }
+    if (!d.pins) return;
+    const r = await fetch(d.pins, { credentials: "same-origin" });
+    if (!r.ok) return;
+    const data = await r.json();
+    counts = data.counts || {};
+    map.getSource("pins").setData(data);
+    map.getSource("heat").setData(data);
+    map.getSource("cells").setData(shaded());
+    box.dataset.pinsShown = String(data.shown);
+    box.dataset.pinsTotal = String(data.total);
+    box.dataset.pinsLoaded = String(Number(box.dataset.pinsLoaded || 0) + 1);
+  }
+
+  map.on("load", () => {
+    // The box may have been measured before the map's style sheet applied: fit again.
+    map.resize();
+    map.fitBounds(JSON.parse(d.bounds), { padding: 16, duration: 0 });
+    loadCells();
+    loadPins();
+    box.dataset.ready = "1";
+  });
+  map.on("moveend", loadCells);
+  map.on("idle", () => {
+    box.dataset.idle = String(Number(box.dataset.idle || 0) + 1);
+    // The first frame with the grid drawn (bench/map.py reads it, as performance.now() ms).
+    if (box.dataset.cellsShown && !box.dataset.paintMs) box.dataset.paintMs = performance.now().toFixed(0);
+  });
+
+  const go = (url) => { window.location.assign(url); };
+  map.on("click", "pins", (e) => {
+    const n = e.features[0].properties.number;
+    if (n) go("/console/tickets/" + encodeURIComponent(n));
+  });
+  map.on("click", "clusters", async (e) => {
+    const f = e.features[0];
+    const zoom = await map.getSource("pins").getClusterExpansionZoom(f.properties.cluster_id);
+    map.easeTo({ center: f.geometry.coordinates, zoom });
+  });
+  map.on("click", "cells", (e) => {
+    if (!d.link) return;
+    if (map.queryRenderedFeatures(e.point, { layers: ["pins", "clusters"] }).length) return;
+    const code = e.features[0].properties.code;
+    go(d.link.replace("__L1__", encodeURIComponent(code.slice(0, 9))).replace("__CELL__", encodeURIComponent(code)));
+  });
+  for (const layer of ["pins", "clusters", "cells"]) {
+    map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
+  }
+
+  // The desk's list is swapped in place by console.js when the queue changes (SSE or polling):
+  // the pins follow it, under the same filter.
+  const live = document.getElementById("live");
+  if (live && d.pins) {
+    let timer = 0;
+    new MutationObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(loadPins, 300);
+    }).observe(live, { childList: true });
+  }
+}
+
+if (webgl()) {
+  document.querySelectorAll(".glmap[data-bounds]").forEach((box) => {
+    const fallback = document.getElementById(box.dataset.fallback || "");
+    box.hidden = false;
+    if (fallback) fallback.hidden = true;
+    start(box);
+  });
+}
