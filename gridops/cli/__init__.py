@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _mount() -> None:
-    from gridops.cli import audit, bench, config, grid, privacy, report, runtime, serve
+    from gridops.cli import audit, bench, config, grid, privacy, report, run, runtime, serve
 
-    for module in (grid, config, runtime, serve, audit, privacy, report, bench):
+    for module in (grid, config, runtime, serve, run, audit, privacy, report, bench):
         module.register(app)
 
 

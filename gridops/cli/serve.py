@@ -46,24 +46,36 @@ def serve(
     """Serve Open311 (/open311/v2/), the JSON API (/api/v1), /metrics and /openapi.json.
 
     Uses the same settings as the workers (GRIDOPS_DATA_DIR, GRIDOPS_DATABASE_URL,
-    GRIDOPS_REDIS_URL; the embedded Redis under the data dir when unset).
+    GRIDOPS_REDIS_URL; the embedded Redis under the data dir when unset). An embedded Redis
+    that serve started is stopped with it, unless other processes (workers) still use it.
     Example: gridops serve --port 8311
     """
     import uvicorn
 
     from gridops.cli.reach import check_reachable
+    from gridops.queue.connect import embedded_for, release_embedded
     from gridops.services.context import build_context
     from gridops.web.app import create_app
     from gridops.web.install_secret import install_key
 
     settings = load_settings()
     check_reachable(settings)
-    ctx = build_context(settings)
-    ctx.redis()  # start (or find) the embedded Redis before the first request
-    install_key(ctx.settings.data_dir)  # the console's CSRF key, made at first start
-    typer.echo(f"gridops: serving on http://{host}:{port} (OpenAPI at /openapi.json)")
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
-                timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
+    started = settings.embedded_redis and embedded_for(settings).start()[1]
+    try:
+        ctx = build_context(settings)
+        ctx.redis()  # connect before the first request
+        install_key(ctx.settings.data_dir)  # the console's CSRF key, made at first start
+        typer.echo(f"gridops: serving on http://{host}:{port} — the console at /console, "
+                   "OpenAPI at /openapi.json, readiness at /readyz; Ctrl-C stops it")  # fmt: skip
+        try:
+            uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
+                        timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
+        finally:
+            ctx.close()
+    finally:
+        told = release_embedded(settings, started)
+        if told:
+            typer.echo(f"gridops: {told}")
 
 
 @user_app.command("add")

@@ -1,0 +1,121 @@
+"""`gridops run`: this host's web server and workers under one supervisor (一机一命令).
+
+Before anything starts it checks what the children would trip on — the settings, the database
+and Redis answering, the grid and configuration loading, the web port free — and exits 1 with
+one line if one fails; it migrates the database as every start does. Then
+:class:`gridops.runner.supervisor.Supervisor` runs ``gridops serve`` and N ``gridops worker``
+and writes their output, one line each, as text or JSON lines on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import typer
+
+from gridops.errors import UserError
+from gridops.settings import Settings, load_settings
+
+CLI = [sys.executable, "-c", "from gridops.cli import main; main()"]
+
+
+def _port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UserError(
+                f"run: cannot listen on {host}:{port} ({exc.strerror}); stop what uses it, or "
+                "give --port / --host"
+            ) from None
+
+
+def child_specs(
+    settings: Settings, *, web: bool, workers: int, host: str, port: int, log_level: str
+) -> list:  # list[ChildSpec]
+    """The children of one host: ``web`` (gridops serve) and ``worker-1`` … ``worker-N``."""
+    from gridops.runner.supervisor import ChildSpec
+
+    env = dict(os.environ, PYTHONUNBUFFERED="1", GRIDOPS_DATA_DIR=str(settings.data_dir))
+    specs = []
+    if web:
+        argv = [*CLI, "serve", "--host", host, "--port", str(port), "--log-level", log_level]
+        specs.append(ChildSpec("web", argv, env))
+    for n in range(1, workers + 1):
+        argv = [*CLI, "worker", "--log-level", log_level.upper()]
+        specs.append(ChildSpec(f"worker-{n}", argv, env))
+    return specs
+
+
+def run(
+    web_only: bool = typer.Option(False, "--web", help="Run only the web server on this host."),
+    workers_only: bool = typer.Option(False, "--workers", help="Run only the workers."),
+    count: int = typer.Option(
+        2, "--worker-count", "-n", min=0, help="How many workers (one per core is a good start)."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address the web server listens on."),
+    port: int = typer.Option(8311, "--port", help="TCP port of the web server."),
+    log_format: str = typer.Option("text", "--log-format", help="text or json (JSON lines)."),
+    log_level: str = typer.Option("warning", "--log-level", help="Of the children: info…"),
+    grace: float = typer.Option(
+        30.0, "--grace", min=0, help="Seconds the children get to finish on stop."
+    ),
+) -> None:
+    """Run this host's part of gridops under one supervisor: the web server and N workers
+    (or only one kind), restarted with a growing pause if one dies, stopped gracefully on
+    SIGTERM or Ctrl-C (workers finish the batch they hold). Logs go to stdout.
+
+    Exits 1 at once if the database, Redis, the grid or the configuration cannot be used, or
+    the port is taken; and if a child keeps dying right after its start.
+
+    Example: gridops run · gridops run --workers -n 4 --log-format json · gridops run --web
+    --host 0.0.0.0
+    """
+    from gridops.cli.reach import check_reachable
+    from gridops.queue.connect import embedded_for, release_embedded
+    from gridops.runner.logs import FORMATS, LogSink
+    from gridops.runner.supervisor import Supervisor
+    from gridops.services.context import build_context
+    from gridops.web.install_secret import install_key
+
+    if log_format not in FORMATS:
+        raise UserError(f"run: --log-format {log_format!r}: use text or json")
+    if web_only and workers_only:
+        raise UserError("run: --web and --workers each run one kind only; give neither for both")
+    web = not workers_only
+    workers = 0 if web_only else count
+    if not web and workers == 0:
+        raise UserError("run: --workers with --worker-count 0 runs nothing; give -n 1 or more")
+    sink = LogSink(log_format)
+    settings = load_settings()
+    check_reachable(settings)
+    if web:
+        _port_free(host, port)
+    started = False
+    if settings.embedded_redis:
+        info, started = embedded_for(settings).start()
+        sink.event(f"embedded Redis {'started' if started else 'in use'}: {info.masked_url}")
+    try:
+        build_context(settings).close()  # the grid and config load; the database is migrated
+        if web:
+            install_key(settings.data_dir)  # made once here, not raced by two children
+        specs = child_specs(settings, web=web, workers=workers, host=host, port=port,
+                            log_level=log_level.lower())  # fmt: skip
+        shown = "0.0.0.0" if host in ("0.0.0.0", "::") else host
+        if web:
+            sink.event(f"console at http://{shown}:{port}/console, ready at /readyz")
+        sink.event(f"supervisor pid {os.getpid()}: stop with Ctrl-C or kill -TERM {os.getpid()}")
+        status = Supervisor(specs, sink, grace=grace).run()
+    finally:
+        told = release_embedded(settings, started)
+        if told:
+            sink.event(told)
+    raise typer.Exit(status)
+
+
+def register(root: typer.Typer) -> None:
+    """Mount run."""
+    root.command("run")(run)
