@@ -84,7 +84,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _hide_password(url: str) -> str:
-    """``url`` with its password (if any) shown as ***."""
+    """``url`` with its password (if any, and a Sentinel URL's ``sentinel_password``) shown
+    as ***."""
+    if "password=" in url:
+        from gridops.queue.connect import mask_url
+
+        url = mask_url(url)
     try:
         parts = urlsplit(url)
         if parts.password is None:

@@ -43,7 +43,7 @@ REVIVE_EVERY_S = 1.0
 #: blocking connections (RQ's dequeue waits far longer than these).
 FAST_FAIL = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0, "retry": Retry(NoBackoff(), 0)}
 
-_SECRETS = (re.compile(r"(://[^/@:]*:)[^/@]*@"), re.compile(r"([?&]password=)[^&]*"))
+_SECRETS = (re.compile(r"(://[^/@:]*:)[^/@]*@"), re.compile(r"([?&]\w*password=)[^&]*"))
 
 
 def mask_url(url: str) -> str:
