@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 
 import typer
@@ -31,6 +32,43 @@ def _port_free(host: str, port: int) -> None:
                 f"run: cannot listen on {host}:{port} ({exc.strerror}); stop what uses it, or "
                 "give --port / --host"
             ) from None
+
+
+def preflight(web: bool) -> None:
+    """Load the grid and configuration (the proof of totality runs), migrate the database and
+    make the console's key — what every child would trip on. Run in a child of its own
+    (:func:`_preflight`), so that the supervisor never holds the grid's memory."""
+    from gridops.cli import main_guarded
+    from gridops.services.context import build_context
+    from gridops.web.install_secret import install_key
+
+    def check() -> None:
+        settings = load_settings()
+        build_context(settings).close()
+        if web:
+            install_key(settings.data_dir)  # made once here, not raced by two children
+
+    main_guarded(check)
+
+
+def _preflight(*, web: bool) -> None:
+    code = f"from gridops.cli.run import preflight; preflight({web!r})"
+    done = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        said = lines[-1].removeprefix("error: ") if lines else f"status {done.returncode}"
+        raise UserError(f"run: cannot start: {said}")
+
+
+def shipped_unit(name: str) -> str:
+    """The text of a systemd unit shipped in gridops/defaults/systemd/."""
+    from gridops.settings import DEFAULTS_DIR
+
+    units = sorted(p.name for p in (DEFAULTS_DIR / "systemd").iterdir())
+    if name not in units:
+        raise UserError(f"run: --systemd-unit {name!r}: gridops ships {', '.join(units)}")
+    return (DEFAULTS_DIR / "systemd" / name).read_text(encoding="utf-8")
 
 
 def child_specs(
@@ -63,6 +101,12 @@ def run(
     grace: float = typer.Option(
         30.0, "--grace", min=0, help="Seconds the children get to finish on stop."
     ),
+    systemd_unit: str = typer.Option(
+        "",
+        "--systemd-unit",
+        help="Print a shipped systemd unit instead of running: gridops.service, "
+        "gridops-check.service or gridops-check.timer.",
+    ),
 ) -> None:
     """Run this host's part of gridops under one supervisor: the web server and N workers
     (or only one kind), restarted with a growing pause if one dies, stopped gracefully on
@@ -72,15 +116,16 @@ def run(
     the port is taken; and if a child keeps dying right after its start.
 
     Example: gridops run · gridops run --workers -n 4 --log-format json · gridops run --web
-    --host 0.0.0.0
+    --host 0.0.0.0 · gridops run --systemd-unit gridops.service
     """
     from gridops.cli.reach import check_reachable
     from gridops.queue.connect import embedded_for, release_embedded
     from gridops.runner.logs import FORMATS, LogSink
     from gridops.runner.supervisor import Supervisor
-    from gridops.services.context import build_context
-    from gridops.web.install_secret import install_key
 
+    if systemd_unit:
+        typer.echo(shipped_unit(systemd_unit), nl=False)
+        return
     if log_format not in FORMATS:
         raise UserError(f"run: --log-format {log_format!r}: use text or json")
     if web_only and workers_only:
@@ -99,9 +144,7 @@ def run(
         info, started = embedded_for(settings).start()
         sink.event(f"embedded Redis {'started' if started else 'in use'}: {info.masked_url}")
     try:
-        build_context(settings).close()  # the grid and config load; the database is migrated
-        if web:
-            install_key(settings.data_dir)  # made once here, not raced by two children
+        _preflight(web=web)
         specs = child_specs(settings, web=web, workers=workers, host=host, port=port,
                             log_level=log_level.lower())  # fmt: skip
         shown = "0.0.0.0" if host in ("0.0.0.0", "::") else host

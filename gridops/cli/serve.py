@@ -7,6 +7,7 @@ in the account log as done by ``cli:<os user>``.
 
 from __future__ import annotations
 
+import signal
 from datetime import UTC, datetime
 
 import typer
@@ -38,6 +39,10 @@ def cli_actor() -> str:
     return f"cli:{who or 'unknown'}"[:100]
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8311, "--port", help="TCP port."),
@@ -67,6 +72,9 @@ def serve(
         install_key(ctx.settings.data_dir)  # the console's CSRF key, made at first start
         typer.echo(f"gridops: serving on http://{host}:{port} — the console at /console, "
                    "OpenAPI at /openapi.json, readiness at /readyz; Ctrl-C stops it")  # fmt: skip
+        # uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found:
+        # let that one end us with status 0, through the finally clauses below
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
                         timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip

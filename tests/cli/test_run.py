@@ -153,3 +153,18 @@ def test_run_serves_restarts_a_killed_worker_and_stops_on_sigterm(tmp_path: Path
     assert messages[-1] == "embedded Redis: stopped (it was started by this command)"
     assert EmbeddedRedis(tmp_path / "data" / "redis").info() is None
     assert any(f"console at http://127.0.0.1:{port}/console" in m for m in messages)
+
+
+def test_a_config_that_does_not_load_exits_1_before_any_child(tmp_path: Path) -> None:
+    """The grid and configuration are loaded in a child of their own before anything starts
+    (the supervisor never holds them), and what fails is told in one line."""
+    empty = tmp_path / "config"
+    empty.mkdir()
+    env = dict(os.environ, GRIDOPS_DATA_DIR=str(tmp_path / "data"), GRIDOPS_CONFIG_DIR=str(empty))
+    env.pop("GRIDOPS_REDIS_URL", None)
+    done = subprocess.run([*CLI, "run"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.startswith("error: run: cannot start: ") and str(empty) in done.stderr
+    assert "Traceback" not in done.stderr and "started (pid" not in done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "embedded Redis: stopped" in done.stdout  # what run started is stopped again
