@@ -35,15 +35,19 @@ def _port_free(host: str, port: int) -> None:
 
 
 def preflight(web: bool) -> None:
-    """Load the grid and configuration (the proof of totality runs), migrate the database and
-    make the console's key — what every child would trip on. Run in a child of its own
-    (:func:`_preflight`), so that the supervisor never holds the grid's memory."""
+    """Reach the database and Redis, load the grid and configuration (the proof of totality
+    runs), migrate the database and make the console's key — what every child would trip on.
+    Run in a child of its own (:func:`_preflight`), so that the supervisor never holds the
+    grid's memory nor the database driver's."""
     from gridops.cli import main_guarded
     from gridops.services.context import build_context
     from gridops.web.install_secret import install_key
 
     def check() -> None:
+        from gridops.cli.reach import check_reachable
+
         settings = load_settings()
+        check_reachable(settings)
         build_context(settings).close()
         if web:
             install_key(settings.data_dir)  # made once here, not raced by two children
@@ -58,7 +62,9 @@ def _preflight(*, web: bool) -> None:
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         said = lines[-1].removeprefix("error: ") if lines else f"status {done.returncode}"
-        raise UserError(f"run: cannot start: {said}")
+        failed = UserError(f"run: cannot start: {said}")
+        failed.exit_code = done.returncode  # 1 unreachable, 2 a mistake in settings or files
+        raise failed
 
 
 def shipped_unit(name: str) -> str:
@@ -118,7 +124,6 @@ def run(
     Example: gridops run · gridops run --workers -n 4 --log-format json · gridops run --web
     --host 0.0.0.0 · gridops run --systemd-unit gridops.service
     """
-    from gridops.cli.reach import check_reachable
     from gridops.queue.connect import embedded_for, release_embedded
     from gridops.runner.logs import FORMATS, LogSink
     from gridops.runner.supervisor import Supervisor
@@ -136,7 +141,6 @@ def run(
         raise UserError("run: --workers with --worker-count 0 runs nothing; give -n 1 or more")
     sink = LogSink(log_format)
     settings = load_settings()
-    check_reachable(settings)
     if web:
         _port_free(host, port)
     started = False
