@@ -10,14 +10,19 @@ and writes their output, one line each, as text or JSON lines on stdout.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from gridops.errors import UserError
 from gridops.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from gridops.runner.supervisor import ChildSpec
 
 CLI = [sys.executable, "-c", "from gridops.cli import main; main()"]
 
@@ -79,7 +84,7 @@ def shipped_unit(name: str) -> str:
 
 def child_specs(
     settings: Settings, *, web: bool, workers: int, host: str, port: int, log_level: str
-) -> list:  # list[ChildSpec]
+) -> list[ChildSpec]:
     """The children of one host: ``web`` (gridops serve) and ``worker-1`` … ``worker-N``."""
     from gridops.runner.supervisor import ChildSpec
 
@@ -141,6 +146,9 @@ def run(
         raise UserError("run: --workers with --worker-count 0 runs nothing; give -n 1 or more")
     sink = LogSink(log_format)
     settings = load_settings()
+    # until the supervisor takes over its signals, SIGTERM ends run as Ctrl-C does: through
+    # the finally below (the embedded Redis it started is stopped), exit status 130
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if web:
         _port_free(host, port)
     started = False
@@ -156,6 +164,9 @@ def run(
             sink.event(f"console at http://{shown}:{port}/console, ready at /readyz")
         sink.event(f"supervisor pid {os.getpid()}: stop with Ctrl-C or kill -TERM {os.getpid()}")
         status = Supervisor(specs, sink, grace=grace).run()
+    except KeyboardInterrupt:
+        sink.event("stopped before the children started")
+        status = 130
     finally:
         told = release_embedded(settings, started)
         if told:
