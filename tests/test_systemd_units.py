@@ -56,6 +56,7 @@ def test_a_stop_outlasts_the_grace_and_reaches_the_supervisor_only() -> None:
     grace = float(words[words.index("--grace") + 1])
     assert float(service["TimeoutStopSec"]) > grace
     assert service["KillMode"] == "mixed" and service["Restart"] == "on-failure"
+    assert service["RestartPreventExitStatus"] == "2"  # a config mistake waits for a person
     assert service["UMask"] == "0077" and service["StateDirectoryMode"] == "0700"
 
 

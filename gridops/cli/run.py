@@ -123,8 +123,9 @@ def run(
     (or only one kind), restarted with a growing pause if one dies, stopped gracefully on
     SIGTERM or Ctrl-C (workers finish the batch they hold). Logs go to stdout.
 
-    Exits 1 at once if the database, Redis, the grid or the configuration cannot be used, or
-    the port is taken; and if a child keeps dying right after its start.
+    Exits at once, before any child starts, with 1 if the database or Redis does not answer
+    and 2 if the settings, the grid or the configuration are wrong or the port is taken; and
+    with 1 if a child keeps dying right after its start.
 
     Example: gridops run · gridops run --workers -n 4 --log-format json · gridops run --web
     --host 0.0.0.0 · gridops run --systemd-unit gridops.service
