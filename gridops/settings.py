@@ -7,7 +7,8 @@ reads the environment.
 |------------------------|-------------------------------------------|
 | GRIDOPS_DATA_DIR       | ./.gridops                                |
 | GRIDOPS_DATABASE_URL   | sqlite:///<data dir>/gridops.db           |
-| GRIDOPS_REDIS_URL      | unset → an embedded redis-server under the data dir |
+| GRIDOPS_REDIS_URL      | unset → an embedded redis-server under the data dir; redis://, |
+|                        | rediss:// (TLS), unix://, redis+sentinel://h:p,h:p/mymaster[/db] |
 | GRIDOPS_GRID           | the sample grid shipped in the package    |
 | GRIDOPS_CONFIG_DIR     | the configuration shipped in the package  |
 | GRIDOPS_TIMEZONE       | calendar.yaml's timezone (set, it must equal it) |
@@ -134,11 +135,17 @@ def _directory(variable: str, value: str, directory: Path, fix: str) -> Path:
 
 
 def _redis_url(value: str | None) -> str | None:
-    if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+    schemes = ("redis://", "rediss://", "unix://", "redis+sentinel://", "rediss+sentinel://")
+    if value is not None and not value.startswith(schemes):
         raise ConfigError(
             f"GRIDOPS_REDIS_URL {value!r} is not a Redis URL; use redis://HOST:PORT/DB "
-            "(or rediss://, unix://), or unset it to let gridops run its own"
+            "(or rediss://, unix://, redis+sentinel://H1:26379,H2:26379/mymaster), or unset it "
+            "to let gridops run its own"
         )
+    if value is not None and "+sentinel://" in value:
+        from gridops.queue.sentinel import parse_sentinel_url
+
+        parse_sentinel_url(value)  # a malformed one stops every command at once, named
     return value
 
 

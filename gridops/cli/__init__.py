@@ -8,6 +8,7 @@ status — never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 
@@ -34,6 +35,7 @@ def _mount() -> None:
         notify,
         privacy,
         report,
+        run,
         runtime,
         serve,
     )
@@ -44,6 +46,7 @@ def _mount() -> None:
         init,
         runtime,
         serve,
+        run,
         audit,
         privacy,
         report,
@@ -60,12 +63,18 @@ _mount()
 def main() -> None:
     """Console-script entry point. A database or Redis that cannot be reached is a user's
     mistake too (the settings name it): one line, see :mod:`gridops.cli.reach`."""
+    main_guarded(app)
+
+
+def main_guarded(call: Callable[[], object]) -> None:
+    """Run ``call`` as the command line runs a command: a user's mistake is one line on
+    stderr and its exit status, never a traceback."""
     from gridops.cli.reach import explain
     from gridops.datadir import private_umask
 
     private_umask()  # what gridops writes (data dir, logs, exports) is the user's alone
     try:
-        app()
+        call()
     except UserError as exc:
         _fail(exc)
     except Exception as exc:

@@ -26,9 +26,9 @@ class Unreachable(UserError):
 def check_reachable(settings: Settings) -> None:
     """Connect to the database, and ping Redis when GRIDOPS_REDIS_URL names one (the
     embedded server is started by gridops itself); raises :class:`Unreachable`."""
-    from redis import Redis
     from sqlalchemy.exc import DBAPIError
 
+    from gridops.queue.connect import url_client
     from gridops.store.engine import make_engine
 
     engine = make_engine(settings.database_url)
@@ -41,8 +41,8 @@ def check_reachable(settings: Settings) -> None:
         engine.dispose()
     if settings.redis_url:
         try:
-            with Redis.from_url(settings.redis_url, socket_connect_timeout=CONNECT_TIMEOUT_S,
-                                socket_timeout=CONNECT_TIMEOUT_S) as conn:  # fmt: skip
+            with url_client(settings.redis_url, socket_connect_timeout=CONNECT_TIMEOUT_S,
+                            socket_timeout=CONNECT_TIMEOUT_S) as conn:  # fmt: skip
                 conn.ping()
         except Exception as exc:  # noqa: BLE001 - told in words below, or raised as is
             raise explain(exc, settings) or exc from None
@@ -84,7 +84,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _hide_password(url: str) -> str:
-    """``url`` with its password (if any) shown as ***."""
+    """``url`` with its password (if any, and a Sentinel URL's ``sentinel_password``) shown
+    as ***."""
+    if "password=" in url:
+        from gridops.queue.connect import mask_url
+
+        url = mask_url(url)
     try:
         parts = urlsplit(url)
         if parts.password is None:

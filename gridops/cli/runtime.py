@@ -27,14 +27,27 @@ def worker(
         DEFAULT_STAGES, "--stages", envvar="GRIDOPS_STAGES", help="StageSet as module:attribute."
     ),
     log_level: str = typer.Option("WARNING", "--log-level"),
+    check: bool = typer.Option(
+        False, "--check", help="Probe instead: database, migrations, Redis, this host's workers."
+    ),
+    expect: int = typer.Option(1, "--expect", min=0, help="With --check: workers needed here."),
 ) -> None:
     """Run one RQ worker (SimpleWorker) over the gridops stages; run as many as you like, on
     any number of machines sharing one Redis and one database (claims split the work).
 
+    With --check, run nothing: say whether the database answers at the shipped migration,
+    Redis answers and at least --expect workers of this host are registered and running;
+    exit 0 if so, else 1 (a health probe for systemd, a load balancer or monitoring).
+
     Example: gridops worker · gridops worker --queues routing --name router-1 · gridops worker
-    --burst (drain what is pending, then exit)
+    --burst (drain what is pending, then exit) · gridops worker --check --expect 2
     """
     import logging
+
+    if check:
+        from gridops.cli.probe import check_workers
+
+        raise typer.Exit(check_workers(load_settings(), expect=expect, say=typer.echo))
 
     from gridops.cli.reach import check_reachable
     from workers.run import run_worker
@@ -134,6 +147,15 @@ def run_simulation(*, headless: bool, json_out: bool = False, **options: Any) ->
 
     check_reachable(load_settings())
     console = _console(stderr=json_out)
+    if options.get("web"):
+        port = options.get("port", 8311)
+        console.print(
+            f"console: http://127.0.0.1:{port}/console — sign in with a token from `gridops "
+            "user add NAME --role dispatcher --unit all`; Ctrl-C stops the demo and what it "
+            "started (the embedded Redis too, unless other processes use it)",
+            soft_wrap=True,
+        )
+    options["say"] = console.print
     if headless:
         shown = {"at": -10.0}
 

@@ -7,6 +7,7 @@ in the account log as done by ``cli:<os user>``.
 
 from __future__ import annotations
 
+import signal
 from datetime import UTC, datetime
 
 import typer
@@ -38,6 +39,10 @@ def cli_actor() -> str:
     return f"cli:{who or 'unknown'}"[:100]
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8311, "--port", help="TCP port."),
@@ -46,24 +51,39 @@ def serve(
     """Serve Open311 (/open311/v2/), the JSON API (/api/v1), /metrics and /openapi.json.
 
     Uses the same settings as the workers (GRIDOPS_DATA_DIR, GRIDOPS_DATABASE_URL,
-    GRIDOPS_REDIS_URL; the embedded Redis under the data dir when unset).
+    GRIDOPS_REDIS_URL; the embedded Redis under the data dir when unset). An embedded Redis
+    that serve started is stopped with it, unless other processes (workers) still use it.
     Example: gridops serve --port 8311
     """
     import uvicorn
 
     from gridops.cli.reach import check_reachable
+    from gridops.queue.connect import embedded_for, release_embedded
     from gridops.services.context import build_context
     from gridops.web.app import create_app
     from gridops.web.install_secret import install_key
 
     settings = load_settings()
     check_reachable(settings)
-    ctx = build_context(settings)
-    ctx.redis()  # start (or find) the embedded Redis before the first request
-    install_key(ctx.settings.data_dir)  # the console's CSRF key, made at first start
-    typer.echo(f"gridops: serving on http://{host}:{port} (OpenAPI at /openapi.json)")
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
-                timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
+    started = settings.embedded_redis and embedded_for(settings).start()[1]
+    try:
+        ctx = build_context(settings)
+        ctx.redis()  # connect before the first request
+        install_key(ctx.settings.data_dir)  # the console's CSRF key, made at first start
+        typer.echo(f"gridops: serving on http://{host}:{port} — the console at /console, "
+                   "OpenAPI at /openapi.json, readiness at /readyz; Ctrl-C stops it")  # fmt: skip
+        # uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found:
+        # let that one end us with status 0, through the finally clauses below
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        try:
+            uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
+                        timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
+        finally:
+            ctx.close()
+    finally:
+        told = release_embedded(settings, started)
+        if told:
+            typer.echo(f"gridops: {told}")
 
 
 @user_app.command("add")

@@ -1,8 +1,9 @@
 """Connections to gridops's Redis (连接): ``GRIDOPS_REDIS_URL``, or the embedded server.
 
 Every process connects through :func:`client` / :func:`redis_connection`. A URL may carry a
-password, an ACL user and ``rediss://`` TLS (redis-py's URL syntax); it is shown masked
-(:func:`mask_url`), never in full.
+password, an ACL user and ``rediss://`` TLS (redis-py's URL syntax), or name Sentinels
+(``redis+sentinel://``, :mod:`gridops.queue.sentinel`); it is shown masked (:func:`mask_url`),
+never in full.
 
 Connections to the embedded server are :class:`RevivingConnection`: when one finds the server
 dead, it starts it again on its recorded port (:meth:`EmbeddedRedis.revive`: under the start
@@ -18,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ REVIVE_EVERY_S = 1.0
 #: blocking connections (RQ's dequeue waits far longer than these).
 FAST_FAIL = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0, "retry": Retry(NoBackoff(), 0)}
 
-_SECRETS = (re.compile(r"(://[^/@:]*:)[^/@]*@"), re.compile(r"([?&]password=)[^&]*"))
+_SECRETS = (re.compile(r"(://[^/@:]*:)[^/@]*@"), re.compile(r"([?&]\w*password=)[^&]*"))
 
 
 def mask_url(url: str) -> str:
@@ -124,11 +125,21 @@ def redis_url(settings: Settings) -> str:
     return info.url
 
 
+def url_client(url: str, **options: Any) -> Redis:
+    """A client for a Redis URL: ``redis://``, ``rediss://`` (TLS), ``unix://``, or
+    ``redis+sentinel://`` / ``rediss+sentinel://`` (:mod:`gridops.queue.sentinel`)."""
+    from gridops.queue.sentinel import is_sentinel_url, sentinel_client
+
+    if is_sentinel_url(url):
+        return sentinel_client(url, **options)
+    return Redis.from_url(url, **options)
+
+
 def client(settings: Settings, **options: Any) -> Redis:
     """A Redis client for this process (no round trip yet); the embedded server is started if
     needed, and started again by the client if it dies."""
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url, health_check_interval=10, **options)
+        return url_client(settings.redis_url, health_check_interval=10, **options)
     server = embedded_for(settings)
     info, _ = server.start()
     return Redis.from_url(
@@ -159,9 +170,30 @@ def redis_connection(settings: Settings, *, fast_fail: bool = False) -> Redis:
     return conn
 
 
+#: What a process that started the embedded Redis does with it when it stops.
+SHARING_RULE = (
+    "the process that started the embedded Redis stops it when it stops, unless other "
+    "processes are still connected to it (workers or a web server started apart): then it "
+    "stays up for them, and `gridops redis stop` stops it"
+)
+
+
+def release_embedded(settings: Settings, started: bool) -> str | None:
+    """Apply :data:`SHARING_RULE` for a process that ``started`` (or found) the embedded Redis;
+    returns a sentence for the user (None: nothing to say, e.g. GRIDOPS_REDIS_URL is set)."""
+    if settings.redis_url or not started:
+        return None
+    others = embedded_for(settings).stop_unless_shared()
+    if others == 0:
+        return "embedded Redis: stopped (it was started by this command)"
+    return (f"embedded Redis: left running for the {others} other connection(s) to it; "
+            "`gridops redis stop` stops it")  # fmt: skip
+
+
 @contextlib.contextmanager
-def running_redis(settings: Settings) -> Iterator[Redis]:
-    """A connection whose embedded server is stopped on exit if this call started it."""
+def running_redis(settings: Settings, say: Callable[[str], None] | None = None) -> Iterator[Redis]:
+    """A connection whose embedded server is stopped on exit if this call started it and no
+    one else uses it (:data:`SHARING_RULE`); ``say`` is told what became of it."""
     if settings.redis_url:
         yield redis_connection(settings)
         return
@@ -172,5 +204,6 @@ def running_redis(settings: Settings) -> Iterator[Redis]:
         yield conn
     finally:
         conn.close()
-        if started:
-            server.stop()
+        told = release_embedded(settings, started)
+        if told and say is not None:
+            say(told)

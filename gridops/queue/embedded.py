@@ -196,6 +196,23 @@ class EmbeddedRedis:
         _terminate(info.pid, timeout)
         return True
 
+    def stop_unless_shared(self) -> int:
+        """Stop the server unless other clients are connected to it (a worker or web server
+        started apart from the caller); returns how many others are connected (0: stopped, or
+        it was not running). Call it after closing the caller's own connections."""
+        info = self.info()
+        if info is None:
+            return 0
+        try:
+            with Redis.from_url(info.url, socket_connect_timeout=2, socket_timeout=2) as conn:
+                others = len(conn.client_list()) - 1  # the list counts this connection too
+        except Exception:  # noqa: BLE001 - it no longer answers: nothing to share
+            others = 0
+        if others > 0:
+            return others
+        self.stop()
+        return 0
+
     # -- files ------------------------------------------------------------------------------
     def _record(self) -> _Record | None:
         try:

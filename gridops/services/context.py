@@ -18,7 +18,7 @@ from redis import Redis
 
 from gridops.datadir import secure_data_dir
 from gridops.grids import Grid, load_grid
-from gridops.org import OpsConfig, load_ops_config
+from gridops.org import OpsConfig
 from gridops.org.channels import NotifyPolicy, load_policy
 from gridops.org.roster import Roster, load_roster
 from gridops.queue import kick, process_cached
@@ -83,12 +83,15 @@ class ServiceContext:
         self.store.close()
 
 
-def _static(grid_path: Path, config_dir: Path) -> tuple[Grid, OpsConfig]:
+def _static(grid_path: Path, config_dir: Path, data_dir: Path) -> tuple[Grid, OpsConfig]:
+    from gridops.services.proof_cache import load_proven_ops_config
+
     key = (str(Path(grid_path).resolve()), str(Path(config_dir).resolve()))
     with _STATIC_LOCK:
         if key not in _STATIC:
             grid = load_grid(grid_path)
-            _STATIC[key] = (grid, load_ops_config(config_dir, grid))
+            ops = load_proven_ops_config(config_dir, grid, grid_path=grid_path, data_dir=data_dir)
+            _STATIC[key] = (grid, ops)
         return _STATIC[key]
 
 
@@ -97,7 +100,7 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
     calendar and roster, open the store (migrated: the services' tables too)."""
     settings = settings or load_settings()
     secure_data_dir(settings.data_dir)
-    grid, ops = _static(settings.grid_path, settings.config_dir)
+    grid, ops = _static(settings.grid_path, settings.config_dir, settings.data_dir)
     calendar = load_calendar(settings.config_dir / "calendar.yaml")
     roster = load_roster(
         settings.config_dir / "roster.yaml", ops.org.units, city_timezone=calendar.timezone

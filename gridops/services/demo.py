@@ -102,12 +102,14 @@ def run(
     port: int = 8311,
     display: Display | None = None,
     settings: Settings | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> tuple[list[SummaryRow], Progress]:
     """Run until the duration or count is reached or Ctrl-C (or SIGTERM); returns (summary,
-    last progress). Everything started here is stopped before it returns."""
+    last progress). Everything started here is stopped before it returns — the embedded Redis
+    too, unless something else still uses it; ``say`` is told which."""
     settings = settings or load_settings()
     _interruptible()
-    with running_redis(settings):
+    with running_redis(settings, say):
         ctx = build_context(settings)
         ensure_sample_addresses(ctx.store, ctx.grid, settings.grid_path, now=datetime.now(UTC))
         pool = WorkerPool(settings.redis_url, count=workers, env=_child_env(settings),

@@ -45,7 +45,8 @@ DESCRIPTION = (
     "Grid-based urban operations event router (网格化管理). Open311 GeoReport v2 at "
     "/open311/v2/ (lat/long are WGS84; the grid works in GCJ-02 and gridops converts both "
     "ways; times are in the operations centre's zone), the JSON API per role at /api/v1 "
-    "(Authorization: Bearer <token>), Prometheus metrics at /metrics."
+    "(Authorization: Bearer <token>), Prometheus metrics at /metrics, probes at /healthz and "
+    "/readyz."
 )
 
 
@@ -121,9 +122,10 @@ class PagesGZip(GZipMiddleware):
 
 
 def _routers(app: FastAPI) -> None:
-    from gridops.web import media_routes, metrics, open311_routes
+    from gridops.web import health, media_routes, metrics, open311_routes
     from gridops.web.api import admin, dispatch, field, supervise, tickets, verify
 
+    app.include_router(health.router)
     app.include_router(open311_routes.router)
     for module in (tickets, dispatch, field, verify, supervise, admin):
         app.include_router(module.router, prefix="/api/v1")

@@ -1,0 +1,1 @@
+"""Running gridops on a host: the supervisor of ``gridops run`` and its log."""

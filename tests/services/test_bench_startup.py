@@ -1,0 +1,17 @@
+"""bench/startup.py runs (quick) and reports each figure beside its baseline; no timing asserts."""
+
+from __future__ import annotations
+
+from gridops.cli.bench import run_bench
+
+
+def test_quick_startup_bench_reports_figures() -> None:
+    result = run_bench("startup", quick=True).to_dict()
+    assert result["bench"] == "startup"
+    names = [f["name"] for f in result["figures"]]
+    assert names == [
+        "start to a loaded context (sample grid)",
+        "peak RSS of that process (sample grid)",
+    ]
+    for figure in result["figures"]:
+        assert figure["value"] > 0 and figure["baseline"] > 0 and figure["ratio"] > 0
