@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from fastapi import HTTPException
@@ -99,6 +100,9 @@ class ApiKeyCache:
         self.max_entries = max_entries
         self._known: dict[str, tuple[ApiKey, float]] = {}
         self._used: dict[str, float] = {}  # key name → when its use was last noted (monotonic)
+        # notes are written off the request: a request never waits for the writer to note a use
+        self._notes = ThreadPoolExecutor(1, thread_name_prefix="key-use")
+        self._last_note: Future[None] | None = None
 
     def remembered(self, key: str, *, now: float, at: datetime) -> ApiKey | None:
         """The key for this secret if it was found valid within ``ttl_s`` and has not expired
@@ -129,7 +133,8 @@ class ApiKeyCache:
 
     def _note_use(self, name: str, *, now: float, at: datetime) -> None:
         """Record the key's use in the access log, at most once per ``USE_EVERY_S`` per key
-        and process (a busy database skips the note, never the request)."""
+        and process, on a thread of its own: a held or busy writer delays the note (or skips
+        it), never the request."""
         from sqlalchemy.exc import SQLAlchemyError
 
         from gridops.store.access_log import KEY_USE, AccessLog
@@ -138,10 +143,19 @@ class ApiKeyCache:
         if self._used.get(name, -USE_EVERY_S) + USE_EVERY_S > now:
             return
         self._used[name] = now
-        try:
-            AccessLog(self.accounts.engine).record(KEY_USE, name, now=at)
-        except (SQLAlchemyError, WriterBusy):
-            log.warning("the use of API key %r was not noted in the access log", name)
+
+        def note() -> None:
+            try:
+                AccessLog(self.accounts.engine).record(KEY_USE, name, now=at)
+            except (SQLAlchemyError, WriterBusy):
+                log.warning("the use of API key %r was not noted in the access log", name)
+
+        self._last_note = self._notes.submit(note)
+
+    def settle(self) -> None:
+        """Wait until every use noted so far is written (tests; a stopping server)."""
+        if self._last_note is not None:
+            self._last_note.result()
 
     def forget(self) -> None:
         """Drop every remembered key (after a revocation through this app)."""

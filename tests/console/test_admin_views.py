@@ -155,6 +155,7 @@ def test_sign_ins_sign_outs_refusals_and_key_use_are_in_the_access_log(
 
     report(client, ctx, users)  # an Open311 request with a new key
     report(client, ctx, users)  # another key
+    client.app.state.web.api_keys.settle()  # key use is noted off the request
     other = TestClient(client.app, base_url="http://testserver")
     other.post("/console/login", data=login_form(other, token="not-a-token"))
     csrf = sign_in(other, users.add("d-1", "dispatcher", "all"))
