@@ -1,10 +1,12 @@
 """Address text into parts (地址解析): 区 / 街道·镇 / 路 / 弄 / 支弄 / 号 / 幢 / 室.
 
 Pure: text in, :class:`AddressParts` out. Full-width characters become half-width (NFKC),
-spaces and punctuation go, Latin letters are lower-cased. Chinese addresses are read by their
-suffixes, English-style ones ("No. 88, Lane 100, Zhangyang Road, Room 301") by their keywords;
-both give the same parts, so ``张杨路100弄88号`` and ``Lane 100 No. 88 Zhangyang Rd`` differ
-only in the road's name (an alias of the address joins the two).
+spaces and punctuation go, Latin letters are lower-cased, Chinese numerals before 号/弄/支弄/
+幢/室 become digits (八十八号 → 88号). A road may hold 区/县/镇/乡 (镇宁路, 新区大道, 新区东路).
+Chinese addresses are read by their suffixes, English-style ones ("No. 88, Lane 100,
+Zhangyang Road, Room 301") by their keywords; both give the same parts, so
+``张杨路100弄88号`` and ``Lane 100 No. 88 Zhangyang Rd`` differ only in the road's name (an
+alias of the address joins the two).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import unicodedata
 from dataclasses import dataclass
 
 _HAN = r"\u4e00-\u9fff"
-_ROAD = rf"(?P<road>[{_HAN}a-z0-9]{{1,14}}?(?:大道|公路|路|街|巷))"
+#: A road is never only a direction or a number (东路, 二路): what precedes it is part of its
+#: name (新区东路, 工业区二路), not a district or street.
+_BARE = r"(?![东西南北中]{0,2}[一二三四五六七八九十0-9]*(?:大道|公路|路|街|巷))"
+_ROAD = rf"(?P<road>{_BARE}[{_HAN}a-z0-9]{{1,14}}?(?:大道|公路|路|街|巷))"
 _CHINESE_PARTS = (
     rf"^(?:上海市|上海)?"
-    rf"(?P<district>[{_HAN}]{{1,6}}?(?:新区|区|县))?"
-    rf"(?P<street>[{_HAN}]{{1,8}}?(?:街道|镇|乡))?"
+    rf"(?P<district>[{_HAN}]{{2,6}}?(?:新区|区|县))?"  # 长宁区: two characters at least
+    rf"(?P<street>[{_HAN}]{{2,8}}?(?:街道|镇|乡))?"
     "{road}"
     r"(?:(?P<lane>\d+)弄)?"
     r"(?:(?P<sublane>\d+)支弄)?"
@@ -56,6 +61,14 @@ _EN_PARTS = {
 }
 _EN_DISTRICT = re.compile(r"\b([a-z]+)\s+(?:new area|new district|district)\b")
 _EN_STREET = re.compile(r"\b([a-z]+)\s+(?:subdistrict|town)\b")
+#: A run of Chinese numerals before a house-number unit (八十八号, 一百零二弄, 三幢); not a road's
+#: name (三号路, 七号线).
+_CN_NUMBER = re.compile(
+    r"(?P<n>[零〇一二两三四五六七八九十百千]+)"
+    r"(?=支弄|弄|幢|栋|座|室|号(?!路|街|大道|公路|巷|线|桥|门))"
+)
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _LATIN = re.compile(r"[a-z]")
 _HAN_CHAR = re.compile(rf"[{_HAN}]")
 _SPACES = re.compile(r"\s+")
@@ -102,12 +115,30 @@ def _digits(value: str | None) -> str:
     return "-".join(str(int(p)) for p in value.split("-") if p.isdigit()) or value
 
 
+def chinese_number(numerals: str) -> int:
+    """八十八 → 88, 一百零二 → 102, 十 → 10, 一〇二 → 102 (digit by digit without units)."""
+    if not any(c in _CN_UNITS for c in numerals):
+        return int("".join(str(_CN_DIGITS[c]) for c in numerals))
+    total, digit = 0, 0
+    for c in numerals:
+        if c in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[c]
+            digit = 0
+        else:
+            digit = _CN_DIGITS[c]
+    return total + digit
+
+
+def _arabic(key: str) -> str:
+    return _CN_NUMBER.sub(lambda m: str(chinese_number(m.group("n"))), key)
+
+
 def parse(text: str) -> AddressParts:
     """The parts of an address written in Chinese or in English style."""
     norm = normalise(text)
     if _LATIN.search(norm) and not _HAN_CHAR.search(norm):
         return _parse_english(norm)
-    key = _DROP.sub("", norm)
+    key = _arabic(_DROP.sub("", norm))
     m = _CHINESE[0].match(key) or _CHINESE[1].match(key)
     assert m is not None  # every group of the second is optional, ``rest`` takes the remainder
     g = m.groupdict()

@@ -154,6 +154,8 @@ NONE = "(none at this level)"  # the row of tickets with no cell at the level gr
 
 
 def _csv(rows: list[Any]) -> str:
+    """The rows as CSV; stage times in hours, the median the mean of the two middle values for
+    an even count, p90 by nearest rank (its column says so)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     names = list(rows[0].rates) if rows else []
@@ -162,7 +164,7 @@ def _csv(rows: list[Any]) -> str:
     for k in names:
         head += [k, f"{k}_n"]
     for s in stages:
-        head += [f"{s}_mean_h", f"{s}_median_h", f"{s}_p90_h"]
+        head += [f"{s}_mean_h", f"{s}_median_h", f"{s}_p90_nearest_rank_h"]
     w.writerow([*head, "count_score", "score", "grade"])
     for r in rows:
         d = r.to_dict()
@@ -325,6 +327,14 @@ def import_tickets(
         more = len(result.bad) - SHOWN_BAD
         lead = f"… and {more} more bad rows; all" if more > 0 else "all bad rows"
         typer.echo(f"  {lead} {len(result.bad)} in {bad_rows}", err=True)
+    if result.open:
+        typer.echo(
+            f"  {result.open} of the bad rows are cases still open in the source system; "
+            "gridops does not take over live work from a file: close them there and run this "
+            "same import again once they have closed (rows already imported are skipped by "
+            "their id), or report them anew through intake (Open311, the hotline desk)",
+            err=True,
+        )
     for lon, lat, n in result.stacked():
         typer.echo(
             f"  warning: {n} rows stand at exactly ({lon}, {lat}): a default location (a city "

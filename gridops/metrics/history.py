@@ -16,6 +16,19 @@ from gridops.tickets.calendar import WorkCalendar
 from gridops.tickets.vocabulary import Kind, Source
 
 ACTOR = "import"
+#: What to do with a case still open in its source system (why: docs/bring-your-own-city.md).
+OPEN_ADVICE = (
+    "close it in the source system and run this import again once it has closed (rows "
+    "already imported are skipped by their id), or report it anew through intake (Open311, "
+    "the hotline desk) to work it here"
+)
+
+
+class OpenCase(UserError):
+    """A case still open in its source system: not imported, with :data:`OPEN_ADVICE`."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: not imported; {OPEN_ADVICE}")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridops.errors import UserError
-from gridops.metrics.history import HistoricalCase
+from gridops.metrics.history import HistoricalCase, OpenCase
 from gridops.tickets.vocabulary import Kind, Source
 from gridops.yamlconfig import Node, read_yaml
 
@@ -192,10 +192,7 @@ def parse_row(row: Mapping[str, str | None], m: ImportMapping, *, now: datetime)
             f"{', '.join(sorted(m.statuses))}, or map it under statuses: in the mapping"
         )
     if m.statuses.get(raw_status) == "open":
-        raise UserError(
-            f"column {m.columns['status']!r}: {raw_status!r} is an open case: not imported (it "
-            "would be live work, overdue at once); import it once it has closed"
-        )
+        raise OpenCase(f"column {m.columns['status']!r}: {raw_status!r} is an open case")
     raw_source = cell("source")
     source = m.sources.get(raw_source, raw_source or Source.IMPORT.value)
     if source not in SOURCES:

@@ -3,22 +3,18 @@
 An import reads every row, converts the points to the grid's CRS, places them all at once and
 lists every problem with its line (outside the grid, a cell code that disagrees with the point,
 an id given twice); with problems nothing is written unless ``skip_bad`` keeps the good rows.
-The book (:func:`address_book`) is built from the store once per import and shared by the
-process's threads.
+The book (:func:`~gridops.services.address_books.address_book`) is built in the background
+once per import and shared by the process's threads.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine
 
 from gridops.address.book import AddressBook, AddressRecord, Candidate, decisive
 from gridops.address.files import AddressRow, RowProblem, read_address_file
@@ -26,8 +22,14 @@ from gridops.address.parse import parse
 from gridops.errors import UserError
 from gridops.grids import Grid
 from gridops.grids.crs import normalise_crs, to_grid_crs_many
+from gridops.services.address_books import (
+    SHOW_WAIT_S,
+    AddressBookLoading,
+    address_book,
+    forget_version,
+)
 from gridops.store import Store
-from gridops.store.addresses import address_version, load_addresses, replace_addresses
+from gridops.store.addresses import address_version, replace_addresses
 from gridops.tickets import Ticket
 
 SHOWN = 50  # problems listed in a refusal (all are counted)
@@ -142,39 +144,8 @@ def import_addresses(
     if not records:
         raise UserError(f"{path}: no address to import")
     replace_addresses(store.engine, records, source=str(path), now=now, progress=progress)
-    _BOOKS.pop(_key(store), None)
+    forget_version(store)
     return AddressImport(len(records), problems)
-
-
-#: Per engine (a store opened again builds its own): (import id, book, when last checked).
-_BOOKS: weakref.WeakKeyDictionary[Engine, tuple[int, AddressBook, float]] = (
-    weakref.WeakKeyDictionary()
-)
-_LOCK = threading.Lock()
-RECHECK_S = 1.0  # how long a process trusts its book before asking for the newest import
-
-
-def _key(store: Store) -> Engine:
-    return store.engine
-
-
-def address_book(store: Store) -> AddressBook:
-    """The book of the stored addresses: built on first use and after each import (another
-    process's import is seen within :data:`RECHECK_S`)."""
-    held = _BOOKS.get(_key(store))
-    now = time.monotonic()
-    if held is not None and now - held[2] < RECHECK_S:
-        return held[1]
-    version = address_version(store.engine)
-    if held is not None and held[0] == version:
-        _BOOKS[_key(store)] = (version, held[1], now)
-        return held[1]
-    with _LOCK:
-        held = _BOOKS.get(_key(store))
-        if held is None or held[0] != version:
-            held = (version, AddressBook(load_addresses(store.engine)), now)
-            _BOOKS[_key(store)] = held
-    return held[1]
 
 
 def ensure_sample_addresses(store: Store, grid: Grid, grid_path: Path, *, now: datetime) -> int:
@@ -188,6 +159,13 @@ def ensure_sample_addresses(store: Store, grid: Grid, grid_path: Path, *, now: d
     return import_addresses(store, grid, sample, now=now).imported
 
 
-def nearest_address(store: Store, ticket: Ticket) -> Candidate | None:
-    """The stored address nearest a ticket's point (None without addresses)."""
-    return address_book(store).reverse(ticket.point_lon, ticket.point_lat)
+def nearest_address(
+    store: Store, ticket: Ticket, *, wait: float | None = SHOW_WAIT_S
+) -> Candidate | None:
+    """The stored address nearest a ticket's point (None without addresses, or while the
+    book is still being built ``wait`` seconds after its build began)."""
+    try:
+        book = address_book(store, wait=wait, shared=True)
+    except AddressBookLoading:
+        return None
+    return book.reverse(ticket.point_lon, ticket.point_lat)

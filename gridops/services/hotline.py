@@ -18,7 +18,8 @@ from sqlalchemy import select
 from gridops.address.book import Candidate
 from gridops.errors import UserError
 from gridops.org.suggest import Suggestion, category_words, suggest
-from gridops.services.addresses import address_book, locate_address
+from gridops.services.address_books import LOOKUP_WAIT_S, AddressBookLoading, address_book
+from gridops.services.addresses import locate_address
 from gridops.services.context import ServiceContext
 from gridops.services.intake import IntakeReport, submit
 from gridops.store.rows import ticket_of
@@ -51,6 +52,7 @@ class LookUp:
     chosen: Candidate | None = None
     categories: list[Suggestion] = field(default_factory=list)
     repeats: list[Ticket] = field(default_factory=list)
+    loading: bool = False  # the address database is still being loaded by this process
 
 
 def digits(phone: str) -> str:
@@ -60,12 +62,15 @@ def digits(phone: str) -> str:
 
 def look_up(ctx: ServiceContext, call: Call, limit: int = 6) -> LookUp:
     """Candidates, suggestions and repeats for a call as typed so far."""
-    book = address_book(ctx.store)
+    words = category_words(ctx.ops.taxonomy.categories)
+    try:
+        book = address_book(ctx.store, wait=LOOKUP_WAIT_S)
+    except AddressBookLoading:
+        return LookUp(categories=suggest(call.description, words), loading=True)
     chosen = book.get(call.address_id) if call.address_id else None
     candidates = book.geocode(call.address, limit=limit) if call.address.strip() else []
     if chosen is None and len(candidates) == 1:
         chosen = candidates[0]
-    words = category_words(ctx.ops.taxonomy.categories)
     repeats = open_tickets_of(ctx, call.phone, chosen.cell) if chosen and call.phone else []
     return LookUp(candidates, chosen, suggest(call.description, words), repeats)
 
@@ -109,7 +114,9 @@ def take_call(ctx: ServiceContext, call: Call, *, actor: str, now: datetime) -> 
     if problems:
         raise UserError("call: " + ", ".join(f"{k} ({v})" for k, v in problems.items()))
     place = locate_address(
-        address_book(ctx.store), address_id=call.address_id or None, address_string=call.address
+        address_book(ctx.store, wait=LOOKUP_WAIT_S),
+        address_id=call.address_id or None,
+        address_string=call.address,
     )
     report = IntakeReport(
         category=call.category,

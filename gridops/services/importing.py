@@ -5,9 +5,9 @@ numbered from the same per-day counters as intake and written with its whole eve
 the historical times (hash chains valid), deadlines on the configured work calendar
 (calendar.yaml) unless the row maps its own ``due_at``. Idempotent by the mapping's row id
 (``import:<id>``); a bad row is kept with its line number and skipped, never half-written.
-A row with no ``closed_at`` is an open case: it is not imported (as a ticket it would be live
-work, dispatched long ago and overdue at once for the sweeper) but listed as a bad row saying
-so — report open cases through intake, or import them once they have closed. An owner unit
+A row with no ``closed_at`` (or a source status mapped to ``open``) is an open case: it is not
+imported but listed as a bad row saying what to do (``metrics.history.OPEN_ADVICE``; why, in
+docs/bring-your-own-city.md), and counted in :attr:`ImportResult.open`. An owner unit
 that org.yaml does not know is a bad row. At the end the daily rollups of the imported days
 are refreshed, if rollups are kept.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from gridops.errors import UserError
 from gridops.grids import load_grid
 from gridops.metrics import load_indicator_config
-from gridops.metrics.history import HistoricalCase, history
+from gridops.metrics.history import HistoricalCase, OpenCase, history
 from gridops.metrics.mapping import ImportMapping, parse_row
 from gridops.metrics.replay import place
 from gridops.org import load_ops_config
@@ -57,6 +57,7 @@ class ImportResult:
     imported: int = 0
     known: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
+    open: int = 0  # of the bad rows, cases still open in the source system
     points: Counter[tuple[float, float]] = field(default_factory=Counter)
 
     def stacked(self, least: int = STACK_MIN) -> list[tuple[float, float, int]]:
@@ -154,6 +155,7 @@ class Importer:
                 self._known(case)
                 parsed.append((line, case))
             except UserError as exc:
+                self.result.open += isinstance(exc, OpenCase)
                 bad.append((line, str(exc)))
         if not parsed:
             return
@@ -215,10 +217,7 @@ class Importer:
                 f"{', '.join(self.examples)})"
             )
         if case.closed_at is None:
-            raise UserError(
-                "no closed_at: an open case is not imported (it would be live work, overdue at "
-                "once); report it through intake, or import it once it has closed"
-            )
+            raise OpenCase("no closed_at: an open case")
 
     def finish(self, now: datetime) -> None:
         """Bring the rollups of the imported days up to date (if rollups are kept)."""

@@ -10,7 +10,8 @@ Retry-After, in the route's own format, when the database cannot take the reques
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -66,7 +67,7 @@ def create_app(
         ctx = build_context()
     from gridops.web.intake_batch import IntakeBatcher
 
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0")
+    app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0", lifespan=_lifespan)
     accounts = Accounts(ctx.store.engine)
     limiter = RateLimiter(lambda: state.ctx.redis(), rate_limits or RateLimits())
     state = WebState(
@@ -94,6 +95,16 @@ def create_app(
     # outermost: every answer gets them, errors included
     app.add_middleware(SecurityHeaders, origins=lambda: basemap_origins(state.ctx.settings))
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start the address book begins building in the background: every page answers
+    meanwhile, and an address look-up waits for it a few seconds at most."""
+    from gridops.services.address_books import warm
+
+    warm(app.state.web.ctx.store)
+    yield
 
 
 class PagesGZip(GZipMiddleware):

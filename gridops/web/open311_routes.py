@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 from gridops.address.book import Candidate
 from gridops.errors import UserError
 from gridops.grids.crs import WGS84, normalise_crs, to_grid_crs
+from gridops.services.address_books import AddressBookLoading
 from gridops.services.addresses import nearest_address
 from gridops.text import TEXT_PATTERN
 from gridops.tickets.model import Reporter, Ticket
@@ -249,6 +250,8 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
         ticket = await _submit(state, draft, key.name, address, place)
     except RateLimited as exc:
         return _too_many(out_fmt, exc.verdict)
+    except AddressBookLoading as exc:
+        return _too_many(out_fmt, Verdict(False, exc.retry_after_s, str(exc), 503))
     except Open311Error as exc:
         return _respond(formats.render_errors([exc, *getattr(exc, "more", ())], out_fmt))
     finally:
@@ -263,14 +266,10 @@ async def create_request(state: State, request: Request, fmt: FmtParam) -> Respo
 def _place(state: WebState, draft: Any) -> Candidate:
     """The stored address an ``address_id`` names or an ``address_string`` clearly means; 400
     when none is, or several are (each candidate listed as an error of its own)."""
-    from gridops.services.addresses import (
-        AddressAmbiguous,
-        AddressNotFound,
-        address_book,
-        locate_address,
-    )
+    from gridops.services.address_books import LOOKUP_WAIT_S, address_book
+    from gridops.services.addresses import AddressAmbiguous, AddressNotFound, locate_address
 
-    book = address_book(state.ctx.store)
+    book = address_book(state.ctx.store, wait=LOOKUP_WAIT_S)  # AddressBookLoading: a 503
     try:
         return locate_address(
             book, address_id=draft.address_id, address_string=draft.address_string

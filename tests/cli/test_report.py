@@ -85,6 +85,7 @@ def test_report_formats_and_levels(cli):
     assert res.exit_code == 0, res.output
     lines = res.stdout.strip().splitlines()
     assert lines[0].startswith("key,name_zh,name_en,n,registration_rate,registration_rate_n")
+    assert "report_to_dispatch_median_h,report_to_dispatch_p90_nearest_rank_h" in lines[0]
     assert {ln.split(",")[0] for ln in lines[1:]} == {"310115004", "310115010"}
     table = cli("report", "--by", "l3", "--period", "2026-W41")
     assert table.exit_code == 0 and "report by l3" in table.stdout

@@ -136,3 +136,44 @@ def test_the_desk_in_both_languages_at_both_widths(browser, server, acceptor, la
     found = check.evaluate("async () => (await axe.run(document)).violations")
     context.close()
     assert [v["id"] for v in found if v.get("impact") in ("critical", "serious")] == []
+
+
+@pytest.mark.parametrize(("lang", "width"), [("zh", 1440), ("en", 390)])
+def test_while_the_address_book_loads_the_acceptor_is_told_then_the_call_is_taken(
+    browser, server: Server, acceptor, monkeypatch, lang, width
+):
+    import threading
+    import weakref
+
+    from gridops.services import address_books
+
+    gate, real = threading.Event(), address_books.load_addresses
+    monkeypatch.setattr(address_books, "_SHELVES", weakref.WeakKeyDictionary())  # a fresh start
+    monkeypatch.setattr(address_books, "LOOKUP_WAIT_S", 0.05)
+    monkeypatch.setattr(
+        address_books, "load_addresses", lambda e, *a: gate.wait(30) and real(e, *a)
+    )
+    try:
+        page = login(browser, server, acceptor, width)
+        page.goto(f"/console/hotline?lang={lang}")
+        n = swaps(page)
+        page.type("#call-address", "锦绣路1号", delay=10)
+        loaded(page, n)
+        said = page.inner_text("#address-loading")
+        assert said.startswith("地址库正在载入" if lang == "zh" else "The address database is")
+        n = swaps(page)
+        page.type("#call-description", "路灯坏了" if lang == "zh" else "street light out", delay=5)
+        loaded(page, n)
+        assert page.is_checked("#categories input[value=C0118]")  # suggestions still work
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"hotline-loading-{lang}-{width}.png"), full_page=True)
+    finally:
+        gate.set()
+    n = swaps(page)
+    page.type("#call-address", " ", delay=10)  # the caller repeats: the look-up runs again
+    loaded(page, n)
+    page.wait_for_selector("#candidates input[value=L1]")
+    page.click("#call-take")
+    page.wait_for_selector("#number")
+    assert server.ctx.store.get_by_number(page.inner_text("#number")).cells[-1] == LUJIAZUI
+    page.context.close()

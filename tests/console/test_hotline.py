@@ -93,3 +93,32 @@ def test_only_acceptors_and_dispatchers_take_calls(client, ctx, users: Users, tm
     assert client.get("/console/hotline").status_code == 403
     assert call(client, csrf, "take", address="x", description="y").status_code == 403
     assert ctx.store.count() == 0
+
+
+def test_while_the_address_book_loads_the_desk_says_so_in_both_languages(
+    client, ctx, acceptor, monkeypatch
+):
+    import threading
+    import weakref
+
+    from gridops.services import address_books
+
+    gate, real = threading.Event(), address_books.load_addresses
+    monkeypatch.setattr(address_books, "_SHELVES", weakref.WeakKeyDictionary())  # a fresh start
+    monkeypatch.setattr(address_books, "LOOKUP_WAIT_S", 0.05)
+    monkeypatch.setattr(address_books, "SHOW_WAIT_S", 0.05)
+    monkeypatch.setattr(
+        address_books, "load_addresses", lambda e, *a: gate.wait(30) and real(e, *a)
+    )
+    try:
+        looked = call(client, acceptor, "look", address="锦绣路1号", description="路灯坏了")
+        assert looked.status_code == 200 and "地址库正在载入" in looked.text
+        assert re.search(r'name="category" value="C0118" checked', looked.text)  # still works
+        taken = call(client, acceptor, "take", "en", address="锦绣路1号",
+                     description="street light out", category="C0118")  # fmt: skip
+        assert taken.status_code == 400 and "still loading" in taken.text
+        assert client.get("/console/dispatch").status_code == 200  # other pages answer
+    finally:
+        gate.set()
+    looked = call(client, acceptor, "look", address="锦绣路1号", description="路灯坏了")
+    assert "浦东新区陆家嘴街道锦绣路1号" in looked.text

@@ -120,7 +120,9 @@ def test_open_rows_unknown_units_and_sources_are_bad_rows_naming_the_fix(city: P
     )
     assert result.imported == 0
     why = dict(result.bad)
-    assert "no closed_at: an open case is not imported" in why[2]
+    assert "no closed_at: an open case: not imported" in why[2]
+    assert "close it in the source system and run this import again" in why[2]
+    assert "report it anew through intake" in why[2] and result.open == 1
     assert "unknown owner unit 'DOT'" in why[3] and "sc-" in why[3]
     assert "unknown source 'email'; use one of: " in why[4] and "hotline" in why[4]
     assert _tickets(city) == {}
@@ -173,8 +175,25 @@ def test_the_source_status_is_mappable(city: Path) -> None:
     result = import_history(load_settings(), file, load_mapping(city / "mapping.yaml"), now=NOW)
     assert result.imported == 1
     why = dict(result.bad)
-    assert "'Open' is an open case: not imported" in why[3]
+    assert "'Open' is an open case: not imported; close it in the source system" in why[3]
+    assert result.open == 1
     assert "status 'Pending' is not mapped; use one of: Closed, Open" in why[4]
     (city / "mapping.yaml").write_text(mapping)
     with pytest.raises(UserError, match="columns.status needs statuses"):
         load_mapping(city / "mapping.yaml")
+
+
+def test_open_rows_are_counted_and_the_analyst_told_what_to_do(city: Path) -> None:
+    closed = "2026-10-07 09:30,2026-10-07 10:00,2026-10-07 11:00,,sc-310115004,311"
+    rows = [f"O{i},{PLACE},2026-10-07 09:00,2026-10-07 09:30,,,,sc-310115004,311" for i in range(3)]
+    file = _write(city, [*rows, f"K1,{PLACE},2026-10-07 09:00,{closed}"])
+    app = typer.Typer()
+    report_cli.register(app)
+    args = ["import", "tickets", str(file), "--mapping", str(city / "mapping.yaml")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "imported 1, already there 0, bad rows 3" in res.stdout
+    assert "3 of the bad rows are cases still open in the source system" in res.output
+    assert "run this same import again once they have closed" in res.output
+    again = CliRunner().invoke(app, args)  # once closed, the same file again: K1 is skipped
+    assert "imported 0, already there 1, bad rows 3" in again.stdout

@@ -96,3 +96,31 @@ def test_a_ticket_reported_by_point_gets_its_nearest_address(
     assert get(client, made.json()[0]["service_request_id"])["address"] == (
         "浦东新区潍坊新村街道张杨路88号"
     )
+
+
+@pytest.mark.usefixtures("addresses")
+def test_while_the_address_book_loads_a_post_by_address_is_a_503_with_retry_after(
+    client: TestClient, ctx: ServiceContext, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import weakref
+
+    from gridops.services import address_books
+
+    monkeypatch.setattr(address_books, "_SHELVES", weakref.WeakKeyDictionary())  # a fresh start
+
+    gate, real = threading.Event(), address_books.load_addresses
+    monkeypatch.setattr(address_books, "LOOKUP_WAIT_S", 0.05)
+    monkeypatch.setattr(
+        address_books, "load_addresses", lambda e, *a: gate.wait(30) and real(e, *a)
+    )
+    try:
+        made = post(client, api_key, address_string="锦绣路1号")
+        assert made.status_code == 503 and made.headers["Retry-After"] == "5"
+        assert "still being loaded" in made.json()[0]["description"]
+        lat, lon = wgs84_point_in(ctx, OTHER_L3)
+        by_point = post(client, api_key, lat=str(lat), long=str(lon))  # needs no book
+        assert by_point.status_code == 200, by_point.text
+    finally:
+        gate.set()
+    assert post(client, api_key, address_string="锦绣路1号").status_code == 200

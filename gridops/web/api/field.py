@@ -14,6 +14,7 @@ from gridops.store.media_refs import add_refs
 from gridops.tickets.model import TicketDraft
 from gridops.tickets.vocabulary import Role, Source
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE, WITH_BODY, answers
+from gridops.web.api.addressing import ADDRESS_400, AddressRefused, place_of
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out
 from gridops.web.input import Body
 from gridops.web.media import MAX_BYTES, store_photo
@@ -122,29 +123,41 @@ def _own_ground(state: WebState, me: Principal) -> Callable[[int, TicketDraft], 
 @router.post(
     "/onsite",
     summary="Self-report a problem fixed on the spot (自行处置), in your area",
-    responses=WITH_BODY,
+    description="Where: `lon` and `lat` (in `crs`), or a stored address (标准地址库) — "
+    "`address_id`, or `address` as said (taken when clear; else a 400 listing `candidates`, "
+    "best first, whose `id` to send back as `address_id`). While the server is still loading "
+    "its address book, an address gets a 503 with Retry-After.",
+    responses=WITH_BODY | ADDRESS_400,
 )
 def onsite(
     state: State,
     me: Me,
     category: Annotated[str, Form(min_length=1, max_length=40)],
-    lon: Annotated[float, Form(ge=-180, le=180, allow_inf_nan=False)],
-    lat: Annotated[float, Form(ge=-90, le=90, allow_inf_nan=False)],
     note: Annotated[str, Form(min_length=1, max_length=2000)],
+    lon: Annotated[float | None, Form(ge=-180, le=180, allow_inf_nan=False)] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90, allow_inf_nan=False)] = None,
     crs: Annotated[str, Form(max_length=20)] = "EPSG:4326",
+    address: Annotated[
+        str, Form(max_length=200, description="The address as said, e.g. 锦绣路1号")
+    ] = "",
+    address_id: Annotated[str, Form(max_length=64, description="The id of a stored address")] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
-) -> dict[str, Any]:
+) -> Any:
     from gridops.services.intake import IntakeReport, submit
 
     require(me, Action.SELF_REPORT)
+    try:
+        place = place_of(state, lon=lon, lat=lat, crs=crs, address=address, address_id=address_id)
+    except AddressRefused as refused:
+        return refused.response()
     media = store_photos(state, photos)
     source = Source.INSPECTOR if me.role is Role.INSPECTOR else Source.GRID_WORKER
     report = IntakeReport(
         category=category,
-        lon=lon,
-        lat=lat,
-        crs=crs,
+        lon=place.lon,
+        lat=place.lat,
+        crs=place.crs,
         source=source,
         description=description,
         media=media,

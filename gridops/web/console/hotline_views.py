@@ -126,6 +126,7 @@ async def hotline_take(request: Request, state: State) -> Response:
 
 
 def _take(request: Request, state: WebState, me: Principal, typed: dict[str, str]) -> Response:
+    from gridops.services.address_books import AddressBookLoading
     from gridops.services.addresses import AddressAmbiguous, AddressNotFound
     from gridops.services.hotline import check_call, take_call
 
@@ -139,6 +140,8 @@ def _take(request: Request, state: WebState, me: Principal, typed: dict[str, str
             errors["address"] = "err.hotline.address_unknown"
         except AddressAmbiguous:
             errors["address"] = "err.hotline.address_ambiguous"
+        except AddressBookLoading:
+            errors["address"] = "err.hotline.address_loading"
         else:
             return done(f"/console/tickets/{ticket.number}", "hotline", ticket.number)
     return _page(request, state, me, typed, errors, status=400)

@@ -54,6 +54,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "地址不唯一，请在候选地址中选择一个",
         "The address matches several: choose one of the candidates",
     ),
+    "err.hotline.address_loading": (
+        "地址库正在载入，请几秒后再查找或受理",
+        "The address database is still loading: look up or take the call again in a few seconds",  # noqa: E501
+    ),
     "err.hotline.description_missing": ("请填写诉求描述", "Describe the problem"),
     "err.hotline.category_missing": ("请选择类别", "Choose a category"),
 }
