@@ -11,12 +11,19 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gridops.errors import UserError
-from gridops.tickets.model import Status
+from gridops.tickets.model import Status, Ticket
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE
-from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
+from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out, view_of
 from gridops.web.input import Body
-from gridops.web.permissions import Action, require
-from gridops.web.state import Me, State
+from gridops.web.permissions import (
+    Action,
+    PermissionDenied,
+    Principal,
+    authorize,
+    may_take,
+    require,
+)
+from gridops.web.state import Me, State, WebState
 
 router = APIRouter(tags=["supervise"], responses=SIGNED_IN)
 
@@ -34,6 +41,26 @@ class ReasonIn(Body):
 class CallbackIn(Body):
     satisfaction: Annotated[int, Field(ge=1, le=5)]  # 1 very dissatisfied … 5 very satisfied
     note: Annotated[str, Field(max_length=2000)] = ""
+
+
+def check_tasks(state: WebState, me: Principal, limit: int = 200) -> list[Ticket]:
+    """The handled tickets ``me`` may check (核查), earliest deadline first: an inspector's are
+    those of the units under theirs (as their verification tasks), a supervisor's those they
+    may read. The one rule for the JSON API, the console and the field app."""
+    from gridops.store.queries import find_many
+    from gridops.web.api.verify import task_scope
+
+    role = may_take(me, Action.CHECK)
+    if not role.allowed:
+        raise PermissionDenied(role.reason)
+    found = find_many(state.ctx.store, statuses=(Status.HANDLED,),
+                      scope=task_scope(state, me), order="due", limit=limit)  # fmt: skip
+    return [t for t in found if authorize(me, Action.CHECK, view_of(state, t)).allowed]
+
+
+@router.get("/my/checks", summary="Handled tickets waiting for my check (核查), earliest first")
+def my_checks(state: State, me: Me) -> dict[str, Any]:
+    return {"tickets": [ticket_out(state, me, t) for t in check_tasks(state, me)]}
 
 
 @router.post(

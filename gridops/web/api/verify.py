@@ -45,9 +45,9 @@ class DecideIn(Body):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-def _scope(state: WebState, me: Principal) -> TicketScope | None:
-    """Whose verification tasks ``me`` sees: a grid worker those of their posts, an inspector
-    those of the units under theirs, an acceptor or dispatcher what they may read."""
+def task_scope(state: WebState, me: Principal) -> TicketScope | None:
+    """Whose verification (and check) tasks ``me`` sees: a grid worker those of their posts,
+    an inspector those of the units under theirs, others what they may read."""
     from gridops.web.queries import ticket_scope
 
     if me.unit_scope == ALL:
@@ -68,7 +68,7 @@ def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
             f"{me.role.value} has no verification tasks; grid workers, inspectors, acceptors "
             "and dispatchers do"
         )
-    found = tasks(state.ctx, scope=_scope(state, me))
+    found = tasks(state.ctx, scope=task_scope(state, me))
     return [
         ticket_out(state, me, t)
         for t in found

@@ -81,7 +81,7 @@ def tabs(state: WebState, me: Principal, say: Speaker) -> dict[str, list[dict[st
     from gridops.services.verification import tasks as verification_tasks
     from gridops.store.queries import TicketScope, find_many
     from gridops.web.api.common import view_of
-    from gridops.web.api.verify import _scope
+    from gridops.web.api.verify import task_scope
 
     out: dict[str, list[dict[str, Any]]] = {tab: [] for tab in TABS}
     store = state.ctx.store
@@ -104,14 +104,11 @@ def tabs(state: WebState, me: Principal, say: Speaker) -> dict[str, list[dict[st
         elif t.status is Status.HANDLED and t.assignee == me.user_id:
             out["check"].append(card(state, me, t, say))
     if Action.VERIFY in ROLE_ACTIONS[me.role]:
-        for t in verification_tasks(state.ctx, scope=_scope(state, me)):
+        for t in verification_tasks(state.ctx, scope=task_scope(state, me)):
             if authorize(me, Action.VERIFY, view_of(state, t)).allowed:
                 out["verify"].append(card(state, me, t, say))
     if Action.CHECK in ROLE_ACTIONS[me.role]:
-        from gridops.web.queries import ticket_scope
+        from gridops.web.api.supervise import check_tasks
 
-        readable = ticket_scope(state.ctx.ops.org, me)
-        for t in find_many(store, statuses=(Status.HANDLED,), scope=readable, order="due",
-                           limit=200):  # fmt: skip
-            out["check"].append(card(state, me, t, say))
+        out["check"] += [card(state, me, t, say) for t in check_tasks(state, me)]
     return out
