@@ -229,9 +229,11 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     desk.do("suspend", approval="值班长 王主任", reason="施工围挡，暂无法进入")
     assert desk.status() == "suspended"
     assert "施工围挡，暂无法进入" in desk.detail("suspend")
+    assert "已暂停计时" in desk.page.inner_text("#countdown")
     desk.do("resume", note="围挡已拆除")
     assert desk.status() == "dispatched"
     assert desk.events()[-2:] == ["suspend", "resume"]
+    assert desk.page.inner_text("#countdown").startswith("剩余")
 
     # -- handle, check fail, rework, check pass -----------------------------------------
     zhang.accept(mend)
@@ -245,6 +247,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     boss.do("check_fail", reason="仍有垃圾")
     assert boss.status() == "rework"
     assert "仍有垃圾" in boss.detail("check_fail")
+    assert boss.page.inner_text("#countdown").startswith("剩余")  # rework runs on the clock
     zhang.open("doing", mend)
     assert "仍有垃圾" in zhang.page.inner_text("#task-view .hint")
     zhang.page.tap("#accept")
@@ -270,6 +273,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     boss.do("reopen", reason="群众再次反映")
     assert boss.status() == "rework"
     assert "群众再次反映" in boss.detail("reopen")
+    assert boss.page.inner_text("#countdown").startswith("剩余")  # a fresh deadline
     assert mend in zhang.cards("doing")
 
     for user in (inspector, zhang, li, desk, boss):
