@@ -13,6 +13,7 @@ from pydantic import Field
 
 from gridops.store.media_refs import add_refs
 from gridops.store.queries import TicketScope
+from gridops.tickets.model import Ticket
 from gridops.tickets.vocabulary import Role
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE, answers
 from gridops.web.api.common import allowed_ticket, ticket_out, view_of
@@ -59,8 +60,9 @@ def task_scope(state: WebState, me: Principal) -> TicketScope | None:
     return ticket_scope(state.ctx.ops.org, me)
 
 
-def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
-    """``me``'s verification tasks, earliest deadline first (403 for roles that answer none)."""
+def verification_tickets(state: WebState, me: Principal) -> list[Ticket]:
+    """``me``'s verification tasks, earliest deadline first (403 for roles that answer none):
+    the one rule for the JSON API, the console and the field app."""
     from gridops.services.verification import tasks
 
     if Action.VERIFY not in ROLE_ACTIONS[me.role]:
@@ -69,11 +71,13 @@ def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
             "and dispatchers do"
         )
     found = tasks(state.ctx, scope=task_scope(state, me))
-    return [
-        ticket_out(state, me, t)
-        for t in found
-        if authorize(me, Action.VERIFY, view_of(state, t)).allowed  # the query's scope, checked
-    ]
+    return [t for t in found  # the query's scope, checked
+            if authorize(me, Action.VERIFY, view_of(state, t)).allowed]  # fmt: skip
+
+
+def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
+    """``me``'s verification tasks as the API shows them."""
+    return [ticket_out(state, me, t) for t in verification_tickets(state, me)]
 
 
 @router.get(
