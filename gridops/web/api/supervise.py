@@ -112,6 +112,33 @@ def callback(state: State, me: Me, ticket: str, body: CallbackIn) -> dict[str, A
     return ticket_out(state, me, act_as(state, me, found, "evaluate", **fields))
 
 
+def audit_tickets(state: WebState, me: Principal, seed: int, size: int = 10) -> list[Ticket]:
+    """``size`` closed tickets drawn at random (the same for the same seed) from all those
+    ``me`` may read: their count, then one row at each drawn place — not every closed ticket
+    loaded. The one rule for the JSON API and the supervisor's desk."""
+    from gridops.store.queries import find_many
+    from gridops.web.queries import ticket_scope, tickets_by_status
+
+    require(me, Action.READ_AUDIT_SAMPLE)
+    scope = ticket_scope(state.ctx.ops.org, me)
+    total = tickets_by_status(state.ctx.store, scope).get(Status.CLOSED.value, 0)
+    places = sorted(random.Random(seed).sample(range(total), min(size, total)))
+    return [t for k in places for t in find_many(
+        state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=1, offset=k)]  # fmt: skip
+
+
+def callback_tickets(state: WebState, me: Principal, limit: int) -> list[Ticket]:
+    """Closed tickets waiting for the call-back (回访) that ``me`` may read."""
+    from gridops.store.queries import find_many
+    from gridops.web.queries import ticket_scope
+
+    role = may_take(me, Action.READ_TICKET)
+    if not role.allowed:
+        raise PermissionDenied(role.reason)
+    scope = ticket_scope(state.ctx.ops.org, me)
+    return find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=limit)
+
+
 @router.get("/audit-sample", summary="A random sample of closed tickets to audit (抽查)")
 def audit_sample(
     state: State,
@@ -119,16 +146,9 @@ def audit_sample(
     size: Annotated[int, Query(ge=1, le=100)] = 10,
     seed: Annotated[int | None, Query(ge=0, le=2**31)] = None,
 ) -> dict[str, Any]:
-    """Drawn from the first 2000 closed tickets ``me`` may read (the scope is in the query)."""
-    from gridops.store.queries import find_many
-    from gridops.web.queries import ticket_scope
-
-    require(me, Action.READ_AUDIT_SAMPLE)
-    scope = ticket_scope(state.ctx.ops.org, me)
-    closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=2000)
-    visible = tickets_out(state, me, closed)
-    rng = random.Random(seed)
-    return {"size": size, "tickets": rng.sample(visible, min(size, len(visible)))}
+    """Drawn from every closed ticket ``me`` may read (the scope is in the query)."""
+    drawn = audit_tickets(state, me, random.randrange(2**31) if seed is None else seed, size)
+    return {"size": size, "tickets": tickets_out(state, me, drawn)}
 
 
 @router.get("/reports/summary", summary="Tickets by status, open and overdue counts")
