@@ -178,7 +178,6 @@ STORE_USERS = {
     "auth_views": "records sign-ins and sign-outs in the access log",
     "admin_views": "the access log page (admins only, required before it reads)",
     "live": "the change marker the live lists poll",
-    "app_moves": "links stored photos to their ticket after a move",
     "supervise_data": "indicator rollups, counted over report_scope",
 }
 

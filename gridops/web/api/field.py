@@ -115,10 +115,17 @@ def report_done(
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
 ) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
-    evidence = store_photos(state, photos)
+    return ticket_out(state, me, handled(state, me, found, note, store_photos(state, photos)))
+
+
+def handled(
+    state: WebState, me: Principal, found: Ticket, note: str, evidence: tuple[str, ...]
+) -> Ticket:
+    """``found`` reported done by ``me`` (allowed already) with its stored photos, linked to
+    the ticket so its readers may see them (the API's and the field app's one way)."""
     moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
-    add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
-    return ticket_out(state, me, moved)
+    add_refs(state.ctx.store.engine, moved.id, evidence)
+    return moved
 
 
 def _own_ground(state: WebState, me: Principal) -> Callable[[int, TicketDraft], None] | None:

@@ -93,14 +93,24 @@ def _answer(
     photos: list[Any],
 ) -> dict[str, Any]:  # fmt: skip
     """Blocking work (photos, the database): the routes are plain ``def``, run in the pool."""
-    from gridops.services.verification import answer
 
     found = allowed_ticket(state, me, ticket, Action.VERIFY)
-    evidence = store_photos(state, photos)
+    moved = answered(state, me, found, given, note, reason, store_photos(state, photos))
+    return ticket_out(state, me, moved)
+
+
+def answered(
+    state: WebState, me: Principal, found: Ticket, given: str, note: str, reason: str,
+    evidence: tuple[str, ...],
+) -> Ticket:  # fmt: skip
+    """``found`` (allowed already) answered ``given`` by ``me`` with its stored photos, linked to
+    the ticket so its readers may see them (the API's and the field app's one way)."""
+    from gridops.services.verification import answer
+
     moved = answer(state.ctx, found, given, actor=me.user_id, role=me.role, now=state.now(),
                    note=note, reason=reason, evidence=evidence)  # fmt: skip
-    add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
-    return ticket_out(state, me, moved)
+    add_refs(state.ctx.store.engine, moved.id, evidence)
+    return moved
 
 
 @router.post(
