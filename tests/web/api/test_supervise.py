@@ -122,3 +122,15 @@ def test_an_inspector_checks_the_handled_work_of_their_area(
 def test_my_checks_is_refused_to_roles_that_check_nothing(client: TestClient, users: Users) -> None:
     r = client.get("/api/v1/my/checks", headers=users.add("d-1", "dispatcher", "all"))
     assert r.status_code == 403 and "may not check" in r.json()["detail"]
+
+
+def test_the_audit_sample_is_drawn_from_the_readers_closed_tickets_by_seed(
+    client: TestClient, ctx: ServiceContext, users: Users, number: str
+) -> None:
+    here = users.add("s-here", "supervisor", "sc-310115005")
+    client.post(f"/api/v1/tickets/{number}/force-close", headers=here, json={"reason": "x"})
+    elsewhere = users.add("s-there", "supervisor", "sc-310115004")
+    drawn = [client.get("/api/v1/audit-sample?seed=7", headers=here).json() for _ in (1, 2)]
+    assert drawn[0] == drawn[1] and [t["number"] for t in drawn[0]["tickets"]] == [number]
+    other = client.get("/api/v1/audit-sample?seed=7", headers=elsewhere)
+    assert other.status_code == 200 and other.json()["tickets"] == []
