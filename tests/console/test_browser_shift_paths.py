@@ -20,6 +20,7 @@ from gridops.services.routing import route_batch
 from gridops.tickets import Role, Source
 
 from .conftest import NOW, Server, photo, point_in
+from .test_browser import shot
 from .test_browser_app import phone
 from .test_browser_app import report as public_report
 from .test_browser_desk import CSP, login
@@ -176,6 +177,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     inspector.answer("verify", seen, "verify_exists", note="现场属实")
     inspector.answer("verify", gone, "verify_absent", reason="现场未发现渣土")
     assert {seen, gone}.isdisjoint(inspector.cards("verify"))
+    shot(inspector.page, "shift-inspector-verified-390")
     desk.open(gone)
     assert desk.status() == "void"
     assert "现场未发现渣土" in desk.detail("verified_absent")
@@ -211,6 +213,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     desk.page.wait_for_load_state()
     assert desk.status() == "returned"
     assert "点位在隔壁网格" in desk.detail("return")
+    shot(desk.page, "shift-returned-ticket")
     desk.dispatch_by_name(POST_NAME, "李娜")
     assert desk.status() == "dispatched"
     assert swap in li.cards("todo")
@@ -250,6 +253,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     assert boss.page.inner_text("#countdown").startswith("剩余")  # rework runs on the clock
     zhang.open("doing", mend)
     assert "仍有垃圾" in zhang.page.inner_text("#task-view .hint")
+    shot(zhang.page, "shift-rework-task-390")
     zhang.page.tap("#accept")
     zhang.page.wait_for_selector("#task-view form.done")
     zhang.sent()
@@ -264,6 +268,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     boss.open(forced)
     boss.do("force_close", reason="已由物业自行清理")
     assert boss.page.locator("#confirm-question").count() == 1
+    shot(boss.page, "shift-force-close-confirm")
     boss.page.click("#confirm-yes")
     boss.page.wait_for_load_state()
     assert boss.status() == "closed"
@@ -275,6 +280,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     assert "群众再次反映" in boss.detail("reopen")
     assert boss.page.inner_text("#countdown").startswith("剩余")  # a fresh deadline
     assert mend in zhang.cards("doing")
+    shot(boss.page, "shift-reopened-ticket")
 
     for user in (inspector, zhang, li, desk, boss):
         user.page.context.close()
