@@ -197,7 +197,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
         desk.open(number)
         desk.dispatch_by_name(POST_NAME, person)
         assert desk.status() == "dispatched", number
-        assert user in desk.detail("dispatch")
+        assert f"{person} {user}" in desk.detail("dispatch")  # the name, the id beside it
     assert {mend, swap} <= set(zhang.cards("todo"))
     assert {joint, pause, forced} <= set(li.cards("todo"))
 
