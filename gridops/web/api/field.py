@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import Field
 
 from gridops.store.media_refs import add_refs
-from gridops.tickets.model import TicketDraft
+from gridops.tickets.model import Ticket, TicketDraft
 from gridops.tickets.vocabulary import Role, Source
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE, WITH_BODY, answers
 from gridops.web.api.addressing import ADDRESS_400, AddressRefused, place_of
@@ -52,20 +53,40 @@ def store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
     return tuple(refs)
 
 
-@router.get("/my/tasks", summary="Open tasks of mine and my units, earliest deadline first")
-def my_tasks(state: State, me: Me) -> dict[str, Any]:
+def field_tickets(
+    state: WebState, me: Principal, statuses: tuple[Any, ...] | None = None
+) -> list[Ticket]:
+    """``me``'s field work in ``statuses`` (the working ones unless given): tickets of my units
+    or assigned to me, earliest deadline first — the one rule for the JSON API, the console's
+    field page and the field app (403 for roles with no field tasks)."""
     from gridops.services.queries import WORKING
     from gridops.store.queries import TicketScope, find_many
 
     if me.role not in FIELD_ROLES:
         raise PermissionDenied(f"{me.role.value} has no field tasks; field staff do")
-    now = state.now()
     units = frozenset() if me.unit_scope == ALL else me.unit_scope  # all units: only my own
     scope = TicketScope(owner_units=frozenset(units), assignee=me.user_id)
-    found = find_many(state.ctx.store, statuses=WORKING, scope=scope, order="due", limit=500)
-    far = now.replace(year=9999)
-    ordered = sorted(found, key=lambda t: (t.clock.due_at or far, t.number))
-    return {"tickets": [ticket_out(state, me, t) for t in ordered]}
+    found = find_many(state.ctx.store, statuses=statuses or WORKING, scope=scope, order="due",
+                      limit=500)  # fmt: skip
+    far = state.now().replace(year=9999)
+    return sorted(found, key=lambda t: (t.clock.due_at or far, t.number))
+
+
+def handled_by_me_since(state: WebState, me: Principal, since: datetime) -> list[Ticket]:
+    """The tickets ``me`` reported done since ``since`` (handled, closed or evaluated)."""
+    from gridops.store.queries import find_many
+    from gridops.tickets.model import Status
+
+    if me.role not in FIELD_ROLES:
+        raise PermissionDenied(f"{me.role.value} has no field tasks; field staff do")
+    done = find_many(state.ctx.store, statuses=(Status.CLOSED, Status.EVALUATED, Status.HANDLED),
+                     assignee=me.user_id, order="due", limit=200)  # fmt: skip
+    return [t for t in done if t.handled_at is not None and t.handled_at >= since]
+
+
+@router.get("/my/tasks", summary="Open tasks of mine and my units, earliest deadline first")
+def my_tasks(state: State, me: Me) -> dict[str, Any]:
+    return {"tickets": [ticket_out(state, me, t) for t in field_tickets(state, me)]}
 
 
 @router.post(
@@ -95,10 +116,17 @@ def report_done(
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
 ) -> dict[str, Any]:
     found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
-    evidence = store_photos(state, photos)
+    return ticket_out(state, me, handled(state, me, found, note, store_photos(state, photos)))
+
+
+def handled(
+    state: WebState, me: Principal, found: Ticket, note: str, evidence: tuple[str, ...]
+) -> Ticket:
+    """``found`` reported done by ``me`` (allowed already) with its stored photos, linked to
+    the ticket so its readers may see them (the API's and the field app's one way)."""
     moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
-    add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
-    return ticket_out(state, me, moved)
+    add_refs(state.ctx.store.engine, moved.id, evidence)
+    return moved
 
 
 def _own_ground(state: WebState, me: Principal) -> Callable[[int, TicketDraft], None] | None:

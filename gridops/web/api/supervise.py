@@ -11,12 +11,19 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gridops.errors import UserError
-from gridops.tickets.model import Status
+from gridops.tickets.model import Status, Ticket
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE
-from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out
+from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out, view_of
 from gridops.web.input import Body
-from gridops.web.permissions import Action, require
-from gridops.web.state import Me, State
+from gridops.web.permissions import (
+    Action,
+    PermissionDenied,
+    Principal,
+    authorize,
+    may_take,
+    require,
+)
+from gridops.web.state import Me, State, WebState
 
 router = APIRouter(tags=["supervise"], responses=SIGNED_IN)
 
@@ -34,6 +41,26 @@ class ReasonIn(Body):
 class CallbackIn(Body):
     satisfaction: Annotated[int, Field(ge=1, le=5)]  # 1 very dissatisfied … 5 very satisfied
     note: Annotated[str, Field(max_length=2000)] = ""
+
+
+def check_tasks(state: WebState, me: Principal, limit: int = 200) -> list[Ticket]:
+    """The handled tickets ``me`` may check (核查), earliest deadline first: an inspector's are
+    those of the units under theirs (as their verification tasks), a supervisor's those they
+    may read. The one rule for the JSON API, the console and the field app."""
+    from gridops.store.queries import find_many
+    from gridops.web.api.verify import task_scope
+
+    role = may_take(me, Action.CHECK)
+    if not role.allowed:
+        raise PermissionDenied(role.reason)
+    found = find_many(state.ctx.store, statuses=(Status.HANDLED,),
+                      scope=task_scope(state, me), order="due", limit=limit)  # fmt: skip
+    return [t for t in found if authorize(me, Action.CHECK, view_of(state, t)).allowed]
+
+
+@router.get("/my/checks", summary="Handled tickets waiting for my check (核查), earliest first")
+def my_checks(state: State, me: Me) -> dict[str, Any]:
+    return {"tickets": [ticket_out(state, me, t) for t in check_tasks(state, me)]}
 
 
 @router.post(
@@ -85,6 +112,33 @@ def callback(state: State, me: Me, ticket: str, body: CallbackIn) -> dict[str, A
     return ticket_out(state, me, act_as(state, me, found, "evaluate", **fields))
 
 
+def audit_tickets(state: WebState, me: Principal, seed: int, size: int = 10) -> list[Ticket]:
+    """``size`` closed tickets drawn at random (the same for the same seed) from all those
+    ``me`` may read: their count, then one row at each drawn place — not every closed ticket
+    loaded. The one rule for the JSON API and the supervisor's desk."""
+    from gridops.store.queries import find_many
+    from gridops.web.queries import ticket_scope, tickets_by_status
+
+    require(me, Action.READ_AUDIT_SAMPLE)
+    scope = ticket_scope(state.ctx.ops.org, me)
+    total = tickets_by_status(state.ctx.store, scope).get(Status.CLOSED.value, 0)
+    places = sorted(random.Random(seed).sample(range(total), min(size, total)))
+    return [t for k in places for t in find_many(
+        state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=1, offset=k)]  # fmt: skip
+
+
+def callback_tickets(state: WebState, me: Principal, limit: int) -> list[Ticket]:
+    """Closed tickets waiting for the call-back (回访) that ``me`` may read."""
+    from gridops.store.queries import find_many
+    from gridops.web.queries import ticket_scope
+
+    role = may_take(me, Action.READ_TICKET)
+    if not role.allowed:
+        raise PermissionDenied(role.reason)
+    scope = ticket_scope(state.ctx.ops.org, me)
+    return find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=limit)
+
+
 @router.get("/audit-sample", summary="A random sample of closed tickets to audit (抽查)")
 def audit_sample(
     state: State,
@@ -92,16 +146,9 @@ def audit_sample(
     size: Annotated[int, Query(ge=1, le=100)] = 10,
     seed: Annotated[int | None, Query(ge=0, le=2**31)] = None,
 ) -> dict[str, Any]:
-    """Drawn from the first 2000 closed tickets ``me`` may read (the scope is in the query)."""
-    from gridops.store.queries import find_many
-    from gridops.web.queries import ticket_scope
-
-    require(me, Action.READ_AUDIT_SAMPLE)
-    scope = ticket_scope(state.ctx.ops.org, me)
-    closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=2000)
-    visible = tickets_out(state, me, closed)
-    rng = random.Random(seed)
-    return {"size": size, "tickets": rng.sample(visible, min(size, len(visible)))}
+    """Drawn from every closed ticket ``me`` may read (the scope is in the query)."""
+    drawn = audit_tickets(state, me, random.randrange(2**31) if seed is None else seed, size)
+    return {"size": size, "tickets": tickets_out(state, me, drawn)}
 
 
 @router.get("/reports/summary", summary="Tickets by status, open and overdue counts")

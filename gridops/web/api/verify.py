@@ -13,6 +13,7 @@ from pydantic import Field
 
 from gridops.store.media_refs import add_refs
 from gridops.store.queries import TicketScope
+from gridops.tickets.model import Ticket
 from gridops.tickets.vocabulary import Role
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE, answers
 from gridops.web.api.common import allowed_ticket, ticket_out, view_of
@@ -45,9 +46,9 @@ class DecideIn(Body):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
-def _scope(state: WebState, me: Principal) -> TicketScope | None:
-    """Whose verification tasks ``me`` sees: a grid worker those of their posts, an inspector
-    those of the units under theirs, an acceptor or dispatcher what they may read."""
+def task_scope(state: WebState, me: Principal) -> TicketScope | None:
+    """Whose verification (and check) tasks ``me`` sees: a grid worker those of their posts,
+    an inspector those of the units under theirs, others what they may read."""
     from gridops.web.queries import ticket_scope
 
     if me.unit_scope == ALL:
@@ -59,8 +60,9 @@ def _scope(state: WebState, me: Principal) -> TicketScope | None:
     return ticket_scope(state.ctx.ops.org, me)
 
 
-def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
-    """``me``'s verification tasks, earliest deadline first (403 for roles that answer none)."""
+def verification_tickets(state: WebState, me: Principal) -> list[Ticket]:
+    """``me``'s verification tasks, earliest deadline first (403 for roles that answer none):
+    the one rule for the JSON API, the console and the field app."""
     from gridops.services.verification import tasks
 
     if Action.VERIFY not in ROLE_ACTIONS[me.role]:
@@ -68,12 +70,14 @@ def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
             f"{me.role.value} has no verification tasks; grid workers, inspectors, acceptors "
             "and dispatchers do"
         )
-    found = tasks(state.ctx, scope=_scope(state, me))
-    return [
-        ticket_out(state, me, t)
-        for t in found
-        if authorize(me, Action.VERIFY, view_of(state, t)).allowed  # the query's scope, checked
-    ]
+    found = tasks(state.ctx, scope=task_scope(state, me))
+    return [t for t in found  # the query's scope, checked
+            if authorize(me, Action.VERIFY, view_of(state, t)).allowed]  # fmt: skip
+
+
+def verification_tasks(state: WebState, me: Principal) -> list[dict[str, Any]]:
+    """``me``'s verification tasks as the API shows them."""
+    return [ticket_out(state, me, t) for t in verification_tickets(state, me)]
 
 
 @router.get(
@@ -89,14 +93,24 @@ def _answer(
     photos: list[Any],
 ) -> dict[str, Any]:  # fmt: skip
     """Blocking work (photos, the database): the routes are plain ``def``, run in the pool."""
-    from gridops.services.verification import answer
 
     found = allowed_ticket(state, me, ticket, Action.VERIFY)
-    evidence = store_photos(state, photos)
+    moved = answered(state, me, found, given, note, reason, store_photos(state, photos))
+    return ticket_out(state, me, moved)
+
+
+def answered(
+    state: WebState, me: Principal, found: Ticket, given: str, note: str, reason: str,
+    evidence: tuple[str, ...],
+) -> Ticket:  # fmt: skip
+    """``found`` (allowed already) answered ``given`` by ``me`` with its stored photos, linked to
+    the ticket so its readers may see them (the API's and the field app's one way)."""
+    from gridops.services.verification import answer
+
     moved = answer(state.ctx, found, given, actor=me.user_id, role=me.role, now=state.now(),
                    note=note, reason=reason, evidence=evidence)  # fmt: skip
-    add_refs(state.ctx.store.engine, moved.id, evidence)  # its readers may see the photos
-    return ticket_out(state, me, moved)
+    add_refs(state.ctx.store.engine, moved.id, evidence)
+    return moved
 
 
 @router.post(

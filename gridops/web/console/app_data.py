@@ -13,14 +13,7 @@ from gridops.grids.navigation import nav_links
 from gridops.tickets.model import Status, Ticket
 from gridops.web.console.explain import Speaker
 from gridops.web.console.ticket_views import available
-from gridops.web.permissions import (
-    ALL,
-    FIELD_ROLES,
-    ROLE_ACTIONS,
-    Action,
-    Principal,
-    authorize,
-)
+from gridops.web.permissions import FIELD_ROLES, ROLE_ACTIONS, Action, Principal
 from gridops.web.state import WebState
 
 TABS = ("todo", "doing", "verify", "check", "done")
@@ -76,26 +69,19 @@ def _today_start(state: WebState) -> datetime:
 
 
 def tabs(state: WebState, me: Principal, say: Speaker) -> dict[str, list[dict[str, Any]]]:
-    """The five tabs of ``me``'s tasks, earliest deadline first."""
+    """The five tabs of ``me``'s tasks, earliest deadline first, each from the rule the JSON
+    API answers with (my tasks, my verifications, my checks)."""
     from gridops.services.queries import WORKING
-    from gridops.services.verification import tasks as verification_tasks
-    from gridops.store.queries import TicketScope, find_many
-    from gridops.web.api.common import view_of
-    from gridops.web.api.verify import _scope
+    from gridops.web.api.field import field_tickets, handled_by_me_since
+    from gridops.web.api.supervise import check_tasks
+    from gridops.web.api.verify import verification_tickets
 
     out: dict[str, list[dict[str, Any]]] = {tab: [] for tab in TABS}
-    store = state.ctx.store
     mine: list[Ticket] = []
     if me.role in FIELD_ROLES:
-        units = frozenset() if me.unit_scope == ALL else frozenset(me.unit_scope)
-        scope = TicketScope(owner_units=units, assignee=me.user_id)
-        mine = find_many(store, statuses=(*WORKING, Status.HANDLED), scope=scope, order="due",
-                         limit=500)  # fmt: skip
+        mine = field_tickets(state, me, (*WORKING, Status.HANDLED))
         since = _today_start(state)
-        done = find_many(store, statuses=(Status.CLOSED, Status.EVALUATED, Status.HANDLED),
-                         assignee=me.user_id, order="due", limit=200)  # fmt: skip
-        out["done"] = [card(state, me, t, say) for t in done
-                       if t.handled_at is not None and t.handled_at >= since]  # fmt: skip
+        out["done"] = [card(state, me, t, say) for t in handled_by_me_since(state, me, since)]
     for t in mine:
         if t.status in _TODO:
             out["todo"].append(card(state, me, t, say))
@@ -104,14 +90,7 @@ def tabs(state: WebState, me: Principal, say: Speaker) -> dict[str, list[dict[st
         elif t.status is Status.HANDLED and t.assignee == me.user_id:
             out["check"].append(card(state, me, t, say))
     if Action.VERIFY in ROLE_ACTIONS[me.role]:
-        for t in verification_tasks(state.ctx, scope=_scope(state, me)):
-            if authorize(me, Action.VERIFY, view_of(state, t)).allowed:
-                out["verify"].append(card(state, me, t, say))
+        out["verify"] = [card(state, me, t, say) for t in verification_tickets(state, me)]
     if Action.CHECK in ROLE_ACTIONS[me.role]:
-        from gridops.web.queries import ticket_scope
-
-        readable = ticket_scope(state.ctx.ops.org, me)
-        for t in find_many(store, statuses=(Status.HANDLED,), scope=readable, order="due",
-                           limit=200):  # fmt: skip
-            out["check"].append(card(state, me, t, say))
+        out["check"] += [card(state, me, t, say) for t in check_tasks(state, me)]
     return out

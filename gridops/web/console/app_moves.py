@@ -126,10 +126,9 @@ def _apply(
 ) -> tuple[dict[str, Any], Presence | None, tuple[str, ...], tuple[str, ...]]:
     """Take the move through the API's own functions (the same permission checks)."""
     from gridops.services.field_moves import presence
-    from gridops.store.media_refs import add_refs
     from gridops.web.api import field as field_api
     from gridops.web.api import supervise as supervise_api
-    from gridops.web.api.common import act_as, allowed_ticket
+    from gridops.web.api.common import allowed_ticket
     from gridops.web.permissions import Action
 
     note, reason = _text(form, "note"), _text(form, "reason")
@@ -168,21 +167,17 @@ def _apply(
             raise Refused("app.err.note")
         before = field_api.store_photos(state, _files(form, "before"))
         after = field_api.store_photos(state, _files(form, "after"))
-        evidence = before + after
-        ticket = act_as(state, me, found, "handle", note=note, evidence=evidence)
-        add_refs(state.ctx.store.engine, ticket.id, evidence)
+        ticket = field_api.handled(state, me, found, note, before + after)
         moved = {"id": ticket.id, "number": ticket.number, "status": ticket.status.value}
     elif action.startswith("verify_"):
-        from gridops.services.verification import answer
+        from gridops.web.api.verify import answered
 
         given = action.removeprefix("verify_")
         if given != "exists" and not reason:
             raise Refused("app.err.reason")
         found = allowed_ticket(state, me, number, Action.VERIFY)
         after = field_api.store_photos(state, _files(form, "after") + _files(form, "before"))
-        ticket = answer(state.ctx, found, given, actor=me.user_id, role=me.role,
-                        now=state.now(), note=note, reason=reason, evidence=after)  # fmt: skip
-        add_refs(state.ctx.store.engine, ticket.id, after)
+        ticket = answered(state, me, found, given, note, reason, after)
         moved = {"id": ticket.id, "number": ticket.number, "status": ticket.status.value}
     else:
         passed = action == "check_pass"

@@ -37,6 +37,16 @@ class Speaker:
     lang: str
     ops: Any
     grid: Any
+    roster: Any = None  # the people's names, where the page names people
+
+    def person(self, unit_id: str | None, person_id: str) -> Markup:
+        """A person of ``unit_id`` by their roster name, their id beside it; the id alone when
+        the roster does not know them."""
+        found = self.roster.staff_of(unit_id) if self.roster is not None and unit_id else ()
+        name = next((s.name for s in found if s.id == person_id), "")
+        if not name or name == person_id:
+            return code(person_id)
+        return Markup('<span translate="no">{}</span> {}').format(name, code(person_id))
 
     def say(self, key: str, **params: Any) -> Markup:
         """A catalogue entry with ``params`` in place, escaped (Markup params as they are)."""

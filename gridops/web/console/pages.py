@@ -123,7 +123,7 @@ def render(
         request=request,
         now=state.now(),
         tz=state.tz,
-        say=Speaker(t, lang, state.ctx.ops, state.ctx.grid),
+        say=Speaker(t, lang, state.ctx.ops, state.ctx.grid, state.ctx.roster),
         countdown=lambda due, clock_state="": countdown(due, state.now(), t, clock_state),
         **values,
     )

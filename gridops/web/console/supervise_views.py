@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from gridops.metrics import ReportRow
 from gridops.metrics.periods import parse_period
-from gridops.tickets.model import Status
 from gridops.web.console import supervise_data as data
 from gridops.web.console import supervise_export as export_files
 from gridops.web.console import supervise_rank as rank
@@ -39,8 +38,8 @@ LEAGUE_SHOWN = 10
 def _lists(state: WebState, me: Principal, view: SuperviseView) -> dict[str, Listed]:
     """The ticket lists of the desk this user may see, each a page with its true count."""
     from gridops.services.desk import Search, desk_page
-    from gridops.store.queries import find_many
     from gridops.web.api.common import tickets_out
+    from gridops.web.api.supervise import audit_tickets, callback_tickets
     from gridops.web.queries import ticket_scope
 
     now = state.now()
@@ -53,31 +52,14 @@ def _lists(state: WebState, me: Principal, view: SuperviseView) -> dict[str, Lis
                               per_page=per, names=(queue,))  # fmt: skip
             rows = [with_due(r) for r in tickets_out(state, me, found.tickets)]
             out[key] = Listed(rows, found.total, found.page, found.pages)
-        closed = find_many(state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=per)
+        closed = callback_tickets(state, me, per)
         rows = [with_due(r) for r in tickets_out(state, me, closed)]
         out["callback"] = Listed(rows, len(rows), 1, 1)
     if Action.READ_AUDIT_SAMPLE in ROLE_ACTIONS[me.role]:
         seed = now.astimezone(state.tz).date().toordinal()  # one sample per day
-        rows = [with_due(r) for r in _audit_sample(state, me, seed)]
+        rows = [with_due(r) for r in tickets_out(state, me, audit_tickets(state, me, seed))]
         out["audit"] = Listed(rows, len(rows), 1, 1)
     return out
-
-
-def _audit_sample(state: WebState, me: Principal, seed: int, size: int = 10) -> list[Any]:
-    """``size`` closed tickets drawn at random (the same all day) from all those ``me`` may
-    read: their count, then one row at each drawn place — not every closed ticket loaded."""
-    import random
-
-    from gridops.store.queries import find_many
-    from gridops.web.api.common import tickets_out
-    from gridops.web.queries import ticket_scope, tickets_by_status
-
-    scope = ticket_scope(state.ctx.ops.org, me)
-    total = tickets_by_status(state.ctx.store, scope).get(Status.CLOSED.value, 0)
-    places = sorted(random.Random(seed).sample(range(total), min(size, total)))
-    found = [t for k in places for t in find_many(
-        state.ctx.store, statuses=(Status.CLOSED,), scope=scope, limit=1, offset=k)]  # fmt: skip
-    return tickets_out(state, me, found)
 
 
 @dataclass(frozen=True)

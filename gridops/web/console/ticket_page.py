@@ -94,7 +94,8 @@ def entry(say: Speaker, event: dict[str, Any], ticket: Ticket) -> Entry:
         if changes.get("owner_unit"):
             details.append((t("to_unit"), say.unit(changes["owner_unit"])))
         if changes.get("assignee"):
-            details.append((t("to_person"), code(changes["assignee"])))
+            unit = changes.get("owner_unit") or ticket.owner_unit
+            details.append((t("to_person"), say.person(unit, changes["assignee"])))
         limit = (changes.get("clock") or {}).get("limit") if event["type"] == "dispatch" else None
         if limit:
             details.append((t("limit_of"), Markup("{} {}").format(

@@ -231,7 +231,7 @@ def show(
     from gridops.web.console.pickers import people, resolve_unit
 
     lang = lang_of(request)
-    say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid)
+    say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid, state.ctx.roster)
     decided, suggested = page.decision(state, found)
     forms = forms or Forms()
     actions = available(state, me, found)

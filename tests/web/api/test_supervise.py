@@ -94,3 +94,43 @@ def test_a_reason_is_required(client: TestClient, users: Users, number: str, rou
     for body in ({}, {"reason": ""}):
         bad = client.post(f"/api/v1/tickets/{number}/{route}", headers=supervisor, json=body)
         assert bad.status_code == 422 and "reason" in bad.text
+
+
+@pytest.mark.parametrize(
+    ("units", "sees"), [(("sc-310115005",), True), (("ws-310115007001",), False)]
+)
+def test_an_inspector_checks_the_handled_work_of_their_area(
+    client: TestClient, ctx: ServiceContext, users: Users, number: str, units: tuple, sees: bool
+) -> None:
+    """核查 is the inspector's as much as 核实: the handled tickets of the units under theirs are
+    their check tasks (not only what they reported themselves), and they may pass them."""
+    from gridops.services.actions import act
+
+    t = ctx.store.get_by_number(number)
+    for action, fields in (("accept", {}), ("handle", {"note": "已清理"})):
+        act(ctx, t.id, action, actor=t.assignee, role="grid_worker", now=NOW, **fields)
+    inspector = users.add("i-1", "inspector", *units)
+    listed = client.get("/api/v1/my/checks", headers=inspector)
+    assert listed.status_code == 200, listed.text
+    assert [x["number"] for x in listed.json()["tickets"]] == ([number] if sees else [])
+    passed = client.post(f"/api/v1/tickets/{number}/check", headers=inspector,
+                         json={"passed": True})  # fmt: skip
+    assert passed.status_code == (200 if sees else 403), passed.text
+    assert ctx.store.get_by_number(number).status.value == ("closed" if sees else "handled")
+
+
+def test_my_checks_is_refused_to_roles_that_check_nothing(client: TestClient, users: Users) -> None:
+    r = client.get("/api/v1/my/checks", headers=users.add("d-1", "dispatcher", "all"))
+    assert r.status_code == 403 and "may not check" in r.json()["detail"]
+
+
+def test_the_audit_sample_is_drawn_from_the_readers_closed_tickets_by_seed(
+    client: TestClient, ctx: ServiceContext, users: Users, number: str
+) -> None:
+    here = users.add("s-here", "supervisor", "sc-310115005")
+    client.post(f"/api/v1/tickets/{number}/force-close", headers=here, json={"reason": "x"})
+    elsewhere = users.add("s-there", "supervisor", "sc-310115004")
+    drawn = [client.get("/api/v1/audit-sample?seed=7", headers=here).json() for _ in (1, 2)]
+    assert drawn[0] == drawn[1] and [t["number"] for t in drawn[0]["tickets"]] == [number]
+    other = client.get("/api/v1/audit-sample?seed=7", headers=elsewhere)
+    assert other.status_code == 200 and other.json()["tickets"] == []
