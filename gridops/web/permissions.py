@@ -280,8 +280,8 @@ def authorize(principal: Principal, action: Action, ticket: TicketView | None = 
         return role
     if ticket is None:
         raise ValueError(f"action {action!r} needs the ticket it acts on")
-    if principal.role is Role.INSPECTOR and action is Action.VERIFY:
-        scoped = _in_units(principal, ticket)  # the verification tasks of their area (核实)
+    if principal.role is Role.INSPECTOR and action in (Action.VERIFY, Action.CHECK):
+        scoped = _in_units(principal, ticket)  # the verifications and checks of their area
     else:
         scoped = _in_scope(principal, ticket)
     if not scoped.allowed:

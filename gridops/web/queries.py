@@ -99,6 +99,13 @@ def ticket_scope(org: OrgChart, me: Principal) -> TicketScope | None:
     return TicketScope(owner_units=below, assignee=wanted.assignee_id, cells=_top_cells(org, below))
 
 
+def area_scope(org: OrgChart, units: Set[str]) -> TicketScope:
+    """The tickets owned under ``units`` or lying in their territory (属地): what an inspector
+    checks (核查) — whoever reported it and whichever unit handled it."""
+    below = org.below(units)
+    return TicketScope(owner_units=below, cells=_top_cells(org, below))
+
+
 def report_scope(org: OrgChart, me: Principal) -> TicketScope | None:
     """What reports (the summary, the supervisor's trend) count for ``me``: the tickets they
     may read (:func:`ticket_scope`) — every ticket for admins, who are not unit-scoped."""

@@ -224,3 +224,26 @@ def test_a_patrol_sent_twice_is_kept_once_and_the_supervisor_sees_its_cells(
     assert client.get("/console/patrols?day=2026-11-25").text.count('class="patrol"') == 0
     wrong = client.get("/console/patrols?day=yesterday")
     assert wrong.status_code == 400 and "yesterday" in wrong.text
+
+
+def test_an_inspector_checks_the_work_done_in_their_area(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """核查 is the area's inspector's, whoever reported the ticket (here a citizen): with CHECK
+    alone an inspector could check only their own reports, so their 待核查 tab stayed empty."""
+    number, csrf = routed_worker(client, ctx, users)
+    assert move(client, csrf, number, "accept").status_code == 200
+    files = [
+        ("before", ("b.jpg", shade((90, 40, 40)), "image/jpeg")),
+        ("after", ("a.jpg", shade((40, 40, 90)), "image/jpeg")),
+    ]
+    assert move(client, csrf, number, "done", files=files, note="已清理").status_code == 200
+    sign_in(client, users.add("insp-far", "inspector", "sc-310115125"))  # 张江: not here
+    assert client.get("/console/app/tasks").json()["tabs"]["check"] == []
+    csrf = sign_in(client, users.add("insp-ljz", "inspector", "sc-310115005"))  # 陆家嘴
+    check = client.get("/console/app/tasks").json()["tabs"]["check"]
+    assert [t["number"] for t in check] == [number]
+    assert {"check_pass", "check_fail"} <= set(check[0]["actions"])
+    r = move(client, csrf, number, "check_pass", note="现场已清")
+    assert r.status_code == 200, r.text
+    assert ctx.store.get_by_number(number).status.value == "closed"

@@ -11,6 +11,7 @@ from typing import Any
 from gridops.grids.crs import WGS84, to_grid_crs
 from gridops.grids.navigation import nav_links
 from gridops.tickets.model import Status, Ticket
+from gridops.tickets.vocabulary import Role
 from gridops.web.console.explain import Speaker
 from gridops.web.console.ticket_views import available
 from gridops.web.permissions import (
@@ -108,9 +109,11 @@ def tabs(state: WebState, me: Principal, say: Speaker) -> dict[str, list[dict[st
             if authorize(me, Action.VERIFY, view_of(state, t)).allowed:
                 out["verify"].append(card(state, me, t, say))
     if Action.CHECK in ROLE_ACTIONS[me.role]:
-        from gridops.web.queries import ticket_scope
+        from gridops.web.queries import area_scope, ticket_scope
 
-        readable = ticket_scope(state.ctx.ops.org, me)
+        org = state.ctx.ops.org
+        inspects = me.role is Role.INSPECTOR and me.unit_scope != ALL
+        readable = area_scope(org, frozenset(me.unit_scope)) if inspects else ticket_scope(org, me)
         for t in find_many(store, statuses=(Status.HANDLED,), scope=readable, order="due",
                            limit=200):  # fmt: skip
             out["check"].append(card(state, me, t, say))
