@@ -247,3 +247,16 @@ def test_an_inspector_checks_the_work_done_in_their_area(
     r = move(client, csrf, number, "check_pass", note="现场已清")
     assert r.status_code == 200, r.text
     assert ctx.store.get_by_number(number).status.value == "closed"
+
+
+def test_a_verification_asks_what_was_found_not_what_was_done() -> None:
+    """A grid worker verifying handles nothing: the note was labelled 处置说明 (what was done)."""
+    from pathlib import Path
+
+    from gridops.web.console.app_views import app_words
+
+    script = (Path(__file__).parents[2] / "gridops/web/console/app_static/app.js").read_text()
+    verify = script[script.index("function verifyForms") : script.index("function checkForms")]
+    assert 't("app.verify_note")' in verify and 't("app.note")' not in verify
+    assert app_words("zh")["app.verify_note"] == "核实情况"
+    assert app_words("en")["app.verify_note"] == "What you found"

@@ -235,7 +235,7 @@
     return el("form", { "class": "move verify", "data-action": "verify" }, [
       el("h3", { text: t("app.verify") }),
       photoInput("after", t("app.photo")),
-      field(t("app.note"), note),
+      field(t("app.verify_note"), note),
       field(t("app.reason_if_not"), reason),
       el("div", { "class": "row" }, [
         el("button", { type: "submit", "class": "primary", value: "verify_exists", text: t("app.verify.exists") }),
