@@ -1,6 +1,7 @@
 """Names people type and read: a bilingual name split into its Chinese and other parts, a
 unit's name in a language (the Chinese one, marked, when the config gives no English one), and
-units found by a piece of their name (老港镇市容 → 老港镇市容所) rather than by id. Pure."""
+units found by a piece of their name (老港镇市容 → 老港镇市容所; 陆家嘴市容 → 陆家嘴街道市容所)
+rather than by id. Pure."""
 
 from __future__ import annotations
 
@@ -58,11 +59,26 @@ def _rank(unit: Unit, needle: str) -> tuple[int, int, str] | None:
     return best
 
 
+def _holds_loosely(name: str, needle: str) -> bool:
+    """Whether every word of ``needle`` is in ``name``, a Chinese word's characters in order with
+    others between (陆家嘴市容 in 陆家嘴街道市容所: people drop the 街道 or 镇 of a place)."""
+    for word in needle.split():
+        if not is_chinese(word):
+            if word not in name:
+                return False
+            continue
+        rest = iter(name)
+        if not all(ch in rest for ch in word):
+            return False
+    return True
+
+
 def find_units(
     org: OrgChart, text: str, *, limit: int = 20, kinds: Iterable[str] | None = None
 ) -> list[Unit]:
     """Units whose id is ``text`` or whose Chinese or English name holds it (case-insensitive),
-    best first: the id, a whole name, a name that starts with it, then the shortest names."""
+    best first: the id, a whole name, a name that starts with it, then the shortest names. When
+    no name holds it whole, the names that hold each of its words loosely (``_holds_loosely``)."""
     needle = " ".join(text.split()).casefold()
     if not needle:
         return []
@@ -74,5 +90,12 @@ def find_units(
         rank = _rank(unit, needle)
         if rank is not None:
             ranked.append((rank, unit))
+    if not ranked:
+        for unit in org.units.values():
+            if wanted is not None and unit.kind not in wanted:
+                continue
+            names = [n for n in (unit.zh.casefold(), unit.en.casefold()) if n]
+            if any(_holds_loosely(n, needle) for n in names):
+                ranked.append(((4, min(len(n) for n in names), unit.id), unit))
     ranked.sort(key=lambda pair: pair[0])
     return [unit for _, unit in ranked[:limit]]

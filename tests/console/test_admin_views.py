@@ -169,3 +169,18 @@ def test_sign_ins_sign_outs_refusals_and_key_use_are_in_the_access_log(
                          ("sign_in_refused", "")]  # fmt: skip
     assert "unknown token" in access and "testclient" in access
     assert kinds[4:] == [("key_use", "console-test-2"), ("key_use", "console-test-1")]
+
+
+def test_the_account_log_says_what_changed_in_words(client: TestClient, users: Users) -> None:
+    """The log's content column showed the raw payload (role=dispatcher units=['sc-…'])."""
+    admin(client, users)
+    users.add("li-log", "dispatcher", "sc-310115005")
+    zh = client.get("/console/admin/log?subject=li-log").text
+    row = zh[
+        zh.index('data-action="user.add"') : zh.index("</tr>", zh.index('data-action="user.add"'))
+    ]
+    assert "角色 <b>派遣员</b>" in row and "所属单位 <b>陆家嘴街道城运分中心</b>" in row
+    assert "状态 <b>启用</b>" in row and "role=" not in row and "units=" not in row
+    assert '姓名 <b translate="no">li-log</b>' in row
+    en = client.get("/console/admin/log?subject=li-log&lang=en").text
+    assert "Role <b>dispatcher</b>" in en and "Lujiazui operations sub-centre" in en

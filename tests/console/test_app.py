@@ -224,3 +224,39 @@ def test_a_patrol_sent_twice_is_kept_once_and_the_supervisor_sees_its_cells(
     assert client.get("/console/patrols?day=2026-11-25").text.count('class="patrol"') == 0
     wrong = client.get("/console/patrols?day=yesterday")
     assert wrong.status_code == 400 and "yesterday" in wrong.text
+
+
+def test_an_inspector_checks_the_work_done_in_their_area(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """核查 is the area's inspector's, whoever reported the ticket (here a citizen): with CHECK
+    alone an inspector could check only their own reports, so their 待核查 tab stayed empty."""
+    number, csrf = routed_worker(client, ctx, users)
+    assert move(client, csrf, number, "accept").status_code == 200
+    files = [
+        ("before", ("b.jpg", shade((90, 40, 40)), "image/jpeg")),
+        ("after", ("a.jpg", shade((40, 40, 90)), "image/jpeg")),
+    ]
+    assert move(client, csrf, number, "done", files=files, note="已清理").status_code == 200
+    sign_in(client, users.add("insp-far", "inspector", "sc-310115125"))  # 张江: not here
+    assert client.get("/console/app/tasks").json()["tabs"]["check"] == []
+    csrf = sign_in(client, users.add("insp-ljz", "inspector", "sc-310115005"))  # 陆家嘴
+    check = client.get("/console/app/tasks").json()["tabs"]["check"]
+    assert [t["number"] for t in check] == [number]
+    assert {"check_pass", "check_fail"} <= set(check[0]["actions"])
+    r = move(client, csrf, number, "check_pass", note="现场已清")
+    assert r.status_code == 200, r.text
+    assert ctx.store.get_by_number(number).status.value == "closed"
+
+
+def test_a_verification_asks_what_was_found_not_what_was_done() -> None:
+    """A grid worker verifying handles nothing: the note was labelled 处置说明 (what was done)."""
+    from pathlib import Path
+
+    from gridops.web.console.app_views import app_words
+
+    script = (Path(__file__).parents[2] / "gridops/web/console/app_static/app.js").read_text()
+    verify = script[script.index("function verifyForms") : script.index("function checkForms")]
+    assert 't("app.verify_note")' in verify and 't("app.note")' not in verify
+    assert app_words("zh")["app.verify_note"] == "核实情况"
+    assert app_words("en")["app.verify_note"] == "What you found"

@@ -290,3 +290,36 @@ def test_a_task_dispatched_to_me_appears_without_a_reload(server: Server, browse
     page.wait_for_selector(f'#cards a.card[data-number="{number}"]', timeout=60_000)  # pushed
     assert int(page.inner_text('[data-count="todo"]')) == before + 1
     page.context.close()
+
+
+def test_a_photo_chosen_before_the_accept_is_confirmed_is_kept(
+    server: Server, browser: Any
+) -> None:
+    """Online, a worker taps 签收 and at once photographs the scene: the server's answer to the
+    accept re-drew the task and dropped the photo (the walk of the merged console found it)."""
+    lon, lat = point_in(server.ctx, CELLS[3])
+    unit = "gw-" + CELLS[3]
+    page = phone(browser, server, server.users.add("gw-quick", "grid_worker", unit), lon, lat)
+    [number] = dispatched_to(server, "gw-quick", unit, "E0201", cell=CELLS[3])
+    page.wait_for_selector(f'#cards a.card[data-number="{number}"]', timeout=60_000)
+    page.tap(f'#cards a.card[data-number="{number}"]')
+    page.wait_for_selector("#accept")
+    page.tap("#accept")
+    page.wait_for_selector("#task-view form.done")
+    page.set_input_files("#ph-before", files=[{"name": "before.jpg", "mimeType": "image/jpeg",
+                                               "buffer": shade((200, 60, 40))}])  # fmt: skip
+    page.wait_for_selector("#ph-before-preview img")
+    page.wait_for_selector("#task-view[data-sig^='accepted|0|']", timeout=30_000)  # confirmed
+    assert moves_of(server, number) == ["accept"]
+    assert page.locator("#ph-before-preview img").count() == 1
+    page.set_input_files("#ph-after", files=[{"name": "after.jpg", "mimeType": "image/jpeg",
+                                              "buffer": shade((40, 60, 200))}])  # fmt: skip
+    page.tap("#task-view form.done button[type=submit]")
+    page.wait_for_selector("#list-view:not([hidden])")
+    for _ in range(300):  # the done move on its way to the server
+        if moves_of(server, number) == ["accept", "handle"]:
+            break
+        page.wait_for_timeout(100)
+    recorded = {m.action: m for m in FieldMoves(server.ctx.store.engine).of_ticket(number)}
+    assert len(recorded["done"].photos_before) == len(recorded["done"].photos_after) == 1
+    page.context.close()

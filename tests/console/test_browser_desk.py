@@ -290,3 +290,22 @@ def test_every_desk_page_in_both_languages_at_both_widths(
     (ARTIFACTS / "desk-axe.json").write_text(json.dumps(problems, ensure_ascii=False, indent=1))
     assert problems == {}
     assert re.match(r"E\d+", other)
+
+
+def test_an_empty_queue_says_so_readably_on_a_phone(server: Server, browser: Any) -> None:
+    """At 390 px the rows become cards whose first cell floats at the top right: the one cell
+    of an empty queue floated too, half hidden behind the row's edge."""
+    token = server.users.add("d-empty", "dispatcher", "all")
+    page = login(browser, server, token, viewport={"width": 390, "height": 844},
+                 has_touch=True, is_mobile=True)  # fmt: skip
+    page.goto("/console/dispatch?q=no-such-ticket-anywhere")
+    cell = page.locator("#queue-table td.empty")
+    assert cell.is_visible()
+    box = cell.bounding_box()
+    row = page.locator("#queue-table tr:has(td.empty)").bounding_box()
+    assert box is not None and row is not None
+    assert box["y"] >= row["y"] and box["y"] + box["height"] <= row["y"] + row["height"] + 0.5
+    assert page.evaluate("getComputedStyle(document.querySelector('td.empty')).position") == (
+        "static"
+    )
+    page.context.close()

@@ -1,6 +1,7 @@
 """The wall (大屏) in Chromium (issue 18): at 1920×1080 and 3840×2160 in 中文 and English, shot
 (tests/artifacts/) and checked with axe-core (no critical or serious violation); with nobody
-touching it, a ticket reported meanwhile shows in today's count over the event stream."""
+touching it, a ticket reported meanwhile shows in today's count over the event stream, the web
+map (the grid, overdue pins) staying drawn in its slot while the panels around it change."""
 
 from __future__ import annotations
 
@@ -62,12 +63,20 @@ def test_the_wall_follows_new_tickets_by_itself(server: Server, browser: Any, to
     try:
         page = login(browser, server, token, viewport={"width": 1920, "height": 1080})
         page.goto("/console/wall")
+        page.wait_for_selector("#wall-glmap[data-ready='1'][data-cells-shown]")
+        assert page.locator("#wall-map-note").is_hidden()  # the map, not the no-WebGL note
+        assert int(page.get_attribute("#wall-glmap", "data-pins-total") or 0) > 0  # overdue
+        page.evaluate("document.getElementById('wall-glmap').dataset.mark = 'first'")
         before = int(page.inner_text('[data-stage="reports"] .big'))
         routed(server.ctx, 1, "310115005009001")
         page.wait_for_function(
             f"() => document.querySelector('[data-stage=\"reports\"] .big').textContent"
             f" === '{before + 1}'"
         )  # fmt: skip
+        # the panels were swapped around the map: the same map, still drawn, note still hidden
+        assert page.get_attribute("#wall-glmap", "data-mark") == "first"
+        assert page.locator("#wall-glmap").is_visible()
+        assert page.locator("#wall-map-note").is_hidden()
         page.context.close()
     finally:
         server.app.state.web.extra.pop(TIMING_KEY, None)

@@ -174,3 +174,23 @@ def test_pickers_are_for_the_desk_only(client: TestClient, users: Users) -> None
     sign_in(client, users.add("w-1", "field_staff", "sc-310115005"))
     r = client.get("/console/pick/units", params={"q": "张江"})
     assert r.status_code == 403 and "text/html" in r.headers["content-type"]
+
+
+def test_the_assignee_is_named_by_their_name_beside_their_id(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """The page showed only the id (fs) of the person a ticket was given to, not 张伟."""
+    from gridops.store.accounts import Accounts
+    from gridops.web.auth import create_user
+
+    number = report(ctx)
+    route_batch(ctx, 10, now=NOW)
+    t = ctx.store.get_by_number(number)
+    create_user(Accounts(ctx.store.engine), "zw-7", name="张伟", role="field_staff",
+                units=[t.owner_unit], now=NOW, org=ctx.ops.org)  # fmt: skip
+    act(ctx, t.id, "reassign", actor="d-1", role="dispatcher", now=NOW,
+        owner_unit=t.owner_unit, assignee="zw-7")  # fmt: skip
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    page = client.get(f"/console/tickets/{number}").text
+    shown = page[page.index('id="assignee"') : page.index("</dd>", page.index('id="assignee"'))]
+    assert '<span translate="no">张伟</span> <code>zw-7</code>' in shown

@@ -58,3 +58,14 @@ def test_units_are_found_by_a_piece_of_their_name(config: OpsConfig) -> None:
     assert find_units(org, "lujiazui operations")[0].id == "sc-310115005"  # English, any case
     assert find_units(org, "no such place") == [] and find_units(org, "  ") == []
     assert all(u.kind == "joint_group" for u in find_units(org, "联合", kinds={"joint_group"}))
+
+
+def test_a_place_typed_without_its_jiedao_or_zhen_still_finds_the_unit(config: OpsConfig) -> None:
+    """Dispatchers type 陆家嘴市容 for 陆家嘴街道市容所 (the picker offered nothing)."""
+    org = config.org
+    assert [u.id for u in find_units(org, "陆家嘴市容")] == ["dept-greening@310115005"]
+    assert find_units(org, "陆家嘴城运")[0].id == "sc-310115005"
+    assert find_units(org, "greening lujiazui")[0].id == "dept-greening@310115005"
+    # a name that holds the text whole still wins alone: no loose matches beside it
+    assert [u.id for u in find_units(org, "张江镇市容")] == ["dept-greening@310115125"]
+    assert find_units(org, "陆家嘴火星") == []

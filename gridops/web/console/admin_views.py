@@ -57,6 +57,36 @@ def _units_label(state: WebState, units: Any, lang: str, t: Callable[..., str]) 
     return Markup("、" if lang == "zh" else ", ").join(parts)
 
 
+#: The account log's payload keys and the catalogue's label for each.
+_DETAIL = {"name": "adm.user_name", "role": "adm.role", "units": "adm.units",
+           "active": "adm.active", "token_hint": "adm.hint", "hint": "adm.hint",
+           "expires_at": "adm.expires"}  # fmt: skip
+
+
+def log_details(state: WebState, payload: dict[str, Any], lang: str,
+                t: Callable[..., str]) -> list[tuple[str, Any, bool]]:  # fmt: skip
+    """An account-log entry's content in words (角色 派遣员, 所属单位 by name), not as keys:
+    (label, value, whether the value is data shown as typed — a name, a token's end)."""
+    from datetime import datetime
+
+    out: list[tuple[str, Any, bool]] = []
+    for key, value in payload.items():
+        if key == "before":
+            continue
+        shown: Any = value
+        if key == "role":
+            shown = t(f"role.{value}")
+        elif key == "units":
+            shown = _units_label(state, value, lang, t)
+        elif key == "active":
+            shown = t("adm.on" if value else "adm.off")
+        elif key == "expires_at" and value:
+            shown = datetime.fromisoformat(value).astimezone(state.tz).strftime("%Y-%m-%d %H:%M")
+        verbatim = key not in ("role", "units", "active")
+        out.append((t(_DETAIL[key]) if key in _DETAIL else key, shown, verbatim))
+    return out
+
+
 def _users_page(request: Request, state: WebState, me: Principal, *, status: int = 200,
                 errors: dict[str, str] | None = None, typed: dict[str, str] | None = None,
                 secret: tuple[str, str] | None = None) -> HTMLResponse:  # fmt: skip
@@ -277,6 +307,9 @@ def log_page(request: Request, state: State) -> HTMLResponse:
     access, atotal = AccessLog(state.accounts.engine).read(
         limit=LOG_PER_PAGE, offset=(apage - 1) * LOG_PER_PAGE, subject=subject or None)  # fmt: skip
     apages = max(1, -(-atotal // LOG_PER_PAGE))
-    return render(request, state, "admin_log.html", me=me, events=events, total=total,
+    lang, t = _t(request)
+    details = [log_details(state, e.payload, lang, t) for e in events]
+    return render(request, state, "admin_log.html", me=me, events=events, details=details,
+                  total=total,
                   page=min(page, pages), pages=pages, subject=subject, access=access,
                   atotal=atotal, apage=min(apage, apages), apages=apages)  # fmt: skip

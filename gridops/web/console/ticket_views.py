@@ -255,8 +255,22 @@ def show(
         before=[p for p in before if p not in after], after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),
         presence=positions(state.ctx, found.number, found.category),
-        glmap=ticket_map(state, found),
+        glmap=ticket_map(state, found), assignee_name=person_name(state, found.assignee),
     )  # fmt: skip
+
+
+def person_name(state: WebState, user_id: str | None) -> str:
+    """The display name of the user ``user_id`` ("" when none is kept or it is the id itself:
+    people of the roster who have no account are shown by id)."""
+    from gridops.store.errors import UnknownAccount
+
+    if not user_id:
+        return ""
+    try:
+        name = state.accounts.user(user_id).name
+    except UnknownAccount:
+        return ""
+    return name if name and name != user_id else ""
 
 
 def ticket_map(state: WebState, found: Ticket) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The video wall (大屏): a read-only page for the operations centre's wall (1920×1080 and
 3840×2160), sized from the screen's width so it reads from across a room, kept current over
 the same event stream as the desk (gridops.web.console.live) with polling as the fallback.
-The map has a marked slot (``#wall-map``) for the map component."""
+The map slot (``#wall-map``) holds the web map: the grid by 街镇 and the overdue tickets as pins
+(for those who read the queues), kept in place when the panels around it are swapped."""
 
 from __future__ import annotations
 
@@ -23,7 +24,19 @@ def wall_fragment(request: Request, state: WebState) -> HTMLResponse:
     require(me, Action.READ_REPORTS)
     board = wall(state, me)
     top = max([d.reports for d in board.days] + [1])
-    return render(request, state, "_wall.html", me=me, w=board, stages=STAGES, top=top)
+    return render(request, state, "_wall.html", me=me, w=board, stages=STAGES, top=top,
+                  glmap=wall_map(state))  # fmt: skip
+
+
+def wall_map(state: WebState) -> dict[str, str]:
+    """The web map's box on the wall (static/map.js): the whole grid at level 1, the overdue
+    queue's pins (a reader of no queue gets the grid alone: the pins answer 403)."""
+    from gridops.web.console.map_views import bounds_of, map_box
+
+    return map_box(
+        state, bounds=bounds_of(state), level="1", cells="/console/map/cells.geojson",
+        pins="/console/map/pins.geojson?queue=overdue&level=1",
+    )  # fmt: skip
 
 
 @router.get("/console/wall", response_class=HTMLResponse)

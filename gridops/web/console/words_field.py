@@ -61,6 +61,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "This category needs at least one photo before and one after",
     ),
     "app.note": ("处置说明", "What was done"),
+    "app.verify_note": ("核实情况", "What you found"),
     "app.done_note": ("已现场处置完毕", "Handled on site"),
     "app.return_why": ("退单原因", "Why return it"),
     "app.reason.not_ours": ("不属于本单位职责", "Not our unit's job"),

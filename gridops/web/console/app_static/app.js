@@ -235,7 +235,7 @@
     return el("form", { "class": "move verify", "data-action": "verify" }, [
       el("h3", { text: t("app.verify") }),
       photoInput("after", t("app.photo")),
-      field(t("app.note"), note),
+      field(t("app.verify_note"), note),
       field(t("app.reason_if_not"), reason),
       el("div", { "class": "row" }, [
         el("button", { type: "submit", "class": "primary", value: "verify_exists", text: t("app.verify.exists") }),
@@ -290,7 +290,16 @@
       if (keptHere.length) box.appendChild(keptBlock({ number: number }));
       return;
     }
-    if (box.dataset.number === number && box.dataset.sig === sig(task) && box.querySelector("form.dirty")) return;
+    // A form being filled in (a note typed, a photo taken) is kept while the task still offers
+    // its move, even when the task changed under it (the server confirming the accept).
+    var dirty = box.querySelector("form.dirty");
+    if (box.dataset.number === number && dirty && (box.dataset.sig === sig(task) ||
+        (task.actions || []).indexOf(dirty.dataset.action) >= 0)) {
+      var status = box.querySelector(".meta .status");
+      if (status) status.textContent = t("status." + task.status);
+      box.dataset.sig = sig(task);
+      return;
+    }
     box.dataset.number = number;
     box.dataset.sig = sig(task);
     var a = task.actions || [];

@@ -50,8 +50,15 @@
     }
     delete live.pending;
     var before = numbers(live);
+    // What is marked data-keep (the wall's map) stays as it is: its new copy is replaced by it.
+    var keep = Array.prototype.slice.call(live.querySelectorAll("[data-keep][id]"));
+    keep.forEach(function (el) { el.remove(); });
     live.innerHTML = "";
     while (doc.body.firstChild) live.appendChild(doc.body.firstChild);
+    keep.forEach(function (el) {
+      var fresh = document.getElementById(el.id);
+      if (fresh) fresh.replaceWith(el);
+    });
     tick();
     arrived(live, before);
     return true;
