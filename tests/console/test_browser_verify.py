@@ -29,7 +29,9 @@ def test_a_grid_worker_verifies_in_the_browser_and_the_dispatcher_sees_it_dispat
 
     field = login(browser, server, server.users.add("gw-v1", "grid_worker", POST),
                   viewport=PHONE)  # fmt: skip
-    assert field.url.endswith("/console/field")
+    assert field.url.endswith("/console/app/")  # field roles land on the app
+    field.click("#classic")  # and its link leads back to the classic page
+    field.wait_for_url("**/console/field")
     task = field.locator(f'#verify-list article.task[data-number="{number}"]')
     assert task.count() == 1
     assert "剩余" in task.locator(".countdown").inner_text()  # the verification deadline

@@ -19,6 +19,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "app.tab.done": ("今日完成", "Done today"),
     "app.online": ("在线", "Online"),
     "app.offline": ("离线", "Offline"),
+    "app.classic": ("切换到网页版任务页", "Switch to the classic task page"),
     "app.refresh": ("刷新任务", "Refresh tasks"),
     "app.pull": ("松开刷新", "Release to refresh"),
     "app.noscript": (
