@@ -197,6 +197,7 @@ def test_grid_worker_self_reports_at_the_phone_location(server: Server, browser:
     token = server.users.add("gw-9", "grid_worker", f"gw-{LUJIAZUI_L3}")
     page = login(browser, server, token, viewport=PHONE, permissions=["geolocation"],
                  geolocation={"longitude": lon, "latitude": lat})  # fmt: skip
+    page.goto("/console/field")  # the classic page (the app is where the role lands)
     page.click("#locate")
     page.wait_for_function("() => document.getElementById('lon').value !== ''")
     assert abs(float(page.input_value("#lon")) - lon) < 1e-5

@@ -70,6 +70,7 @@ def test_does_not_exist_is_sent_only_once_confirmed(server: Server, browser: Any
     route_batch(server.ctx, 10, now=NOW)
     field = login(browser, server, server.users.add("gw-v2", "grid_worker", POST),
                   viewport=PHONE)  # fmt: skip
+    field.goto("/console/field")  # the classic page (the app is where the role lands)
     form = field.locator(f'article.task[data-number="{number}"] form.verify-absent')
     form.locator("input[name=reason]").fill("现场未发现")
     form.locator("button").click()  # the box is not ticked: the browser keeps the form
