@@ -32,6 +32,7 @@ class Presence:
     lat: float
     distance_m: float
     far: bool
+    reason: str = ""  # the worker's reason for sending a far move from there
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class FieldMove:
 def _move(row: Any) -> FieldMove:
     presence = None
     if row.lon is not None and row.lat is not None:
-        presence = Presence(row.lon, row.lat, row.distance_m or 0.0, bool(row.far))
+        presence = Presence(
+            row.lon, row.lat, row.distance_m or 0.0, bool(row.far), row.far_reason or ""
+        )
     return FieldMove(
         user_id=row.user_id,
         key=row.move_key,
@@ -125,7 +128,8 @@ class FieldMoves:
         }
         if presence is not None:
             values |= {"lon": presence.lon, "lat": presence.lat,
-                       "distance_m": presence.distance_m, "far": presence.far}  # fmt: skip
+                       "distance_m": presence.distance_m, "far": presence.far,
+                       "far_reason": presence.reason or None}  # fmt: skip
         with write(self.engine) as conn:
             conn.execute(
                 update(field_moves)

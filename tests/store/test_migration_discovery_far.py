@@ -1,5 +1,6 @@
-"""Migration 0015 (SQLite and PostgreSQL): the rollups gain ``found_actively``, and the rollup
-state is cleared so the next refresh rebuilds the days built before with the new count."""
+"""Migrations 0015 and 0016 (SQLite and PostgreSQL): the rollups gain ``found_actively`` (the
+rollup state is cleared so the next refresh rebuilds the days built before with the new count);
+the field app's moves gain the worker's reason for a far move."""
 
 from __future__ import annotations
 
@@ -35,3 +36,18 @@ def test_0015_adds_found_actively_and_rebuilds_the_days(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(select(rollup_state)).first() is None  # rebuilt on the way up
     move_to(store.engine, "head")
+
+
+def test_0016_adds_the_far_reason_both_ways(store: Store) -> None:
+    from gridops.store.field_moves import FieldMoves, Presence
+
+    moves = FieldMoves(store.engine)
+    assert moves.claim("w-1", "k" * 16, ticket="E1", action="done", now=NOW) is None
+    moves.finish(
+        "w-1", "k" * 16, answer={"ok": 1}, presence=Presence(1.0, 2.0, 900.0, True, "封路")
+    )
+    assert moves.of_ticket("E1")[0].presence == Presence(1.0, 2.0, 900.0, True, "封路")
+    move_to(store.engine, "0015_active_discovery", down=True)
+    assert "far_reason" not in {c["name"] for c in inspect(store.engine).get_columns("field_moves")}
+    move_to(store.engine, "head")
+    assert moves.of_ticket("E1")[0].presence == Presence(1.0, 2.0, 900.0, True, "")

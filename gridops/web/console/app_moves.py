@@ -4,7 +4,8 @@ offline, queued on the device until the signal returns. The server applies a key
 (:mod:`gridops.store.field_moves`): sent again, it answers what it answered the first time.
 A move the ticket no longer allows (reassigned, voided, moved by someone else) is answered 409
 with a message in the worker's language; the phone keeps the worker's text and photos.
-Done, verify and check carry the phone's position (proof of presence)."""
+Done, verify and check carry the phone's position (proof of presence), and, when the phone
+found itself beyond the category's radius, the worker's reason (``far_reason``)."""
 
 from __future__ import annotations
 
@@ -133,6 +134,7 @@ def _apply(
     from gridops.web.permissions import Action
 
     note, reason = _text(form, "note"), _text(form, "reason")
+    far_reason = _text(form, "far_reason", 500)  # read before the move: refused, nothing moved
     position = _position(form) if action in WITH_POSITION else None
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
@@ -194,7 +196,7 @@ def _apply(
     if position is not None:
         from gridops.services.actions import load
 
-        where = presence(state.ctx, load(state.ctx, number), *position)
+        where = presence(state.ctx, load(state.ctx, number), *position, reason=far_reason)
     answer_out = {"number": moved["number"], "status": moved["status"], "action": action,
                   "far": bool(where and where.far),
                   "distance_m": where.distance_m if where else None}  # fmt: skip
