@@ -19,10 +19,11 @@ def test_a_far_done_keeps_the_workers_reason_for_the_dispatcher_and_the_check(
     number, csrf = routed_worker(client, ctx, users)
     assert move(client, csrf, number, "accept").status_code == 200
     ticket = ctx.store.get_by_number(number)
-    files = [("after", ("a.jpg", shade((40, 40, 200)), "image/jpeg"))]
+    files = [("before", ("b.jpg", shade((200, 40, 40)), "image/jpeg")),
+             ("after", ("a.jpg", shade((40, 40, 200)), "image/jpeg"))]  # fmt: skip
     r = move(client, csrf, number, "done", files=files, note="已清理",
              lon=str(ticket.lon + 0.01), lat=str(ticket.lat), far_reason=WHY)  # fmt: skip
-    assert r.status_code == 200 and r.json()["far"] is True
+    assert r.status_code == 200 and r.json()["far"] is True, r.text
     [done] = [m for m in FieldMoves(ctx.store.engine).of_ticket(number) if m.action == "done"]
     assert done.presence is not None and done.presence.reason == WHY
     page = client.get(f"/console/tickets/{number}").text
@@ -42,7 +43,9 @@ def test_a_near_move_keeps_no_reason_and_a_long_one_is_refused_unmoved(
                 lat=str(ticket.lat), far_reason="远" * 501, lang="en")  # fmt: skip
     assert long.status_code == 400 and "far_reason" in long.json()["message"]
     assert ctx.store.get_by_number(number).status.value == "accepted"
-    near = move(client, csrf, number, "done", note="已清理", lon=str(ticket.lon),
+    files = [("before", ("b.jpg", shade((200, 40, 40)), "image/jpeg")),
+             ("after", ("a.jpg", shade((40, 40, 200)), "image/jpeg"))]  # fmt: skip
+    near = move(client, csrf, number, "done", files=files, note="已清理", lon=str(ticket.lon),
                 lat=str(ticket.lat), far_reason="多余的说明")  # fmt: skip
     assert near.status_code == 200 and near.json()["far"] is False
     [done] = [m for m in FieldMoves(ctx.store.engine).of_ticket(number) if m.action == "done"]
