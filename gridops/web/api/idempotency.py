@@ -30,6 +30,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
+        pattern=KEY.pattern,
         description="8–64 letters, digits, - or _ made by the client for this one move: sent "
         "again, the move is not applied twice and the first answer is replayed",
     ),
@@ -61,7 +62,7 @@ def once(
         if (earlier.ticket, earlier.action) != (ticket, action):
             return JSONResponse({"detail": (
                 f"Idempotency-Key {key!r} was used for {earlier.action} on {earlier.ticket}; "
-                f"make a new key for {action} on {ticket}")}, status_code=422)  # fmt: skip
+                f"make a new key for {action} on {ticket}")}, status_code=409)  # fmt: skip
         if earlier.answer is None:
             return JSONResponse(
                 {"detail": f"the move under Idempotency-Key {key!r} is being applied; try again"},
