@@ -70,7 +70,7 @@ def my_tasks(state: State, me: Me) -> dict[str, Any]:
 
 
 @router.post(
-    "/tickets/{ticket}/accept", summary="Accept a task (签收)", responses=answers(404, 409)
+    "/tickets/{ticket}/accept", summary="Accept a task (签收)", responses=answers(400, 404, 409)
 )
 def accept(state: State, me: Me, ticket: str, key: IdempotencyKey = None) -> Any:
     def move(within: Within | None) -> Ticket:
