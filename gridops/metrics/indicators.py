@@ -54,6 +54,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "valid_inspector_reports",
         "inspector_reports",
     ),
+    Indicator(
+        "active_discovery", "主动发现率", "active discovery rate", "found_actively", "reports"
+    ),
 )
 BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
 

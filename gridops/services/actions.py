@@ -9,6 +9,7 @@ from typing import Any
 from gridops.errors import UserError
 from gridops.org.orgchart import JOINT_GROUP
 from gridops.services.context import ServiceContext
+from gridops.store.batch_write import Within
 from gridops.tickets import Role, Status, Ticket, apply
 
 #: Actions after which the notify stage has something to send.
@@ -43,11 +44,13 @@ def act(
     actor: str,
     role: Role | str,
     now: datetime,
+    within: Within | None = None,
     **fields: Any,
 ) -> Ticket:
     """Take one workflow action (version-guarded: StaleTicket if someone moved it first) and
     kick what follows: a return is re-routed, an escalation gets its joint tasks, a passed
-    check may be sampled for a call-back, notifications are sent."""
+    check may be sampled for a call-back, notifications are sent. ``within`` commits with the
+    move (the answer kept under an idempotency key)."""
     current = load(ctx, ticket)
     if action == "check_fail" and current.clock.due_at is None and "time_limit" not in fields:
         # rework of an on-site fix: no clock ever ran, the category's time limit starts one
@@ -58,7 +61,7 @@ def act(
         if unit is None or unit.kind != JOINT_GROUP:
             raise UserError(f"escalate: group {group!r} is not a joint-enforcement group (jeg-…)")
     tr = apply(current, action, actor=actor, role=role, now=now, calendar=ctx.calendar, **fields)
-    new = ctx.store.apply_transitions([tr]).applied[0]
+    new = ctx.store.apply_transitions([tr], within=within).applied[0]
     follow_up(ctx, new, action, now)
     return new
 

@@ -14,6 +14,7 @@ from typing import Any
 from gridops.grids.navigation import distance_from
 from gridops.services.context import ServiceContext
 from gridops.store.field_moves import FieldMove, FieldMoves, Presence
+from gridops.store.field_moves import record as record_answer
 from gridops.tickets.model import Ticket
 
 DEFAULT_RADIUS_M = 200.0
@@ -26,10 +27,14 @@ def radius_of(ctx: ServiceContext, category: str) -> float:
     return found.presence_radius_m if found is not None else DEFAULT_RADIUS_M
 
 
-def presence(ctx: ServiceContext, ticket: Ticket, lon: float, lat: float) -> Presence:
-    """The phone at WGS84 (``lon``, ``lat``) against ``ticket``'s reported point."""
+def presence(
+    ctx: ServiceContext, ticket: Ticket, lon: float, lat: float, reason: str = ""
+) -> Presence:
+    """The phone at WGS84 (``lon``, ``lat``) against ``ticket``'s reported point; the worker's
+    ``reason`` is kept only when the move is far."""
     metres = distance_from(lon, lat, ticket.lon, ticket.lat, ticket.crs)
-    return Presence(lon, lat, round(metres, 1), metres > radius_of(ctx, ticket.category))
+    far = metres > radius_of(ctx, ticket.category)
+    return Presence(lon, lat, round(metres, 1), far, reason if far else "")
 
 
 def claim(
@@ -68,8 +73,20 @@ def of_ticket(ctx: ServiceContext, number: str) -> list[FieldMove]:
 
 def positions(ctx: ServiceContext, number: str, category: str) -> list[dict[str, Any]]:
     """The applied moves that carried the phone's position: the move, who, the distance in
-    metres, whether it was beyond the radius, and the radius."""
+    metres, whether it was beyond the radius, the radius, and the worker's reason when far."""
     radius = round(radius_of(ctx, category))
     return [{"action": m.action, "user": m.user_id, "metres": round(m.presence.distance_m),
-             "far": m.presence.far, "radius": radius}
+             "far": m.presence.far, "radius": radius, "reason": m.presence.reason}
             for m in of_ticket(ctx, number) if m.presence is not None]  # fmt: skip
+
+
+__all__ = [
+    "claim",
+    "finish",
+    "of_ticket",
+    "positions",
+    "presence",
+    "radius_of",
+    "record_answer",
+    "release",
+]  # record_answer: the store's, for the app's moves (in their transaction)

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from gridops.errors import UserError
 from gridops.services.actions import act
 from gridops.services.context import ServiceContext
+from gridops.store.batch_write import Within
 from gridops.store.queries import TicketScope, find_many
 from gridops.tickets import Role, Status, Ticket
 
@@ -53,9 +55,11 @@ def answer(
     note: str = "",
     reason: str = "",
     evidence: Sequence[str] = (),
+    within: Within | None = None,
 ) -> Ticket:
     """Answer a verification task: ``exists``, ``absent`` (needs ``reason``) or
-    ``unverifiable`` (needs ``reason``), with an optional note and photos."""
+    ``unverifiable`` (needs ``reason``), with an optional note and photos (``within``: work
+    that commits with the move)."""
     move = ANSWERS.get(given)
     if move is None:
         raise UserError(f"verification answer {given!r} is unknown; one of: {', '.join(ANSWERS)}")
@@ -66,7 +70,7 @@ def answer(
         fields["reason"] = reason
     if evidence:
         fields["evidence"] = tuple(evidence)
-    return act(ctx, ticket, move, actor=actor, role=role, now=now, **fields)
+    return act(ctx, ticket, move, actor=actor, role=role, now=now, within=within, **fields)
 
 
 def register(
@@ -74,7 +78,7 @@ def register(
     note: str = "",
 ) -> Ticket:  # fmt: skip
     """Register (立案) a report that could not be verified: the routing stage dispatches it."""
-    fields = {"note": note} if note else {}
+    fields: dict[str, Any] = {"note": note} if note else {}
     return act(ctx, ticket, "register", actor=actor, role=role, now=now, **fields)
 
 
@@ -88,7 +92,7 @@ def send_for_verification(
 
     current = load(ctx, ticket)
     category = ctx.ops.taxonomy.categories[current.category]
-    fields = {"note": note} if note else {}
+    fields: dict[str, Any] = {"note": note} if note else {}
     return act(ctx, current, "verify", actor=actor, role=role, now=now,
                owner_unit=verifying_unit(ctx, current), time_limit=category.verify_limit,
                **fields)  # fmt: skip

@@ -8,7 +8,7 @@ without a gap (the routing stage claims its next batch so: :mod:`gridops.service
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -60,8 +60,17 @@ def prepare(engine: Engine, transitions: Sequence[Transition]) -> PreparedWrite:
     return PreparedWrite(transitions, set_row, add_event, bound)
 
 
+#: Work done inside a write's transaction, given its connection and the tickets written: it
+#: commits with them or not at all (e.g. the answer recorded under an idempotency key).
+Within = Callable[[Connection, list[Ticket]], None]
+
+
 def write_prepared(
-    engine: Engine, prepared: PreparedWrite, *, skip_stale: bool = False
+    engine: Engine,
+    prepared: PreparedWrite,
+    *,
+    skip_stale: bool = False,
+    within: Within | None = None,
 ) -> ApplyResult:
     """Write prepared transitions in one transaction; writing a ticket releases its claim.
 
@@ -84,6 +93,8 @@ def write_prepared(
                     raise _Stale  # rolls the batch back: read the versions below
                 add_event.execute(conn, [p[1] for p in bound])
                 claims.drop_written(conn, [tr.ticket.id for tr in transitions])
+                if within is not None:
+                    within(conn, [tr.ticket for tr in transitions])
             result.applied.extend(tr.ticket for tr in transitions)
             return result
         except _Stale:
@@ -106,6 +117,8 @@ def write_prepared(
         set_row.execute(conn, [p[0] for p in kept])
         add_event.execute(conn, [p[1] for p in kept])
         claims.drop_written(conn, [tr.ticket.id for tr in good])
+        if within is not None and good:
+            within(conn, [tr.ticket for tr in good])
     result.applied.extend(tr.ticket for tr in good)
     return result
 

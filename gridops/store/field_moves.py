@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gridops.store.engine import write
@@ -32,6 +32,7 @@ class Presence:
     lat: float
     distance_m: float
     far: bool
+    reason: str = ""  # the worker's reason for sending a far move from there
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class FieldMove:
 def _move(row: Any) -> FieldMove:
     presence = None
     if row.lon is not None and row.lat is not None:
-        presence = Presence(row.lon, row.lat, row.distance_m or 0.0, bool(row.far))
+        presence = Presence(
+            row.lon, row.lat, row.distance_m or 0.0, bool(row.far), row.far_reason or ""
+        )
     return FieldMove(
         user_id=row.user_id,
         key=row.move_key,
@@ -117,21 +120,9 @@ class FieldMoves:
         photos_after: Sequence[str] = (),
     ) -> None:
         """Record the claimed move as applied, with its answer, position and photos."""
-        values: dict[str, Any] = {
-            "state": DONE,
-            "answer": json.dumps(answer, ensure_ascii=False, default=str),
-            "photos_before": json.dumps(list(photos_before)),
-            "photos_after": json.dumps(list(photos_after)),
-        }
-        if presence is not None:
-            values |= {"lon": presence.lon, "lat": presence.lat,
-                       "distance_m": presence.distance_m, "far": presence.far}  # fmt: skip
         with write(self.engine) as conn:
-            conn.execute(
-                update(field_moves)
-                .where(_M.user_id == user_id, _M.move_key == key)
-                .values(**values)
-            )
+            record(conn, user_id, key, answer=answer, presence=presence,
+                   photos_before=photos_before, photos_after=photos_after)  # fmt: skip
 
     def release(self, user_id: str, key: str) -> None:
         """Forget a claimed move that was not applied, so it may be sent again."""
@@ -151,3 +142,29 @@ class FieldMoves:
         )
         with self.engine.connect() as conn:
             return [_move(r) for r in conn.execute(q)]
+
+
+def record(
+    conn: Connection,
+    user_id: str,
+    key: str,
+    *,
+    answer: dict[str, Any],
+    presence: Presence | None = None,
+    photos_before: Sequence[str] = (),
+    photos_after: Sequence[str] = (),
+) -> None:
+    """Mark the claimed move applied, on ``conn`` — inside the move's own transaction, the key
+    and the move commit together (a crash between them cannot leave one without the other)."""
+    values: dict[str, Any] = {
+        "state": DONE,
+        "answer": json.dumps(answer, ensure_ascii=False, default=str),
+        "photos_before": json.dumps(list(photos_before)),
+        "photos_after": json.dumps(list(photos_after)),
+    }
+    if presence is not None:
+        values |= {"lon": presence.lon, "lat": presence.lat, "distance_m": presence.distance_m,
+                   "far": presence.far, "far_reason": presence.reason or None}  # fmt: skip
+    conn.execute(
+        update(field_moves).where(_M.user_id == user_id, _M.move_key == key).values(**values)
+    )

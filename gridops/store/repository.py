@@ -250,13 +250,20 @@ class Store:
 
     # -- changes ------------------------------------------------------------------------
     def apply_transitions(
-        self, transitions: Sequence[Transition], *, skip_stale: bool = False
+        self,
+        transitions: Sequence[Transition],
+        *,
+        skip_stale: bool = False,
+        within: batch_write.Within | None = None,
     ) -> ApplyResult:
         """Write many transitions in one transaction, each guarded by its ticket's version
         (:mod:`gridops.store.batch_write`): a stale one raises StaleTicket and writes nothing
         — or, with ``skip_stale``, is left out and reported while the rest are written.
-        Writing a ticket releases its claim. Encoding happens before the writer is taken."""
-        return self.write_prepared(self.prepare(transitions), skip_stale=skip_stale)
+        Writing a ticket releases its claim. Encoding happens before the writer is taken.
+        ``within`` runs in the same transaction, after the tickets are written."""
+        return batch_write.write_prepared(
+            self.engine, self.prepare(transitions), skip_stale=skip_stale, within=within
+        )
 
     def prepare(self, transitions: Sequence[Transition]) -> PreparedWrite:
         """:meth:`apply_transitions`' first half: encode and bind, no database work."""

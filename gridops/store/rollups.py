@@ -55,6 +55,9 @@ GROUPS: dict[str, Any] = {
     "person": t.assignee,
     "all": literal("all"),
 }
+#: 主动发现: found by the city's own people on their rounds (监督员 patrols, 网格员), not reported
+#: to it (hotline, public, camera, import).
+ACTIVE_SOURCES = ("inspector", "grid_worker")
 STAGES = ("report_to_dispatch", "dispatch_to_handled", "handled_to_closed")
 
 
@@ -109,7 +112,8 @@ def count_expressions(
     verification (a report found absent when verified is void, 不予立案; one that could not be
     verified waits for the dispatcher's decision), neither void nor merged. Dispatched: ever
     dispatched (``dispatched_at`` is the latest dispatch). Work: dispatched or fixed on site.
-    Due: work that is handled, closed or past its deadline at ``as_of``. On time:
+    Due: work that is handled, closed or past its deadline at ``as_of``. Found actively (主动发现):
+    reported by an inspector or a grid worker (their patrols' self-reports included). On time:
     handled/closed no later than the (final) deadline; no deadline (on site) counts as on
     time. Reworked: failed a check at least once.
     """
@@ -144,6 +148,7 @@ def count_expressions(
         "valid_inspector_reports": and_(
             t.source == "inspector", not_(t.status.in_(("void", "duplicate")))
         ),
+        "found_actively": t.source.in_(ACTIVE_SOURCES),
     }
 
 
@@ -246,7 +251,7 @@ ROLLUP_NAMES = (
     "reports", "registered", "dispatched", "dispatched_right", "dispatched_on_time", "due",
     "due_not_suspended", "handled", "handled_on_time", "closed", "closed_on_time", "reworked",
     "resolved", "resolved_onsite", "escalated", "supervised", "callbacks", "satisfied",
-    "inspector_reports", "valid_inspector_reports",
+    "inspector_reports", "valid_inspector_reports", "found_actively",
 )  # fmt: skip
 ticket_rollups = Table(
     "ticket_rollups",

@@ -227,6 +227,7 @@ field_moves = Table(
     Column("lat", Float),
     Column("distance_m", Float),
     Column("far", Boolean),
+    Column("far_reason", String(500)),  # why a far move was sent from there (migration 0016)
     Column("photos_before", Text, nullable=False, default="[]"),
     Column("photos_after", Text, nullable=False, default="[]"),
     Column("answer", Text),

@@ -77,6 +77,7 @@ def test_report_json_after_import(cli, exact: bool):
     assert sc["grade"] is None  # n = 1 < min_n
     onsite = rows["gw-310115004001002"]["indicators"]["onsite_resolution"]
     assert onsite == {"value": 1.0, "n": 1}
+    assert all("active_discovery" in r["indicators"] for r in rows.values())  # 主动发现率
 
 
 def test_report_formats_and_levels(cli):
@@ -86,6 +87,7 @@ def test_report_formats_and_levels(cli):
     lines = res.stdout.strip().splitlines()
     assert lines[0].startswith("key,name_zh,name_en,n,registration_rate,registration_rate_n")
     assert "report_to_dispatch_median_h,report_to_dispatch_p90_nearest_rank_h" in lines[0]
+    assert ",active_discovery,active_discovery_n" in lines[0]
     assert {ln.split(",")[0] for ln in lines[1:]} == {"310115004", "310115010"}
     table = cli("report", "--by", "l3", "--period", "2026-W41")
     assert table.exit_code == 0 and "report by l3" in table.stdout

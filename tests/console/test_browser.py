@@ -108,7 +108,9 @@ def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
     worker = routed.assignee
     field = login(browser, server, server.users.add(worker, "grid_worker", routed.owner_unit),
                   viewport=PHONE)  # fmt: skip
-    assert field.url.endswith("/console/field")
+    assert field.url.endswith("/console/app/")  # field roles land on the app
+    field.click("#classic")  # and its link leads back to the classic page
+    field.wait_for_url("**/console/field")
     task = field.locator(f'article.task[data-number="{number}"]')
     assert "剩余" in task.locator(".countdown").inner_text()
     shot(field, "field-tasks")
@@ -195,6 +197,7 @@ def test_grid_worker_self_reports_at_the_phone_location(server: Server, browser:
     token = server.users.add("gw-9", "grid_worker", f"gw-{LUJIAZUI_L3}")
     page = login(browser, server, token, viewport=PHONE, permissions=["geolocation"],
                  geolocation={"longitude": lon, "latitude": lat})  # fmt: skip
+    page.goto("/console/field")  # the classic page (the app is where the role lands)
     page.click("#locate")
     page.wait_for_function("() => document.getElementById('lon').value !== ''")
     assert abs(float(page.input_value("#lon")) - lon) < 1e-5
@@ -276,7 +279,9 @@ def test_a_task_dispatched_to_my_unit_reaches_the_field_page_over_the_stream(
     polls: list[str] = []
     page.context.route("**/console/field/live*",
                        lambda route: (polls.append(route.request.url), route.abort()))  # fmt: skip
-    assert page.url.endswith("/console/field")
+    assert page.url.endswith("/console/app/")  # field roles land on the app
+    page.click("#classic")  # and its link leads back to the classic page
+    page.wait_for_url("**/console/field")
     page.wait_for_function("() => document.getElementById('live').dataset.streaming === '1'")
     loaded = page.evaluate("performance.getEntriesByType('navigation').length")
     number = report(server, server.users.api_key(), "推送到手机", code="E0104")  # not a duplicate

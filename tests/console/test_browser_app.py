@@ -113,6 +113,14 @@ def test_offline_moves_are_applied_once_when_the_signal_returns(
     shot(page, "done-form-zh-390")
     page.tap("#task-view form.done button[type=submit]")
     taps += 1
+    # 1 km from the point (the radius is 200 m): the app asks why before it queues the move
+    page.wait_for_selector("#far-ask[open]")
+    assert "1" in page.inner_text("#far-ask p") and "200" in page.inner_text("#far-ask p")
+    page.tap("#far-send")  # no reason yet: told in the dialog, nothing queued
+    assert page.inner_text("#far-err") == "请选择或填写不在现场的原因"
+    shot(page, "far-ask-zh-390")
+    page.locator("#far-ask label.radio").first.tap()
+    page.tap("#far-send")  # two more taps, only when sent from beyond the radius
     page.wait_for_selector("#list-view:not([hidden])")
     page.tap("#tab-todo")
     page.tap(f'#cards a.card[data-number="{two}"]')
@@ -138,6 +146,7 @@ def test_offline_moves_are_applied_once_when_the_signal_returns(
     recorded = {m.action: m for m in FieldMoves(server.ctx.store.engine).of_ticket(one)}
     assert sorted(recorded) == ["accept", "done"]  # one row each (the key is the row's id)
     assert recorded["done"].presence is not None and recorded["done"].presence.far
+    assert recorded["done"].presence.reason == "现场无法靠近（封闭、施工）"
     assert len(recorded["done"].photos_before) == len(recorded["done"].photos_after) == 1
     page.tap("#tab-check")
     page.wait_for_selector(f'#cards a.card[data-number="{one}"] .badge.far')

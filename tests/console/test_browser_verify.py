@@ -29,7 +29,9 @@ def test_a_grid_worker_verifies_in_the_browser_and_the_dispatcher_sees_it_dispat
 
     field = login(browser, server, server.users.add("gw-v1", "grid_worker", POST),
                   viewport=PHONE)  # fmt: skip
-    assert field.url.endswith("/console/field")
+    assert field.url.endswith("/console/app/")  # field roles land on the app
+    field.click("#classic")  # and its link leads back to the classic page
+    field.wait_for_url("**/console/field")
     task = field.locator(f'#verify-list article.task[data-number="{number}"]')
     assert task.count() == 1
     assert "剩余" in task.locator(".countdown").inner_text()  # the verification deadline
@@ -68,6 +70,7 @@ def test_does_not_exist_is_sent_only_once_confirmed(server: Server, browser: Any
     route_batch(server.ctx, 10, now=NOW)
     field = login(browser, server, server.users.add("gw-v2", "grid_worker", POST),
                   viewport=PHONE)  # fmt: skip
+    field.goto("/console/field")  # the classic page (the app is where the role lands)
     form = field.locator(f'article.task[data-number="{number}"] form.verify-absent')
     form.locator("input[name=reason]").fill("现场未发现")
     form.locator("button").click()  # the box is not ticked: the browser keeps the form

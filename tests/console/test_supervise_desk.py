@@ -62,7 +62,7 @@ def test_every_indicator_is_on_the_page_with_its_definition_in_both_languages(
 ) -> None:
     routed(ctx, 2)
     sign_in(client, users.add("s-1", "supervisor", "all"))
-    assert len(SHOWN) == 13 and set(SHOWN) == {i.name for i in INDICATORS} - {
+    assert len(SHOWN) == 14 and set(SHOWN) == {i.name for i in INDICATORS} - {
         "close_rate_ex_suspended"
     }
     for lang in ("zh", "en"):
@@ -116,6 +116,7 @@ def test_today_counts_only_todays_tickets(
     assert row[2] == "2"  # n: today's two, not the five of the month
     body = client.get("/console/supervise/export.csv?table=indicators&view=1&span=month").content
     assert csv_rows(body)[1][2] == "5"
+    assert any("主动发现率" in cell for cell in csv_rows(body)[0])  # hotline reports: 0 of 5
 
 
 def test_by_person_groups_by_assignee_with_names(

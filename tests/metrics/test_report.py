@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from gridops.metrics import build_report, load_indicator_config, parse_period
+from gridops.metrics import Rate, build_report, load_indicator_config, parse_period
 from gridops.metrics.config import REPO_CONFIG
 from gridops.store import Store
 from gridops.store.rollups import indicator_counts
@@ -103,3 +103,14 @@ def test_composite_and_grade(built: Store):
 
 
 CONFIG = load_indicator_config(REPO_CONFIG)
+
+
+def test_active_discovery_counts_inspectors_and_grid_workers(built: Store):
+    """主动发现率: a4 (an inspector's, voided) and b2 (a grid worker's) of the seven reports."""
+    rows = {r.key: r for r in build_report(list(counts(built, "all").values()), CONFIG)}
+    got = rows["all"].rates["active_discovery"]
+    assert (got.value, got.n) == (pytest.approx(2 / 7), 7)
+    by_unit = {r.key: r for r in build_report(list(counts(built).values()), CONFIG)}
+    b = by_unit[B].rates["active_discovery"]
+    assert (b.value, b.n) == (pytest.approx(1 / 3), 3)
+    assert by_unit[A].rates["active_discovery"] == Rate(0.0, 3)

@@ -70,13 +70,15 @@ def allowed_ticket(state: WebState, me: Principal, ticket: str, action: Action) 
     return found
 
 
-def act_as(state: WebState, me: Principal, ticket: Ticket, action: str, **fields: Any) -> Ticket:
-    """One workflow action with the principal as the event's actor."""
+def act_as(
+    state: WebState, me: Principal, ticket: Ticket, action: str, within: Any = None, **fields: Any
+) -> Ticket:
+    """One workflow action with the principal as the event's actor (``within``: work that
+    commits with it, :data:`gridops.store.batch_write.Within`)."""
     from gridops.services.actions import act
 
-    return act(
-        state.ctx, ticket.id, action, actor=me.user_id, role=me.role, now=state.now(), **fields
-    )
+    return act(state.ctx, ticket.id, action, actor=me.user_id, role=me.role, now=state.now(),
+               within=within, **fields)  # fmt: skip
 
 
 def _reporter(me: Principal, ticket: Ticket) -> dict[str, Any]:

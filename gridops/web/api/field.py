@@ -11,12 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import Field
 
+from gridops.store.batch_write import Within
 from gridops.store.media_refs import add_refs
 from gridops.tickets.model import Ticket, TicketDraft
 from gridops.tickets.vocabulary import Role, Source
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE, WITH_BODY, answers
 from gridops.web.api.addressing import ADDRESS_400, AddressRefused, place_of
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out
+from gridops.web.api.idempotency import IdempotencyKey, once
 from gridops.web.input import Body
 from gridops.web.media import MAX_BYTES, store_photo
 from gridops.web.permissions import (
@@ -90,19 +92,29 @@ def my_tasks(state: State, me: Me) -> dict[str, Any]:
 
 
 @router.post(
-    "/tickets/{ticket}/accept", summary="Accept a task (签收)", responses=answers(404, 409)
+    "/tickets/{ticket}/accept", summary="Accept a task (签收)", responses=answers(400, 404, 409)
 )
-def accept(state: State, me: Me, ticket: str) -> dict[str, Any]:
-    found = allowed_ticket(state, me, ticket, Action.ACCEPT)
-    return ticket_out(state, me, act_as(state, me, found, "accept", assignee=me.user_id))
+def accept(state: State, me: Me, ticket: str, key: IdempotencyKey = None) -> Any:
+    def move(within: Within | None) -> Ticket:
+        found = allowed_ticket(state, me, ticket, Action.ACCEPT)
+        return act_as(state, me, found, "accept", within=within, assignee=me.user_id)
+
+    return once(state, me, key, ticket=ticket, action="accept", move=move,
+                out=lambda t: ticket_out(state, me, t))  # fmt: skip
 
 
 @router.post(
     "/tickets/{ticket}/return", summary="Return with a reason (退单)", responses=TICKET_MOVE
 )
-def return_ticket(state: State, me: Me, ticket: str, body: ReturnIn) -> dict[str, Any]:
-    found = allowed_ticket(state, me, ticket, Action.RETURN)
-    return ticket_out(state, me, act_as(state, me, found, "return", reason=body.reason))
+def return_ticket(
+    state: State, me: Me, ticket: str, body: ReturnIn, key: IdempotencyKey = None
+) -> Any:
+    def move(within: Within | None) -> Ticket:
+        found = allowed_ticket(state, me, ticket, Action.RETURN)
+        return act_as(state, me, found, "return", within=within, reason=body.reason)
+
+    return once(state, me, key, ticket=ticket, action="return", move=move,
+                out=lambda t: ticket_out(state, me, t))  # fmt: skip
 
 
 @router.post(
@@ -114,17 +126,23 @@ def report_done(
     ticket: str,
     note: Annotated[str, Form(min_length=1, max_length=2000)],
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
-) -> dict[str, Any]:
-    found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
-    return ticket_out(state, me, handled(state, me, found, note, store_photos(state, photos)))
+    key: IdempotencyKey = None,
+) -> Any:
+    def move(within: Within | None) -> Ticket:
+        found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
+        return handled(state, me, found, note, store_photos(state, photos), within=within)
+
+    return once(state, me, key, ticket=ticket, action="done", move=move,
+                out=lambda t: ticket_out(state, me, t))  # fmt: skip
 
 
 def handled(
-    state: WebState, me: Principal, found: Ticket, note: str, evidence: tuple[str, ...]
-) -> Ticket:
+    state: WebState, me: Principal, found: Ticket, note: str, evidence: tuple[str, ...],
+    within: Within | None = None,
+) -> Ticket:  # fmt: skip
     """``found`` reported done by ``me`` (allowed already) with its stored photos, linked to
     the ticket so its readers may see them (the API's and the field app's one way)."""
-    moved = act_as(state, me, found, "handle", note=note, evidence=evidence)
+    moved = act_as(state, me, found, "handle", within=within, note=note, evidence=evidence)
     add_refs(state.ctx.store.engine, moved.id, evidence)
     return moved
 

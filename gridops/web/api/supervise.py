@@ -11,9 +11,11 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from gridops.errors import UserError
+from gridops.store.batch_write import Within
 from gridops.tickets.model import Status, Ticket
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE
 from gridops.web.api.common import act_as, allowed_ticket, ticket_out, tickets_out, view_of
+from gridops.web.api.idempotency import IdempotencyKey, once
 from gridops.web.input import Body
 from gridops.web.permissions import (
     Action,
@@ -68,14 +70,20 @@ def my_checks(state: State, me: Me) -> dict[str, Any]:
     summary="Check the work: pass closes, fail is rework",
     responses=TICKET_MOVE,
 )
-def check(state: State, me: Me, ticket: str, body: CheckIn) -> dict[str, Any]:
-    found = allowed_ticket(state, me, ticket, Action.CHECK)
-    if body.passed:
-        fields = {"note": body.note} if body.note else {}
-        return ticket_out(state, me, act_as(state, me, found, "check_pass", **fields))
-    if not body.reason:
+def check(state: State, me: Me, ticket: str, body: CheckIn, key: IdempotencyKey = None) -> Any:
+    if not body.passed and not body.reason:
         raise UserError("check: a failed check needs a reason (what must be redone)")
-    return ticket_out(state, me, act_as(state, me, found, "check_fail", reason=body.reason))
+
+    def move(within: Within | None) -> Ticket:
+        found = allowed_ticket(state, me, ticket, Action.CHECK)
+        if body.passed:
+            fields = {"note": body.note} if body.note else {}
+            return act_as(state, me, found, "check_pass", within=within, **fields)
+        return act_as(state, me, found, "check_fail", within=within, reason=body.reason)
+
+    action = "check_pass" if body.passed else "check_fail"
+    return once(state, me, key, ticket=ticket, action=action, move=move,
+                out=lambda t: ticket_out(state, me, t))  # fmt: skip
 
 
 @router.post(

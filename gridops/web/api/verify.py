@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from pydantic import Field
 
+from gridops.store.batch_write import Within
 from gridops.store.media_refs import add_refs
 from gridops.store.queries import TicketScope
 from gridops.tickets.model import Ticket
@@ -18,6 +19,7 @@ from gridops.tickets.vocabulary import Role
 from gridops.web.answers import SIGNED_IN, TICKET_MOVE, answers
 from gridops.web.api.common import allowed_ticket, ticket_out, view_of
 from gridops.web.api.field import Photos, store_photos
+from gridops.web.api.idempotency import IdempotencyKey, once
 from gridops.web.input import Body
 from gridops.web.permissions import (
     ALL,
@@ -90,25 +92,30 @@ def my_verifications(state: State, me: Me) -> dict[str, Any]:
 
 def _answer(
     state: WebState, me: Principal, ticket: str, given: str, note: str, reason: str,
-    photos: list[Any],
-) -> dict[str, Any]:  # fmt: skip
-    """Blocking work (photos, the database): the routes are plain ``def``, run in the pool."""
+    photos: list[Any], key: str | None,
+) -> Any:  # fmt: skip
+    """Blocking work (photos, the database): the routes are plain ``def``, run in the pool;
+    at most once under an ``Idempotency-Key``."""
 
-    found = allowed_ticket(state, me, ticket, Action.VERIFY)
-    moved = answered(state, me, found, given, note, reason, store_photos(state, photos))
-    return ticket_out(state, me, moved)
+    def move(within: Within | None) -> Ticket:
+        found = allowed_ticket(state, me, ticket, Action.VERIFY)
+        evidence = store_photos(state, photos)
+        return answered(state, me, found, given, note, reason, evidence, within=within)
+
+    return once(state, me, key, ticket=ticket, action=f"verify_{given}", move=move,
+                out=lambda t: ticket_out(state, me, t))  # fmt: skip
 
 
 def answered(
     state: WebState, me: Principal, found: Ticket, given: str, note: str, reason: str,
-    evidence: tuple[str, ...],
+    evidence: tuple[str, ...], within: Within | None = None,
 ) -> Ticket:  # fmt: skip
     """``found`` (allowed already) answered ``given`` by ``me`` with its stored photos, linked to
     the ticket so its readers may see them (the API's and the field app's one way)."""
     from gridops.services.verification import answer
 
     moved = answer(state.ctx, found, given, actor=me.user_id, role=me.role, now=state.now(),
-                   note=note, reason=reason, evidence=evidence)  # fmt: skip
+                   note=note, reason=reason, evidence=evidence, within=within)  # fmt: skip
     add_refs(state.ctx.store.engine, moved.id, evidence)
     return moved
 
@@ -124,8 +131,9 @@ def verified_exists(
     ticket: str,
     note: Note = "",
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
-) -> dict[str, Any]:
-    return _answer(state, me, ticket, "exists", note, "", photos)
+    key: IdempotencyKey = None,
+) -> Any:
+    return _answer(state, me, ticket, "exists", note, "", photos, key)
 
 
 @router.post(
@@ -140,8 +148,9 @@ def verified_absent(
     reason: Reason,
     note: Note = "",
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
-) -> dict[str, Any]:
-    return _answer(state, me, ticket, "absent", note, reason, photos)
+    key: IdempotencyKey = None,
+) -> Any:
+    return _answer(state, me, ticket, "absent", note, reason, photos, key)
 
 
 @router.post(
@@ -156,8 +165,9 @@ def unverifiable(
     reason: Reason,
     note: Note = "",
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
-) -> dict[str, Any]:
-    return _answer(state, me, ticket, "unverifiable", note, reason, photos)
+    key: IdempotencyKey = None,
+) -> Any:
+    return _answer(state, me, ticket, "unverifiable", note, reason, photos, key)
 
 
 @router.post(

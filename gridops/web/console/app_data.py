@@ -60,6 +60,7 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         "before_after": bool(category and category.photos_before_after),
         "radius_m": radius_of(state.ctx, ticket.category),
         "far_m": [round(p.distance_m) for p in far],
+        "far_why": [p.reason for p in far],
     }
 
 

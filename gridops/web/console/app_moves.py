@@ -4,7 +4,8 @@ offline, queued on the device until the signal returns. The server applies a key
 (:mod:`gridops.store.field_moves`): sent again, it answers what it answered the first time.
 A move the ticket no longer allows (reassigned, voided, moved by someone else) is answered 409
 with a message in the worker's language; the phone keeps the worker's text and photos.
-Done, verify and check carry the phone's position (proof of presence)."""
+Done, verify and check carry the phone's position (proof of presence), and, when the phone
+found itself beyond the category's radius, the worker's reason (``far_reason``)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from gridops.errors import UserError
 from gridops.services import field_moves as moves
-from gridops.services.field_moves import Presence
+from gridops.services.field_moves import presence, record_answer
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import BadTransitionInput, IllegalTransition, RoleNotAllowed
-from gridops.tickets.model import Status
+from gridops.tickets.model import Status, Ticket
 from gridops.web.console.i18n import translator
 from gridops.web.console.pages import lang_of, refusal, signed_in
 from gridops.web.console.session import NotSignedIn, check_csrf
-from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.permissions import Action, PermissionDenied, Principal
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +102,7 @@ def _move(state: WebState, me: Principal, form: Any, t: Any) -> Response:
         return JSONResponse({"message": t("app.err.busy")}, status_code=503,
                             headers={"Retry-After": "5"})  # fmt: skip
     try:
-        answer, presence, before, after = _apply(state, me, form, number, action)
+        answer, recorded = _apply(state, me, form, number, action, key)
     except Refused as exc:
         moves.release(ctx, me.user_id, key)
         return _json(400, message=t(exc.key, **exc.fmt))
@@ -116,25 +118,24 @@ def _move(state: WebState, me: Principal, form: Any, t: Any) -> Response:
     except BaseException:
         moves.release(ctx, me.user_id, key)
         raise
-    moves.finish(ctx, me.user_id, key, answer=answer, presence=presence, photos_before=before,
-                 photos_after=after)  # fmt: skip
+    if not recorded:  # an on-site report makes a ticket: its answer is recorded after it
+        moves.finish(ctx, me.user_id, key, answer=answer, presence=None, photos_before=(),
+                     photos_after=())  # fmt: skip
     return _json(200, **answer)
 
 
 def _apply(
-    state: WebState, me: Principal, form: Any, number: str, action: str
-) -> tuple[dict[str, Any], Presence | None, tuple[str, ...], tuple[str, ...]]:
-    """Take the move through the API's own functions (the same permission checks)."""
-    from gridops.services.field_moves import presence
+    state: WebState, me: Principal, form: Any, number: str, action: str, key: str
+) -> tuple[dict[str, Any], bool]:
+    """Take the move through the API's own checks and functions (the same permissions). A move
+    on a ticket records its answer under ``key`` in its own transaction: (answer, True)."""
     from gridops.web.api import field as field_api
-    from gridops.web.api import supervise as supervise_api
-    from gridops.web.api.common import allowed_ticket
-    from gridops.web.permissions import Action
+    from gridops.web.api.common import act_as, allowed_ticket
+    from gridops.web.api.verify import answered as verified
 
     note, reason = _text(form, "note"), _text(form, "reason")
+    far_reason = _text(form, "far_reason", 500)  # read before the move: refused, nothing moved
     position = _position(form) if action in WITH_POSITION else None
-    before: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
     if action == "onsite":
         if position is None:
             raise Refused("app.err.no_position")
@@ -147,13 +148,31 @@ def _apply(
             photos=photos,
         )  # fmt: skip
         return ({"number": moved["number"], "status": moved["status"], "action": action,
-                 "far": False, "distance_m": None}, None, (), ())  # fmt: skip
+                 "far": False, "distance_m": None}, False)  # fmt: skip
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    answered: list[dict[str, Any]] = []
+
+    def within(conn: Connection, written: list[Ticket]) -> None:
+        """The answer, with the proof of presence, recorded in the move's transaction."""
+        moved = written[0]
+        where = None
+        if position is not None:
+            where = presence(state.ctx, moved, *position, reason=far_reason)
+        answered.append({"number": moved.number, "status": moved.status.value, "action": action,
+                         "far": bool(where and where.far),
+                         "distance_m": where.distance_m if where else None})  # fmt: skip
+        record_answer(conn, me.user_id, key, answer=answered[0], presence=where,
+                      photos_before=before, photos_after=after)  # fmt: skip
+
     if action == "accept":
-        moved = field_api.accept(state, me, number)
+        found = allowed_ticket(state, me, number, Action.ACCEPT)
+        act_as(state, me, found, "accept", within=within, assignee=me.user_id)
     elif action == "return":
         if not reason:
             raise Refused("app.err.reason")
-        moved = field_api.return_ticket(state, me, number, field_api.ReturnIn(reason=reason))
+        found = allowed_ticket(state, me, number, Action.RETURN)
+        act_as(state, me, found, "return", within=within, reason=reason)
     elif action == "done":
         found = allowed_ticket(state, me, number, Action.REPORT_DONE)
         category = state.ctx.ops.taxonomy.categories.get(found.category)
@@ -167,33 +186,22 @@ def _apply(
             raise Refused("app.err.note")
         before = field_api.store_photos(state, _files(form, "before"))
         after = field_api.store_photos(state, _files(form, "after"))
-        ticket = field_api.handled(state, me, found, note, before + after)
-        moved = {"id": ticket.id, "number": ticket.number, "status": ticket.status.value}
+        field_api.handled(state, me, found, note, before + after, within=within)
     elif action.startswith("verify_"):
-        from gridops.web.api.verify import answered
-
         given = action.removeprefix("verify_")
         if given != "exists" and not reason:
             raise Refused("app.err.reason")
         found = allowed_ticket(state, me, number, Action.VERIFY)
         after = field_api.store_photos(state, _files(form, "after") + _files(form, "before"))
-        ticket = answered(state, me, found, given, note, reason, after)
-        moved = {"id": ticket.id, "number": ticket.number, "status": ticket.status.value}
+        verified(state, me, found, given, note, reason, after, within=within)
     else:
         passed = action == "check_pass"
         if not passed and not reason:
             raise Refused("app.err.reason")
-        body = supervise_api.CheckIn(passed=passed, note=note, reason=reason)
-        moved = supervise_api.check(state, me, number, body)
-    where = None
-    if position is not None:
-        from gridops.services.actions import load
-
-        where = presence(state.ctx, load(state.ctx, number), *position)
-    answer_out = {"number": moved["number"], "status": moved["status"], "action": action,
-                  "far": bool(where and where.far),
-                  "distance_m": where.distance_m if where else None}  # fmt: skip
-    return answer_out, where, before, after
+        found = allowed_ticket(state, me, number, Action.CHECK)
+        fields = {"note": note} if passed and note else {} if passed else {"reason": reason}
+        act_as(state, me, found, action, within=within, **fields)
+    return answered[0], True
 
 
 def _conflict(

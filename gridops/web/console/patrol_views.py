@@ -1,5 +1,6 @@
 """The supervisor's view of patrols (巡查): one day's walks — who, when, how far, which unit
-cells (单元网格) they passed — and the share of the area's unit cells walked that day."""
+cells (单元网格) they passed — the share of the area's unit cells walked that day, and the
+tracks on the web map (``/console/patrols/tracks.geojson?day=``, drawn by static/map.js)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from gridops.errors import UserError
 from gridops.web.console.pages import html_errors, render, signed_in
@@ -17,6 +18,8 @@ from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: a track's colour by its row (told apart on any basemap; the table says who walked which)
+COLOURS = ("#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#c2255c")
 
 
 def _day(state: WebState, raw: str | None) -> date:
@@ -60,11 +63,81 @@ def patrol_day(state: WebState, me: Principal, day: date) -> dict[str, Any]:
     return {"rows": rows, "walked": len(walked), "area": len(area), "share": share}
 
 
+def tracks(state: WebState, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The day's tracks as GeoJSON lines in the display's system, each with its walker and
+    colour (the colour of its row in the table)."""
+    import numpy as np
+
+    from gridops.grids.basemap import to_display
+    from gridops.web.basemap import basemap_of
+
+    basemap = basemap_of(state.ctx.settings)
+    feats = []
+    for r in rows:
+        points = r["patrol"].points
+        if len(points) < 2:
+            continue
+        lon, lat = (np.array([p[k] for p in points], dtype=np.float64) for k in (0, 1))
+        x, y = to_display(lon, lat, "EPSG:4326", basemap)
+        line = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(x, y, strict=True)]
+        feats.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": line},
+                      "properties": {"user": r["patrol"].user_id, "km": r["km"],
+                                     "colour": r["colour"]}})  # fmt: skip
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _map(state: WebState, day: str, shown: dict[str, Any]) -> dict[str, str]:
+    """The map box over the day's tracks (the whole grid when there are none)."""
+    from gridops.web.console.map_views import bounds_of, map_box
+
+    lines = [f["geometry"]["coordinates"] for f in shown["features"]]
+    if lines:
+        xs = [p[0] for line in lines for p in line]
+        ys = [p[1] for line in lines for p in line]
+        pad = max(max(xs) - min(xs), max(ys) - min(ys), 0.004) * 0.15
+        bounds = [min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad]
+    else:
+        bounds = bounds_of(state)
+    return map_box(state, bounds=bounds, level=str(state.ctx.grid.levels),
+                   cells="/console/map/cells.geojson",
+                   tracks=f"/console/patrols/tracks.geojson?day={day}")  # fmt: skip
+
+
+def _coloured(found: dict[str, Any]) -> dict[str, Any]:
+    for i, r in enumerate(found["rows"]):
+        r["colour"] = COLOURS[i % len(COLOURS)]
+    return found
+
+
 @router.get("/console/patrols", response_class=HTMLResponse)
 @html_errors
 def patrols_page(request: Request, state: State, day: str | None = None) -> HTMLResponse:
     me = signed_in(state, request)
     require(me, Action.READ_REPORTS)
     chosen = _day(state, day)
-    return render(request, state, "patrols.html", me=me, day=chosen.isoformat(),
-                  **patrol_day(state, me, chosen))  # fmt: skip
+    found = _coloured(patrol_day(state, me, chosen))
+    glmap = _map(state, chosen.isoformat(), tracks(state, found["rows"]))
+    return render(request, state, "patrols.html", me=me, day=chosen.isoformat(), glmap=glmap,
+                  **found)  # fmt: skip
+
+
+@router.get("/console/patrols/tracks.geojson")
+def tracks_geojson(request: Request, state: State, day: str | None = None) -> Response:
+    """The day's tracks in the reader's area (plain-text 400/401/403 naming the problem)."""
+    import orjson
+
+    from gridops.web.console.map_views import GEOJSON, _plain, _signed_in
+    from gridops.web.permissions import PermissionDenied
+
+    me = _signed_in(state, request)
+    if me is None:
+        return _plain(401, "sign in first: /console/login")
+    try:
+        require(me, Action.READ_REPORTS)
+        chosen = _day(state, day)
+    except PermissionDenied as e:
+        return _plain(403, e.reason)
+    except UserError as e:
+        return _plain(400, str(e))
+    found = _coloured(patrol_day(state, me, chosen))
+    return Response(orjson.dumps(tracks(state, found["rows"])), media_type=GEOJSON)

@@ -146,9 +146,9 @@ def sign_out(response: Response, request: Request, state: WebState) -> None:
 HOME = {
     Role.DISPATCHER: "/console/dispatch",
     Role.ACCEPTOR: "/console/dispatch",
-    Role.FIELD_STAFF: "/console/field",
-    Role.GRID_WORKER: "/console/field",
-    Role.INSPECTOR: "/console/field",
+    Role.FIELD_STAFF: "/console/app/",  # the field app; it links back to /console/field
+    Role.GRID_WORKER: "/console/app/",
+    Role.INSPECTOR: "/console/app/",
     Role.SUPERVISOR: "/console/supervise",
     Role.ADMIN: "/console/admin/users",
 }

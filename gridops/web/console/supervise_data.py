@@ -16,11 +16,12 @@ from gridops.web.console.supervise_rank import Table
 from gridops.web.permissions import Principal
 from gridops.web.state import WebState
 
-#: The 13 indicators of the reference list, in its order (结案率's variant without 缓办 stays in
-#: `gridops report` and the JSON API).
+#: The 13 indicators of the reference list, in its order, and 主动发现率 (issue 20) — 结案率's
+#: variant without 缓办 stays in `gridops report` and the JSON API.
 SHOWN = ("registration_rate", "dispatch_accuracy", "on_time_dispatch", "handling_rate",
          "on_time_handling", "close_rate", "on_time_close", "rework_rate", "onsite_resolution",
-         "escalation_rate", "supervision_rate", "satisfaction", "valid_report_rate")  # fmt: skip
+         "escalation_rate", "supervision_rate", "satisfaction", "valid_report_rate",
+         "active_discovery")  # fmt: skip
 TREND = ("close_rate", "on_time_close", "satisfaction")
 WEEKS = 8
 

@@ -19,6 +19,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "app.tab.done": ("今日完成", "Done today"),
     "app.online": ("在线", "Online"),
     "app.offline": ("离线", "Offline"),
+    "app.classic": ("切换到网页版任务页", "Switch to the classic task page"),
     "app.refresh": ("刷新任务", "Refresh tasks"),
     "app.pull": ("松开刷新", "Release to refresh"),
     "app.noscript": (
@@ -89,6 +90,31 @@ WORDS: dict[str, tuple[str, str]] = {
     "app.far_sent": (
         "已发送；你距现场约 {d} 米，调度员会看到",
         "Sent; you were about {d} m from the place, the dispatcher will see it",
+    ),
+    "app.far_reason": ("说明：", "reason: "),
+    "app.far_ask": (
+        "你距现场约 {d} 米，超出本类案件 {r} 米的到场范围。请说明原因后再发送。",
+        "You are about {d} m from the place, beyond the {r} m this category allows. "
+        "Say why before sending.",
+    ),
+    "app.far_title": ("不在现场范围内", "Not at the place"),
+    "app.far_why": ("原因", "Reason"),
+    "app.far_why.blocked": (
+        "现场无法靠近（封闭、施工）",
+        "The place cannot be reached (closed, works)",
+    ),
+    "app.far_why.gps": (
+        "定位不准（室内、高楼遮挡）",
+        "The position is off (indoors, tall buildings)",
+    ),
+    "app.far_why.moved": ("问题实际位置与上报位置不符", "The problem is not where it was reported"),
+    "app.far_why.left": ("已离开现场后补报", "Reported after leaving the place"),
+    "app.far_more": ("补充说明", "More detail"),
+    "app.far_send": ("说明并发送", "Send with this reason"),
+    "app.far_cancel": ("返回修改", "Go back"),
+    "app.err.far_reason": (
+        "请选择或填写不在现场的原因",
+        "Choose or write why you are not at the place",
     ),
     "app.presence": ("到场核验", "Proof of presence"),
     "app.presence_near": (

@@ -68,6 +68,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "监督员有效上报数 / 监督员上报数",
         "valid inspector reports / inspector reports",
     ),
+    "def.active_discovery": (
+        "监督员、网格员(含巡查)主动发现上报数 / 上报数",
+        "found by inspectors and grid workers (patrols included) / all reports",
+    ),
     # -- the admin pages -----------------------------------------------------------------
     "admin": ("系统管理", "Admin"),
     "adm.users": ("用户", "Users"),

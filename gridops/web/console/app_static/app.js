@@ -320,7 +320,8 @@
       task.media.length ? el("div", { "class": "previews" }, task.media.map(function (p) {
         return el("a", { href: "/console/media/" + p }, [el("img", { src: "/console/media/" + p, alt: t("app.report_photo"), width: "96", height: "96" })]);
       })) : null,
-      task.far_m && task.far_m.length ? el("p", { "class": "badge far", text: t("app.far", { d: task.far_m[0] }) }) : null,
+      task.far_m && task.far_m.length ? el("p", { "class": "badge far" }, [t("app.far", { d: task.far_m[0] }),
+        task.far_why && task.far_why[0] ? el("span", { "class": "far-reason", translate: "no", text: " · " + t("app.far_reason") + task.far_why[0] }) : null]) : null,
       task.last_reason ? el("p", { "class": "hint" }, [t("app.last_reason") + " ", el("span", { translate: "no", text: task.last_reason })]) : null,
       keptBlock(task),
       a.indexOf("accept") >= 0 ? el("button", { type: "button", "class": "primary big", id: "accept",
@@ -368,6 +369,10 @@
   function queue(task, action, fields, photos) {
     var move = { ticket: task.number, action: action, fields: fields, photos: photos, had: task.actions || [] };
     var withPosition = action !== "accept" && action !== "return";
+    var away = withPosition ? metres(task) : null;
+    if (away !== null && task.radius_m && away > task.radius_m && !fields.far_reason) {
+      return askFar(task, away, function (why) { fields.far_reason = why; queue(task, action, fields, photos); });
+    }
     var store = function () {
       if (withPosition && here) { move.fields.lon = here.lon.toFixed(7); move.fields.lat = here.lat.toFixed(7); }
       return Outbox.add(move).then(function () {
@@ -381,6 +386,42 @@
       });
     };
     return store();
+  }
+
+  // A done, verify or check sent from beyond the category's radius asks the worker why first
+  // (a preset and/or free text); the reason goes with the move to the dispatcher and the check.
+  function askFar(task, away, then) {
+    var presets = ["blocked", "gps", "moved", "left"];
+    var more = el("textarea", { name: "far_more", rows: "2" });
+    var err = el("p", { "class": "err", id: "far-err", role: "alert" });
+    var dialog = el("dialog", { "class": "far-ask", id: "far-ask", "aria-labelledby": "far-title" });
+    var close = function () { dialog.close(); dialog.remove(); };
+    var form = el("form", { method: "dialog" }, [
+      el("h3", { id: "far-title", text: t("app.far_title") }),
+      el("p", { text: t("app.far_ask", { d: Math.round(away), r: Math.round(task.radius_m) }) }),
+      el("fieldset", {}, [el("legend", { text: t("app.far_why") })].concat(presets.map(function (p) {
+        return el("label", { "class": "radio" }, [
+          el("input", { type: "radio", name: "far_preset", value: t("app.far_why." + p) }), t("app.far_why." + p)
+        ]);
+      }))),
+      field(t("app.far_more"), more),
+      err,
+      el("div", { "class": "row" }, [
+        el("button", { type: "submit", "class": "primary", id: "far-send", text: t("app.far_send") }),
+        el("button", { type: "button", id: "far-cancel", text: t("app.far_cancel"), on: { click: close } })
+      ])
+    ]);
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var preset = form.querySelector("[name=far_preset]:checked");
+      var why = [preset ? preset.value : "", more.value.trim()].filter(Boolean).join("；");
+      if (!why) { err.textContent = t("app.err.far_reason"); return; }
+      close();
+      then(why.slice(0, 500));
+    });
+    dialog.appendChild(form);
+    document.body.appendChild(dialog);
+    dialog.showModal();
   }
 
   // -- sending --------------------------------------------------------------------------------

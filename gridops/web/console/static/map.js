@@ -7,6 +7,7 @@
 //   data-level    1|2|3, data-within: a level-1 code the cells are limited to
 //   data-pins     GeoJSON of the tickets under the list's own filter (desk) — pins, heat, counts
 //   data-pin      one pin [lon,lat] (the ticket page's mini-map), data-selected: a cell code
+//   data-tracks   GeoJSON of patrol tracks (lines with a "colour"), the patrols page
 //   data-link     the desk's address for a cell, with __L1__ and __CELL__ to fill in
 //   data-tiles, data-scheme, data-attribution: the configured basemap, if any
 import * as maplibregl from "/console/static/maplibre-gl/maplibre-gl.mjs";
@@ -28,6 +29,7 @@ function style(d) {
     cells: { type: "geojson", data: EMPTY },
     pins: { type: "geojson", data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 15 },
     heat: { type: "geojson", data: EMPTY },
+    tracks: { type: "geojson", data: EMPTY },
   };
   const layers = [{ id: "bg", type: "background", paint: { "background-color": "#eef3f7" } }];
   const base = !!d.tiles;
@@ -59,6 +61,11 @@ function style(d) {
       layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": 12, "text-font": ["sans-serif"],
                 "symbol-placement": "point", "text-max-width": 8 },
       paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
+    // Patrol tracks: a white casing under each walker's colour.
+    { id: "track-casing", type: "line", source: "tracks", layout: { "line-join": "round", "line-cap": "round" },
+      paint: { "line-color": "#ffffff", "line-width": 6 } },
+    { id: "tracks", type: "line", source: "tracks", layout: { "line-join": "round", "line-cap": "round" },
+      paint: { "line-color": ["coalesce", ["get", "colour"], "#d9480f"], "line-width": 3 } },
     { id: "clusters", type: "circle", source: "pins", filter: ["has", "point_count"],
       paint: { "circle-color": "#1f6feb", "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22],
                "circle-stroke-color": "#fff", "circle-stroke-width": 2 } },
@@ -128,12 +135,22 @@ function start(box) {
     box.dataset.pinsLoaded = String(Number(box.dataset.pinsLoaded || 0) + 1);
   }
 
+  async function loadTracks() {
+    if (!d.tracks) return;
+    const r = await fetch(d.tracks, { credentials: "same-origin" });
+    if (!r.ok) return;
+    const data = await r.json();
+    map.getSource("tracks").setData(data);
+    box.dataset.tracksShown = String(data.features.length);
+  }
+
   map.on("load", () => {
     // The box may have been measured before the map's style sheet applied: fit again.
     map.resize();
     map.fitBounds(JSON.parse(d.bounds), { padding: 16, duration: 0 });
     loadCells();
     loadPins();
+    loadTracks();
     box.dataset.ready = "1";
   });
   map.on("moveend", loadCells);
