@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import shapely
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -113,6 +115,7 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                            ("svg_l1", f"/console/dispatch?level=3&l1={l1}")):  # fmt: skip
             ctx = browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
             page = ctx.new_page()
+            page.set_default_navigation_timeout(300_000)  # the cold server, on a loaded machine
             page.goto("/console/login")
             page.fill("#token", token)
             page.click("#login")
@@ -129,7 +132,11 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                     page.evaluate("""() => { const m = document.getElementById('glmap').map;
                         for (const id of ['heat', 'labels', 'cluster-count'])
                           m.setLayoutProperty(id, 'visibility', 'none'); }""")
+                before = int(page.get_attribute("#glmap", "data-cells-fetched") or 0)
                 fps = page.evaluate(FPS_JS, ["gl", 3000])
+                after = page.get_attribute("#glmap", "data-cells-fetched")
+                if after is not None:  # cell answers fetched during the pan/zoom
+                    fps["cells_fetched_while_moving"] = int(after) - before
             else:
                 page.wait_for_selector("svg.gridmap")
                 paint = page.evaluate(SVG_PAINT_JS)
@@ -139,6 +146,27 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
             out[kind] = {"first_paint_ms": round(paint), "cells_drawn": shown, **fps}
             ctx.close()
         browser.close()
+    return out
+
+
+def server_figures(ctx: Any, l1: str) -> dict[str, Any]:
+    """What the server spends on one cells answer (warm layer): ms and bytes, gzip included."""
+    import gzip
+
+    from gridops.grids.vector import cell_layer, features
+    from gridops.web.basemap import basemap_of
+
+    grid = ctx.grid
+    layer = cell_layer(grid, 3, basemap_of(ctx.settings))
+    out = {}
+    w, s, e, n = shapely.total_bounds([grid.cells[l1].geometry])
+    whole = shapely.total_bounds([c.geometry for c in grid.cells_at(1)])
+    for name, box, zoom, within in (("street_z13", (w, s, e, n), 13, l1),
+                                    ("district_z10", tuple(whole), 10, "")):  # fmt: skip
+        t0 = time.perf_counter()
+        body = features(layer, box, zoom=zoom, within=within)
+        ms = (time.perf_counter() - t0) * 1000
+        out[name] = {"ms": round(ms), "bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6))}
     return out
 
 
@@ -156,7 +184,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url, (server, ctx, l1), token = serve(grid_dir, Path(tmp))
         try:
-            print(json.dumps(measure(url, token, l1, n), indent=1))
+            figures = measure(url, token, l1, n)
+            figures["server"] = server_figures(ctx, l1)
+            print(json.dumps(figures, indent=1))
         finally:
             server.should_exit = True
             ctx.close()

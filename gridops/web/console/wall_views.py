@@ -23,7 +23,10 @@ def wall_fragment(request: Request, state: WebState) -> HTMLResponse:
     require(me, Action.READ_REPORTS)
     board = wall(state, me)
     top = max([d.reports for d in board.days] + [1])
-    return render(request, state, "_wall.html", me=me, w=board, stages=STAGES, top=top)
+    from gridops.web.console.map_views import wall_map
+
+    return render(request, state, "_wall.html", me=me, w=board, stages=STAGES, top=top,
+                  glmap=wall_map(state, me))  # fmt: skip
 
 
 @router.get("/console/wall", response_class=HTMLResponse)

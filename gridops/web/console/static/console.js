@@ -50,8 +50,14 @@
     }
     delete live.pending;
     var before = numbers(live);
+    // What says data-keep (the wall's map) stays as it is: it takes the place of its namesake.
+    var kept = Array.prototype.slice.call(live.querySelectorAll("[data-keep][id]"));
     live.innerHTML = "";
     while (doc.body.firstChild) live.appendChild(doc.body.firstChild);
+    kept.forEach(function (el) {
+      var twin = document.getElementById(el.id);
+      if (twin && twin !== el) twin.replaceWith(el);
+    });
     tick();
     arrived(live, before);
     return true;
