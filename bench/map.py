@@ -73,6 +73,18 @@ FPS_JS = """async ([kind, ms]) => {
   return {fps: +(1000 * gaps.length / (frames.at(-1) - frames[0])).toFixed(1),
           longest_frame_ms: +Math.max(...gaps).toFixed(1)};
 }"""
+# Where a first paint's time goes: the page's HTML, its load event, and each map request's
+# start and end (the resource timing API), in ms from navigation start.
+TIMELINE_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0], out = {
+    html_received: Math.round(nav.responseEnd), load_event: Math.round(nav.loadEventEnd)};
+  for (const r of performance.getEntriesByType('resource')) {
+    const name = r.name.split('?')[0].split('/').pop();
+    if (/cells|pins|maplibre-gl.mjs|maplibre-gl-worker/.test(name) && !(name in out))
+      out[name] = [Math.round(r.startTime), Math.round(r.responseEnd), r.transferSize];
+  }
+  return out;
+}"""
 SVG_PAINT_JS = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
   () => done(performance.now()))))"""
 
@@ -126,6 +138,7 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
             if kind.startswith("gl"):
                 page.wait_for_selector("#glmap[data-paint-ms]", timeout=120_000)
                 paint = float(page.get_attribute("#glmap", "data-paint-ms") or "nan")
+                timeline = page.evaluate(TIMELINE_JS)
                 shown = int(page.get_attribute("#glmap", "data-cells-shown") or 0)
                 page.locator("#glmap").scroll_into_view_if_needed()
                 if kind.endswith("no_heat_no_labels"):  # what those two layers cost
@@ -144,6 +157,8 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                 page.locator("svg.gridmap").scroll_into_view_if_needed()
                 fps = page.evaluate(FPS_JS, ["svg", 3000])
             out[kind] = {"first_paint_ms": round(paint), "cells_drawn": shown, **fps}
+            if kind.startswith("gl"):
+                out[kind]["timeline_ms"] = timeline
             ctx.close()
         browser.close()
     return out

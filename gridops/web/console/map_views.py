@@ -282,3 +282,17 @@ def wall_geojson(request: Request, state: State) -> Response:
     if not 1 <= level <= min(3, state.ctx.grid.levels):
         return _plain(400, f"level must be 1…{min(3, state.ctx.grid.levels)}")
     return Response(orjson.dumps(wall_pins(state, me, level)), media_type=GEOJSON)
+
+
+def task_map(state: WebState, ticket: Any, say: Any) -> dict[str, str]:
+    """The field app's small still map of a task (static/map.js, drawn by app.js when online):
+    the ticket's pin on its unit cell, about 400 m across."""
+    x, y = to_display(np.array([ticket.lon]), np.array([ticket.lat]), ticket.crs,
+                      basemap_of(state.ctx.settings))  # fmt: skip
+    lon, lat = round(float(x[0]), 6), round(float(y[0]), 6)
+    cells = list(ticket.cells or ())
+    return map_box(state, bounds=[lon - 0.002, lat - 0.0015, lon + 0.002, lat + 0.0015],
+                   pin=[lon, lat], number=ticket.number, level=str(len(cells) or 1),
+                   selected=cells[-1] if cells else "", cells="/console/map/cells.geojson",
+                   still="1", t_map=say.t("map.mini"), t_zoom_in=say.t("map.zoom_in"),
+                   t_zoom_out=say.t("map.zoom_out"))  # fmt: skip

@@ -9,7 +9,8 @@
 //   data-pin      one pin [lon,lat] (the ticket page's mini-map), data-selected: a cell code
 //   data-link     the desk's address for a cell, with __L1__ and __CELL__ to fill in
 //   data-tiles, data-scheme, data-attribution: the configured basemap, if any
-//   data-still   "1": a map to look at, not to work (the wall): no controls, no clicks
+//   data-still   "1": a map to look at, not to work (the wall, the field app's task): no
+//                controls, no clicks
 //   data-t-*     words in the page's language (zoom buttons, the notes when a cap cut cells or pins)
 //
 // Speed: cells are fetched for the view plus half a view around it, and not again while the view
@@ -214,6 +215,8 @@ function start(box) {
 }
 
 if (webgl()) {
+  // The field app draws its task's map when it shows the task (app_static/app.js).
+  window.gridopsMap = (box) => { start(box); return box.map; };
   document.querySelectorAll(".glmap[data-bounds]").forEach((box) => {
     const fallback = document.getElementById(box.dataset.fallback || "");
     box.hidden = false;
