@@ -86,3 +86,26 @@ def test_a_big_grid_is_warmed_at_start(ctx: ServiceContext, monkeypatch) -> None
     thread.join()
     assert {key[1] for key in vector._cache if key[0] == id(ctx.grid)} == {1, 2, 3}
     assert id(ctx.grid) in vector._keys
+
+
+def test_a_cells_answer_is_made_once_per_view(
+    client: TestClient, users: Users, monkeypatch
+) -> None:
+    made = []
+    real = map_views.features
+
+    def counted(*args, **kw):  # type: ignore[no-untyped-def]
+        made.append(kw.get("zoom"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(map_views, "features", counted)
+    monkeypatch.setattr(map_views, "_answers", type(map_views._answers)())
+    sign_in(client, users.add("d-twice", "dispatcher", "all"))
+    query = "/console/map/cells.geojson?level=3&z=13&bbox=121.49,31.22,121.52,31.25"
+    first, again = client.get(query), client.get(query)
+    assert first.content == again.content and len(made) == 1
+    client.get(query.replace("z=13", "z=14"))
+    assert len(made) == 2  # another zoom is another answer
+    monkeypatch.setattr(map_views, "ANSWERS_BYTES", 1)
+    client.get(query.replace("z=13", "z=15"))
+    assert len(map_views._answers) == 1  # only the newest is kept past the budget

@@ -13,6 +13,7 @@ gridops.grids.basemap.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
-from gridops.grids.basemap import to_display
+from gridops.grids import vector
+from gridops.grids.basemap import display_crs, to_display
 from gridops.grids.vector import cell_layer, content_key, features, warm
 from gridops.org.orgchart import OrgChart
 from gridops.web.basemap import basemap_of
@@ -40,6 +42,27 @@ OWN = {"map.js": "text/javascript", "map.css": "text/css"}
 PIN_CAP = 2000
 GEOJSON = "application/geo+json"
 WARM_FROM = 10_000  # cells: a grid this big has its map layers built at start, in the background
+ANSWERS_BYTES = 64 << 20  # the cells answers kept, newest first (a whole district's is ~6 MB)
+_answers: OrderedDict[str, bytes] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def cells_answer(tag: str, make: Any) -> bytes:
+    """The cells answer of ``tag`` (its ETag: grid content, level, zoom, box, within, basemap),
+    made by ``make()`` once and kept while it is among the newest ANSWERS_BYTES: every desk opens
+    on the same few views, and a whole district's answer costs seconds to build."""
+    with _answers_lock:
+        body = _answers.get(tag)
+        if body is not None:
+            _answers.move_to_end(tag)
+            return body
+    body = make()
+    with _answers_lock:
+        _answers[tag] = body
+        size = sum(len(b) for b in _answers.values())
+        while size > ANSWERS_BYTES and len(_answers) > 1:
+            size -= len(_answers.popitem(last=False)[1])
+    return body
 
 
 def start_warming(ctx: Any) -> threading.Thread | None:
@@ -120,10 +143,12 @@ def cells_geojson(request: Request, state: State) -> Response:
     within = q.get("within", "")[:20]
     basemap = basemap_of(state.ctx.settings)
     layer = cell_layer(grid, level, basemap)
-    tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{bool(basemap)}"'
+    shown_in = display_crs(basemap)
+    tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{shown_in}"'
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    body = features(layer, bbox, zoom=zoom, within=within)
+    body = cells_answer(f"{tag}-{vector.MAX_FEATURES}",
+                        lambda: features(layer, bbox, zoom=zoom, within=within))  # fmt: skip
     return Response(body, media_type=GEOJSON, headers={"ETag": tag, "Cache-Control": "no-cache"})
 
 
