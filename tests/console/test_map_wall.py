@@ -104,6 +104,9 @@ def test_a_cells_answer_is_made_once_per_view(
     query = "/console/map/cells.geojson?level=3&z=13&bbox=121.49,31.22,121.52,31.25"
     first, again = client.get(query), client.get(query)
     assert first.content == again.content and len(made) == 1
+    assert again.headers["content-encoding"] == "gzip" and again.json()["features"]
+    plain = client.get(query, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == again.json()
     client.get(query.replace("z=13", "z=14"))
     assert len(made) == 2  # another zoom is another answer
     monkeypatch.setattr(map_views, "ANSWERS_BYTES", 1)

@@ -12,6 +12,7 @@ gridops.grids.basemap.
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -43,26 +44,29 @@ PIN_CAP = 2000
 GEOJSON = "application/geo+json"
 WARM_FROM = 10_000  # cells: a grid this big has its map layers built at start, in the background
 ANSWERS_BYTES = 64 << 20  # the cells answers kept, newest first (a whole district's is ~6 MB)
-_answers: OrderedDict[str, bytes] = OrderedDict()
+_answers: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()  # tag → (JSON, its gzip)
 _answers_lock = threading.Lock()
 
 
-def cells_answer(tag: str, make: Any) -> bytes:
-    """The cells answer of ``tag`` (its ETag: grid content, level, zoom, box, within, basemap),
-    made by ``make()`` once and kept while it is among the newest ANSWERS_BYTES: every desk opens
-    on the same few views, and a whole district's answer costs seconds to build."""
+def cells_answer(tag: str, make: Any) -> tuple[bytes, bytes]:
+    """The cells answer of ``tag`` (its ETag: grid content, level, zoom, box, within, display
+    CRS) and its gzip, made by ``make()`` once and kept while among the newest ANSWERS_BYTES:
+    every desk opens on the same few views, and a whole district's answer (~6 MB) costs seconds
+    to build and to compress."""
     with _answers_lock:
-        body = _answers.get(tag)
-        if body is not None:
+        held = _answers.get(tag)
+        if held is not None:
             _answers.move_to_end(tag)
-            return body
+            return held
     body = make()
+    held = (body, gzip.compress(body, 6, mtime=0))
     with _answers_lock:
-        _answers[tag] = body
-        size = sum(len(b) for b in _answers.values())
+        _answers[tag] = held
+        size = sum(len(a) + len(b) for a, b in _answers.values())
         while size > ANSWERS_BYTES and len(_answers) > 1:
-            size -= len(_answers.popitem(last=False)[1])
-    return body
+            a, b = _answers.popitem(last=False)[1]
+            size -= len(a) + len(b)
+    return held
 
 
 def start_warming(ctx: Any) -> threading.Thread | None:
@@ -147,9 +151,15 @@ def cells_geojson(request: Request, state: State) -> Response:
     tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{shown_in}"'
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    body = cells_answer(f"{tag}-{vector.MAX_FEATURES}",
-                        lambda: features(layer, bbox, zoom=zoom, within=within))  # fmt: skip
-    return Response(body, media_type=GEOJSON, headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+    def make() -> bytes:
+        return features(layer, bbox, zoom=zoom, within=within)
+
+    body, packed = cells_answer(f"{tag}-{vector.MAX_FEATURES}", make)
+    headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once, when made
+        return Response(packed, media_type=GEOJSON, headers=headers | {"Content-Encoding": "gzip"})
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 def home_l1(org: OrgChart, me: Principal) -> str:
