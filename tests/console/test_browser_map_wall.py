@@ -58,6 +58,10 @@ def test_the_wall_shows_open_tickets_on_a_still_map(
                          else f"The map marks the newest 2 of {n} open tickets")  # fmt: skip
         assert s.page.evaluate("document.documentElement.scrollWidth") <= width
         s.page.screenshot(path=str(SHOTS / f"wall-{lang}-{width}.png"))
+        size = s.page.evaluate(
+            "document.querySelector('#wallmap').map.getLayoutProperty('labels', 'text-size')"
+        )
+        assert size == (16 if width == 1920 else 12)  # read from across the room
         if width > 600:  # the wall's live swap keeps the map, which follows the new ticket
             s.page.evaluate("document.querySelector('#wallmap').kept = 'yes'")
             loaded = int(s.page.get_attribute(WALL, "data-pins-loaded") or 0)

@@ -30,6 +30,11 @@ function webgl() {
   }
 }
 
+// Labels read from across a room on the wall (16 px at 1920, 32 px at 3840); 12 px elsewhere.
+function textSize(d) {
+  return d.still === "1" && d.keep !== undefined ? Math.max(12, Math.round(window.innerWidth / 120)) : 12;
+}
+
 function style(d) {
   const sources = {
     cells: { type: "geojson", data: EMPTY, promoteId: "code" },
@@ -64,14 +69,14 @@ function style(d) {
       paint: { "line-color": "#111111", "line-width": 3, "line-dasharray": [2, 1] } },
     // Labels once a cell of the level is big enough to hold one (街镇 always).
     { id: "labels", type: "symbol", source: "cells", minzoom: LABEL_FROM[d.level] || 0,
-      layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": 12, "text-font": ["sans-serif"],
+      layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": textSize(d), "text-font": ["sans-serif"],
                 "symbol-placement": "point", "text-max-width": 8 },
       paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
     { id: "clusters", type: "circle", source: "pins", filter: ["has", "point_count"],
       paint: { "circle-color": "#1f6feb", "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22],
                "circle-stroke-color": "#fff", "circle-stroke-width": 2 } },
     { id: "cluster-count", type: "symbol", source: "pins", filter: ["has", "point_count"],
-      layout: { "text-field": ["get", "point_count_abbreviated"], "text-size": 12, "text-font": ["sans-serif"] },
+      layout: { "text-field": ["get", "point_count_abbreviated"], "text-size": textSize(d), "text-font": ["sans-serif"] },
       paint: { "text-color": "#ffffff" } },
     { id: "pins", type: "circle", source: "pins", filter: ["!", ["has", "point_count"]],
       paint: { "circle-color": ["case", ["==", ["get", "overdue"], true], "#c92a2a", "#1f6feb"],
