@@ -5,7 +5,8 @@ this machine's Chromium (headless: WebGL is software-rendered by SwiftShader her
     .venv/bin/python -m bench.map --sample   # the shipped sample grid (quick)
 
 Both maps are shown at level 3 (unit cells) for one 街镇 (the SVG map draws level 3 only inside
-one), and the web map also for the whole district at level 3, where the server sends at most
+one), and the web map also for the whole district at level 3 (twice: the second visit gets the
+server's kept answer), where the server sends at most
 20,000 cells of the view (vector.MAX_FEATURES). Figures, from the browser's performance API:
 
 - first paint: ms from navigation start to the first frame with the grid drawn (web map:
@@ -124,6 +125,7 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
         for kind, path in (("gl_l1", f"/console/dispatch?level=3&l1={l1}"),
                            ("gl_l1_no_heat_no_labels", f"/console/dispatch?level=3&l1={l1}"),
                            ("gl_district", "/console/dispatch?level=3"),
+                           ("gl_district_again", "/console/dispatch?level=3"),
                            ("svg_l1", f"/console/dispatch?level=3&l1={l1}")):  # fmt: skip
             ctx = browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
             page = ctx.new_page()
