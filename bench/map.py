@@ -5,7 +5,8 @@ this machine's Chromium (headless: WebGL is software-rendered by SwiftShader her
     .venv/bin/python -m bench.map --sample   # the shipped sample grid (quick)
 
 Both maps are shown at level 3 (unit cells) for one 街镇 (the SVG map draws level 3 only inside
-one), and the web map also for the whole district at level 3, where the server sends at most
+one), and the web map also for the whole district at level 3 (twice: the second visit gets the
+server's kept answer), where the server sends at most
 20,000 cells of the view (vector.MAX_FEATURES). Figures, from the browser's performance API:
 
 - first paint: ms from navigation start to the first frame with the grid drawn (web map:
@@ -29,6 +30,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import shapely
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -71,6 +74,18 @@ FPS_JS = """async ([kind, ms]) => {
   return {fps: +(1000 * gaps.length / (frames.at(-1) - frames[0])).toFixed(1),
           longest_frame_ms: +Math.max(...gaps).toFixed(1)};
 }"""
+# Where a first paint's time goes: the page's HTML, its load event, and each map request's
+# start and end (the resource timing API), in ms from navigation start.
+TIMELINE_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0], out = {
+    html_received: Math.round(nav.responseEnd), load_event: Math.round(nav.loadEventEnd)};
+  for (const r of performance.getEntriesByType('resource')) {
+    const name = r.name.split('?')[0].split('/').pop();
+    if (/cells|pins|maplibre-gl.mjs|maplibre-gl-worker/.test(name) && !(name in out))
+      out[name] = [Math.round(r.startTime), Math.round(r.responseEnd), r.transferSize];
+  }
+  return out;
+}"""
 SVG_PAINT_JS = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
   () => done(performance.now()))))"""
 
@@ -110,9 +125,11 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
         for kind, path in (("gl_l1", f"/console/dispatch?level=3&l1={l1}"),
                            ("gl_l1_no_heat_no_labels", f"/console/dispatch?level=3&l1={l1}"),
                            ("gl_district", "/console/dispatch?level=3"),
+                           ("gl_district_again", "/console/dispatch?level=3"),
                            ("svg_l1", f"/console/dispatch?level=3&l1={l1}")):  # fmt: skip
             ctx = browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
             page = ctx.new_page()
+            page.set_default_navigation_timeout(300_000)  # the cold server, on a loaded machine
             page.goto("/console/login")
             page.fill("#token", token)
             page.click("#login")
@@ -123,13 +140,18 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
             if kind.startswith("gl"):
                 page.wait_for_selector("#glmap[data-paint-ms]", timeout=120_000)
                 paint = float(page.get_attribute("#glmap", "data-paint-ms") or "nan")
+                timeline = page.evaluate(TIMELINE_JS)
                 shown = int(page.get_attribute("#glmap", "data-cells-shown") or 0)
                 page.locator("#glmap").scroll_into_view_if_needed()
                 if kind.endswith("no_heat_no_labels"):  # what those two layers cost
                     page.evaluate("""() => { const m = document.getElementById('glmap').map;
                         for (const id of ['heat', 'labels', 'cluster-count'])
                           m.setLayoutProperty(id, 'visibility', 'none'); }""")
+                before = int(page.get_attribute("#glmap", "data-cells-fetched") or 0)
                 fps = page.evaluate(FPS_JS, ["gl", 3000])
+                after = page.get_attribute("#glmap", "data-cells-fetched")
+                if after is not None:  # cell answers fetched during the pan/zoom
+                    fps["cells_fetched_while_moving"] = int(after) - before
             else:
                 page.wait_for_selector("svg.gridmap")
                 paint = page.evaluate(SVG_PAINT_JS)
@@ -137,8 +159,31 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                 page.locator("svg.gridmap").scroll_into_view_if_needed()
                 fps = page.evaluate(FPS_JS, ["svg", 3000])
             out[kind] = {"first_paint_ms": round(paint), "cells_drawn": shown, **fps}
+            if kind.startswith("gl"):
+                out[kind]["timeline_ms"] = timeline
             ctx.close()
         browser.close()
+    return out
+
+
+def server_figures(ctx: Any, l1: str) -> dict[str, Any]:
+    """What the server spends on one cells answer (warm layer): ms and bytes, gzip included."""
+    import gzip
+
+    from gridops.grids.vector import cell_layer, features
+    from gridops.web.basemap import basemap_of
+
+    grid = ctx.grid
+    layer = cell_layer(grid, 3, basemap_of(ctx.settings))
+    out = {}
+    w, s, e, n = shapely.total_bounds([grid.cells[l1].geometry])
+    whole = shapely.total_bounds([c.geometry for c in grid.cells_at(1)])
+    for name, box, zoom, within in (("street_z13", (w, s, e, n), 13, l1),
+                                    ("district_z10", tuple(whole), 10, "")):  # fmt: skip
+        t0 = time.perf_counter()
+        body = features(layer, box, zoom=zoom, within=within)
+        ms = (time.perf_counter() - t0) * 1000
+        out[name] = {"ms": round(ms), "bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6))}
     return out
 
 
@@ -156,7 +201,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url, (server, ctx, l1), token = serve(grid_dir, Path(tmp))
         try:
-            print(json.dumps(measure(url, token, l1, n), indent=1))
+            figures = measure(url, token, l1, n)
+            figures["server"] = server_figures(ctx, l1)
+            print(json.dumps(figures, indent=1))
         finally:
             server.should_exit = True
             ctx.close()

@@ -135,20 +135,22 @@ def features(
     *,
     zoom: float = MAX_ZOOM,
     within: str = "",
-    limit: int = MAX_FEATURES,
+    limit: int | None = None,
 ) -> bytes:
     """GeoJSON (a FeatureCollection) of the layer's cells meeting ``bbox`` (display system;
     all when None) and, with ``within``, only those whose code starts with it, simplified for
-    ``zoom``; at most ``limit`` features, then ``"truncated": true``. Each feature: id (its
-    index), properties code, name, parent, and the name's Chinese (zh) and other (en) parts
-    for labels."""
+    ``zoom``; at most ``limit`` (MAX_FEATURES) features, then ``"truncated": true``; ``matched``
+    says how many met the box. Each feature: id (its index), properties code, name, parent,
+    and the name's Chinese (zh) and other (en) parts for labels."""
     if bbox is None:
         found = np.arange(len(layer.codes))
     else:
         found = np.sort(layer.tree.query(shapely.box(*bbox)))
     if within:
         found = np.array([i for i in found if layer.codes[i].startswith(within)], dtype=np.intp)
-    truncated = len(found) > limit
+    limit = MAX_FEATURES if limit is None else limit
+    matched = len(found)
+    truncated = matched > limit
     found = found[:limit]
     places = decimals(zoom)
     feats: list[dict[str, Any]] = []
@@ -163,4 +165,13 @@ def features(
                            "parent": layer.parents[i], "zh": zh, "en": en},
             "geometry": {"type": kind, "coordinates": coords},
         })  # fmt: skip
-    return orjson.dumps({"type": "FeatureCollection", "features": feats, "truncated": truncated})
+    return orjson.dumps({"type": "FeatureCollection", "features": feats, "truncated": truncated,
+                        "matched": matched, "limit": limit})  # fmt: skip
+
+
+def warm(grid: Grid, basemap: Basemap | None) -> None:
+    """Build the content key and every level's layer now (at 120 k cells the first request
+    would otherwise pay 10–20 s): called at start in a background thread."""
+    content_key(grid)
+    for level in range(1, grid.levels + 1):
+        cell_layer(grid, level, basemap)

@@ -94,6 +94,9 @@ def create_app(
     app.add_middleware(AllowHeader)
     # outermost: every answer gets them, errors included
     app.add_middleware(SecurityHeaders, origins=lambda: basemap_origins(state.ctx.settings))
+    from gridops.web.console.map_views import start_warming
+
+    start_warming(ctx)
     return app
 
 

@@ -63,10 +63,10 @@ def test_the_wall_follows_new_tickets_by_itself(server: Server, browser: Any, to
     try:
         page = login(browser, server, token, viewport={"width": 1920, "height": 1080})
         page.goto("/console/wall")
-        page.wait_for_selector("#wall-glmap[data-ready='1'][data-cells-shown]")
+        page.wait_for_selector("#wallmap[data-ready='1'][data-cells-shown]")
         assert page.locator("#wall-map-note").is_hidden()  # the map, not the no-WebGL note
-        assert int(page.get_attribute("#wall-glmap", "data-pins-total") or 0) > 0  # overdue
-        page.evaluate("document.getElementById('wall-glmap').dataset.mark = 'first'")
+        assert int(page.get_attribute("#wallmap", "data-pins-total") or 0) > 0  # overdue
+        page.evaluate("document.getElementById('wallmap').dataset.mark = 'first'")
         before = int(page.inner_text('[data-stage="reports"] .big'))
         routed(server.ctx, 1, "310115005009001")
         page.wait_for_function(
@@ -74,8 +74,8 @@ def test_the_wall_follows_new_tickets_by_itself(server: Server, browser: Any, to
             f" === '{before + 1}'"
         )  # fmt: skip
         # the panels were swapped around the map: the same map, still drawn, note still hidden
-        assert page.get_attribute("#wall-glmap", "data-mark") == "first"
-        assert page.locator("#wall-glmap").is_visible()
+        assert page.get_attribute("#wallmap", "data-mark") == "first"
+        assert page.locator("#wallmap").is_visible()
         assert page.locator("#wall-map-note").is_hidden()
         page.context.close()
     finally:

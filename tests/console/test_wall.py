@@ -34,8 +34,9 @@ def test_the_wall_counts_today_and_lists_the_overdue(
     days = re.findall(r'<tr data-day="([0-9-]+)">', page)
     assert len(days) == 7 and days[-1] == "11-24"
     assert 'data-street="310115005"' in page
-    assert 'id="wall-map" data-slot="map"' in page and "MAP SLOT" in page
-    assert 'id="wall-glmap"' in page and "pins.geojson?queue=overdue" in page
+    assert (
+        'id="wall-map" data-slot="map"' in page and 'id="wallmap"' in page and "data-still" in page
+    )
     assert "<form" not in page[page.index("<main") :]  # read-only: nothing to press
     live = client.get("/console/wall/live").text
     assert live.startswith('<div id="wall-body"') and stage(live, "reports") == 5

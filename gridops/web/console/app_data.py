@@ -12,6 +12,7 @@ from gridops.grids.crs import WGS84, to_grid_crs
 from gridops.grids.navigation import nav_links
 from gridops.tickets.model import Status, Ticket
 from gridops.web.console.explain import Speaker
+from gridops.web.console.map_views import task_map
 from gridops.web.console.ticket_views import available
 from gridops.web.permissions import FIELD_ROLES, ROLE_ACTIONS, Action, Principal
 from gridops.web.state import WebState
@@ -49,6 +50,7 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         "lon": round(lon, 7),
         "lat": round(lat, 7),
         "nav": {"amap": links.amap, "baidu": links.baidu, "system": links.system},
+        "map": task_map(state, ticket, say),
         "due": due.isoformat() if due and not clock_state else None,
         "clock_state": clock_state,
         "overdue": ticket.overdue(state.now()),

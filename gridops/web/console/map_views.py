@@ -12,6 +12,9 @@ gridops.grids.basemap.
 
 from __future__ import annotations
 
+import gzip
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,9 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
-from gridops.grids.basemap import to_display
-from gridops.grids.vector import cell_layer, content_key, features
+from gridops.grids import vector
+from gridops.grids.basemap import display_crs, to_display
+from gridops.grids.vector import cell_layer, content_key, features, warm
 from gridops.org.orgchart import OrgChart
 from gridops.web.basemap import basemap_of
 from gridops.web.permissions import ALL, Principal
@@ -38,6 +42,42 @@ VENDORED = {
 OWN = {"map.js": "text/javascript", "map.css": "text/css"}
 PIN_CAP = 2000
 GEOJSON = "application/geo+json"
+WARM_FROM = 10_000  # cells: a grid this big has its map layers built at start, in the background
+ANSWERS_BYTES = 64 << 20  # the cells answers kept, newest first (a whole district's is ~6 MB)
+_answers: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()  # tag → (JSON, its gzip)
+_answers_lock = threading.Lock()
+
+
+def cells_answer(tag: str, make: Any) -> tuple[bytes, bytes]:
+    """The cells answer of ``tag`` (its ETag: grid content, level, zoom, box, within, display
+    CRS) and its gzip, made by ``make()`` once and kept while among the newest ANSWERS_BYTES:
+    every desk opens on the same few views, and a whole district's answer (~6 MB) costs seconds
+    to build and to compress."""
+    with _answers_lock:
+        held = _answers.get(tag)
+        if held is not None:
+            _answers.move_to_end(tag)
+            return held
+    body = make()
+    held = (body, gzip.compress(body, 6, mtime=0))
+    with _answers_lock:
+        _answers[tag] = held
+        size = sum(len(a) + len(b) for a, b in _answers.values())
+        while size > ANSWERS_BYTES and len(_answers) > 1:
+            a, b = _answers.popitem(last=False)[1]
+            size -= len(a) + len(b)
+    return held
+
+
+def start_warming(ctx: Any) -> threading.Thread | None:
+    """Build the map's layers of a big grid in a background thread, so the first map request
+    after start does not pay for them (vector.warm); None for a small grid (built on demand)."""
+    if len(ctx.grid.cells) < WARM_FROM:
+        return None
+    thread = threading.Thread(target=warm, args=(ctx.grid, basemap_of(ctx.settings)),
+                              name="gridops-map-warm", daemon=True)  # fmt: skip
+    thread.start()
+    return thread
 
 
 @router.get("/console/static/maplibre-gl/{name}")
@@ -107,11 +147,19 @@ def cells_geojson(request: Request, state: State) -> Response:
     within = q.get("within", "")[:20]
     basemap = basemap_of(state.ctx.settings)
     layer = cell_layer(grid, level, basemap)
-    tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{bool(basemap)}"'
+    shown_in = display_crs(basemap)
+    tag = f'"{content_key(grid)}-{level}-{int(zoom)}-{raw}-{within}-{shown_in}"'
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
-    body = features(layer, bbox, zoom=zoom, within=within)
-    return Response(body, media_type=GEOJSON, headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+    def make() -> bytes:
+        return features(layer, bbox, zoom=zoom, within=within)
+
+    body, packed = cells_answer(f"{tag}-{vector.MAX_FEATURES}", make)
+    headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once, when made
+        return Response(packed, media_type=GEOJSON, headers=headers | {"Content-Encoding": "gzip"})
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 def home_l1(org: OrgChart, me: Principal) -> str:
@@ -212,3 +260,74 @@ def point_on_map(state: WebState, lon: float, lat: float) -> list[float]:
     x, y = to_display(np.array([lon]), np.array([lat]), state.ctx.grid.crs,
                       basemap_of(state.ctx.settings))  # fmt: skip
     return [round(float(x[0]), 6), round(float(y[0]), 6)]
+
+
+WALL_PINS = 200  # the wall marks the newest open tickets, no more (it is read from across a room)
+
+
+def wall_map(state: WebState, me: Principal) -> dict[str, str]:
+    """The wall's map box (static/map.js, ``data-still``): the reader's 街镇 at level 2, else the
+    district at level 1, shaded by open tickets, with the newest of them as pins."""
+    home = home_l1(state.ctx.ops.org, me)
+    level = "2" if home else "1"
+    return map_box(state, bounds=bounds_of(state, home), level=level, within=home if home else "",
+                   cells="/console/map/cells.geojson", still="1",
+                   pins=f"/console/map/wall.geojson?level={level}")  # fmt: skip
+
+
+def wall_pins(state: WebState, me: Principal, level: int) -> dict[str, Any]:
+    """The newest open tickets in the reader's scope as pins, with the open count per cell of
+    ``level`` and ``total``, the open tickets of the scope."""
+    from gridops.store.open_map import newest_open, open_counts
+    from gridops.web.queries import ticket_scope
+
+    scope = ticket_scope(state.ctx.ops.org, me)
+    store = state.ctx.store
+    counts = open_counts(store, level, scope)
+    total = sum(open_counts(store, 1, scope).values()) if level != 1 else sum(counts.values())
+    rows = newest_open(store, scope, WALL_PINS, state.now())
+    grid = state.ctx.grid
+    lon = np.array([r[1] for r in rows], dtype=np.float64)
+    lat = np.array([r[2] for r in rows], dtype=np.float64)
+    x, y = to_display(lon, lat, grid.crs, basemap_of(state.ctx.settings))
+    feats = [{"type": "Feature", "properties": {"number": number, "overdue": overdue},
+              "geometry": {"type": "Point",
+                           "coordinates": [round(float(x[i]), 6), round(float(y[i]), 6)]}}
+             for i, (number, _, _, overdue) in enumerate(rows)]  # fmt: skip
+    return {"type": "FeatureCollection", "features": feats, "counts": counts, "total": total,
+            "shown": len(feats), "level": level}  # fmt: skip
+
+
+@router.get("/console/map/wall.geojson")
+def wall_geojson(request: Request, state: State) -> Response:
+    """The wall's pins and shades (readers of reports: the wall's own readers)."""
+    from gridops.web.permissions import Action, PermissionDenied, require
+
+    me = _signed_in(state, request)
+    if me is None:
+        return _plain(401, "sign in first: /console/login")
+    try:
+        require(me, Action.READ_REPORTS)
+    except PermissionDenied as e:
+        return _plain(403, str(e))
+    try:
+        level = int(request.query_params.get("level", "1"))
+    except ValueError:
+        level = 0
+    if not 1 <= level <= min(3, state.ctx.grid.levels):
+        return _plain(400, f"level must be 1…{min(3, state.ctx.grid.levels)}")
+    return Response(orjson.dumps(wall_pins(state, me, level)), media_type=GEOJSON)
+
+
+def task_map(state: WebState, ticket: Any, say: Any) -> dict[str, str]:
+    """The field app's small still map of a task (static/map.js, drawn by app.js when online):
+    the ticket's pin on its unit cell, about 400 m across."""
+    x, y = to_display(np.array([ticket.lon]), np.array([ticket.lat]), ticket.crs,
+                      basemap_of(state.ctx.settings))  # fmt: skip
+    lon, lat = round(float(x[0]), 6), round(float(y[0]), 6)
+    cells = list(ticket.cells or ())
+    return map_box(state, bounds=[lon - 0.002, lat - 0.0015, lon + 0.002, lat + 0.0015],
+                   pin=[lon, lat], number=ticket.number, level=str(len(cells) or 1),
+                   selected=cells[-1] if cells else "", cells="/console/map/cells.geojson",
+                   still="1", t_map=say.t("map.mini"), t_zoom_in=say.t("map.zoom_in"),
+                   t_zoom_out=say.t("map.zoom_out"))  # fmt: skip

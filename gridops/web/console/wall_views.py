@@ -24,19 +24,10 @@ def wall_fragment(request: Request, state: WebState) -> HTMLResponse:
     require(me, Action.READ_REPORTS)
     board = wall(state, me)
     top = max([d.reports for d in board.days] + [1])
+    from gridops.web.console.map_views import wall_map
+
     return render(request, state, "_wall.html", me=me, w=board, stages=STAGES, top=top,
-                  glmap=wall_map(state))  # fmt: skip
-
-
-def wall_map(state: WebState) -> dict[str, str]:
-    """The web map's box on the wall (static/map.js): the whole grid at level 1, the overdue
-    queue's pins (a reader of no queue gets the grid alone: the pins answer 403)."""
-    from gridops.web.console.map_views import bounds_of, map_box
-
-    return map_box(
-        state, bounds=bounds_of(state), level="1", cells="/console/map/cells.geojson",
-        pins="/console/map/pins.geojson?queue=overdue&level=1",
-    )  # fmt: skip
+                  glmap=wall_map(state, me))  # fmt: skip
 
 
 @router.get("/console/wall", response_class=HTMLResponse)

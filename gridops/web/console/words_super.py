@@ -159,10 +159,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "近 7 日各街镇按期处置率",
         "On-time handling by sub-district, 7 days",
     ),
-    "wall.map_slot": (
-        "此浏览器无法绘制地图（不支持网页图形加速）",
-        "This browser has no WebGL: the map cannot be drawn",
-    ),
     "done.adm_disable": ("已停用该用户", "The user is disabled"),
     "done.adm_enable": ("已启用该用户", "The user is enabled"),
     "done.adm_scope": ("已修改角色和单位", "Role and units changed"),

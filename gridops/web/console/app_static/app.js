@@ -158,6 +158,24 @@
     if (open) showTask(open);
   }
 
+  // The task's place on a small still map (static/map/map.js, loaded by the page as a module)
+  // when online with WebGL; otherwise, and offline, the slot holds the address in words.
+  var shownMap = null;
+  function mapSlot(task) {
+    if (shownMap && shownMap.dataset.number === task.number) return shownMap;
+    var slot = el("div", { "class": "map-slot", role: "img", "aria-label": t("app.map_at", { lon: task.lon, lat: task.lat }),
+      "data-lon": task.lon, "data-lat": task.lat }, [el("span", { "class": "addr", text: place(task) })]);
+    if (navigator.onLine && window.gridopsMap && task.map) {
+      Object.keys(task.map).forEach(function (k) { slot.setAttribute("data-" + k, task.map[k]); });
+      setTimeout(function () {  // once in the page, so the map can measure its box
+        if (!slot.isConnected) return;
+        slot.classList.add("drawn");
+        window.gridopsMap(slot);
+      }, 0);
+    }
+    return slot;
+  }
+
   function place(task) {
     return task.place || (task.nearby && task.nearby[0]) || t("app.no_place");
   }
@@ -300,6 +318,9 @@
       box.dataset.sig = sig(task);
       return;
     }
+    var drawn = box.querySelector(".map-slot.drawn");  // the same task's map is kept as it is
+    shownMap = drawn && drawn.dataset.number === number ? drawn : null;
+    if (drawn && !shownMap && drawn.map) drawn.map.remove();
     box.dataset.number = number;
     box.dataset.sig = sig(task);
     var a = task.actions || [];
@@ -309,8 +330,7 @@
       el("p", { "class": "meta" }, [el("span", { "class": "status", text: t("status." + task.status) }), " · ", countdown(task),
         task.pending ? el("span", { "class": "badge wait", text: t("app.pending") }) : null]),
       el("p", { "class": "where" }, [el("strong", { text: place(task) }), " ", el("span", { "data-dist": task.number }, [distance(task)])]),
-      el("div", { "class": "map-slot", role: "img", "aria-label": t("app.map_at", { lon: task.lon, lat: task.lat }),
-        "data-lon": task.lon, "data-lat": task.lat }, [el("span", { text: task.lat.toFixed(5) + ", " + task.lon.toFixed(5) })]),
+      mapSlot(task),
       el("nav", { "class": "navi", "aria-label": t("app.navigate") }, [
         el("a", { href: task.nav.amap, "class": "btn", text: t("app.nav.amap") }),
         el("a", { href: task.nav.baidu, "class": "btn", text: t("app.nav.baidu") }),

@@ -62,7 +62,8 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   var path = url.pathname;
   if (path === "/console/app/" || path === "/console/app/tasks") {
-    event.respondWith(networkFirst(request, path === "/console/app/" ? "/console/app/" : null));
+    // the task list is kept per language (?lang=): offline, the list in the page's language
+    event.respondWith(networkFirst(request, path === "/console/app/" ? "/console/app/" : request.url));
   } else if (path.indexOf("/console/media/") === 0) {
     event.respondWith(cacheFirst(request));
   } else if (SHELL.indexOf(path) >= 0) {

@@ -50,14 +50,13 @@
     }
     delete live.pending;
     var before = numbers(live);
-    // What is marked data-keep (the wall's map) stays as it is: its new copy is replaced by it.
-    var keep = Array.prototype.slice.call(live.querySelectorAll("[data-keep][id]"));
-    keep.forEach(function (el) { el.remove(); });
+    // What says data-keep (the wall's map) stays as it is: it takes the place of its namesake.
+    var kept = Array.prototype.slice.call(live.querySelectorAll("[data-keep][id]"));
     live.innerHTML = "";
     while (doc.body.firstChild) live.appendChild(doc.body.firstChild);
-    keep.forEach(function (el) {
-      var fresh = document.getElementById(el.id);
-      if (fresh) fresh.replaceWith(el);
+    kept.forEach(function (el) {
+      var twin = document.getElementById(el.id);
+      if (twin && twin !== el) twin.replaceWith(el);
     });
     tick();
     arrived(live, before);

@@ -10,6 +10,13 @@
 //   data-tracks   GeoJSON of patrol tracks (lines with a "colour"), the patrols page
 //   data-link     the desk's address for a cell, with __L1__ and __CELL__ to fill in
 //   data-tiles, data-scheme, data-attribution: the configured basemap, if any
+//   data-still   "1": a map to look at, not to work (the wall, the field app's task): no
+//                controls, no clicks
+//   data-t-*     words in the page's language (zoom buttons, the notes when a cap cut cells or pins)
+//
+// Speed: cells are fetched for the view plus half a view around it, and not again while the view
+// stays inside that box within one zoom step (a pan or a small zoom re-uses what the map holds);
+// the shade of a cell is a feature-state (set per code), so new pins never re-send the cells.
 import * as maplibregl from "/console/static/maplibre-gl/maplibre-gl.mjs";
 
 const SHADES = ["#f8f9fa", 1, "#ffe8cc", 3, "#ffc078", 10, "#fd7e14", 30, "#d9480f"];
@@ -24,9 +31,14 @@ function webgl() {
   }
 }
 
+// Labels read from across a room on the wall (16 px at 1920, 32 px at 3840); 12 px elsewhere.
+function textSize(d) {
+  return d.still === "1" && d.keep !== undefined ? Math.max(12, Math.round(window.innerWidth / 120)) : 12;
+}
+
 function style(d) {
   const sources = {
-    cells: { type: "geojson", data: EMPTY },
+    cells: { type: "geojson", data: EMPTY, promoteId: "code" },
     pins: { type: "geojson", data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 15 },
     heat: { type: "geojson", data: EMPTY },
     tracks: { type: "geojson", data: EMPTY },
@@ -40,12 +52,13 @@ function style(d) {
     };
     layers.push({ id: "base", type: "raster", source: "base" });
   }
-  const shade = ["step", ["coalesce", ["get", "n"], 0], ...SHADES];
+  const n = ["coalesce", ["feature-state", "n"], 0];
+  const shade = ["step", n, ...SHADES];
   layers.push(
     { id: "cells", type: "fill", source: "cells",
       // On a basemap only cells with tickets are tinted, so the streets show through.
       paint: { "fill-color": shade,
-               "fill-opacity": base ? ["case", [">", ["coalesce", ["get", "n"], 0], 0], 0.45, 0] : 0.9 } },
+               "fill-opacity": base ? ["case", [">", n, 0], 0.45, 0] : 0.9 } },
     { id: "cell-lines", type: "line", source: "cells",
       paint: { "line-color": "#5c6f82", "line-width": 0.8 } },
     // Heat where pins would crowd; it costs a full-screen pass a frame, so not when zoomed in.
@@ -58,7 +71,7 @@ function style(d) {
       paint: { "line-color": "#111111", "line-width": 3, "line-dasharray": [2, 1] } },
     // Labels once a cell of the level is big enough to hold one (街镇 always).
     { id: "labels", type: "symbol", source: "cells", minzoom: LABEL_FROM[d.level] || 0,
-      layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": 12, "text-font": ["sans-serif"],
+      layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": textSize(d), "text-font": ["sans-serif"],
                 "symbol-placement": "point", "text-max-width": 8 },
       paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
     // Patrol tracks: a white casing under each walker's colour.
@@ -70,7 +83,7 @@ function style(d) {
       paint: { "circle-color": "#1f6feb", "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22],
                "circle-stroke-color": "#fff", "circle-stroke-width": 2 } },
     { id: "cluster-count", type: "symbol", source: "pins", filter: ["has", "point_count"],
-      layout: { "text-field": ["get", "point_count_abbreviated"], "text-size": 12, "text-font": ["sans-serif"] },
+      layout: { "text-field": ["get", "point_count_abbreviated"], "text-size": textSize(d), "text-font": ["sans-serif"] },
       paint: { "text-color": "#ffffff" } },
     { id: "pins", type: "circle", source: "pins", filter: ["!", ["has", "point_count"]],
       paint: { "circle-color": ["case", ["==", ["get", "overdue"], true], "#c92a2a", "#1f6feb"],
@@ -79,40 +92,70 @@ function style(d) {
   return { version: 8, sources, layers };
 }
 
+// A note under the map when a cap cut what it shows (words from data-t-*, {n} {total} filled in).
+function note(box, kind, text) {
+  let p = box.parentNode.querySelector(`.map-note[data-for="${box.id}"][data-kind="${kind}"]`);
+  if (!text) { if (p) p.remove(); return; }
+  if (!p) {
+    p = document.createElement("p");
+    p.className = "map-note";
+    p.setAttribute("role", "status");
+    p.dataset.for = box.id;
+    p.dataset.kind = kind;
+    box.after(p);
+  }
+  p.textContent = text;
+}
+
+const fill = (t, v) => String(t || "").replace(/\{(\w+)\}/g, (all, k) => (k in v ? Number(v[k]).toLocaleString(document.documentElement.lang) : all));
+
 function start(box) {
   const d = box.dataset;
+  const still = d.still === "1";
   const map = new maplibregl.Map({
     container: box, style: style(d), bounds: JSON.parse(d.bounds),
     fitBoundsOptions: { padding: 16 }, attributionControl: d.tiles ? { compact: false } : false,
-    dragRotate: false, pitchWithRotate: false, maxZoom: 19, cooperativeGestures: false,
+    dragRotate: false, pitchWithRotate: false, maxZoom: 19, cooperativeGestures: false, interactive: !still,
     locale: { "Map.Title": d.tMap, "NavigationControl.ZoomIn": d.tZoomIn, "NavigationControl.ZoomOut": d.tZoomOut },
   });
-  map.touchZoomRotate.disableRotation();
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+  if (!still) {
+    map.touchZoomRotate.disableRotation();
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
+  }
   box.map = map;
-  let cells = EMPTY;
   let counts = {};
-  const shaded = () => ({
-    type: "FeatureCollection",
-    features: cells.features.map((f) => ({ ...f, properties: { ...f.properties, n: counts[f.properties.code] || 0 } })),
-  });
+  function shade(next) {
+    for (const code of Object.keys(counts)) {
+      if (!(code in next)) map.removeFeatureState({ source: "cells", id: code }, "n");
+    }
+    for (const [code, k] of Object.entries(next)) map.setFeatureState({ source: "cells", id: code }, { n: k });
+    counts = next;
+  }
 
   let asked = 0;
+  let held = null; // {w, s, e, n, z, whole}: the box and zoom step of the cells the map holds
   async function loadCells() {
     if (!d.cells) return;
     const b = map.getBounds();
-    const pad = 0.1 * Math.max(b.getEast() - b.getWest(), b.getNorth() - b.getSouth());
-    const q = new URLSearchParams({
-      level: d.level || "1", z: String(Math.floor(map.getZoom())),
-      bbox: [b.getWest() - pad, b.getSouth() - pad, b.getEast() + pad, b.getNorth() + pad].map((v) => v.toFixed(4)).join(","),
-    });
+    const z = Math.floor(map.getZoom());
+    const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    if (held && held.whole && z >= held.z && z <= held.z + 1 && w >= held.w && s >= held.s && e <= held.e && n <= held.n) {
+      box.dataset.cellsKept = String(Number(d.cellsKept || 0) + 1);
+      return;
+    }
+    const pad = 0.5 * Math.max(e - w, n - s);
+    const want = [w - pad, s - pad, e + pad, n + pad];
+    const q = new URLSearchParams({ level: d.level || "1", z: String(z), bbox: want.map((v) => v.toFixed(4)).join(",") });
     if (d.within) q.set("within", d.within);
     const mine = ++asked;
     const r = await fetch(d.cells + "?" + q, { credentials: "same-origin" });
     if (!r.ok || mine !== asked) return;
-    cells = await r.json();
-    map.getSource("cells").setData(shaded());
+    const cells = await r.json();
+    map.getSource("cells").setData(cells);
+    held = { w: want[0], s: want[1], e: want[2], n: want[3], z, whole: !cells.truncated };
     box.dataset.cellsShown = String(cells.features.length);
+    box.dataset.cellsFetched = String(Number(d.cellsFetched || 0) + 1);
+    note(box, "cells", cells.truncated ? fill(d.tCellsCapped, { n: cells.features.length, total: cells.matched }) : "");
   }
 
   async function loadPins() {
@@ -126,12 +169,12 @@ function start(box) {
     const r = await fetch(d.pins, { credentials: "same-origin" });
     if (!r.ok) return;
     const data = await r.json();
-    counts = data.counts || {};
+    shade(data.counts || {});
     map.getSource("pins").setData(data);
     map.getSource("heat").setData(data);
-    map.getSource("cells").setData(shaded());
     box.dataset.pinsShown = String(data.shown);
     box.dataset.pinsTotal = String(data.total);
+    note(box, "pins", data.shown < data.total ? fill(d.tPinsCapped, { n: data.shown, total: data.total }) : "");
     box.dataset.pinsLoaded = String(Number(box.dataset.pinsLoaded || 0) + 1);
   }
 
@@ -160,7 +203,7 @@ function start(box) {
     if (box.dataset.cellsShown && !box.dataset.paintMs) box.dataset.paintMs = performance.now().toFixed(0);
   });
 
-  const go = (url) => { window.location.assign(url); };
+  const go = (url) => { if (!still) window.location.assign(url); };
   map.on("click", "pins", (e) => {
     const n = e.features[0].properties.number;
     if (n) go("/console/tickets/" + encodeURIComponent(n));
@@ -194,6 +237,8 @@ function start(box) {
 }
 
 if (webgl()) {
+  // The field app draws its task's map when it shows the task (app_static/app.js).
+  window.gridopsMap = (box) => { start(box); return box.map; };
   document.querySelectorAll(".glmap[data-bounds]").forEach((box) => {
     const fallback = document.getElementById(box.dataset.fallback || "");
     box.hidden = false;

@@ -1,0 +1,133 @@
+"""The web map, second round, in Chromium: the wall's map (shaded by open tickets, the newest
+pins, no controls, kept across the wall's live swaps), the notes a cap puts under a map (in the
+page's language), and the desk's map not fetching cells again for a pan inside what it holds.
+Shots in zh and en under tests/artifacts/map/ (wall at 1920 and 390 px, notes at 1440 px)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gridops.grids import vector
+from gridops.web.console import map_views
+
+from .conftest import Server
+from .test_browser_map import L3, SHOTS, Session, axe, report
+
+pytestmark = pytest.mark.slow
+WALL = "#wallmap"
+
+
+def wall_ready(s: Session, pins: int = 1) -> None:
+    s.page.wait_for_selector(f"{WALL}[data-ready='1']:not([hidden])")
+    s.page.wait_for_function(
+        """([box, pins]) => { const el = document.querySelector(box), d = el.dataset;
+             return Number(d.cellsShown) > 0 && Number(d.pinsLoaded || 0) >= pins
+               && el.map.loaded(); }""",
+        arg=[WALL, pins],
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_wall_shows_open_tickets_on_a_still_map(
+    browser: Any, server: Server, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        report(server, L3, f"wall {lang} {i}", seconds=50 + i)
+    token = server.users.add(f"wall-map-{lang}", "supervisor", "all")
+    monkeypatch.setattr(map_views, "WALL_PINS", 2)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1920, 390):
+        s = Session(browser, server, token, width=width)
+        s.page.set_viewport_size({"width": width, "height": 1080 if width > 600 else 844})
+        s.page.goto(f"/console/wall?lang={lang}")
+        wall_ready(s)
+        assert s.page.locator("#wall-map-note").is_hidden()
+        assert s.page.locator(f"{WALL} .maplibregl-ctrl-zoom-in").count() == 0  # nothing to press
+        shade = s.page.evaluate(
+            "() => document.querySelector('#wallmap').map"
+            ".getFeatureState({source: 'cells', id: '310115005'}).n"
+        )
+        assert shade >= 3  # 陆家嘴 is shaded by its open tickets
+        total = int(s.page.get_attribute(WALL, "data-pins-total") or 0)
+        assert s.page.get_attribute(WALL, "data-pins-shown") == "2" and total >= 3
+        words = s.page.locator(".map-note[data-kind='pins']").inner_text()
+        n = f"{total:,}"
+        assert words == (f"地图标出最新的 2 件（未结案件共 {n} 件）" if lang == "zh"
+                         else f"The map marks the newest 2 of {n} open tickets")  # fmt: skip
+        assert s.page.evaluate("document.documentElement.scrollWidth") <= width
+        s.page.screenshot(path=str(SHOTS / f"wall-{lang}-{width}.png"))
+        size = s.page.evaluate(
+            "document.querySelector('#wallmap').map.getLayoutProperty('labels', 'text-size')"
+        )
+        assert size == (16 if width == 1920 else 12)  # read from across the room
+        if width > 600:  # the wall's live swap keeps the map, which follows the new ticket
+            s.page.evaluate("document.querySelector('#wallmap').kept = 'yes'")
+            loaded = int(s.page.get_attribute(WALL, "data-pins-loaded") or 0)
+            report(server, L3, f"wall live {lang}", seconds=60)
+            s.page.wait_for_function(
+                "(n) => Number(document.querySelector('#wallmap').dataset.pinsTotal) === n",
+                arg=total + 1,
+            )
+            assert s.page.evaluate("document.querySelector('#wallmap').kept") == "yes"
+            assert int(s.page.get_attribute(WALL, "data-pins-loaded") or 0) > loaded
+            assert s.page.locator(WALL).count() == 1
+        assert s.csp == []
+        s.close()
+    a = Session(browser, server, token, width=1920, axe=True)
+    a.page.goto(f"/console/wall?lang={lang}")
+    wall_ready(a)
+    assert axe(a.page) == []
+    a.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_cap_is_said_under_the_desks_map(
+    browser: Any, server: Server, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        report(server, L3, f"cap {lang} {i}", seconds=70 + i)
+    monkeypatch.setattr(map_views, "PIN_CAP", 2)
+    monkeypatch.setattr(vector, "MAX_FEATURES", 5)
+    token = server.users.add(f"map-cap-{lang}", "dispatcher", "all")
+    s = Session(browser, server, token)
+    s.page.goto(f"/console/dispatch?queue=new&level=3&l1=310115005&lang={lang}")
+    s.ready()
+    assert s.page.get_attribute("#glmap", "data-cells-shown") == "5"
+    cells = s.page.locator(".map-note[data-kind='cells']").inner_text()
+    pins = s.page.locator(".map-note[data-kind='pins']").inner_text()
+    total = s.page.get_attribute("#page-info", "data-total")
+    if lang == "zh":
+        assert cells.startswith("地图只画出了 5 个网格（共 ") and "请放大" in cells
+        assert pins == f"地图只标出了 2 件案件（列表共 {total} 件）：请用筛选缩小范围"
+    else:
+        assert cells.startswith("The map draws 5 of ") and "zoom in" in cells
+        assert pins == (f"The map marks 2 of the list's {total} tickets: narrow the list "
+                        "with a filter to see them all")  # fmt: skip
+    s.page.locator("#map-panel").screenshot(path=str(SHOTS / f"desk-capped-{lang}.png"))
+    s.close()
+
+
+def test_a_pan_inside_what_the_map_holds_fetches_no_cells(browser: Any, server: Server) -> None:
+    token = server.users.add("map-pan", "dispatcher", "all")
+    s = Session(browser, server, token)
+    s.page.goto("/console/dispatch?queue=new&level=3&l1=310115005")
+    s.ready()
+    fetched = s.page.get_attribute("#glmap", "data-cells-fetched")
+    move = """(how) => new Promise(done => { const m = document.getElementById('glmap').map;
+        m.once('idle', () => done(Math.floor(m.getZoom())));
+        if (how === 'pan') m.panBy([80, 40], {duration: 0});
+        else m.zoomTo(m.getZoom() - 2, {duration: 0});
+    })"""
+    s.page.evaluate(move, "pan")
+    s.page.wait_for_function(
+        "() => Number(document.getElementById('glmap').dataset.cellsKept) >= 1"
+    )
+    assert s.page.get_attribute("#glmap", "data-cells-fetched") == fetched
+    s.page.evaluate(move, "out")  # two steps out: a wider box at a coarser zoom is fetched
+    s.page.wait_for_function(
+        "(n) => Number(document.getElementById('glmap').dataset.cellsFetched) > n",
+        arg=int(fetched or 0),
+    )
+    s.close()
