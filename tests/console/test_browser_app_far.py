@@ -33,6 +33,7 @@ def test_a_far_done_asks_why_and_the_reason_reaches_the_check(server: Server, br
     page.tap(f'#cards a.card[data-number="{number}"]')
     page.tap("#accept")
     page.wait_for_selector("#task-view form.done")
+    page.wait_for_selector("#task-view [data-dist] .dist")  # the phone knows where it is
     page.tap("#task-view form.done button[type=submit]")
     page.wait_for_selector("#far-ask[open]")
     assert "beyond the 200 m this category allows" in page.inner_text("#far-ask")

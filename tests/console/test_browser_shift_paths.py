@@ -119,7 +119,7 @@ class Phone:
         p.set_input_files("#ph-after", files=[JPEG | {"buffer": photo()}])
         p.fill("#task-view form.done textarea[name=note]", note)
         p.tap("#task-view form.done button[type=submit]")
-        p.wait_for_selector("#list-view:not([hidden])")
+        self.sent_or_far()
         self.sent()
 
     def give_back(self, number: str, why: str) -> None:
@@ -132,6 +132,16 @@ class Phone:
         p.wait_for_selector("#list-view:not([hidden])")
         self.sent()
 
+    def sent_or_far(self) -> None:
+        """After a done, verify or check: a phone beyond the category's radius is asked why
+        first (the dialog appears only once the phone knows where it is): give a preset."""
+        p = self.page
+        p.wait_for_selector("#list-view:not([hidden]), #far-ask[open]")
+        if p.locator("#far-ask[open]").count():
+            p.tap("#far-ask input[name=far_preset] >> nth=0")
+            p.tap("#far-send")
+            p.wait_for_selector("#list-view:not([hidden])")
+
     def answer(self, form: str, number: str, button: str, reason: str = "", note: str = "") -> None:
         """Verify or check ``number`` from its tab: fill the form, tap ``button``."""
         p = self.page
@@ -143,7 +153,7 @@ class Phone:
         if form == "verify":
             p.set_input_files("#ph-after", files=[JPEG | {"buffer": photo()}])
         p.tap(f'#task-view form.{form} button[value="{button}"]')
-        p.wait_for_selector("#list-view:not([hidden])")
+        self.sent_or_far()
         self.sent()
 
 

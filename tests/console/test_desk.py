@@ -179,6 +179,7 @@ STORE_USERS = {
     "admin_views": "the access log page (admins only, required before it reads)",
     "live": "the change marker the live lists poll",
     "supervise_data": "indicator rollups, counted over report_scope",
+    "map_views": "the wall's open counts and newest pins, read over ticket_scope",
 }
 
 
