@@ -19,12 +19,6 @@ pytestmark = pytest.mark.slow
 CELL = "310115005003002"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known flake, open: in 2 of 4 full-suite runs the far dialog did not open after the "
-    "done was tapped, though the phone's position was known; passes alone (test_app_far.py holds "
-    "the server side, test_browser_app's offline test passes through the dialog)",
-)
 def test_a_far_done_asks_why_and_the_reason_reaches_the_check(server: Server, browser: Any) -> None:
     number = report(server, server.users.api_key(), "Bins overflowing", "E0102", CELL)
     route_batch(server.ctx, 10, now=NOW)

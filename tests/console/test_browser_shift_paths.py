@@ -157,12 +157,6 @@ class Phone:
         self.sent()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race in the field app, open: under the full suite's load a tap on 办结上报 "
-    "right after the accept is confirmed is sometimes lost (the task view is re-drawn under the "
-    "tap); 1 of 4 full runs; passes alone",
-)
 def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any) -> None:
     ctx = server.ctx
     users = server.users

@@ -9,7 +9,9 @@
   var skew = (Date.parse(body.dataset.now || "") || Date.now()) - Date.now();
   var data = { tabs: { todo: [], doing: [], verify: [], check: [], done: [] } };
   var queued = [], kept = [], tab = "todo", open = null, here = null, sending = false;
+  var answered = 0, asked = 0, shown = 0;  // moves answered, task lists asked for and shown
   var TABS = ["todo", "doing", "verify", "check", "done"];
+  var FORMS = ["accept", "done", "verify", "check", "return"];
 
   function t(key, values) {
     var text = key in W ? W[key] : key;
@@ -308,14 +310,14 @@
       if (keptHere.length) box.appendChild(keptBlock({ number: number }));
       return;
     }
-    // A form being filled in (a note typed, a photo taken) is kept while the task still offers
-    // its move, even when the task changed under it (the server confirming the accept).
+    // The task on screen is only touched up, never re-drawn, while it offers the same forms: the
+    // server confirming the accept must not replace the done form under a worker's tap or photo.
+    // A form being filled in (a note typed, a photo taken) is kept too while the task still offers
+    // its move, even when the other forms changed.
     var dirty = box.querySelector("form.dirty");
-    if (box.dataset.number === number && dirty && (box.dataset.sig === sig(task) ||
-        (task.actions || []).indexOf(dirty.dataset.action) >= 0)) {
-      var status = box.querySelector(".meta .status");
-      if (status) status.textContent = t("status." + task.status);
-      box.dataset.sig = sig(task);
+    if (box.dataset.number === number && (box.dataset.sig === sig(task) ||
+        (dirty && (task.actions || []).indexOf(dirty.dataset.action) >= 0))) {
+      touchUp(box, task);
       return;
     }
     var drawn = box.querySelector(".map-slot.drawn");  // the same task's map is kept as it is
@@ -323,6 +325,7 @@
     if (drawn && !shownMap && drawn.map) drawn.map.remove();
     box.dataset.number = number;
     box.dataset.sig = sig(task);
+    box.dataset.pending = task.pending || 0;
     var a = task.actions || [];
     box.replaceChildren.apply(box, [
       el("a", { href: "#", "class": "back", text: "← " + t("app.back") }),
@@ -358,7 +361,22 @@
     window.scrollTo(0, 0);
   }
 
-  function sig(task) { return [task.status, task.pending || 0, (task.actions || []).join()].join("|"); }
+  // What the task view draws as forms and notes: while it stays the same, the view stays.
+  function sig(task) {
+    var forms = FORMS.filter(function (f) {
+      return (task.actions || []).some(function (a) { return a === f || a.indexOf(f + "_") === 0; });
+    });
+    var conflicts = kept.filter(function (k) { return k.ticket === task.number; }).length;
+    return [task.status, forms.join(), conflicts].join("|");
+  }
+
+  function touchUp(box, task) {
+    var meta = box.querySelector(".meta");
+    if (meta) meta.replaceChildren(el("span", { "class": "status", text: t("status." + task.status) }), " · ",
+      countdown(task), task.pending ? el("span", { "class": "badge wait", text: t("app.pending") }) : null);
+    box.dataset.sig = sig(task);
+    box.dataset.pending = task.pending || 0;
+  }
 
   function submit(task, form, button) {
     var action = form.dataset.action;
@@ -469,11 +487,13 @@
           return answer.json()["catch"](function () { return {}; }).then(function (said) {
             if (answer.ok) {
               changed = true;
+              answered += 1;
               if (said.far) say(t("app.far_sent", { d: Math.round(said.distance_m) }));
               return Outbox.remove(move.key).then(next);
             }
             if (answer.status === 409 || answer.status === 400) {
               changed = true;
+              answered += 1;
               say(said.message || t("app.err.refused"));
               return Outbox.keep(move, said.message || t("app.err.refused")).then(function () {
                 return Outbox.remove(move.key);
@@ -500,7 +520,12 @@
     });
   }
 
+  // A task list asked for before a move was answered is older than that move: applied after it,
+  // it would show the task as it was before (the accept button back under the worker's thumb).
+  // Such a list, and any list older than one already shown, is dropped; the refresh that follows
+  // every answered move brings the newer one.
   function refresh() {
+    var at = answered, mine = ++asked;
     return fetch("/console/app/tasks?lang=" + LANG, { credentials: "same-origin", headers: { "X-Requested-With": "poll" } })
       .then(function (answer) {
         if (answer.status === 401) {
@@ -509,6 +534,8 @@
         if (!answer.ok) throw new Error(String(answer.status));
         return answer.json().then(function (fresh) {
           online(true);
+          if (at !== answered || mine < shown) return null;
+          shown = mine;
           skew = Date.parse(fresh.at) - Date.now();
           data = fresh;
           return Outbox.save("tasks:" + body.dataset.user, fresh);
