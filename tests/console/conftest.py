@@ -8,8 +8,6 @@ import io
 import os
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from live import serving
 
 from gridops.services.context import ServiceContext, build_context
 from gridops.settings import load_settings
@@ -160,22 +159,10 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Iterator[Server]:
-    import uvicorn
-
     context = make_context(tmp_path_factory.mktemp("console"), redis_server)
-    port = free_port()
     app = console_app(context)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:  # startup, not a timing assertion
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield Server(f"http://127.0.0.1:{port}", context, Users(context), app)
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, log_level="warning") as url:
+        yield Server(url, context, Users(context), app)
     context.close()
 
 
@@ -192,3 +179,13 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Every page a browser test opened worked under its Content-Security-Policy."""
+    from .browser import CSP
+
+    CSP.clear()
+    yield
+    assert CSP == []

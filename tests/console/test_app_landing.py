@@ -1,5 +1,5 @@
 """Field staff, grid workers and inspectors land on the field app after signing in; the others
-keep their desks."""
+on their desks (a hotline acceptor on the call-taking page)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from .conftest import TestClient, Users, login_form
     ("role", "home"),
     [("field_staff", "/console/app/"), ("grid_worker", "/console/app/"),
      ("inspector", "/console/app/"), ("dispatcher", "/console/dispatch"),
-     ("supervisor", "/console/supervise")],
+     ("supervisor", "/console/supervise"), ("acceptor", "/console/hotline"),
+     ("admin", "/console/admin/users")],
 )  # fmt: skip
 def test_field_roles_land_on_the_app(client: TestClient, users: Users, role: str, home: str):
-    token = users.add(f"u-{role}", role, "all" if role == "supervisor" else "sc-310115005")
+    wide = role in ("supervisor", "acceptor", "admin")
+    token = users.add(f"u-{role}", role, "all" if wide else "sc-310115005")
     r = client.post("/console/login", data=login_form(client, token=token),
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == home

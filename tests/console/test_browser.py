@@ -12,37 +12,11 @@ import pytest
 
 from gridops.services.routing import route_batch
 
-from .conftest import ARTIFACTS, LUJIAZUI_L3, NOW, Server, photo, point_in
+from .browser import login, shot
+from .conftest import LUJIAZUI_L3, NOW, Server, photo, point_in
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 375, "height": 760}
-CSP_VIOLATIONS: list[str] = []  # what the browser refused under the pages' CSP
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Any:
-    """Every page works under its Content-Security-Policy: the browser refused nothing."""
-    CSP_VIOLATIONS.clear()
-    yield
-    assert CSP_VIOLATIONS == []
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
-
-
-def login(browser: Any, server: Server, token: str, **options: Any) -> Any:
-    context = browser.new_context(base_url=server.url, **options)
-    page = context.new_page()
-    page.on("console", lambda m: CSP_VIOLATIONS.append(m.text)
-            if "Content Security Policy" in m.text else None)  # fmt: skip
-    page.goto("/console/login")
-    shot(page, "login")
-    page.fill("#token", token)
-    page.click("#login")
-    page.wait_for_load_state()
-    return page
 
 
 def report(server: Server, key: str, description: str, code: str = "E0102") -> str:

@@ -7,23 +7,15 @@ critical or serious violation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from .browser import login, violations
 from .conftest import ARTIFACTS, Server
-from .test_browser_desk import CSP, login, violations
 
 pytestmark = pytest.mark.slow
 WIDTHS = (1440, 390)
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Iterator[None]:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ Screens in 中文 and English at 390 and 1440 px (tests/artifacts/), axe: 0 crit
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,11 @@ from gridops.services.actions import act
 from gridops.services.routing import route_batch
 from gridops.store.field_moves import FieldMoves
 
+from .browser import AXE
 from .conftest import ARTIFACTS, NOW, Server, point_in
 from .test_app import shade
 
 pytestmark = pytest.mark.slow
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 CELLS = ("310115005001001", "310115005001002", "310115005003003", "310115005003004")
 

@@ -12,8 +12,9 @@ from gridops.services.actions import act
 from gridops.services.routing import route_batch
 from gridops.store.field_moves import FieldMoves
 
+from .browser import AXE
 from .conftest import NOW, Server
-from .test_browser_app import AXE, phone, report, shot
+from .test_browser_app import phone, report, shot
 
 pytestmark = pytest.mark.slow
 CELL = "310115005003002"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,21 +19,13 @@ from gridops.services.intake import IntakeReport, submit
 from gridops.services.routing import route_batch, suggestion
 from gridops.tickets import Role, Source
 
+from .browser import login, violations
 from .conftest import ARTIFACTS, NOW, Server
 
 pytestmark = pytest.mark.slow
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = (1440, 390)
 QUEUED = 55  # more than a page of 50
 GREENING = "dept-greening@310115125"  # 张江镇市容所
-CSP: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Any:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 def report(server: Server, l3: str, description: str, seconds: int, **kw: Any) -> str:
@@ -58,19 +49,6 @@ def report(server: Server, l3: str, description: str, seconds: int, **kw: Any) -
         now=NOW - timedelta(minutes=30) + timedelta(seconds=seconds),
     )
     return t.number
-
-
-def login(browser: Any, server: Server, token: str, **options: Any) -> Any:
-    context = browser.new_context(base_url=server.url, **options)
-    page = context.new_page()
-    page.on(
-        "console", lambda m: CSP.append(m.text) if "Content Security Policy" in m.text else None
-    )
-    page.goto("/console/login")
-    page.fill("#token", token)
-    page.click("#login")
-    page.wait_for_load_state()
-    return page
 
 
 def rows(page: Any) -> list[str]:
@@ -223,22 +201,6 @@ def test_clicks_to_dispatch_a_suggestion_and_to_a_named_person(
 def shoot(page: Any, name: str, lang: str, width: int) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"desk-{name}-{lang}-{width}.png"), full_page=True)
-
-
-def violations(browser: Any, server: Server, token: str, url: str, lang: str) -> list[Any]:
-    """axe-core's critical and serious violations on ``url`` (its own context: injecting the
-    script needs the page's CSP bypassed, which the other contexts never do)."""
-    context = browser.new_context(base_url=server.url, bypass_csp=True)
-    page = context.new_page()
-    page.goto("/console/login")
-    page.fill("#token", token)
-    page.click("#login")
-    page.wait_for_load_state()
-    page.goto(url + ("&" if "?" in url else "?") + f"lang={lang}")
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("async () => (await axe.run(document)).violations")
-    context.close()
-    return [v for v in found if v.get("impact") in ("critical", "serious")]
 
 
 def test_every_desk_page_in_both_languages_at_both_widths(

@@ -7,7 +7,6 @@ violation."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,33 +14,17 @@ import pytest
 from gridops.services.routing import route_batch
 from gridops.tickets import Status
 
+from .browser import AXE, CSP, login
 from .conftest import ARTIFACTS, NOW, Server
 from .test_hotline import LUJIAZUI, with_addresses
 
 pytestmark = pytest.mark.slow
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-CSP: list[str] = []
 
 
 @pytest.fixture(scope="module")
 def acceptor(server: Server, tmp_path_factory: pytest.TempPathFactory) -> str:
     with_addresses(server.ctx, tmp_path_factory.mktemp("addresses"))
     return server.users.add("acc-hotline", "acceptor", "all")
-
-
-def login(browser: Any, server: Server, token: str, width: int = 1440, **options: Any) -> Any:
-    context = browser.new_context(
-        base_url=server.url, viewport={"width": width, "height": 900}, **options
-    )
-    page = context.new_page()
-    page.on(
-        "console", lambda m: CSP.append(m.text) if "Content Security Policy" in m.text else None
-    )
-    page.goto("/console/login")
-    page.fill("#token", token)
-    page.click("#login")
-    page.wait_for_load_state()
-    return page
 
 
 def loaded(page: Any, before: int) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,10 +25,10 @@ from gridops.grids.crs import to_grid_crs
 from gridops.services.intake import IntakeReport, submit
 from gridops.tickets import Role, Source
 
+from .browser import axe
 from .conftest import ARTIFACTS, NOW, Server
 
 pytestmark = pytest.mark.slow
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "map"
 L3 = "310115005001001"  # in 陆家嘴 (310115005)
 RED = (230, 0, 0)
@@ -188,17 +187,6 @@ def centre(png: bytes, match: Any) -> tuple[float, float]:
     assert len(found) > 20, f"nothing {match.__name__} in the shot"
     xs, ys = [p[0] for p in found], [p[1] for p in found]
     return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-
-
-def axe(page: Any) -> list[str]:
-    """axe-core's critical and serious violations (in a Session made with axe=True: injecting
-    the script needs the page's CSP bypassed, which the other sessions never do)."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".map(v => [v.id, v.impact, v.nodes.map(n => n.target).join(' ')])"
-    )
-    return [f"{i} {where}" for i, impact, where in found if impact in ("critical", "serious")]
 
 
 def test_without_a_basemap_the_grid_is_the_map(browser: Any, server: Server) -> None:

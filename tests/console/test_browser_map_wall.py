@@ -12,8 +12,9 @@ import pytest
 from gridops.grids import vector
 from gridops.web.console import map_views
 
+from .browser import axe
 from .conftest import Server
-from .test_browser_map import L3, SHOTS, Session, axe, report
+from .test_browser_map import L3, SHOTS, Session, report
 
 pytestmark = pytest.mark.slow
 WALL = "#wallmap"

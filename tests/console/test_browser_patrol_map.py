@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from .browser import axe
 from .conftest import ARTIFACTS, Server
-from .test_browser_map import Session, axe
+from .test_browser_map import Session
 from .test_patrol_map import walked
 
 pytestmark = pytest.mark.slow

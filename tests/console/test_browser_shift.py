@@ -6,7 +6,6 @@ then finds the shift in today's indicators, each rate with its n."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,19 +15,12 @@ from gridops.services.actions import act
 from gridops.services.intake import IntakeReport, submit
 from gridops.tickets import Role, Source
 
+from .browser import login
 from .conftest import NOW, Server
-from .test_browser_desk import CSP, login
 
 pytestmark = pytest.mark.slow
 SHIFT = 30
 RETURNED, ESCALATED, SUPERVISED, HANDLED, FAILED = 5, 3, 2, 10, 2
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Iterator[None]:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 def new_tickets(server: Server) -> list[str]:

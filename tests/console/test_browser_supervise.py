@@ -8,27 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from gridops.metrics import split_name
 
+from .browser import login, violations
 from .conftest import ARTIFACTS, LUJIAZUI_L3, Server
-from .test_browser_desk import CSP, login, violations
 from .test_supervise_desk import routed
 
 pytestmark = pytest.mark.slow
 WIDTHS = (1440, 390)
 OVERDUE = 45  # more than two pages of 20
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Iterator[None]:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,9 @@ import pytest
 
 from gridops.services.routing import route_batch
 
+from .browser import login, shot
 from .conftest import LUJIAZUI_L3, NOW, Server, photo
-from .test_browser import PHONE, login, report, shot
+from .test_browser import PHONE, report
 
 pytestmark = pytest.mark.slow
 POST = f"gw-{LUJIAZUI_L3}"

@@ -6,26 +6,18 @@ map (the grid, overdue pins) staying drawn in its slot while the panels around i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from gridops.web.console.live import TIMING_KEY, Timing
 
+from .browser import login, violations
 from .conftest import ARTIFACTS, Server
-from .test_browser_desk import CSP, login, violations
 from .test_supervise_desk import routed
 
 pytestmark = pytest.mark.slow
 SCREENS = ((1920, 1080), (3840, 2160))
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Iterator[None]:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 @pytest.fixture(scope="module")

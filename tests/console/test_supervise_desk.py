@@ -175,6 +175,11 @@ def test_the_overdue_list_is_paged_with_its_true_count(
             r'<tr data-number="([A-Z0-9]+)"', html[start : html.index("</table>", start)]
         )
     assert sorted(seen) == sorted(made)
+    # the export is the whole list, whichever page it was asked from (it held a page of 20)
+    link = re.search(r'href="(/console/supervise/export\.csv[^"]*table=overdue[^"]*)"', html)
+    assert link and "opage=3" in link.group(1).replace("&amp;", "&")
+    exported = csv_rows(client.get(link.group(1).replace("&amp;", "&")).content)[1:]
+    assert sorted(r[0] for r in exported) == sorted(made)
 
 
 def test_level_two_names_are_whole(client: TestClient, ctx: ServiceContext, users: Users) -> None:

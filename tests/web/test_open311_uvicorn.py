@@ -4,16 +4,13 @@ client (GETs, as the library ships them) and by form-encoded POSTs with an api_k
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from live import serving
 
-from gridops.queue.embedded import free_port
 from gridops.services.context import ServiceContext
 
 from .conftest import LUJIAZUI_L3, wgs84_point_in
@@ -24,19 +21,8 @@ requests = pytest.importorskip("requests")
 
 @pytest.fixture
 def root(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}/open311/v2"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app) as base:
+        yield f"{base}/open311/v2"
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -13,17 +13,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from live import serving
 
 from gridops.processes import reaped
-from gridops.queue.embedded import free_port
 from gridops.services.context import ServiceContext
 from gridops.web.app import create_app
 from gridops.web.limits import RateLimits
@@ -86,21 +83,8 @@ def live(ctx: ServiceContext) -> Iterator[str]:
     """The app on uvicorn on a free port; its base URL."""
     limits = RateLimits(per_key=10_000, per_address=10_000)
     app: FastAPI = create_app(ctx, clock=lambda: NOW, rate_limits=limits)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(1000):
-        if server.started:
-            break
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as base:
+        yield base
 
 
 def test_schemathesis_checks_all_find_nothing(live: str, users: Users, tmp_path: Path) -> None:

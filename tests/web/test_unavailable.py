@@ -22,13 +22,12 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 import xmltodict
 from fastapi import FastAPI
+from live import serving
 from redis import Redis
 
 from gridops.processes import reaped, stop
-from gridops.queue.embedded import free_port
 from gridops.services.context import ServiceContext, build_context
 from gridops.services.routing import route_batch
 from gridops.settings import load_settings
@@ -120,23 +119,6 @@ def open311_errors(response: httpx.Response, fmt: str) -> list[dict[str, Any]]:
     assert response.headers["content-type"].startswith("text/xml")
     found = xmltodict.parse(response.content)["errors"]["error"]
     return [found] if isinstance(found, dict) else list(found)
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """``app`` on real uvicorn in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        while not server.started:  # startup, not a timing assertion
-            assert thread.is_alive(), "uvicorn did not start"
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.mark.parametrize("ctx", [120.0], indirect=True)

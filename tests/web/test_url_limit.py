@@ -5,35 +5,20 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from live import serving
 
-from gridops.queue.embedded import free_port
 from gridops.web.url_limit import MAX_URL
 
 
 @pytest.fixture
 def port(app: FastAPI) -> Iterator[int]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(1000):
-        if server.started:
-            break
-        time.sleep(0.01)
-    try:
-        assert server.started
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 def get(port: int, target: str) -> tuple[int, dict[str, str], bytes]:

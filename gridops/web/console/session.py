@@ -145,7 +145,7 @@ def sign_out(response: Response, request: Request, state: WebState) -> None:
 
 HOME = {
     Role.DISPATCHER: "/console/dispatch",
-    Role.ACCEPTOR: "/console/dispatch",
+    Role.ACCEPTOR: "/console/hotline",  # 12345 受理: the call-taking page
     Role.FIELD_STAFF: "/console/app/",  # the field app; it links back to /console/field
     Role.GRID_WORKER: "/console/app/",
     Role.INSPECTOR: "/console/app/",

@@ -35,8 +35,11 @@ TABLES = ("indicators", "league", "trend", "overdue", "audit", "check", "callbac
 LEAGUE_SHOWN = 10
 
 
-def _lists(state: WebState, me: Principal, view: SuperviseView) -> dict[str, Listed]:
-    """The ticket lists of the desk this user may see, each a page with its true count."""
+def _lists(
+    state: WebState, me: Principal, view: SuperviseView, per: int = LIST_PER_PAGE
+) -> dict[str, Listed]:
+    """The ticket lists of the desk this user may see, each a page of ``per`` rows with its
+    true count (an export asks for the first page of all of them)."""
     from gridops.services.desk import Search, desk_page
     from gridops.web.api.common import tickets_out
     from gridops.web.api.supervise import audit_tickets, callback_tickets
@@ -44,10 +47,11 @@ def _lists(state: WebState, me: Principal, view: SuperviseView) -> dict[str, Lis
 
     now = state.now()
     out: dict[str, Listed] = {}
-    per = LIST_PER_PAGE
+    whole = per != LIST_PER_PAGE
     if Action.READ_TICKET in ROLE_ACTIONS[me.role]:
         scope = ticket_scope(state.ctx.ops.org, me)
-        for key, queue, page in (("overdue", "overdue", view.opage), ("check", "handled", 1)):
+        opage = 1 if whole else view.opage
+        for key, queue, page in (("overdue", "overdue", opage), ("check", "handled", 1)):
             found = desk_page(state.ctx, queue, Search(), now=now, scope=scope, page=page,
                               per_page=per, names=(queue,))  # fmt: skip
             rows = [with_due(r) for r in tickets_out(state, me, found.tickets)]
@@ -83,7 +87,8 @@ class Board:
     min_n: int
 
 
-def _board(state: WebState, me: Principal, request: Request) -> Board:
+def _board(state: WebState, me: Principal, request: Request, whole: bool = False) -> Board:
+    """The desk as the request asks for it (``whole``: the indicator table on one page)."""
     from gridops.web.console.i18n import translator
     from gridops.web.console.pages import lang_of
 
@@ -96,7 +101,8 @@ def _board(state: WebState, me: Principal, request: Request) -> Board:
     period = parse_period(read.label, tz)
     parent = view.parent or None
     table = data.table(state, me, view.by, period, parent)
-    shown = rank.shown(table, view.sort, view.dir == "desc", lang, view.page, PER_PAGE)
+    page, per = (1, max(1, len(table.groups))) if whole else (view.page, PER_PAGE)
+    shown = rank.shown(table, view.sort, view.dir == "desc", lang, page, per)
     return Board(read, table, shown, rank.top(table, LEAGUE_SHOWN), table.min_n)
 
 
@@ -138,14 +144,15 @@ def export(
     fmt: Annotated[str, Path(pattern="^(csv|xlsx)$")],
     table: Annotated[str, Query(pattern="^(" + "|".join(TABLES) + ")$")],
 ) -> Response:
-    """A table of the desk as shown (same rows, order and columns, the reader's language)."""
+    """A table of the desk as shown (same order and columns, the reader's language), whole:
+    every row of every page, up to EXPORT_ROWS of a ticket list."""
     from gridops.metrics import BY_NAME
     from gridops.web.console.explain import Speaker
     from gridops.web.console.i18n import translator
     from gridops.web.console.pages import lang_of
 
     me = signed_in(state, request)
-    board = _board(state, me, request)
+    board = _board(state, me, request, whole=True)
     lang = lang_of(request)
     t = translator(lang)
 
@@ -157,7 +164,7 @@ def export(
             data.trend(state, me, data.weeks_before(state.now(), state.tz)))  # fmt: skip
         sheet = export_files.rates_sheet(t(TITLES[table]), rows, data.SHOWN, t, name, lang)
     else:
-        lists = _lists(state, me, board.read.view)
+        lists = _lists(state, me, board.read.view, per=EXPORT_ROWS)
         if table not in lists:
             raise PermissionDenied(f"{me.role.value} may not export the {table} list")
         say = Speaker(t, lang, state.ctx.ops, state.ctx.grid)
@@ -173,6 +180,7 @@ def export(
     )
 
 
+EXPORT_ROWS = 100_000  # a ticket list's rows in one file (an xlsx sheet holds 1,048,576)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLES = {
     "indicators": "indicators", "league": "league", "trend": "trend",
