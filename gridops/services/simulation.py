@@ -76,7 +76,7 @@ def report_of(incident: Incident, crs: str, key: str) -> IntakeReport:
         description=incident.description,
         media=(f"sim/photo-{incident.seq}.jpg",) if onsite else (),
         idempotency_key=f"{key}-{incident.seq}",
-        onsite_note="自行处置: fixed on the spot (simulated)" if onsite else None,
+        onsite_note="自行处置：现场已处理（模拟）" if onsite else None,
     )
 
 
@@ -194,20 +194,20 @@ def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> Ticke
     if t.status is Status.VERIFYING:
         given = verification_answer(plan)
         photo = (f"sim/verify-{plan.seq}.jpg",)
-        reason = {"absent": "现场未发现该问题 (not found on site, simulated)",
-                  "unverifiable": "无法进入现场 (no access to the place, simulated)"}  # fmt: skip
+        reason = {"absent": "现场未发现该问题（模拟）",
+                  "unverifiable": "无法进入现场（模拟）"}  # fmt: skip
         new = answer(ctx, t.id, given, actor=f"{t.owner_unit}-1", role=Role.GRID_WORKER, now=now,
                      reason=reason.get(given, ""), evidence=photo)  # fmt: skip
     elif t.status is Status.UNVERIFIED:
         new = register(ctx, t.id, actor="sim-dispatcher", role=Role.DISPATCHER, now=now,
-                       note="无法核实, 按属实立案 (registered as reported, simulated)")  # fmt: skip
+                       note="无法核实，按属实立案（模拟）")  # fmt: skip
     elif t.status is Status.DISPATCHED:
         if plan.will_return and not t.returned_by:
             new = act(ctx, t.id, "return", actor=staff, role=Role.FIELD_STAFF, now=now,
-                      reason="不属于本单位职责 (not ours, simulated)")  # fmt: skip
+                      reason="不属于本单位职责（模拟）")  # fmt: skip
         elif plan.needs_joint and t.escalation_level == 0:
             group = t.routing.get("joint_group") or DEFAULT_GROUP
-            why = "needs several departments (simulated)"
+            why = "需多部门联合处置（模拟）"
             new = act(ctx, t.id, "escalate", actor="sim-dispatcher", role=Role.DISPATCHER,
                       now=now, group=group, reason=why)  # fmt: skip
         else:
@@ -221,18 +221,18 @@ def play(ctx: ServiceContext, t: Ticket, plan: Incident, now: datetime) -> Ticke
         lead = next(x for x in tasks if x.lead)
         new = joint.complete(ctx, t, department=lead.department,
                              actor=f"{lead.department}-1", now=now,
-                             note="联合执法完成 (joint enforcement done, simulated)",
+                             note="联合执法完成（模拟）",
                              evidence=(f"sim/joint-{plan.seq}.jpg",))  # fmt: skip
     elif t.status is Status.REWORK:
         new = act(ctx, t.id, "accept", actor=staff, role=Role.FIELD_STAFF, now=now)
     elif t.status is Status.ACCEPTED:
         photo = (f"sim/after-{plan.seq}.jpg",)
         new = act(ctx, t.id, "handle", actor=staff, role=Role.FIELD_STAFF, now=now,
-                  note="处置完毕 (handled, simulated)", evidence=photo)  # fmt: skip
+                  note="处置完毕（模拟）", evidence=photo)  # fmt: skip
     elif t.status is Status.HANDLED:
         if plan.will_rework and t.rework_count == 0:
             new = act(ctx, t.id, "check_fail", actor="sim-inspector", role=Role.INSPECTOR,
-                      now=now, reason="核查未通过 (check failed, simulated)")  # fmt: skip
+                      now=now, reason="核查未通过（模拟）")  # fmt: skip
         else:
             new = act(ctx, t.id, "check_pass", actor="sim-inspector", role=Role.INSPECTOR,
                       now=now)  # fmt: skip

@@ -126,7 +126,7 @@ class Simulator:
             category=category.code,
             kind=category.kind,
             source=source,
-            description=f"{category.name}（模拟上报 #{seq}, {group.label}）",
+            description=f"{category.name}（模拟上报 #{seq}）",
             on_site_fix=on_site_fix,
             needs_joint=needs_joint,
             accept_delay_s=p.accept_delay_median_s * math.exp(rng.gauss(0, 0.6)),

@@ -4,6 +4,8 @@ switch, and CSV export."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gridops.services.context import ServiceContext
@@ -159,3 +161,15 @@ def test_field_staff_return_a_task_with_a_reason(
     returned = ctx.store.get_by_number(number)
     assert returned.status.value == "returned" and returned.last_reason == "不属于本网格"
     assert f'data-number="{number}"' not in r.text
+
+
+def test_every_page_names_an_icon_that_is_served(client: TestClient, users: Users) -> None:
+    """A page without one makes the browser ask for /favicon.ico: a 404 in every console log."""
+    for path in ("/console/login", "/console/wall"):
+        if path == "/console/wall":
+            sign_in(client, users.add("s-icon", "supervisor", "all"))
+        html = client.get(path).text
+        found = re.search(r'<link rel="icon" href="([^"]+)"', html)
+        assert found, f"{path} names no icon"
+        r = client.get(found.group(1))
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"

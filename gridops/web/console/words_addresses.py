@@ -5,6 +5,7 @@ from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str]] = {
     "address": ("地址", "Address"),
+    "areas": ("所在区域", "Within"),  # the named places (overlays) a ticket lies in
     "address_near": ("{address}附近（约{metres}米）", "near {address} (~{metres} m)"),
     "hotline": ("热线受理", "Hotline intake"),
     "hotline.caller": ("来电人", "Caller"),
