@@ -18,11 +18,15 @@ import ctypes
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -56,8 +60,21 @@ def netns_usable() -> str | None:
     return None
 
 
+def scratch_dir() -> Path:
+    """A directory under /tmp for the run (the postgres user can reach it; pytest's tmp_path
+    is root's alone), swept like the namespaces if the run is killed."""
+    made = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}x"))
+    made.chmod(0o755)
+    return made
+
+
 def sweep_stale() -> list[str]:
-    """Delete the namespaces left by lab runs whose process is gone (killed with SIGKILL)."""
+    """Delete the namespaces and scratch directories left by lab runs whose process is gone
+    (killed with SIGKILL)."""
+    for left in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        m = re.match(rf"^{PREFIX}(\d+)x", left.name)
+        if m and not os.path.exists(f"/proc/{m.group(1)}"):
+            shutil.rmtree(left, ignore_errors=True)
     listed = ip("netns", "list", check=False).stdout.split("\n")
     gone = []
     for line in listed:
@@ -161,16 +178,25 @@ class Lab:
         return box["value"]  # type: ignore[return-value]
 
     def close(self) -> None:
-        """Kill what runs inside the hosts, then delete every namespace (once)."""
+        """Kill what runs inside the hosts, then delete every namespace (once). SIGTERM, SIGINT
+        and SIGHUP wait until it is done (a second signal must not cut it short)."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        for name in reversed(self._made):
+        main = threading.current_thread() is threading.main_thread()
+        held = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, held) if main else None
+        try:
             for _ in range(5):
-                if not _kill_all_in(name):
+                if not sum(_kill_all_in(name) for name in self._made):
                     break
-            ip("netns", "del", name, check=False)
+                time.sleep(0.1)
+            for name in reversed(self._made):
+                ip("netns", "del", name, check=False)
+        finally:
+            if before is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def enter(ns: str) -> None:

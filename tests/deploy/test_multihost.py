@@ -23,7 +23,6 @@ import os
 import shutil
 import signal
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .lab import Lab, netns_usable, sweep_stale
+from .lab import Lab, netns_usable, scratch_dir, sweep_stale
 from .load import Load, Sent, spread_points
 from .servers import (
     PROXY_PORT,
@@ -165,8 +164,7 @@ def _ready(lab: Lab, host: str) -> bool:
 
 @pytest.fixture
 def site(lab: Lab, tmp_path: Path) -> Iterator[Site]:
-    pg_dir = Path(tempfile.mkdtemp(prefix="gridops-mh-"))  # the postgres user reaches it
-    os.chmod(pg_dir, 0o755)
+    pg_dir = scratch_dir()
     pg = Postgres(lab, pg_dir / "pg")
     redis = RedisCluster(lab, tmp_path / "redis")
     found = Site(lab, pg, redis, {}, {})
