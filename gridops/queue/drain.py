@@ -79,18 +79,41 @@ def attempts_key(name: str) -> str:
 
 
 def kick(conn: Redis, stage: Stage) -> bool:
-    """Enqueue a drain of ``stage`` unless one is already pending; True if one was enqueued."""
-    if not conn.set(pending_key(stage.name), "1", nx=True, ex=PENDING_TTL_S):
+    """Enqueue a drain of ``stage`` unless one is already pending; True if one was enqueued.
+    The pending flag holds the queued job's id, so that :func:`clear_lost_pending` can tell a
+    drain still waiting in the queue from one lost with the worker that took it."""
+    job_id = uuid.uuid4().hex
+    if not conn.set(pending_key(stage.name), job_id, nx=True, ex=PENDING_TTL_S):
         return False
     Queue(stage.queue, connection=conn, serializer=SERIALIZER).enqueue(
         run_drain,
         kwargs={"stage": stage.to_job()},
+        job_id=job_id,
         job_timeout=stage.timeout_s,
         result_ttl=0,
         failure_ttl=3600,
         description=f"drain {stage.name}",
     )
     return True
+
+
+def clear_lost_pending(conn: Redis, stage: Stage) -> bool:
+    """Drop the pending flag of ``stage`` when the drain it names is no longer in the queue
+    though it never began (a drain clears the flag as it begins): the worker that took it off
+    the queue died in between. Without this, every kick — the ticker's safety re-kick too —
+    is refused until the flag expires. True if a flag was dropped.
+
+    A drain taken off the queue a moment ago and about to begin looks the same; dropping its
+    flag costs at most one extra drain, which runs harmlessly (claims and version guards)."""
+    key = pending_key(stage.name)
+    raw = conn.get(key)
+    if raw is None:
+        return False
+    job_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+    queued = conn.lrange(Queue(stage.queue, connection=conn).key, 0, -1)
+    if any((j.decode() if isinstance(j, bytes) else str(j)) == job_id for j in queued):
+        return False
+    return bool(conn.eval(_RELEASE, 1, key, job_id))
 
 
 def try_kick(conn: Redis, stage: Stage) -> bool:

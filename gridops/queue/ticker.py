@@ -4,7 +4,9 @@ Each tick, for every stage on the worker's queues, the ticker tries to take the 
 key (``SET NX PX interval``); the one worker that gets it kicks the stage. So across any number
 of workers each periodic stage (the sweeper) is kicked once per interval, and each drained stage
 is re-kicked once per ``rekick_seconds`` — the safety net for triggers lost with a Redis flush,
-a restart, or a worker killed mid-batch. The tick keys are ordinary keys: after FLUSHALL the
+a restart, or a worker killed mid-batch (a drain lost with the worker that took it off the
+queue leaves its pending flag behind: the safety tick drops it, see
+:func:`gridops.queue.drain.clear_lost_pending`). The tick keys are ordinary keys: after FLUSHALL the
 next tick simply sets them again, so nothing needs re-arming. The ticker also kicks stages whose
 backoff retry (see :mod:`gridops.queue.drain`) has come due, and skips the safety re-kick of a
 stage that is waiting for one.
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 
 from redis import Redis
 
-from gridops.queue.drain import PREFIX, RETRY_KEY, due_retries, kick
+from gridops.queue.drain import PREFIX, RETRY_KEY, clear_lost_pending, due_retries, kick
 from gridops.queue.outage import Outage
 from gridops.queue.stages import Stage
 
@@ -52,7 +54,12 @@ class Ticker:
             if interval is None or self._backing_off(stage):
                 continue
             px = max(1, int(interval * 1000))
-            if self.conn.set(tick_key(stage.name), "1", nx=True, px=px) and kick(self.conn, stage):
+            if not self.conn.set(tick_key(stage.name), "1", nx=True, px=px):
+                continue
+            if clear_lost_pending(self.conn, stage):
+                log.warning("stage %s: its drain was lost with a worker; kicking it again",
+                            stage.name)  # fmt: skip
+            if kick(self.conn, stage):
                 kicked.append(stage.name)
         for name in due_retries(self.conn, now):
             due = self.stages.get(name)
