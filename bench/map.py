@@ -88,17 +88,10 @@ TIMELINE_JS = """() => {
     const name = r.name.split('?')[0].split('/').pop();
     if (/cells|pins|maplibre-gl.mjs|maplibre-gl-worker/.test(name) && !(name in out))
       out[name] = [Math.round(r.startTime), Math.round(r.responseEnd), r.transferSize];
-    if (name.endsWith('.mvt')) {
-      out.tiles = out.tiles || [0, 1e9, 0, 0];
-      const [n, first, last, bytes] = out.tiles;
-      out.tiles = [n + 1, Math.min(first, Math.round(r.startTime)),
-                   Math.max(last, Math.round(r.responseEnd)), bytes + r.transferSize];
-    }
   }
-  return out;  // tiles: [how many, first asked, last received, bytes]
+  return out;  // (the tiles are fetched by the map's worker: not in this page's timeline)
 }"""
-TILES_JS = """() => performance.getEntriesByType('resource')
-  .filter(r => r.name.includes('.mvt')).length"""
+TILES_JS = "() => Number(document.getElementById('glmap').dataset.tilesAsked || 0)"
 HIDE_ALL_JS = """() => { const m = document.getElementById('glmap').map;
   for (const l of m.getStyle().layers)
     if (l.id !== 'bg') m.setLayoutProperty(l.id, 'visibility', 'none'); }"""

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from grids.mvt_read import read  # tests/grids, beside this package
+
 from gridops.grids import tiles
 from gridops.grids.crs import to_grid_crs
 
-from grids.mvt_read import read  # tests/grids, beside this package
 from .conftest import LUJIAZUI_L3, TestClient, Users, sign_in
 
 
