@@ -109,10 +109,12 @@ def test_a_coarser_level_and_a_cap_are_said_under_the_desks_map(
     pins = s.page.locator(".map-note[data-kind='pins']").inner_text()
     total = s.page.get_attribute("#page-info", "data-total")
     if lang == "zh":
-        assert cells == "此缩放级别下地图画的是上一级网格：放大后显示每个网格"
+        assert cells == "此缩放级别下地图画的是上级网格：放大后显示每个网格"
         assert pins == f"地图只标出了 {2} 件案件（列表共 {total} 件）：请用筛选缩小范围"
     else:
-        assert cells == "At this zoom the map draws the level above: zoom in to see each cell"
+        assert (
+            cells == "At this zoom the map draws a higher level's cells: zoom in to see each cell"
+        )
         assert pins == (f"The map marks 2 of the list's {total} tickets: narrow the list "
                         "with a filter to see them all")  # fmt: skip
     s.page.locator("#map-panel").screenshot(path=str(SHOTS / f"desk-coarser-{lang}.png"))

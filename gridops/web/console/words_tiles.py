@@ -5,7 +5,7 @@ from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str]] = {
     "map.cells_coarser": (
-        "此缩放级别下地图画的是上一级网格：放大后显示每个网格",
-        "At this zoom the map draws the level above: zoom in to see each cell",
+        "此缩放级别下地图画的是上级网格：放大后显示每个网格",
+        "At this zoom the map draws a higher level's cells: zoom in to see each cell",
     ),
 }
