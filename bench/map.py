@@ -14,7 +14,12 @@ server's kept answer), where the server sends at most
   inline SVG is laid out and painted in the next frame, measured with requestAnimationFrame).
 - pan/zoom fps: frames counted with requestAnimationFrame during 3 s of continuous pan and zoom
   (web map: ``easeTo`` steps; SVG: its viewBox moved every frame — the baseline has no pan or
-  zoom of its own), with the longest frame.
+  zoom of its own), with the longest frame, and the vector tiles fetched meanwhile.
+- empty map fps: the same pan and zoom with every layer hidden (only the background drawn):
+  what this machine's Chromium can do at all at that moment, the ceiling for the figure above.
+
+The cells come as vector tiles (gridops.grids.tiles); ``server`` gives what one view's tiles
+cost to make (cold, then kept) beside the GeoJSON answer of the same view (the former path).
 
 Not part of the test suite; prints JSON.
 """
@@ -84,8 +89,12 @@ TIMELINE_JS = """() => {
     if (/cells|pins|maplibre-gl.mjs|maplibre-gl-worker/.test(name) && !(name in out))
       out[name] = [Math.round(r.startTime), Math.round(r.responseEnd), r.transferSize];
   }
-  return out;
+  return out;  // (the tiles are fetched by the map's worker: not in this page's timeline)
 }"""
+TILES_JS = "() => Number(document.getElementById('glmap').dataset.tilesAsked || 0)"
+HIDE_ALL_JS = """() => { const m = document.getElementById('glmap').map;
+  for (const l of m.getStyle().layers)
+    if (l.id !== 'bg') m.setLayoutProperty(l.id, 'visibility', 'none'); }"""
 SVG_PAINT_JS = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
   () => done(performance.now()))))"""
 
@@ -147,11 +156,12 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                     page.evaluate("""() => { const m = document.getElementById('glmap').map;
                         for (const id of ['heat', 'labels', 'cluster-count'])
                           m.setLayoutProperty(id, 'visibility', 'none'); }""")
-                before = int(page.get_attribute("#glmap", "data-cells-fetched") or 0)
+                before = page.evaluate(TILES_JS)
                 fps = page.evaluate(FPS_JS, ["gl", 3000])
-                after = page.get_attribute("#glmap", "data-cells-fetched")
-                if after is not None:  # cell answers fetched during the pan/zoom
-                    fps["cells_fetched_while_moving"] = int(after) - before
+                fps["tiles_fetched_while_moving"] = page.evaluate(TILES_JS) - before
+                if kind == "gl_l1":
+                    page.evaluate(HIDE_ALL_JS)
+                    fps["empty_map_fps"] = page.evaluate(FPS_JS, ["gl", 3000])["fps"]
             else:
                 page.wait_for_selector("svg.gridmap")
                 paint = page.evaluate(SVG_PAINT_JS)
@@ -167,9 +177,11 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
 
 
 def server_figures(ctx: Any, l1: str) -> dict[str, Any]:
-    """What the server spends on one cells answer (warm layer): ms and bytes, gzip included."""
+    """What the server spends on one view's cells (warm layers): the GeoJSON answer and the
+    vector tiles of the same view at the same zoom, ms and bytes, gzip included."""
     import gzip
 
+    from gridops.grids import tiles
     from gridops.grids.vector import cell_layer, features
     from gridops.web.basemap import basemap_of
 
@@ -184,6 +196,15 @@ def server_figures(ctx: Any, l1: str) -> dict[str, Any]:
         body = features(layer, box, zoom=zoom, within=within)
         ms = (time.perf_counter() - t0) * 1000
         out[name] = {"ms": round(ms), "bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6))}
+        # The tiles of a 1440×900 view around the box's centre at that zoom.
+        cx, cy = tiles.tile_of((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, zoom)
+        t0 = time.perf_counter()
+        made = [tiles.tile(grid, 3, zoom, x, y, within=within)
+                for x in range(cx - 3, cx + 3) for y in range(cy - 2, cy + 2)]  # fmt: skip
+        ms = (time.perf_counter() - t0) * 1000
+        packed = sum(len(gzip.compress(t, 6)) for t in made)
+        out[name + "_tiles"] = {"tiles": len(made), "ms": round(ms), "bytes": sum(map(len, made)),
+                                "gzip_bytes": packed}  # fmt: skip
     return out
 
 

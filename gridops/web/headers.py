@@ -10,7 +10,8 @@
 - ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
 - ``Cache-Control: no-store`` on what carries personal data — console pages and fragments, the
   JSON API, photos — so no shared or browser cache keeps it (the console's static files keep
-  their own short max-age).
+  their own short max-age, and the map's vector tiles, the grid's outlines and names under a
+  URL naming its content, stay in the browser: ``immutable``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ APP = "/console/app/"
 DOCS = ("/docs", "/redoc")
 PERSONAL = ("/console", "/api/", "/media/")
 STATIC = "/console/static/"
+TILES = "/console/map/tiles/"  # the grid's outlines: no personal data
 
 
 def csp_with(origins: tuple[str, ...], base: str = CSP) -> str:
@@ -63,7 +65,7 @@ def headers_for(path: str, origins: tuple[str, ...] = ()) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
-    if path.startswith(PERSONAL) and not path.startswith(STATIC):
+    if path.startswith(PERSONAL) and not path.startswith((STATIC, TILES)):
         out["Cache-Control"] = "no-store"
     return out
 

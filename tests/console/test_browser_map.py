@@ -329,7 +329,7 @@ def test_a_sub_centre_dispatcher_starts_on_their_own_street(browser: Any, server
     assert box.get_attribute("data-level") == "2"
     codes = s.page.evaluate(
         "[...new Set(document.getElementById('glmap').map"
-        ".querySourceFeatures('cells').map(f => f.properties.code))]"
+        ".querySourceFeatures('cells', {sourceLayer: 'cells'}).map(f => f.properties.code))]"
     )
     assert codes and all(c.startswith("310115125") for c in codes)
     assert box.get_attribute("data-pins-total") == s.page.get_attribute("#page-info", "data-total")

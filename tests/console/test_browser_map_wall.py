@@ -1,16 +1,19 @@
 """The web map, second round, in Chromium: the wall's map (shaded by open tickets, the newest
-pins, no controls, kept across the wall's live swaps), the notes a cap puts under a map (in the
-page's language), and the desk's map not fetching cells again for a pan inside what it holds.
+pins, no controls, kept across the wall's live swaps), the notes under a map when a coarser level
+is drawn or a cap cut the pins (in the page's language), and the desk's map not fetching tiles
+again that it holds or that the browser keeps.
 Shots in zh and en under tests/artifacts/map/ (wall at 1920 and 390 px, notes at 1440 px)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import pytest
 
-from gridops.grids import vector
-from gridops.web.console import map_views
+from gridops.grids import tiles
+from gridops.grids.crs import to_grid_crs
+from gridops.web.console import map_tiles, map_views
 
 from .browser import axe
 from .conftest import Server
@@ -48,7 +51,7 @@ def test_the_wall_shows_open_tickets_on_a_still_map(
         assert s.page.locator(f"{WALL} .maplibregl-ctrl-zoom-in").count() == 0  # nothing to press
         shade = s.page.evaluate(
             "() => document.querySelector('#wallmap').map"
-            ".getFeatureState({source: 'cells', id: '310115005'}).n"
+            ".getFeatureState({source: 'cells', sourceLayer: 'cells', id: '310115005'}).n"
         )
         assert shade >= 3  # 陆家嘴 is shaded by its open tickets
         total = int(s.page.get_attribute(WALL, "data-pins-total") or 0)
@@ -83,52 +86,92 @@ def test_the_wall_shows_open_tickets_on_a_still_map(
     a.close()
 
 
+TILES = "() => Number(document.getElementById('glmap').dataset.tilesAsked || 0)"
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_cap_is_said_under_the_desks_map(
+def test_a_coarser_level_and_a_cap_are_said_under_the_desks_map(
     browser: Any, server: Server, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Where a screen would hold more cells of the view's level than SCREEN_CELLS, the tiles
+    hold the level above and a note says to zoom in; zoomed in, the unit cells and no note."""
     for i in range(3):
         report(server, L3, f"cap {lang} {i}", seconds=70 + i)
     monkeypatch.setattr(map_views, "PIN_CAP", 2)
-    monkeypatch.setattr(vector, "MAX_FEATURES", 5)
+    monkeypatch.setattr(tiles, "SCREEN_CELLS", 20)
+    monkeypatch.setattr(tiles, "_spread", {})
+    monkeypatch.setattr(map_tiles, "_tiles", OrderedDict())  # none made under the usual rule
     token = server.users.add(f"map-cap-{lang}", "dispatcher", "all")
     s = Session(browser, server, token)
-    s.page.goto(f"/console/dispatch?queue=new&level=3&l1=310115005&lang={lang}")
+    s.page.goto(f"/console/dispatch?queue=new&level=3&lang={lang}")  # the whole district
     s.ready()
-    assert s.page.get_attribute("#glmap", "data-cells-shown") == "5"
+    assert int(s.page.get_attribute("#glmap", "data-cells-level") or 0) < 3
     cells = s.page.locator(".map-note[data-kind='cells']").inner_text()
     pins = s.page.locator(".map-note[data-kind='pins']").inner_text()
     total = s.page.get_attribute("#page-info", "data-total")
     if lang == "zh":
-        assert cells.startswith("地图只画出了 5 个网格（共 ") and "请放大" in cells
-        assert pins == f"地图只标出了 2 件案件（列表共 {total} 件）：请用筛选缩小范围"
+        assert cells == "此缩放级别下地图画的是上级网格：放大后显示每个网格"
+        assert pins == f"地图只标出了 {2} 件案件（列表共 {total} 件）：请用筛选缩小范围"
     else:
-        assert cells.startswith("The map draws 5 of ") and "zoom in" in cells
+        assert (
+            cells == "At this zoom the map draws a higher level's cells: zoom in to see each cell"
+        )
         assert pins == (f"The map marks 2 of the list's {total} tickets: narrow the list "
                         "with a filter to see them all")  # fmt: skip
-    s.page.locator("#map-panel").screenshot(path=str(SHOTS / f"desk-capped-{lang}.png"))
+    s.page.locator("#map-panel").screenshot(path=str(SHOTS / f"desk-coarser-{lang}.png"))
+    p = server.ctx.grid.cells[L3].geometry.representative_point()
+    spot = list(to_grid_crs(p.x, p.y, server.ctx.grid.crs, "EPSG:4326"))
+    s.page.evaluate("""(p) => new Promise(done => { const m = document.getElementById('glmap').map;
+        m.once('idle', () => done()); m.jumpTo({center: p, zoom: 16.5}); })""", spot)  # fmt: skip
+    s.page.wait_for_function("() => document.getElementById('glmap').dataset.cellsLevel === '3'")
+    assert s.page.locator(".map-note[data-kind='cells']").count() == 0
     s.close()
 
 
-def test_a_pan_inside_what_the_map_holds_fetches_no_cells(browser: Any, server: Server) -> None:
+def test_tiles_seen_are_not_fetched_again(browser: Any, server: Server) -> None:
     token = server.users.add("map-pan", "dispatcher", "all")
     s = Session(browser, server, token)
     s.page.goto("/console/dispatch?queue=new&level=3&l1=310115005")
     s.ready()
-    fetched = s.page.get_attribute("#glmap", "data-cells-fetched")
     move = """(how) => new Promise(done => { const m = document.getElementById('glmap').map;
         m.once('idle', () => done(Math.floor(m.getZoom())));
-        if (how === 'pan') m.panBy([80, 40], {duration: 0});
+        if (how === 'pan') m.panBy([300, 200], {duration: 0});
+        else if (how === 'back') m.panBy([-300, -200], {duration: 0});
         else m.zoomTo(m.getZoom() - 2, {duration: 0});
     })"""
+    first = s.page.evaluate(TILES)
+    assert first > 0
     s.page.evaluate(move, "pan")
-    s.page.wait_for_function(
-        "() => Number(document.getElementById('glmap').dataset.cellsKept) >= 1"
-    )
-    assert s.page.get_attribute("#glmap", "data-cells-fetched") == fetched
-    s.page.evaluate(move, "out")  # two steps out: a wider box at a coarser zoom is fetched
-    s.page.wait_for_function(
-        "(n) => Number(document.getElementById('glmap').dataset.cellsFetched) > n",
-        arg=int(fetched or 0),
-    )
+    s.page.evaluate(move, "back")
+    panned = s.page.evaluate(TILES)
+    s.page.evaluate(move, "pan")
+    s.page.evaluate(move, "back")
+    assert s.page.evaluate(TILES) == panned  # the map holds what it has drawn
+    s.page.evaluate(move, "out")  # two steps out: tiles of a coarser zoom
+    assert s.page.evaluate(TILES) > panned
+    s.close()
+
+
+def test_a_tile_is_kept_by_the_browser(
+    browser: Any, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiles carry the grid's content in their URL: a second visit takes them from the
+    browser's cache, and none reaches the server."""
+    served: list[tuple[Any, ...]] = []
+    keep = map_tiles.kept_tile
+
+    def counted(key: tuple[Any, ...], make: Any) -> tuple[bytes, bytes]:
+        served.append(key)
+        return keep(key, make)
+
+    monkeypatch.setattr(map_tiles, "kept_tile", counted)
+    token = server.users.add("map-cache", "dispatcher", "all")
+    s = Session(browser, server, token)
+    s.page.goto("/console/dispatch?queue=new&level=3&l1=310115005")
+    s.ready()
+    first = len(served)
+    assert first > 0
+    s.page.goto("/console/dispatch?queue=new&level=3&l1=310115005")
+    s.ready()
+    assert int(s.page.evaluate(TILES)) > 0 and len(served) == first
     s.close()

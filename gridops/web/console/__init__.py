@@ -18,6 +18,7 @@ from gridops.web.console import (
     dispatch_views,
     field_views,
     hotline_views,
+    map_tiles,
     map_views,
     patrol_views,
     pickers,
@@ -30,7 +31,8 @@ from gridops.web.console import (
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
                 field_views, supervise_views, app_views, app_moves, app_patrol,
-                patrol_views, hotline_views, admin_views, wall_views, map_views):  # fmt: skip
+                patrol_views, hotline_views, admin_views, wall_views, map_views,
+                map_tiles):  # fmt: skip
     console_router.include_router(_module.router)
 
 __all__ = ["console_router"]

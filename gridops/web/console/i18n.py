@@ -17,6 +17,7 @@ from gridops.web.console.words_field import WORDS as FIELD_WORDS
 from gridops.web.console.words_map import WORDS as MAP_WORDS
 from gridops.web.console.words_notify import WORDS as NOTIFY_WORDS
 from gridops.web.console.words_super import WORDS as SUPER_WORDS
+from gridops.web.console.words_tiles import WORDS as TILE_WORDS
 
 LANGS = ("zh", "en")
 DEFAULT = "zh"
@@ -228,6 +229,7 @@ for _name, _words in (
     ("addresses", ADDRESS_WORDS),
     ("supervisor", SUPER_WORDS),
     ("map", MAP_WORDS),
+    ("map tiles", TILE_WORDS),
 ):
     _twice = CATALOGUE.keys() & _words.keys()
     assert not _twice, f"{_name} words defined twice: {sorted(_twice)}"

@@ -5,6 +5,9 @@ gridops.grids.basemap.
 
 - ``/console/map/cells.geojson?level=3&z=14&bbox=W,S,E,N[&within=L1]`` — any signed-in user;
   cached by the browser against an ETag of the grid's content.
+- ``/console/map/tiles/<key>/<level>/<z>/<x>/<y>.mvt[?within=L1]`` — the same cells as vector
+  tiles (gridops.grids.tiles), which the web map draws; ``key`` names the grid's content and
+  the display system, so a tile never changes and the browser keeps it.
 - ``/console/map/pins.geojson?<the desk's query>`` — queue readers; the tickets of the queue,
   search and filters the list shows (every page, up to PIN_CAP), with the open count per cell
   of the view's level, so map and list agree at every level.
@@ -23,7 +26,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
-from gridops.grids import vector
+from gridops.grids import tiles, vector
 from gridops.grids.basemap import display_crs, to_display
 from gridops.grids.vector import cell_layer, content_key, features, warm
 from gridops.org.orgchart import OrgChart
@@ -74,7 +77,12 @@ def start_warming(ctx: Any) -> threading.Thread | None:
     after start does not pay for them (vector.warm); None for a small grid (built on demand)."""
     if len(ctx.grid.cells) < WARM_FROM:
         return None
-    thread = threading.Thread(target=warm, args=(ctx.grid, basemap_of(ctx.settings)),
+
+    def both(grid: Any, basemap: Any) -> None:
+        warm(grid, basemap)
+        tiles.warm(grid, basemap)
+
+    thread = threading.Thread(target=both, args=(ctx.grid, basemap_of(ctx.settings)),
                               name="gridops-map-warm", daemon=True)  # fmt: skip
     thread.start()
     return thread
@@ -197,12 +205,15 @@ def pins_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]:
     lat = np.array([r["point_lat"] for r in rows], dtype=np.float64)
     x, y = to_display(lon, lat, grid.crs, basemap_of(state.ctx.settings))
     counts: dict[str, int] = {}
+    shades: dict[str, int] = {}  # every level up to the view's: tiles may draw a coarser one
     feats = []
     for i, r in enumerate(rows):
         cells = list(r.get("cells") or ())
         cell = cells[view.level - 1] if len(cells) >= view.level else ""
         if cell:
             counts[cell] = counts.get(cell, 0) + 1
+        for code in cells[: view.level]:
+            shades[code] = shades.get(code, 0) + 1
         feats.append({
             "type": "Feature",
             "properties": {"number": r["number"], "overdue": bool(r.get("overdue")),
@@ -211,8 +222,8 @@ def pins_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]:
                          "coordinates": [round(float(x[i]), 6), round(float(y[i]), 6)]},
         })  # fmt: skip
     total = found.counts[view.queue]
-    return {"type": "FeatureCollection", "features": feats, "counts": counts, "total": total,
-            "shown": len(feats), "level": view.level}  # fmt: skip
+    return {"type": "FeatureCollection", "features": feats, "counts": counts, "shades": shades,
+            "total": total, "shown": len(feats), "level": view.level}  # fmt: skip
 
 
 @router.get("/console/map/pins.geojson")
@@ -247,6 +258,10 @@ def bounds_of(state: WebState, code: str = "") -> list[float]:
 def map_box(state: WebState, **data: Any) -> dict[str, str]:
     """The data-* of a map box (see static/map.js): ``data`` plus the basemap's, as strings."""
     basemap = basemap_of(state.ctx.settings)
+    if data.get("cells"):  # the web map draws the cells from vector tiles
+        from gridops.web.console.map_tiles import tiles_url
+
+        data["cells"] = tiles_url(state, str(data.get("level") or "1"), data.get("within") or "")
     out = {k.replace("_", "-"): v if isinstance(v, str) else orjson.dumps(v).decode()
            for k, v in data.items() if v not in (None, "")}  # fmt: skip
     if basemap is not None:

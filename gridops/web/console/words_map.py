@@ -7,10 +7,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "map.zoom_in": ("放大", "Zoom in"),
     "map.zoom_out": ("缩小", "Zoom out"),
     "map.mini": ("案件位置", "Where the ticket is"),
-    "map.cells_capped": (
-        "地图只画出了 {n} 个网格（共 {total} 个）：请放大或选定一个街镇查看全部",
-        "The map draws {n} of {total} cells: zoom in or choose one sub-district to see them all",
-    ),
     "map.pins_capped": (
         "地图只标出了 {n} 件案件（列表共 {total} 件）：请用筛选缩小范围",
         "The map marks {n} of the list's {total} tickets: narrow the list with a "

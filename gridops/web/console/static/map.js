@@ -3,7 +3,8 @@
 //
 // A map box (<div class="glmap" data-...>) says what to draw:
 //   data-bounds   [w,s,e,n] to start on (the reader's 街镇, the chosen one, or the district)
-//   data-cells    GeoJSON of a level's cells (the box, zoom and level are appended)
+//   data-cells    the vector tiles of a level's cells ({z}/{x}/{y}, map_tiles.py): layer
+//                 "cells" (code, level) and "labels" (a point per cell: code, zh, en, level)
 //   data-level    1|2|3, data-within: a level-1 code the cells are limited to
 //   data-pins     GeoJSON of the tickets under the list's own filter (desk) — pins, heat, counts
 //   data-pin      one pin [lon,lat] (the ticket page's mini-map), data-selected: a cell code
@@ -12,11 +13,15 @@
 //   data-tiles, data-scheme, data-attribution: the configured basemap, if any
 //   data-still   "1": a map to look at, not to work (the wall, the field app's task): no
 //                controls, no clicks
-//   data-t-*     words in the page's language (zoom buttons, the notes when a cap cut cells or pins)
+//   data-t-*     words in the page's language (zoom buttons, the notes when a coarser level is
+//                drawn or a cap cut the pins)
 //
-// Speed: cells are fetched for the view plus half a view around it, and not again while the view
-// stays inside that box within one zoom step (a pan or a small zoom re-uses what the map holds);
-// the shade of a cell is a feature-state (set per code), so new pins never re-send the cells.
+// Speed: the cells come as vector tiles, decoded in MapLibre's worker and kept by the browser
+// (their URL names the grid's content); at a zoom where a screen would hold too many cells of
+// the level the tiles hold the level above (gridops.grids.tiles). The shade of a cell is a
+// feature-state keyed by its code (for every level up to the view's), so new pins never touch
+// the cells. No labels fade in (fadeDuration 0) and fills are not antialiased (the outlines
+// are drawn anyway): both cost every frame in software WebGL.
 import * as maplibregl from "/console/static/maplibre-gl/maplibre-gl.mjs";
 
 const SHADES = ["#f8f9fa", 1, "#ffe8cc", 3, "#ffc078", 10, "#fd7e14", 30, "#d9480f"];
@@ -38,7 +43,9 @@ function textSize(d) {
 
 function style(d) {
   const sources = {
-    cells: { type: "geojson", data: EMPTY, promoteId: "code" },
+    cells: d.cells
+      ? { type: "vector", tiles: [window.location.origin + d.cells], promoteId: "code", maxzoom: 16 }
+      : { type: "geojson", data: EMPTY, promoteId: "code" },
     pins: { type: "geojson", data: EMPTY, cluster: true, clusterRadius: 36, clusterMaxZoom: 15 },
     heat: { type: "geojson", data: EMPTY },
     tracks: { type: "geojson", data: EMPTY },
@@ -53,24 +60,26 @@ function style(d) {
     layers.push({ id: "base", type: "raster", source: "base" });
   }
   const n = ["coalesce", ["feature-state", "n"], 0];
+  // The cells' source-layer when they come as tiles (none for GeoJSON).
+  const from = (name) => (d.cells ? { "source-layer": name } : {});
   const shade = ["step", n, ...SHADES];
   layers.push(
-    { id: "cells", type: "fill", source: "cells",
+    { id: "cells", type: "fill", source: "cells", ...from("cells"),
       // On a basemap only cells with tickets are tinted, so the streets show through.
-      paint: { "fill-color": shade,
+      paint: { "fill-color": shade, "fill-antialias": false,
                "fill-opacity": base ? ["case", [">", n, 0], 0.45, 0] : 0.9 } },
-    { id: "cell-lines", type: "line", source: "cells",
+    { id: "cell-lines", type: "line", source: "cells", ...from("cells"),
       paint: { "line-color": "#5c6f82", "line-width": 0.8 } },
     // Heat where pins would crowd; it costs a full-screen pass a frame, so not when zoomed in.
     { id: "heat", type: "heatmap", source: "heat", maxzoom: 13,
       paint: { "heatmap-radius": 18, "heatmap-opacity": ["interpolate", ["linear"], ["zoom"], 10, 0.7, 13, 0] } },
     // The selected cell: a white casing under a dark line reads on any fill and any basemap.
-    { id: "sel-casing", type: "line", source: "cells", filter: ["==", ["get", "code"], d.selected || "-"],
+    { id: "sel-casing", type: "line", source: "cells", ...from("cells"), filter: ["==", ["get", "code"], d.selected || "-"],
       paint: { "line-color": "#ffffff", "line-width": 7 } },
-    { id: "sel", type: "line", source: "cells", filter: ["==", ["get", "code"], d.selected || "-"],
+    { id: "sel", type: "line", source: "cells", ...from("cells"), filter: ["==", ["get", "code"], d.selected || "-"],
       paint: { "line-color": "#111111", "line-width": 3, "line-dasharray": [2, 1] } },
     // Labels once a cell of the level is big enough to hold one (街镇 always).
-    { id: "labels", type: "symbol", source: "cells", minzoom: LABEL_FROM[d.level] || 0,
+    { id: "labels", type: "symbol", source: "cells", ...from("labels"), minzoom: LABEL_FROM[d.level] || 0,
       layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": textSize(d), "text-font": ["sans-serif"],
                 "symbol-placement": "point", "text-max-width": 8 },
       paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
@@ -116,6 +125,12 @@ function start(box) {
     container: box, style: style(d), bounds: JSON.parse(d.bounds),
     fitBoundsOptions: { padding: 16 }, attributionControl: d.tiles ? { compact: false } : false,
     dragRotate: false, pitchWithRotate: false, maxZoom: 19, cooperativeGestures: false, interactive: !still,
+    fadeDuration: 0,
+    // Counts the cell tiles asked for (tests and bench/map.py read data-tiles-asked).
+    transformRequest: (url, kind) => {
+      if (kind === "Tile" && url.includes(".mvt")) box.dataset.tilesAsked = String(Number(box.dataset.tilesAsked || 0) + 1);
+      return { url };
+    },
     locale: { "Map.Title": d.tMap, "NavigationControl.ZoomIn": d.tZoomIn, "NavigationControl.ZoomOut": d.tZoomOut },
   });
   if (!still) {
@@ -124,40 +139,31 @@ function start(box) {
   }
   box.map = map;
   let counts = {};
+  const cell = (code) => (d.cells ? { source: "cells", sourceLayer: "cells", id: code } : { source: "cells", id: code });
   function shade(next) {
     for (const code of Object.keys(counts)) {
-      if (!(code in next)) map.removeFeatureState({ source: "cells", id: code }, "n");
+      if (!(code in next)) map.removeFeatureState(cell(code), "n");
     }
-    for (const [code, k] of Object.entries(next)) map.setFeatureState({ source: "cells", id: code }, { n: k });
+    for (const [code, k] of Object.entries(next)) map.setFeatureState(cell(code), { n: k });
     counts = next;
   }
 
-  let asked = 0;
-  let held = null; // {w, s, e, n, z, whole}: the box and zoom step of the cells the map holds
-  async function loadCells() {
-    if (!d.cells) return;
-    const b = map.getBounds();
-    const z = Math.floor(map.getZoom());
-    const [w, s, e, n] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-    if (held && held.whole && z >= held.z && z <= held.z + 1 && w >= held.w && s >= held.s && e <= held.e && n <= held.n) {
-      box.dataset.cellsKept = String(Number(d.cellsKept || 0) + 1);
-      return;
-    }
-    const pad = 0.5 * Math.max(e - w, n - s);
-    const want = [w - pad, s - pad, e + pad, n + pad];
-    const q = new URLSearchParams({ level: d.level || "1", z: String(z), bbox: want.map((v) => v.toFixed(4)).join(",") });
-    if (d.within) q.set("within", d.within);
-    const mine = ++asked;
-    const r = await fetch(d.cells + "?" + q, { credentials: "same-origin" });
-    if (!r.ok || mine !== asked) return;
-    const cells = await r.json();
-    map.getSource("cells").setData(cells);
-    held = { w: want[0], s: want[1], e: want[2], n: want[3], z, whole: !cells.truncated };
-    box.dataset.cellsShown = String(cells.features.length);
-    box.dataset.cellsFetched = String(Number(d.cellsFetched || 0) + 1);
-    note(box, "cells", cells.truncated ? fill(d.tCellsCapped, { n: cells.features.length, total: cells.matched }) : "");
+  // What the tiles of the view hold, once the map is idle: how many cells, of which level (a
+  // note says when it is the level above the view's), and when the first were drawn.
+  function drawn() {
+    if (!d.cells || !map.getSource("cells") || !map.isSourceLoaded("cells")) return;
+    const found = map.querySourceFeatures("cells", { sourceLayer: "labels" });
+    const codes = new Set(found.map((f) => f.properties.code));
+    const level = found.length ? Math.min(...found.map((f) => f.properties.level)) : Number(d.level || 1);
+    box.dataset.cellsShown = String(codes.size);
+    box.dataset.cellsLevel = String(level);
+    note(box, "cells", level < Number(d.level || 1) ? d.tCellsCoarser : "");
+    // The first frame with the grid drawn (bench/map.py reads it, as performance.now() ms).
+    if (codes.size && !box.dataset.paintMs) box.dataset.paintMs = performance.now().toFixed(0);
   }
 
+  // The pins are asked for at once, beside the style and the tiles, and drawn once the map loads.
+  let early = d.pins ? fetch(d.pins, { credentials: "same-origin" }) : null;
   async function loadPins() {
     if (d.pin) {
       const one = { type: "Feature", properties: { number: d.number || "" }, geometry: { type: "Point", coordinates: JSON.parse(d.pin) } };
@@ -166,10 +172,11 @@ function start(box) {
       return;
     }
     if (!d.pins) return;
-    const r = await fetch(d.pins, { credentials: "same-origin" });
+    const r = await (early || fetch(d.pins, { credentials: "same-origin" }));
+    early = null;
     if (!r.ok) return;
     const data = await r.json();
-    shade(data.counts || {});
+    shade(data.shades || data.counts || {});
     map.getSource("pins").setData(data);
     map.getSource("heat").setData(data);
     box.dataset.pinsShown = String(data.shown);
@@ -191,16 +198,13 @@ function start(box) {
     // The box may have been measured before the map's style sheet applied: fit again.
     map.resize();
     map.fitBounds(JSON.parse(d.bounds), { padding: 16, duration: 0 });
-    loadCells();
     loadPins();
     loadTracks();
     box.dataset.ready = "1";
   });
-  map.on("moveend", loadCells);
   map.on("idle", () => {
+    drawn();
     box.dataset.idle = String(Number(box.dataset.idle || 0) + 1);
-    // The first frame with the grid drawn (bench/map.py reads it, as performance.now() ms).
-    if (box.dataset.cellsShown && !box.dataset.paintMs) box.dataset.paintMs = performance.now().toFixed(0);
   });
 
   const go = (url) => { if (!still) window.location.assign(url); };

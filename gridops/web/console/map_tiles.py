@@ -1,0 +1,91 @@
+"""The web map's cells as vector tiles (矢量切片, gridops.grids.tiles), which the browser
+decodes in MapLibre's worker: no GeoJSON parsed on the page's thread, and only the tiles of
+the view are fetched.
+
+- ``/console/map/tiles/<key>/<level>/<z>/<x>/<y>.mvt[?within=L1]`` — any signed-in user.
+  ``key`` names the grid's content and the display system, so a tile under it never changes:
+  the browser keeps it (``immutable``) and the server keeps the newest TILES_BYTES, gzipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gridops.grids import tiles
+from gridops.grids.basemap import display_crs
+from gridops.grids.vector import content_key
+from gridops.web.basemap import basemap_of
+from gridops.web.console.map_views import _plain, _signed_in
+from gridops.web.state import State, WebState
+
+router = APIRouter(include_in_schema=False)
+TILES_BYTES = 64 << 20  # the vector tiles kept (with their gzip), newest first
+MVT = "application/vnd.mapbox-vector-tile"
+_tiles: OrderedDict[tuple[Any, ...], tuple[bytes, bytes]] = OrderedDict()
+_size = [0]
+_lock = threading.Lock()
+
+
+def tiles_key(state: WebState) -> str:
+    """The grid's content and the display system, as the tiles' URLs carry them."""
+    shown_in = display_crs(basemap_of(state.ctx.settings))
+    return hashlib.sha256(f"{content_key(state.ctx.grid)}|{shown_in}".encode()).hexdigest()[:16]
+
+
+def tiles_url(state: WebState, level: str, within: str) -> str:
+    """The template ({z}/{x}/{y}) of a level's vector tiles, limited to ``within``."""
+    tail = f"?within={within}" if within else ""
+    return f"/console/map/tiles/{tiles_key(state)}/{level}/{{z}}/{{x}}/{{y}}.mvt{tail}"
+
+
+def kept_tile(key: tuple[Any, ...], make: Any) -> tuple[bytes, bytes]:
+    """A tile and its gzip, made once and kept while among the newest TILES_BYTES."""
+    with _lock:
+        held = _tiles.get(key)
+        if held is not None:
+            _tiles.move_to_end(key)
+            return held
+    body = make()
+    held = (body, gzip.compress(body, 6, mtime=0))
+    with _lock:
+        if key not in _tiles:
+            _tiles[key] = held
+            _size[0] += len(held[0]) + len(held[1])
+        while _size[0] > TILES_BYTES and len(_tiles) > 1:
+            a, b = _tiles.popitem(last=False)[1]
+            _size[0] -= len(a) + len(b)
+    return held
+
+
+@router.get("/console/map/tiles/{key}/{level}/{z}/{x}/{y}.mvt")
+def cell_tile(request: Request, state: State, key: str, level: int, z: int, x: int,
+              y: int) -> Response:  # fmt: skip
+    """One vector tile of a level's cells (plain-text 400 naming what does not fit; 404 when
+    the grid changed since the page was made; 401 signed out)."""
+    if _signed_in(state, request) is None:
+        return _plain(401, "sign in first: /console/login")
+    grid = state.ctx.grid
+    if not 1 <= level <= grid.levels or not tiles.valid(z, x, y):
+        return _plain(400, f"level must be 1…{grid.levels} and z/x/y a tile (z 0…{tiles.MAX_Z})")
+    if key != tiles_key(state):
+        return _plain(404, "the grid changed since this page was made: reload the page")
+    within = request.query_params.get("within", "")[:20]
+    basemap = basemap_of(state.ctx.settings)
+
+    def make() -> bytes:
+        return tiles.tile(grid, level, z, x, y, within=within, basemap=basemap)
+
+    body, packed = kept_tile((key, level, z, x, y, within), make)
+    # The key names the content, so the browser keeps a tile as long as it likes.
+    headers = {"Cache-Control": "private, max-age=604800, immutable", "ETag": f'"{key}"',
+               "Vary": "Accept-Encoding"}  # fmt: skip
+    if "gzip" in request.headers.get("accept-encoding", "") and body:
+        return Response(packed, media_type=MVT, headers=headers | {"Content-Encoding": "gzip"})
+    return Response(body, media_type=MVT, headers=headers)
