@@ -67,7 +67,9 @@ def shaded(page: Any, loads: int) -> dict[str, Any]:
         """(box) => { const el = document.querySelector(box), m = el.map;
              const codes = Object.keys(el.shade.values);
              const state = Object.fromEntries(codes.map(c =>
-               [c, m.getFeatureState({source: 'cells', id: c}).v ?? null]));
+               [c, m.getFeatureState({source: 'cells', id: c,
+                 ...(m.getSource('cells').type === 'vector' ? {sourceLayer: 'cells'} : {})}).v
+                 ?? null]));
              return {state, indicator: el.dataset.shadeIndicator, data: el.shade,
                      fill: m.getPaintProperty('cells', 'fill-color'),
                      low: document.getElementById('legend-low').textContent,

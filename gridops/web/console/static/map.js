@@ -198,9 +198,11 @@ function start(box) {
     const r = await fetch(d.shade, { credentials: "same-origin" });
     if (!r.ok || mine !== shadeAsked) return;
     const data = await r.json();
-    map.removeFeatureState({ source: "cells" });
+    // The cells' source: GeoJSON, or vector tiles whose features are in the layer "cells".
+    const where = map.getSource("cells").type === "vector" ? { source: "cells", sourceLayer: "cells" } : { source: "cells" };
+    map.removeFeatureState(where);
     for (const [code, v] of Object.entries(data.values)) {
-      if (v !== null) map.setFeatureState({ source: "cells", id: code }, { v, k: data.n[code] });
+      if (v !== null) map.setFeatureState({ ...where, id: code }, { v, k: data.n[code] });
     }
     map.setPaintProperty("cells", "fill-color", ramp(data.lo, data.hi));
     const legend = document.querySelector(`.shade-legend[data-for="${box.id}"]`);
