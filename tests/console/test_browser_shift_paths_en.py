@@ -4,23 +4,14 @@ outcomes read — on a server of its own (the module's), so the two shifts never
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from .conftest import Server
-from .test_browser_desk import CSP
 from .test_browser_shift_paths import shift
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Iterator[None]:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 @pytest.mark.xfail(

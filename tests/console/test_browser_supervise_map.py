@@ -6,7 +6,6 @@ indicator); zh and en at 1440 and 390 px, shot under tests/artifacts/, axe-core 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,20 +16,13 @@ from gridops.services.actions import act
 from gridops.services.reports import indicator_rows
 
 from .conftest import ARTIFACTS, NOW, Server
-from .test_browser_desk import CSP, login, violations
+from .test_browser_desk import login, violations
 from .test_supervise_desk import routed
 
 pytestmark = pytest.mark.slow
 BOX = "#shademap"
 #: 街镇 → (tickets reported a week ago, how many of them handled)
 MADE = {"310115005001001": (6, 2), "310115004001001": (4, 3), "310115125001001": (2, 0)}
-
-
-@pytest.fixture(autouse=True)
-def no_csp_violations() -> Iterator[None]:
-    CSP.clear()
-    yield
-    assert CSP == []
 
 
 @pytest.fixture(scope="module")
