@@ -1,6 +1,7 @@
 """``GET /media/{name}``: a stored photo (by content hash), to those who may read a ticket it
-belongs to (``ticket_media``). A photo of a ticket the user may not read gets the same answer as
-no photo at all."""
+belongs to (``ticket_media``), or who have it to check (核查) or verify (核实) now — an
+inspector judges the work by its photos. A photo of a ticket the user may not read gets the
+same answer as no photo at all."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import FileResponse
 
 from gridops.store.errors import UnknownTicket
 from gridops.store.media_refs import tickets_of
+from gridops.tickets.model import Status
 from gridops.web.answers import SIGNED_IN, answers
 from gridops.web.api.common import view_of
 from gridops.web.media import media_dir
@@ -36,11 +38,17 @@ def _readable(state: WebState, me: Principal, name: str) -> bool:
             ticket = state.ctx.store.get(ticket_id)
         except UnknownTicket:
             continue
-        if authorize(me, Action.READ_TICKET, view_of(state, ticket)).allowed:
+        view = view_of(state, ticket)
+        if authorize(me, Action.READ_TICKET, view).allowed:
+            return True
+        task = _TASKS.get(ticket.status)
+        if task is not None and authorize(me, task, view).allowed:
             return True
     return False
 
 
+#: The task a ticket's status makes of it, whose taker may see its photos.
+_TASKS = {Status.HANDLED: Action.CHECK, Status.VERIFYING: Action.VERIFY}
 _IMAGE = {"schema": {"type": "string", "format": "binary"}}
 PHOTO: dict[int | str, dict[str, Any]] = {
     200: {"description": "The photo", "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE}}

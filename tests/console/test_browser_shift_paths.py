@@ -5,7 +5,8 @@ escalates one to joint enforcement, suspends and resumes one; two grid workers o
 field app) accept, return and report done; a supervisor fails a check (rework), force-closes
 one and reopens a closed one; the inspector passes the checks. After each move the page of the
 user who made it — and of the user who sees it next — is read. The reports come in through
-Open311 and the hotline and the routing stage runs in-process: neither is a console user."""
+Open311 and the hotline and the routing stage runs in-process: neither is a console user.
+The same shift in English: tests/console/test_browser_shift_paths_en.py."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ from .test_browser_app import report as public_report
 
 pytestmark = pytest.mark.slow
 POST = "gw-310115005001001"  # 张伟 and 李娜's grid-worker post (config/roster.yaml)
-POST_NAME = "单元网格310115005001001网格员"
+POST_NAME = {"zh": "单元网格310115005001001网格员", "en": "grid-worker post 310115005001001"}
+#: What the pages say, in each language: time left on a countdown, a paused clock.
+SAYS = {"zh": {"left": "剩余", "paused": "已暂停计时"},
+        "en": {"left": " left", "paused": "clock paused"}}  # fmt: skip
 JPEG = {"name": "p.jpg", "mimeType": "image/jpeg"}
 
 
@@ -149,6 +153,28 @@ class Phone:
 
 
 def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any) -> None:
+    shift(server, browser, "zh")
+
+
+def in_language(page: Any, lang: str, home: str) -> Any:
+    """``page`` switched to ``lang`` (kept in the context's cookie) on ``home``."""
+    page.goto(f"{home}?lang={lang}")
+    if home.startswith("/console/app"):
+        page.wait_for_selector("body[data-ready='1']")
+    else:
+        page.wait_for_load_state()
+    return page
+
+
+def left(says: dict[str, str], text: str) -> bool:
+    """Whether a countdown's text says time is left (剩余 2小时, 2h 5m left)."""
+    return text.startswith(says["left"]) if says["left"] == "剩余" else says["left"] in text
+
+
+def shift(server: Server, browser: Any, lang: str) -> None:
+    """The whole shift, every page in ``lang``."""
+    says = SAYS[lang]
+    post_name = POST_NAME[lang]
     ctx = server.ctx
     users = server.users
     CELLS = sorted(
@@ -164,21 +190,24 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     )
     route_batch(ctx, 10, now=NOW)
 
-    inspector = Phone(phone(browser, server, users.add("i-shift", "inspector", "sc-310115005"),
-                            *point_in(ctx, CELLS[0])))  # fmt: skip
-    zhang = Phone(phone(browser, server, users.add("zhang-wei", "grid_worker", POST),
-                        *point_in(ctx, CELLS[2])))  # fmt: skip
-    li = Phone(phone(browser, server, users.add("li-na", "grid_worker", POST),
-                     *point_in(ctx, CELLS[3])))  # fmt: skip
-    desk = Desk(login(browser, server, users.add("d-paths", "dispatcher", "sc-310115005")))
-    boss = Desk(login(browser, server, users.add("s-paths", "supervisor", "sc-310115005")))
+    inspector = Phone(in_language(phone(
+        browser, server, users.add("i-shift", "inspector", "sc-310115005"),
+        *point_in(ctx, CELLS[0])), lang, "/console/app/"))  # fmt: skip
+    zhang = Phone(in_language(phone(browser, server, users.add("zhang-wei", "grid_worker", POST),
+                                    *point_in(ctx, CELLS[2])), lang, "/console/app/"))  # fmt: skip
+    li = Phone(in_language(phone(browser, server, users.add("li-na", "grid_worker", POST),
+                                 *point_in(ctx, CELLS[3])), lang, "/console/app/"))  # fmt: skip
+    desk = Desk(in_language(login(browser, server, users.add(
+        "d-paths", "dispatcher", "sc-310115005")), lang, "/console/dispatch"))  # fmt: skip
+    boss = Desk(in_language(login(browser, server, users.add(
+        "s-paths", "supervisor", "sc-310115005")), lang, "/console/supervise"))  # fmt: skip
 
     # -- verify yes / no: the inspector's phone ---------------------------------------------
     assert {seen, gone} <= set(inspector.cards("verify"))
     inspector.answer("verify", seen, "verify_exists", note="现场属实")
     inspector.answer("verify", gone, "verify_absent", reason="现场未发现渣土")
     assert {seen, gone}.isdisjoint(inspector.cards("verify"))
-    shot(inspector.page, "shift-inspector-verified-390")
+    shot(inspector.page, "shift-inspector-verified-390" + ("" if lang == "zh" else "-en"))
     desk.open(gone)
     assert desk.status() == "void"
     assert "现场未发现渣土" in desk.detail("verified_absent")
@@ -196,7 +225,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     for number, (person, user) in ((mend, zh), (swap, zh), (joint, li_na), (pause, li_na),
                                    (forced, li_na)):  # fmt: skip
         desk.open(number)
-        desk.dispatch_by_name(POST_NAME, person)
+        desk.dispatch_by_name(post_name, person)
         assert desk.status() == "dispatched", number
         assert f"{person} {user}" in desk.detail("dispatch")  # the name, the id beside it
     assert {mend, swap} <= set(zhang.cards("todo"))
@@ -214,8 +243,8 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     desk.page.wait_for_load_state()
     assert desk.status() == "returned"
     assert "点位在隔壁网格" in desk.detail("return")
-    shot(desk.page, "shift-returned-ticket")
-    desk.dispatch_by_name(POST_NAME, "李娜")
+    shot(desk.page, "shift-returned-ticket" + ("" if lang == "zh" else "-en"))
+    desk.dispatch_by_name(post_name, "李娜")
     assert desk.status() == "dispatched"
     assert swap in li.cards("todo")
 
@@ -233,11 +262,11 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     desk.do("suspend", approval="值班长 王主任", reason="施工围挡，暂无法进入")
     assert desk.status() == "suspended"
     assert "施工围挡，暂无法进入" in desk.detail("suspend")
-    assert "已暂停计时" in desk.page.inner_text("#countdown")
+    assert says["paused"] in desk.page.inner_text("#countdown")
     desk.do("resume", note="围挡已拆除")
     assert desk.status() == "dispatched"
     assert desk.events()[-2:] == ["suspend", "resume"]
-    assert desk.page.inner_text("#countdown").startswith("剩余")
+    assert left(says, desk.page.inner_text("#countdown"))
 
     # -- handle, check fail, rework, check pass -----------------------------------------
     zhang.accept(mend)
@@ -251,10 +280,10 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     boss.do("check_fail", reason="仍有垃圾")
     assert boss.status() == "rework"
     assert "仍有垃圾" in boss.detail("check_fail")
-    assert boss.page.inner_text("#countdown").startswith("剩余")  # rework runs on the clock
+    assert left(says, boss.page.inner_text("#countdown"))  # rework runs on the clock
     zhang.open("doing", mend)
     assert "仍有垃圾" in zhang.page.inner_text("#task-view .hint")
-    shot(zhang.page, "shift-rework-task-390")
+    shot(zhang.page, "shift-rework-task-390" + ("" if lang == "zh" else "-en"))
     zhang.page.tap("#accept")
     zhang.page.wait_for_selector("#task-view form.done")
     zhang.sent()
@@ -269,7 +298,7 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     boss.open(forced)
     boss.do("force_close", reason="已由物业自行清理")
     assert boss.page.locator("#confirm-question").count() == 1
-    shot(boss.page, "shift-force-close-confirm")
+    shot(boss.page, "shift-force-close-confirm" + ("" if lang == "zh" else "-en"))
     boss.page.click("#confirm-yes")
     boss.page.wait_for_load_state()
     assert boss.status() == "closed"
@@ -279,9 +308,9 @@ def test_every_path_of_a_shift_by_clicks_and_typing(server: Server, browser: Any
     boss.do("reopen", reason="群众再次反映")
     assert boss.status() == "rework"
     assert "群众再次反映" in boss.detail("reopen")
-    assert boss.page.inner_text("#countdown").startswith("剩余")  # a fresh deadline
+    assert left(says, boss.page.inner_text("#countdown"))  # a fresh deadline
     assert mend in zhang.cards("doing")
-    shot(boss.page, "shift-reopened-ticket")
+    shot(boss.page, "shift-reopened-ticket" + ("" if lang == "zh" else "-en"))
 
     for user in (inspector, zhang, li, desk, boss):
         user.page.context.close()

@@ -186,6 +186,45 @@ def test_every_page_and_fragment_speaks_one_language(
     assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
+def test_no_english_page_shows_a_placeholder_name(client: TestClient, world: World) -> None:
+    """Every category has a real English name: no English page (category filters and pickers
+    with every category, the tickets of E0506, the field app's lists) says "placeholder" in
+    what it shows (the inputs' ``placeholder`` attribute aside)."""
+    import re
+
+    extra = {"dispatcher": ["/console/hotline"], "worker": ["/console/app/", "/console/app/tasks"]}
+    shown_names = 0
+    for role, urls in pages_of(world).items():
+        client.cookies.clear()
+        sign_in(client, world.tokens[role])
+        client.cookies.set("gridops_lang", "en")
+        for url in urls + extra.get(role, []):
+            r = client.get(url)
+            text = re.sub(r"<[^>]*>", " ", r.text)  # what the page shows, not its attributes
+            assert "placeholder" not in text.lower(), (role, url)
+            shown_names += "trading on the roadway" in text
+    assert shown_names >= 3  # E0506's English name, in filters, pickers and its tickets
+
+
+def test_every_default_category_has_a_real_english_name() -> None:
+    """In the shipped taxonomy (package data and the repository's config/), each class and
+    category has an English name of its own, not a note about its code."""
+    from pathlib import Path
+
+    import yaml
+
+    import gridops.defaults
+
+    root = Path(__file__).resolve().parents[2]
+    for path in (Path(gridops.defaults.__file__).parent / "config" / "categories.yaml",
+                 root / "config" / "categories.yaml"):  # fmt: skip
+        classes = yaml.safe_load(path.read_text())["classes"]
+        for item in [*classes, *(c for k in classes for c in k["categories"])]:
+            en = str(item.get("en") or "")
+            assert en and en.isascii() and en != item["code"], (path, item["code"])
+            assert "placeholder" not in en and "(" not in en, (path, item["code"], en)
+
+
 def test_the_check_sees_what_it_must() -> None:
     """The extractor finds English in a Chinese page and Chinese in an English one, and leaves
     codes, typed text and marked names alone."""

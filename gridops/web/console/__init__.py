@@ -22,6 +22,7 @@ from gridops.web.console import (
     map_views,
     patrol_views,
     pickers,
+    supervise_map,
     supervise_views,
     ticket_views,
     verify_views,
@@ -30,7 +31,7 @@ from gridops.web.console import (
 
 console_router = APIRouter(include_in_schema=False)
 for _module in (auth_views, dispatch_views, bulk_views, pickers, ticket_views, verify_views,
-                field_views, supervise_views, app_views, app_moves, app_patrol,
+                field_views, supervise_map, supervise_views, app_views, app_moves, app_patrol,
                 patrol_views, hotline_views, admin_views, wall_views, map_views,
                 map_tiles):  # fmt: skip
     console_router.include_router(_module.router)

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridops.errors import UserError
 from gridops.org.names import unit_name
-from gridops.store.access_log import AccessLog
+from gridops.services.access import access_page
 from gridops.tickets import Role
 from gridops.web.console.pages import done, html_errors, render, signed_in
 from gridops.web.console.pickers import resolve_unit
@@ -304,8 +304,10 @@ def log_page(request: Request, state: State) -> HTMLResponse:
     pages = max(1, -(-total // LOG_PER_PAGE))
     raw = request.query_params.get("apage", "1")
     apage = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
-    access, atotal = AccessLog(state.accounts.engine).read(
-        limit=LOG_PER_PAGE, offset=(apage - 1) * LOG_PER_PAGE, subject=subject or None)  # fmt: skip
+    offset = (apage - 1) * LOG_PER_PAGE
+    access, atotal = access_page(
+        state.accounts.engine, limit=LOG_PER_PAGE, offset=offset, subject=subject or None
+    )
     apages = max(1, -(-atotal // LOG_PER_PAGE))
     lang, t = _t(request)
     details = [log_details(state, e.payload, lang, t) for e in events]

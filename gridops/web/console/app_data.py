@@ -37,8 +37,9 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         clock_state = "paused"
     elif due is not None and clock.stopped_at:
         clock_state = "done_late" if clock.stopped_at > due else "done_on_time"
-    far = [m.presence for m in of_ticket(state.ctx, ticket.number)
-           if m.presence is not None and m.presence.far]  # fmt: skip
+    moves = of_ticket(state.ctx, ticket.number)
+    far = [m.presence for m in moves if m.presence is not None and m.presence.far]
+    before, after = before_after(ticket, moves)
     return {
         "number": ticket.number,
         "status": ticket.status.value,
@@ -63,7 +64,20 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         "radius_m": radius_of(state.ctx, ticket.category),
         "far_m": [round(p.distance_m) for p in far],
         "far_why": [p.reason for p in far],
+        "before": before,
+        "after": after,
     }
+
+
+def before_after(ticket: Ticket, moves: Any) -> tuple[list[str], list[str]]:
+    """The photos of the place before the work (the report's, and those the worker took
+    before) and after it (the last done move's; without one, the ticket's evidence), for the
+    check (核查) to compare side by side."""
+    done = [m for m in moves if m.action == "done" and (m.photos_before or m.photos_after)]
+    after = list(done[-1].photos_after) if done else [str(p) for p in ticket.evidence]
+    taken = list(done[-1].photos_before) if done else []
+    before = [p for p in dict.fromkeys([*map(str, ticket.media), *taken]) if p not in after]
+    return before, after
 
 
 def _today_start(state: WebState) -> datetime:

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from gridops.store.access_log import SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT
+from gridops.services.access import SIGN_IN, SIGN_IN_REFUSED, SIGN_OUT
 from gridops.web.console.pages import HERE, html_errors, render, signed_in
 from gridops.web.console.session import (
     check_csrf,
@@ -100,11 +100,11 @@ def _login(request: Request, state: State, fields: dict[str, str]) -> Response:
 
 def _note(request: Request, state: State, kind: str, subject: str, detail: str = "") -> None:
     """Record a sign-in, a refused one or a sign-out in the access log."""
-    from gridops.store.access_log import AccessLog
+    from gridops.services.access import note_access
 
     address = request.client.host if request.client else ""
-    AccessLog(state.accounts.engine).record(kind, subject, now=state.now(), detail=detail,
-                                            address=address)  # fmt: skip
+    note_access(state.accounts.engine, kind, subject, now=state.now(), detail=detail,
+                address=address)  # fmt: skip
 
 
 @router.post("/console/logout")

@@ -1,7 +1,7 @@
 """Server-Sent Events for the console's live fragments (实时推送): the fragment a page would poll,
 pushed when it changes.
 
-Every ``check`` seconds the stream reads a cheap change marker (:mod:`gridops.store.changes`:
+Every ``check`` seconds the stream reads a cheap change marker (:mod:`gridops.services.changes`:
 the count and highest id of recent ticket events, read off the primary key) — no fragment
 queries; the marker is shared by every stream of the process, so it costs one query per
 ``check`` however many streams are open. Only when the marker moved, or ``refresh`` seconds
@@ -34,7 +34,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from gridops.store.changes import shared_mark
+from gridops.services.changes import ticket_change_mark
 from gridops.web.console.session import NotSignedIn
 from gridops.web.permissions import PermissionDenied
 from gridops.web.state import WebState
@@ -95,7 +95,7 @@ def sse_event(data: str, event_id: str) -> str:
 def ticket_marker(state: WebState) -> Callable[[], Hashable]:
     """The change marker of the tickets: the process's shared mark of the current store, read
     at most once per ``check`` for all streams."""
-    return lambda: shared_mark(state.ctx.store).current(timing_of(state).check)
+    return lambda: ticket_change_mark(state.ctx.store, timing_of(state).check)
 
 
 async def changes(

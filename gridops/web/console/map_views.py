@@ -293,7 +293,7 @@ def wall_map(state: WebState, me: Principal) -> dict[str, str]:
 def wall_pins(state: WebState, me: Principal, level: int) -> dict[str, Any]:
     """The newest open tickets in the reader's scope as pins, with the open count per cell of
     ``level`` and ``total``, the open tickets of the scope."""
-    from gridops.store.open_map import newest_open, open_counts
+    from gridops.services.open_map import newest_open, open_counts
     from gridops.web.queries import ticket_scope
 
     scope = ticket_scope(state.ctx.ops.org, me)

@@ -1,5 +1,5 @@
 """Console sign-in (登录): a session of its own — a random id in an HttpOnly, SameSite=Strict
-cookie, kept server-side (:mod:`gridops.store.sessions`) with an expiry and an idle timeout and
+cookie, kept server-side (:mod:`gridops.services.access`) with an expiry and an idle timeout and
 ended on sign-out — a CSRF token for every form, and the language choice.
 
 The cookie never holds the user's bearer token: signing out deletes the session, so a copied
@@ -18,7 +18,7 @@ from datetime import timedelta
 from fastapi import Request
 from fastapi.responses import Response
 
-from gridops.store.account_model import User
+from gridops.services.access import User
 from gridops.tickets.vocabulary import Role
 from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import WebState
@@ -93,7 +93,7 @@ def _background(request: Request) -> bool:
 
 def principal_of_request(state: WebState, request: Request) -> Principal:
     """The signed-in user of this request; NotSignedIn when there is no live session."""
-    from gridops.store.sessions import Sessions
+    from gridops.services.access import session_user
     from gridops.web.auth import principal_of
     from gridops.web.security import hash_token
 
@@ -101,8 +101,12 @@ def principal_of_request(state: WebState, request: Request) -> Principal:
     if not session:
         raise NotSignedIn("no session")
     now = state.now()
-    user = Sessions(state.accounts.engine).user(
-        hash_token(session), now=now, idle=_idle(state), touch=not _background(request)
+    user = session_user(
+        state.accounts.engine,
+        hash_token(session),
+        now=now,
+        idle=_idle(state),
+        touch=not _background(request),
     )
     if user is None:
         raise NotSignedIn("the session has ended (signed out, expired or idle too long)")
@@ -112,14 +116,14 @@ def principal_of_request(state: WebState, request: Request) -> Principal:
 def sign_in(response: Response, request: Request, state: WebState, user: User) -> None:
     """Open a session for ``user`` and keep its id as the cookie (HttpOnly, SameSite=Strict,
     /console only, gone when the session ends)."""
-    from gridops.store.sessions import Sessions
+    from gridops.services.access import open_session
     from gridops.web.security import issue_session
 
     now = state.now()
     issued = issue_session()
     lifetime = timedelta(hours=state.ctx.settings.session_hours)
-    ends = Sessions(state.accounts.engine).open(
-        user, id_hash=issued.token_hash, now=now, lifetime=lifetime
+    ends = open_session(
+        state.accounts.engine, user, id_hash=issued.token_hash, now=now, lifetime=lifetime
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -134,12 +138,12 @@ def sign_in(response: Response, request: Request, state: WebState, user: User) -
 
 def sign_out(response: Response, request: Request, state: WebState) -> None:
     """End this browser's session (server-side) and drop its cookie."""
-    from gridops.store.sessions import Sessions
+    from gridops.services.access import close_session
     from gridops.web.security import hash_token
 
     session = request.cookies.get(SESSION_COOKIE)
     if session:
-        Sessions(state.accounts.engine).close(hash_token(session))
+        close_session(state.accounts.engine, hash_token(session))
     response.delete_cookie(SESSION_COOKIE, path=PATH, httponly=True, samesite="strict")
 
 

@@ -44,21 +44,11 @@ def default_period(state: WebState) -> str:
 
 def grouped_counts(state: WebState, by: str, period: Period, scope: Any = None) -> list[Any]:
     """Indicator counts grouped ``by`` (unit, l1, l2, l3, person, category, all) over ``period``,
-    within ``scope`` when given."""
-    from gridops.store.rollups import indicator_counts
+    within ``scope`` when given (gridops.services.reports)."""
+    from gridops.services.reports import grouped_counts as counts
 
-    config = _config(state)
-    return indicator_counts(
-        state.ctx.store.engine,
-        by=by,
-        start=period.start,
-        end=period.end,
-        as_of=period.as_of(state.now()),
-        dispatch_limit_s=config.dispatch_limit_minutes * 60,
-        satisfied_min=config.satisfied_min,
-        stage_times=False,
-        scope=scope,
-    )
+    return counts(state.ctx.store, _config(state), by=by, period=period, now=state.now(),
+                  scope=scope)  # fmt: skip
 
 
 def table(state: WebState, me: Principal, by: str, period: Period, parent: str | None) -> Table:

@@ -21,6 +21,7 @@ VIEWS = ("unit", "1", "2", "3", "person")
 BY = {"unit": "unit", "1": "l1", "2": "l2", "3": "l3", "person": "person"}
 SPANS = ("today", "week", "month", "range")
 SORTS = ("name", "n", *(i.name for i in INDICATORS), "score")
+MAP_INDICATORS = tuple(i.name for i in INDICATORS)
 PER_PAGE = 50
 LIST_PER_PAGE = 20
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -41,6 +42,7 @@ class SuperviseView:
     dir: str = "desc"
     page: int = 1
     opage: int = 1
+    ind: str = "close_rate"  # the indicator the map is shaded by
 
     def link(self, **change: Any) -> str:
         """The query string of this view with ``change`` applied (defaults dropped; a change
@@ -135,6 +137,11 @@ def read_view(
     elif raw:
         view = replace(view, sort=raw)
     view = replace(view, dir="asc" if params.get("dir") == "asc" else "desc")
+    raw = params.get("ind", "")
+    if raw and raw not in MAP_INDICATORS:
+        bad("ind", raw, "sv.map_indicator")
+    elif raw:
+        view = replace(view, ind=raw)
     label = _period(params, view, t, now, tz, timezone, errors)
     span, start, end, period = label[1:]
     return SuperviseRead(replace(view, span=span, start=start, end=end, period=period),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -27,6 +28,7 @@ from gridops.web.console.supervise_form import (
     SuperviseView,
     read_view,
 )
+from gridops.web.console.supervise_map import shade_box
 from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied, Principal, require
 from gridops.web.state import State, WebState
 
@@ -127,11 +129,13 @@ def supervise_page(request: Request, state: State) -> HTMLResponse:
     label = t("trend") + ": " + ", ".join(x.label for x in series)
     chart = trend_svg(weeks, [r.n for r in trend_rows], series, label)
     up = view.parent[:-3] if len(view.parent) == 12 else ""
+    glmap = shade_box(state, me, view)
+    hidden = [(k, x) for k, x in parse_qsl(view.link()[1:]) if k not in ("ind", "page")]
     return render(
         request, state, "supervise.html", me=me, chart=chart, BY_NAME=BY_NAME, up=up,
         indicator_name=lambda k: BY_NAME[k].en if en else BY_NAME[k].zh, read=board.read,
         v=view, period=board.read.label, table=board.shown, league=board.league,
-        lists=_lists(state, me, view), shown=data.SHOWN,
+        lists=_lists(state, me, view), shown=data.SHOWN, glmap=glmap, shade_hidden=hidden,
         min_note=t("min_n_note", n=board.min_n), status=400 if board.read.errors else 200,
     )  # fmt: skip
 

@@ -80,6 +80,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Reason (needed if absent or unverifiable)",
     ),
     "app.check": ("核查", "Check"),
+    "app.check.compare": ("处置前后对比", "Before and after the work"),
+    "app.check.before": ("处置前", "Before"),
+    "app.check.after": ("处置后", "After"),
+    "app.check.no_photo": ("无照片", "No photo"),
     "app.check.pass": ("核查通过", "Check passed"),
     "app.check.fail": ("不通过（返工）", "Failed (rework)"),
     "app.reason_if_fail": (

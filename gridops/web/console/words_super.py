@@ -6,6 +6,18 @@ from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str]] = {
     "sv.grouping": ("分组", "Group by"),
+    "sv.map": ("指标地图", "Indicator map"),
+    "sv.map_indicator": ("地图指标", "Map indicator"),
+    "sv.map_show": ("显示", "Show"),
+    "sv.map_low": ("最低", "lowest"),
+    "sv.map_high": ("最高", "highest"),
+    "sv.map_none": ("无数据", "no data"),
+    "sv.map_note": (
+        "{name}（{period}）：{cells} 个{level}有数据，n = {n}；点击网格查看其下各行",
+        "{name} ({period}): {cells} areas with data ({level} level), n = {n}; "
+        "click one for its rows",
+    ),
+    "sv.map_empty": ("{name}（{period}）：暂无数据", "{name} ({period}): no data yet"),
     "sv.by_person": ("按处置人", "By person"),
     "sv.parent": ("上级网格", "Parent cell"),
     "sv.sort": ("排序", "Sort"),

@@ -265,10 +265,25 @@
     ]);
   }
 
+  // The check (核查) compares the place before the work and after it, side by side.
+  function beforeAfter(task) {
+    function side(id, label, refs) {
+      return el("figure", { id: id }, [el("figcaption", { text: label })].concat(refs.length ? refs.map(function (p) {
+        return el("a", { href: "/console/media/" + p }, [el("img", { src: "/console/media/" + p, alt: label, width: "150", height: "150" })]);
+      }) : [el("span", { "class": "hint", text: t("app.check.no_photo") })]));
+    }
+    if (!task || (!(task.before || []).length && !(task.after || []).length)) return null;
+    return el("div", { "class": "before-after", id: "check-photos", role: "group", "aria-label": t("app.check.compare") }, [
+      side("check-before", t("app.check.before"), task.before || []),
+      side("check-after", t("app.check.after"), task.after || [])
+    ]);
+  }
+
   function checkForms() {
     var reason = el("textarea", { name: "reason", rows: "2" });
     return el("form", { "class": "move check", "data-action": "check" }, [
       el("h3", { text: t("app.check") }),
+      beforeAfter(find(open)),
       field(t("app.reason_if_fail"), reason),
       el("div", { "class": "row" }, [
         el("button", { type: "submit", "class": "primary", value: "check_pass", text: t("app.check.pass") }),

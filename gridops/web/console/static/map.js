@@ -8,6 +8,9 @@
 //   data-level    1|2|3, data-within: a level-1 code the cells are limited to
 //   data-pins     GeoJSON of the tickets under the list's own filter (desk) — pins, heat, counts
 //   data-pin      one pin [lon,lat] (the ticket page's mini-map), data-selected: a cell code
+//   data-shade    the supervisor's map: each cell's value of one indicator (supervise_map.py),
+//                 shaded from the lowest to the highest value, with the legend filled in; a
+//                 <select data-shade-picker="<box id>"> picks the indicator in place
 //   data-tracks   GeoJSON of patrol tracks (lines with a "colour"), the patrols page
 //   data-link     the desk's address for a cell, with __L1__ and __CELL__ to fill in
 //   data-tiles, data-scheme, data-attribution: the configured basemap, if any
@@ -27,6 +30,14 @@ import * as maplibregl from "/console/static/maplibre-gl/maplibre-gl.mjs";
 const SHADES = ["#f8f9fa", 1, "#ffe8cc", 3, "#ffc078", 10, "#fd7e14", 30, "#d9480f"];
 const EMPTY = { type: "FeatureCollection", features: [] };
 const LABEL_FROM = { 1: 0, 2: 11, 3: 14 };
+const RAMP = ["#c5e3fb", "#0b4a8b"]; // lowest → highest value of the picked indicator
+const NO_DATA = "#f8f9fa";
+
+// A cell's fill by its value ("v", a feature-state) between lo and hi; no value: NO_DATA.
+function ramp(lo, hi) {
+  const v = ["coalesce", ["feature-state", "v"], -1];
+  return ["case", ["<", v, 0], NO_DATA, ["interpolate", ["linear"], v, lo, RAMP[0], Math.max(hi, lo + 1e-6), RAMP[1]]];
+}
 
 function webgl() {
   try {
@@ -63,11 +74,14 @@ function style(d) {
   // The cells' source-layer when they come as tiles (none for GeoJSON).
   const from = (name) => (d.cells ? { "source-layer": name } : {});
   const shade = ["step", n, ...SHADES];
+  const valued = ["coalesce", ["feature-state", "v"], -1];
+  // On a basemap only cells with tickets (or a value) are tinted, so the streets show through.
+  const opacity = d.shade ? (base ? ["case", ["<", valued, 0], 0, 0.7] : 0.9)
+    : (base ? ["case", [">", n, 0], 0.45, 0] : 0.9);
   layers.push(
     { id: "cells", type: "fill", source: "cells", ...from("cells"),
-      // On a basemap only cells with tickets are tinted, so the streets show through.
-      paint: { "fill-color": shade, "fill-antialias": false,
-               "fill-opacity": base ? ["case", [">", n, 0], 0.45, 0] : 0.9 } },
+      paint: { "fill-color": d.shade ? ramp(0, 1) : shade, "fill-antialias": false,
+               "fill-opacity": opacity } },
     { id: "cell-lines", type: "line", source: "cells", ...from("cells"),
       paint: { "line-color": "#5c6f82", "line-width": 0.8 } },
     // Heat where pins would crowd; it costs a full-screen pass a frame, so not when zoomed in.
@@ -185,6 +199,50 @@ function start(box) {
     box.dataset.pinsLoaded = String(Number(box.dataset.pinsLoaded || 0) + 1);
   }
 
+  let shadeAsked = 0;
+  async function loadShade() {
+    if (!d.shade) return;
+    const mine = ++shadeAsked;
+    const r = await fetch(d.shade, { credentials: "same-origin" });
+    if (!r.ok || mine !== shadeAsked) return;
+    const data = await r.json();
+    // The cells' source: GeoJSON, or vector tiles whose features are in the layer "cells".
+    const where = map.getSource("cells").type === "vector" ? { source: "cells", sourceLayer: "cells" } : { source: "cells" };
+    map.removeFeatureState(where);
+    for (const [code, v] of Object.entries(data.values)) {
+      if (v !== null) map.setFeatureState({ ...where, id: code }, { v, k: data.n[code] });
+    }
+    map.setPaintProperty("cells", "fill-color", ramp(data.lo, data.hi));
+    const legend = document.querySelector(`.shade-legend[data-for="${box.id}"]`);
+    if (legend) {
+      legend.hidden = false;
+      legend.querySelector("#legend-low").textContent = data.low;
+      legend.querySelector("#legend-high").textContent = data.high;
+      legend.querySelector("#legend-note").textContent = data.note;
+    }
+    box.shade = data;
+    box.dataset.shadeIndicator = data.indicator;
+    box.dataset.shadeLoaded = String(Number(box.dataset.shadeLoaded || 0) + 1);
+  }
+
+  // The indicator picker: the map, the legend, the address and the desk's links follow it.
+  const picker = d.shade && document.querySelector(`select[data-shade-picker="${box.id}"]`);
+  if (picker) {
+    const pick = (u) => {
+      const x = new URL(u, window.location.href);
+      x.searchParams.set("ind", picker.value);
+      return x.pathname + x.search;
+    };
+    picker.addEventListener("change", () => {
+      d.shade = pick(d.shade);
+      if (d.link) d.link = pick(d.link).replace(/%5F%5FCELL%5F%5F/gi, "__CELL__");
+      window.history.replaceState(null, "", pick(window.location.href));
+      document.querySelectorAll('a[href^="?"]').forEach((a) => { a.setAttribute("href", "?" + pick(a.href).split("?")[1]); });
+      document.querySelectorAll('input[type="hidden"][name="ind"]').forEach((i) => { i.value = picker.value; });
+      loadShade();
+    });
+  }
+
   async function loadTracks() {
     if (!d.tracks) return;
     const r = await fetch(d.tracks, { credentials: "same-origin" });
@@ -199,6 +257,7 @@ function start(box) {
     map.resize();
     map.fitBounds(JSON.parse(d.bounds), { padding: 16, duration: 0 });
     loadPins();
+    loadShade();
     loadTracks();
     box.dataset.ready = "1";
   });

@@ -1,0 +1,58 @@
+"""Indicator reports (考核): the counts of every indicator over the tickets reported in a
+period, grouped by unit, grid level, person, category or all, within a ticket scope — the one
+place the supervisor's desk, its map and the trend read them from (the SQL is in
+:mod:`gridops.store.rollups`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from gridops.metrics import IndicatorConfig, ReportRow, build_report
+from gridops.metrics.periods import Period
+from gridops.store.queries import TicketScope
+from gridops.store.rollups import GroupCounts, indicator_counts
+
+__all__ = ["GroupCounts", "grouped_counts", "indicator_rows"]
+
+
+def grouped_counts(
+    store: Any,
+    config: IndicatorConfig,
+    *,
+    by: str,
+    period: Period,
+    now: datetime,
+    scope: TicketScope | None = None,
+) -> list[GroupCounts]:
+    """Indicator counts grouped ``by`` (unit, l1, l2, l3, person, category, all) over the
+    tickets reported in ``period`` (as of ``now`` for a period not yet over), within ``scope``
+    when given; largest group first."""
+    return indicator_counts(
+        store.engine,
+        by=by,
+        start=period.start,
+        end=period.end,
+        as_of=period.as_of(now),
+        dispatch_limit_s=config.dispatch_limit_minutes * 60,
+        satisfied_min=config.satisfied_min,
+        stage_times=False,
+        scope=scope,
+    )
+
+
+def indicator_rows(
+    store: Any,
+    config: IndicatorConfig,
+    *,
+    by: str,
+    period: Period,
+    now: datetime,
+    scope: TicketScope | None = None,
+    names: Mapping[str, tuple[str, str]] | None = None,
+) -> list[ReportRow]:
+    """The report's rows (every indicator with its n, the composite score) of
+    :func:`grouped_counts`."""
+    groups = grouped_counts(store, config, by=by, period=period, now=now, scope=scope)
+    return build_report(groups, config, names or {})
