@@ -173,3 +173,4 @@ def test_every_page_names_an_icon_that_is_served(client: TestClient, users: User
         assert found, f"{path} names no icon"
         r = client.get(found.group(1))
         assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        assert not found.group(1).startswith("/console/app/")  # the field app's cached files

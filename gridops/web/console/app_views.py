@@ -148,6 +148,13 @@ def app_icon(size: int) -> Response:
     return Response(icon(size), media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
+@router.get("/console/icon.png")
+def console_icon() -> Response:
+    """The desks' tab icon: the app's, at a path outside the field app's service worker's list
+    (there, fetching it from the sign-in page would fill the cache that signing out emptied)."""
+    return Response(icon(192), media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/console/app/sw.js")
 def service_worker() -> Response:
     """The service worker, its cache named after :func:`version`; allowed the console's scope
