@@ -152,3 +152,14 @@ def test_a_worker_stuck_mid_batch_is_cut_off_and_its_tickets_taken_again(
     assert [e.actor for e in pg_store.events(t.id)][-1] == "w2"
     with pg_store.engine.connect() as conn:  # the pool replaced the connection cut off
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_only_the_batch_commits_without_waiting_for_the_disk(pg_store: Store) -> None:
+    """Intake and every other write keep synchronous_commit on: an accepted report is durable."""
+    with pg_store.locked_batch(NOW) as batch:
+        assert batch.conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        raw = batch.conn.connection.dbapi_connection
+    with pg_store.engine.connect() as conn:
+        assert conn.connection.dbapi_connection is raw  # the same session, after the batch
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "0"
