@@ -18,6 +18,8 @@ reads the environment.
 | GRIDOPS_OPEN311_SELF_REPORTS | omit: staff self-reports left out of Open311 GETs; redact: |
 |                        | shown without their description           |
 | GRIDOPS_WEB_WRITE_WAIT | 5 (seconds a web request waits for the database writer) |
+| GRIDOPS_OPEN311_PER_KEY | 600 Open311 POSTs a minute per API key |
+| GRIDOPS_OPEN311_PER_ADDRESS | 120 Open311 POSTs a minute per client address |
 | GRIDOPS_SECRET_<NAME>  | a secret a notification channel names (``secret: NAME``); never printed |
 | GRIDOPS_BASEMAP_URL    | unset → no basemap: the grid is the map; else a tile template |
 |                        | ({z}/{x}/{y}, {-y}, or WMTS {TileMatrix}/{TileRow}/{TileCol}) |
@@ -64,6 +66,8 @@ class Settings:
     session_idle_minutes: float = 60.0
     open311_self_reports: str = "omit"
     web_write_wait_s: float = 5.0
+    open311_per_key: int = 600
+    open311_per_address: int = 120
     #: GRIDOPS_SECRET_<NAME> → NAME: the secrets notification channels name (out of repr)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     basemap_url: str = ""
@@ -100,6 +104,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_idle_minutes=_positive(env, "GRIDOPS_SESSION_IDLE_MINUTES", 60.0),
         open311_self_reports=_choice(env, "GRIDOPS_OPEN311_SELF_REPORTS", ("omit", "redact")),
         web_write_wait_s=_seconds(env, "GRIDOPS_WEB_WRITE_WAIT", 5.0),
+        open311_per_key=_whole(env, "GRIDOPS_OPEN311_PER_KEY", 600),
+        open311_per_address=_whole(env, "GRIDOPS_OPEN311_PER_ADDRESS", 120),
         secrets={
             k[len(SECRET_PREFIX) :]: v for k, v in env.items() if k.startswith(SECRET_PREFIX) and v
         },  # fmt: skip
@@ -203,6 +209,15 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < 1e6:
         raise UserError(f"{name}={raw!r} is not a positive number; unset it for {default:g}")
     return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) < 10**9:
+        raise UserError(f"{name}={raw!r} is not a whole number above 0; unset it for {default}")
+    return int(raw)
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -87,6 +87,21 @@ def test_the_web_write_wait_is_five_seconds_unless_set(tmp_path: Path) -> None:
     assert load_settings(set_to).web_write_wait_s == 2.5
 
 
+def test_open311_limits_default_and_can_be_raised(tmp_path: Path) -> None:
+    base = {"GRIDOPS_DATA_DIR": str(tmp_path)}
+    default = load_settings(base)
+    assert (default.open311_per_key, default.open311_per_address) == (600, 120)
+    raised = load_settings(base | {"GRIDOPS_OPEN311_PER_KEY": "20000",
+                                   "GRIDOPS_OPEN311_PER_ADDRESS": " 9000 "})  # fmt: skip
+    assert (raised.open311_per_key, raised.open311_per_address) == (20000, 9000)
+
+
+@pytest.mark.parametrize("raw", ["many", "0", "-5", "1.5", "1e9"])
+def test_a_bad_open311_limit_is_one_line_naming_the_variable(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(UserError, match=f"GRIDOPS_OPEN311_PER_ADDRESS='{raw}' is not a whole"):
+        load_settings({"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_OPEN311_PER_ADDRESS": raw})
+
+
 @pytest.mark.parametrize("raw", ["soon", "0", "-1", "nan", "inf", "86400"])
 def test_a_bad_web_write_wait_is_one_line_naming_the_variable(tmp_path: Path, raw: str) -> None:
     with pytest.raises(

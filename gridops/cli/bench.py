@@ -7,6 +7,7 @@ table in docs/benchmarks.md between ``<!-- bench:start -->`` and ``<!-- bench:en
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -47,10 +48,23 @@ def _load(name: str) -> ModuleType:
     return bench_module(name)
 
 
-def run_bench(name: str, *, quick: bool = False) -> BenchResult:
-    """Run one benchmark by name."""
-    result: BenchResult = _load(name).run(quick=quick)
+def run_bench(name: str, *, quick: bool = False, **options: Any) -> BenchResult:
+    """Run one benchmark by name; ``options`` (e.g. cityday's ``minutes``) go to its ``run``,
+    which must take them."""
+    module = _load(name)
+    known = inspect.signature(module.run).parameters
+    for option in options:
+        if option not in known:
+            raise UserError(f"bench {name} has no --{option} option; it takes "
+                            f"{', '.join('--' + k for k in known) or 'none'}")  # fmt: skip
+    result: BenchResult = module.run(quick=quick, **options)
     return result
+
+
+def in_all(name: str) -> bool:
+    """Whether ``gridops bench all`` runs it (a module sets ``IN_ALL = False`` to be left out:
+    too long for a routine run)."""
+    return bool(getattr(_load(name), "IN_ALL", True))
 
 
 def print_table(result: BenchResult) -> None:
@@ -71,6 +85,12 @@ def bench(
         "--write",
         help="With all: write bench/results.json and the table in docs/benchmarks.md",
     ),
+    minutes: float | None = typer.Option(
+        None, "--minutes", min=0.1, help="cityday: the compressed day's length (default 20)"
+    ),
+    volume: int | None = typer.Option(
+        None, "--volume", min=1, help="cityday: reports in the day (default 70,000)"
+    ),
 ) -> None:
     """Run a benchmark (or all of them) beside its same-run baseline.
 
@@ -79,14 +99,20 @@ def bench(
     if name != "all":
         if write:
             raise UserError("--write goes with 'gridops bench all' (results.json holds every run)")
-        result = run_bench(name, quick=quick)
+        options = {k: v for k, v in (("minutes", minutes), ("volume", volume)) if v is not None}
+        result = run_bench(name, quick=quick, **options)
         if as_json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
             print_table(result)
         return
+    if minutes is not None or volume is not None:
+        raise UserError("--minutes and --volume go with 'gridops bench cityday', not all")
     results, failed = [], {}
     for each in available():
+        if not in_all(each):
+            typer.echo(f"bench {each}: left out of all (run it on its own)", err=True)
+            continue
         typer.echo(f"bench {each} …", err=True)
         try:
             results.append(run_bench(each, quick=quick))

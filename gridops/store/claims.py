@@ -9,7 +9,9 @@ tickets it could not decide (:func:`release`).
 Exactness: on SQLite the pick and the take run in one write transaction (one writer at a time).
 On PostgreSQL the pick locks the ticket rows (``SKIP LOCKED``, so workers take different
 tickets) and the take is an upsert that only replaces an expired claim, returning what it took:
-a pick that raced another worker's committed take gets nothing for that ticket.
+a pick that raced another worker's committed take gets nothing for that ticket. (The routing
+stage on PostgreSQL takes its batches under row locks instead, with no claim rows:
+:mod:`gridops.store.locked_batch`; there a claim row only sets a ticket aside for a while.)
 """
 
 from __future__ import annotations

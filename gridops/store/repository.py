@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from gridops.store import batch_write, claims, driver
 from gridops.store.batch_write import IMMUTABLE, ApplyResult, PreparedWrite, chunks, versions
 from gridops.store.engine import checkpointer, make_engine, migrate, write
 from gridops.store.errors import UnknownTicket
+from gridops.store.locked_batch import LockedBatch, locked_batch
 from gridops.store.numbers import reserve_serials
 from gridops.store.rows import event_of, event_row, ticket_of, ticket_row
 from gridops.store.schema import ticket_events, tickets
@@ -239,6 +241,11 @@ class Store:
         with self.engine.connect() as conn:
             found = {r.id: ticket_of(r) for r in conn.execute(_BY_IDS, {"ids": ids})}
         return [found[i] for i in ids if i in found]  # oldest first, as claimed
+
+    def locked_batch(self, now: datetime) -> AbstractContextManager[LockedBatch]:
+        """PostgreSQL: a transaction that takes tickets under row locks and writes them
+        (:mod:`gridops.store.locked_batch`)."""
+        return locked_batch(self.engine, now)
 
     def release(self, ids: Iterable[str], *, worker_id: str) -> None:
         """Give back claims this worker holds."""

@@ -69,7 +69,10 @@ def create_app(
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1.0", lifespan=_lifespan)
     accounts = Accounts(ctx.store.engine)
-    limiter = RateLimiter(lambda: state.ctx.redis(), rate_limits or RateLimits())
+    limits = rate_limits or RateLimits(
+        per_key=ctx.settings.open311_per_key, per_address=ctx.settings.open311_per_address
+    )
+    limiter = RateLimiter(lambda: state.ctx.redis(), limits)
     state = WebState(
         ctx=ctx,
         accounts=accounts,

@@ -122,3 +122,18 @@ def test_public_intake_gets_503_with_retry_after_while_redis_is_down(
             assert ctx.store.count() == 2
     finally:
         ctx.close()
+
+
+def test_the_app_counts_against_the_settings_limits(tmp_path: Path, redis_server: str) -> None:
+    """GRIDOPS_OPEN311_PER_KEY / _PER_ADDRESS reach the limiter of the app that serve builds."""
+    from gridops.services.context import build_context
+    from gridops.settings import load_settings
+
+    env = {"GRIDOPS_DATA_DIR": str(tmp_path), "GRIDOPS_REDIS_URL": redis_server,
+           "GRIDOPS_OPEN311_PER_KEY": "7", "GRIDOPS_OPEN311_PER_ADDRESS": "5"}  # fmt: skip
+    ctx = build_context(load_settings(env))
+    try:
+        limits = create_app(ctx).state.web.limiter.limits
+        assert (limits.per_key, limits.per_address) == (7, 5)
+    finally:
+        ctx.close()
