@@ -19,6 +19,7 @@ from threading import Lock
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import shapely
 
@@ -32,13 +33,12 @@ MAX_FEATURES = 20_000  # one answer's cap (a 1440 px view at level 3 holds far f
 
 @dataclass(frozen=True)
 class CellLayer:
-    """One level's cells in the display's system, at full detail, with a spatial index and
-    their labels (the name's Chinese and other parts)."""
+    """One level's cells in the display's system, at full detail, with a spatial index; codes,
+    names and parents in code order (arrays of the grid's own columns, or lists)."""
 
-    codes: list[str]
-    names: list[str]
-    parents: list[str]
-    labels: list[tuple[str, str]]
+    codes: npt.NDArray[np.str_]
+    names: npt.NDArray[np.str_]
+    parents: npt.NDArray[np.str_]
     geoms: np.ndarray  # shapely geometries
     tree: shapely.STRtree
 
@@ -59,7 +59,10 @@ def tolerance(zoom: int) -> float:
 
 
 def content_key(grid: Grid) -> str:
-    """A digest of the grid's system and every cell's code, level, name and outline."""
+    """A digest of the grid's system and every cell's code, level, name and outline (a packed
+    grid's content key already is one: the digest of the files they come from)."""
+    if grid.key:
+        return grid.key[:16]
     with _lock:
         hit = _keys.get(id(grid))
         if hit is not None and hit[0] is grid:
@@ -76,28 +79,32 @@ def content_key(grid: Grid) -> str:
 
 
 def cell_layer(grid: Grid, level: int, basemap: Basemap | None) -> CellLayer:
-    """The cells of ``level`` converted to the display's system and indexed (cached per grid,
-    level and display system: conversion is the costly part; each answer then simplifies
-    only the cells it sends)."""
+    """The cells of ``level`` in the display's system, indexed (cached per grid, level and
+    display system). Shown in the grid's own system, the layer is the grid's outlines, index
+    and columns as they are; otherwise the outlines are converted once (the costly part: each
+    answer then simplifies only the cells it sends)."""
     key = (id(grid), level, display_crs(basemap))
     with _lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] is grid:
             return hit[1]
-    cells = grid.cells_at(level)
-    geoms = np.array([c.geometry for c in cells], dtype=object)
-    if len(cells):
-        coords = shapely.get_coordinates(geoms)
-        x, y = to_display(coords[:, 0], coords[:, 1], grid.crs, basemap)
-        geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
-    labels = []
-    for c in cells:
-        zh, other = name_parts(c.name)
-        labels.append((zh or other, other or zh))
-    layer = CellLayer(
-        [c.code for c in cells], [c.name for c in cells], [c.parent or "" for c in cells],
-        labels, geoms, shapely.STRtree(geoms),
-    )  # fmt: skip
+    source = grid.layers.get(level)
+    if source is None:
+        empty = np.array([], dtype=object)
+        none = np.array([], dtype=str)
+        return CellLayer(none, none, none, empty, shapely.STRtree(empty))
+    columns = source.columns
+    names, parents = columns["names"], np.where(columns["has_parent"], columns["parents"], "")
+    if display_crs(basemap) == grid.crs:
+        geoms, tree = source.geoms, grid.tree(level)
+    else:
+        geoms = source.geoms
+        if len(geoms):
+            coords = shapely.get_coordinates(geoms)
+            x, y = to_display(coords[:, 0], coords[:, 1], grid.crs, basemap)
+            geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
+        tree = shapely.STRtree(geoms)
+    layer = CellLayer(source.codes, names, parents, geoms, tree)
     with _lock:
         _cache[key] = (grid, layer)
     return layer
@@ -147,7 +154,8 @@ def features(
     else:
         found = np.sort(layer.tree.query(shapely.box(*bbox)))
     if within:
-        found = np.array([i for i in found if layer.codes[i].startswith(within)], dtype=np.intp)
+        found = np.array([i for i in found if str(layer.codes[i]).startswith(within)],
+                         dtype=np.intp)  # fmt: skip
     limit = MAX_FEATURES if limit is None else limit
     matched = len(found)
     truncated = matched > limit
@@ -158,11 +166,12 @@ def features(
         kind, coords = _rings(geom, places)
         if not coords:
             continue
-        zh, en = layer.labels[i]
+        name = str(layer.names[i])
+        zh, other = name_parts(name)
         feats.append({
             "type": "Feature", "id": int(i),
-            "properties": {"code": layer.codes[i], "name": layer.names[i],
-                           "parent": layer.parents[i], "zh": zh, "en": en},
+            "properties": {"code": str(layer.codes[i]), "name": name,
+                           "parent": str(layer.parents[i]), "zh": zh or other, "en": other or zh},
             "geometry": {"type": kind, "coordinates": coords},
         })  # fmt: skip
     return orjson.dumps({"type": "FeatureCollection", "features": feats, "truncated": truncated,
