@@ -85,10 +85,6 @@ class Grid:
         overlay_cells = {k: ly.cells() for k, ly in overlays.items()}
         return cls(name, crs, len(layers), view, overlay_cells, dict(layers), dict(overlays), key)
 
-    def tree(self, level: int) -> shapely.STRtree:
-        """The STR-tree over the level's outlines (in code order)."""
-        return self._index[level].tree
-
     def cells_at(self, level: int) -> list[Cell]:
         """The cells of one level, sorted by code."""
         layer = self.layers.get(level)
