@@ -10,7 +10,7 @@ the spatial index and the packer use.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 
 import numpy as np
 import numpy.typing as npt
@@ -91,17 +91,28 @@ class Layer:
 
 
 class CellView(Mapping[str, Cell]):
-    """Every level's cells by code, made on demand from the layers' columns."""
+    """Every level's cells by code, made on demand from the layers' columns; the last
+    ``RECENT`` made are kept (a ticket's cells are asked for again and again while it is
+    handled)."""
+
+    RECENT = 4096
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self._layers = list(layers)
+        self._recent: dict[str, Cell] = {}
 
     def __getitem__(self, code: str) -> Cell:
+        cell = self._recent.get(code) if isinstance(code, str) else None
+        if cell is not None:
+            return cell
         if isinstance(code, str):
             for layer in self._layers:
                 i = layer.find(code)
                 if i >= 0:
-                    return layer.cell(i)
+                    if len(self._recent) >= self.RECENT:
+                        self._recent.clear()
+                    cell = self._recent[code] = layer.cell(i)
+                    return cell
         raise KeyError(code)
 
     def __contains__(self, code: object) -> bool:
@@ -113,6 +124,33 @@ class CellView(Mapping[str, Cell]):
 
     def __len__(self) -> int:
         return sum(len(layer) for layer in self._layers)
+
+    def values(self) -> ValuesView[Cell]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[str, Cell]:
+        return _Items(self)
+
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+
+class _Values(ValuesView[Cell]):
+    """A layer at a time, not a look-up per code."""
+
+    _mapping: CellView
+
+    def __iter__(self) -> Iterator[Cell]:
+        for layer in self._mapping.layers():
+            yield from layer.cells()
+
+
+class _Items(ItemsView[str, Cell]):
+    _mapping: CellView
+
+    def __iter__(self) -> Iterator[tuple[str, Cell]]:
+        for layer in self._mapping.layers():
+            yield from ((c.code, c) for c in layer.cells())
 
 
 def wkb_column(geoms: npt.NDArray[np.object_]) -> tuple[bytes, npt.NDArray[np.int64]]:
