@@ -11,6 +11,7 @@ departments (``dept-<slug>``) with branches covering level-1 cells (``dept-<slug
 from __future__ import annotations
 
 import fnmatch
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -174,6 +175,19 @@ def _names(cell: CellLike) -> dict[str, str]:
     }
 
 
+def _placeholders(*templates: str) -> set[str]:
+    """The names the templates use ({code}, {name_zh}, …); unparsable ones count as all."""
+    try:
+        return {
+            field.split(".")[0].split("[")[0].split("!")[0]
+            for template in templates
+            for _, field, _, _ in string.Formatter().parse(template)
+            if field is not None
+        }
+    except ValueError:
+        return {"*"}
+
+
 def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
     seen: set[int] = set()
     for tpl in node.seq():
@@ -184,9 +198,11 @@ def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
         seen.add(level)
         id_tpl, zh_tpl, en_tpl = tpl.text("id"), tpl.text("zh"), tpl.text("en", "")
         field_staff = tpl.flag("field_staff", False)
+        # a city's level 3 is 120 k cells whose templates often name only {code}
+        by_code = _placeholders(id_tpl, zh_tpl, en_tpl) <= {"code"}
         for cell in sorted(grid.cells_at(level), key=lambda c: c.code):
             parent = org.locality.get(cell.parent or "", org.centre) if level > 1 else org.centre
-            names = _names(cell)
+            names = {"code": cell.code} if by_code else _names(cell)
             unit = Unit(
                 id=_fill(id_tpl, tpl, "id", **names),
                 kind=LOCALITY,
