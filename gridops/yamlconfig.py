@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -306,6 +307,8 @@ def _show(value: Any) -> str:
 
 def check_ref(node: Node, key: str, value: str, known: Iterable[str], what: str) -> None:
     """Raise unless ``value`` is one of ``known`` (a reference to a unit, category, …)."""
+    if isinstance(known, Mapping | AbstractSet) and value in known:
+        return  # a big mapping (a city's cells) is asked, not copied
     known = set(known)
     if value not in known:
         raise node.error(f"unknown {what} {value!r}{_suggest(value, known)}", key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Collection
 from pathlib import Path
@@ -12,12 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from gridops.datadir import secure_data_dir
 from gridops.errors import ConfigError, UserError
 from gridops.org.check import ERROR, CheckReport, check_config
 from gridops.org.check_notify import check_notify
 from gridops.org.config import OpsConfig, load_ops_config
 from gridops.org.roster import Roster, load_roster
 from gridops.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -64,16 +68,18 @@ def _roster(config: OpsConfig) -> Roster | None:
 
 
 def run_check(
-    config_dir: Path, grid_spec: Path, secrets: Collection[str] = ()
+    config_dir: Path,
+    grid_spec: Path,
+    secrets: Collection[str] = (),
+    data_dir: Path | None = None,
 ) -> tuple[CheckReport, float]:
     """Load the grid and the configuration and run the proof; load failures become errors.
-    ``secrets``: the names of the secrets set (GRIDOPS_SECRET_<NAME>), for the channels."""
+    ``secrets``: the names of the secrets set (GRIDOPS_SECRET_<NAME>), for the channels;
+    ``data_dir``: where the grid's pack is (made there if missing; none: read its files)."""
     t0 = time.perf_counter()
     report = CheckReport()
     try:
-        from gridops.grids import load_grid
-
-        grid = load_grid(grid_spec)
+        grid = _grid(grid_spec, data_dir)
     except ConfigError as exc:
         report.add(ERROR, "grid", str(grid_spec), str(exc))
         return report, time.perf_counter() - t0
@@ -98,6 +104,20 @@ def run_check(
             )
     _check_calendar(report, config_dir / "calendar.yaml")
     return report, time.perf_counter() - t0
+
+
+def _grid(grid_spec: Path, data_dir: Path | None) -> Any:
+    """The grid, from its pack under ``data_dir`` when it can be (gridops.services.grid_cache)."""
+    from gridops.grids import load_grid
+
+    if data_dir is not None:
+        from gridops.services.grid_cache import load_grid_cached
+
+        try:
+            return load_grid_cached(grid_spec, data_dir)
+        except OSError as exc:  # a data dir that cannot be written: read the files
+            log.warning("grid pack unavailable (%s): reading the grid's files", exc)
+    return load_grid(grid_spec)
 
 
 def _grid_fit(config_dir: Path, grid: Any) -> list[tuple[str, str, str]]:
@@ -180,7 +200,8 @@ def check(
         raise UserError(f"--config-dir {config_dir}: no such directory")
     if not grid_spec.exists():
         raise UserError(f"--grid {grid_spec}: no such file or directory")
-    report, seconds = run_check(config_dir, grid_spec, set(settings.secrets))
+    secure_data_dir(settings.data_dir)
+    report, seconds = run_check(config_dir, grid_spec, set(settings.secrets), settings.data_dir)
     if as_json:
         out = report.to_dict() | {"config_dir": str(config_dir), "grid": str(grid_spec)}
         print(json.dumps(out, ensure_ascii=False))

@@ -3,27 +3,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-if TYPE_CHECKING:
-    from gridops.grids.model import Cell
-
 
 class LayerIndex:
-    """Point-in-cell lookups over one layer's cells (kept sorted by code)."""
+    """Point-in-cell lookups over one layer's cells, given as their codes (sorted) and outlines
+    in the same order."""
 
-    def __init__(self, cells: Sequence[Cell]) -> None:
-        ordered = sorted(cells, key=lambda c: c.code)
-        self.codes = np.array([c.code for c in ordered] + [""], dtype=str)
-        self.geoms = np.array([c.geometry for c in ordered], dtype=object)
+    def __init__(self, codes: npt.NDArray[np.str_], geoms: npt.NDArray[np.object_]) -> None:
+        self.codes = np.append(codes, np.array([""], dtype=codes.dtype if codes.size else str))
+        self.geoms = geoms
         shapely.prepare(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
-        self._none = len(ordered)
+        self._none = len(geoms)
 
     def locate_one(self, point: shapely.Point) -> str:
         """The lowest code whose cell holds ``point``, or ""."""

@@ -19,24 +19,13 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gridops.grids.cell import Cell
 from gridops.grids.crs import normalise_crs, to_grid_crs, to_grid_crs_many
 from gridops.grids.geodesy import degree_boxes
 from gridops.grids.index import LayerIndex
+from gridops.grids.layer import CellView, Layer
 
 LEVEL_NAMES = {1: "街镇 sub-district/town", 2: "居村 community", 3: "单元网格 unit cell"}
-
-
-@dataclass(frozen=True, eq=False)
-class Cell:
-    """One grid cell: its code, level (0 for an overlay), parent code, owner unit and polygon."""
-
-    code: str
-    level: int
-    parent: str | None
-    name: str
-    owner_unit: str
-    geometry: shapely.Geometry
-    area_m2: float
 
 
 @dataclass(frozen=True)
@@ -49,30 +38,57 @@ class Location:
 
 @dataclass
 class Grid:
-    """A loaded grid: cells of levels 1..N and overlay layers, indexed for locate."""
+    """A loaded grid: cells of levels 1..N and overlay layers, indexed for locate.
+
+    Made from Cell objects (``Grid(name, crs, levels, cells, overlays)``), or from layers of
+    columns (:meth:`from_layers`, a grid read back from its packed file): then ``cells`` is a
+    read-only view that makes each Cell when it is asked for.
+    """
 
     name: str
     crs: str
     levels: int
     cells: Mapping[str, Cell]
     overlays: Mapping[str, list[Cell]] = field(default_factory=dict)
-    _by_level: dict[int, list[Cell]] = field(init=False, repr=False)
+    layers: dict[int, Layer] = field(default_factory=dict, repr=False)
+    overlay_layers: dict[str, Layer] = field(default_factory=dict, repr=False)
+    key: str = ""  # the content key of the pack it was read from ("" when read from its files)
     _index: dict[int, LayerIndex] = field(init=False, repr=False)
     _overlay_index: dict[str, LayerIndex] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.crs = normalise_crs(self.crs)
-        self._by_level = {lv: [] for lv in range(1, self.levels + 1)}
-        for cell in self.cells.values():
-            self._by_level[cell.level].append(cell)
-        for cells in self._by_level.values():
-            cells.sort(key=lambda c: c.code)
-        self._index = {lv: LayerIndex(cells) for lv, cells in self._by_level.items()}
-        self._overlay_index = {name: LayerIndex(cells) for name, cells in self.overlays.items()}
+        if not self.layers:
+            by_level: dict[int, list[Cell]] = {lv: [] for lv in range(1, self.levels + 1)}
+            for cell in self.cells.values():
+                by_level[cell.level].append(cell)
+            self.layers = {lv: Layer.from_cells(lv, cells) for lv, cells in by_level.items()}
+            self.overlay_layers = {
+                name: Layer.from_cells(0, cells) for name, cells in self.overlays.items()
+            }
+        self._index = {lv: LayerIndex(ly.codes, ly.geoms) for lv, ly in self.layers.items()}
+        self._overlay_index = {
+            name: LayerIndex(ly.codes, ly.geoms) for name, ly in self.overlay_layers.items()
+        }
+
+    @classmethod
+    def from_layers(
+        cls,
+        name: str,
+        crs: str,
+        layers: Mapping[int, Layer],
+        overlays: Mapping[str, Layer],
+        key: str = "",
+    ) -> Grid:
+        """A grid over layers of columns (levels 1..N, and overlays by name)."""
+        view = CellView([layers[lv] for lv in sorted(layers)])
+        overlay_cells = {k: ly.cells() for k, ly in overlays.items()}
+        return cls(name, crs, len(layers), view, overlay_cells, dict(layers), dict(overlays), key)
 
     def cells_at(self, level: int) -> list[Cell]:
         """The cells of one level, sorted by code."""
-        return list(self._by_level.get(level, []))
+        layer = self.layers.get(level)
+        return layer.cells() if layer is not None else []
 
     def cells_near(
         self, lons: Sequence[float], lats: Sequence[float], metres: float, level: int
@@ -88,7 +104,8 @@ class Grid:
     def children(self, code: str) -> list[Cell]:
         """The cells whose parent is ``code``, sorted by code."""
         cell = self.cells[code]
-        return [c for c in self._by_level.get(cell.level + 1, []) if c.parent == code]
+        layer = self.layers.get(cell.level + 1)
+        return layer.children_of(code) if layer is not None else []
 
     def locate(self, lon: float, lat: float, crs: str | None = None) -> Location | None:
         """The codes of the cells holding (lon, lat) at every level, and its overlays.

@@ -4,9 +4,11 @@ converted to the display's coordinate system, and cut to a bounding box as GeoJS
 At city scale (120 k level-3 cells) the browser cannot take the whole level at full detail, and
 needs none of it: at zoom z a screen pixel is 360 / (256·2^z) degrees, so outlines are
 simplified to half a pixel of the zoom bucket asked for (zooms are rounded down to whole steps,
-8…16), and only the cells meeting the view's box are sent. Each (grid content, level, zoom,
-display system) is built once per process and indexed with an STR-tree; :func:`content_key` is a
-digest of the grid's cells, so an answer's ETag changes exactly when the grid does.
+8…16), and only the cells meeting the view's box are sent. Per (grid, level, display system)
+a process keeps only each cell's bounds in the display's system (a box test over arrays finds
+the cells of a view); the outlines stay the grid's own, converted for the cells an answer
+sends. :func:`content_key` is a digest of the grid's cells, so an answer's ETag changes exactly
+when the grid does.
 
 Pure: data in, data out (no I/O).
 """
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from threading import Lock
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import shapely
 
@@ -27,20 +31,45 @@ from gridops.grids.model import Grid
 from gridops.org.names import name_parts
 
 MIN_ZOOM, MAX_ZOOM = 8, 16
+BOUNDS_CHUNK = 10_000  # cells converted at a time to find their display bounds
 MAX_FEATURES = 20_000  # one answer's cap (a 1440 px view at level 3 holds far fewer)
 
 
 @dataclass(frozen=True)
 class CellLayer:
-    """One level's cells in the display's system, at full detail, with a spatial index and
-    their labels (the name's Chinese and other parts)."""
+    """One level's cells: codes, names and parents in code order (the grid's own columns),
+    the outlines in the grid's system, and each one's bounds in the display's system — the
+    outlines themselves are converted only for the cells an answer sends."""
 
-    codes: list[str]
-    names: list[str]
-    parents: list[str]
-    labels: list[tuple[str, str]]
-    geoms: np.ndarray  # shapely geometries
-    tree: shapely.STRtree
+    codes: npt.NDArray[np.str_]
+    names: npt.NDArray[np.str_]
+    parents: npt.NDArray[np.str_]
+    source: np.ndarray  # shapely geometries, in the grid's system
+    bounds: npt.NDArray[np.float64]  # (n, 4): x0 y0 x1 y1 in the display's system
+    grid_crs: str
+    basemap: Basemap | None
+
+    def display(self, found: npt.NDArray[np.intp]) -> np.ndarray:
+        """The outlines of cells ``found``, in the display's system."""
+        geoms = self.source[found]
+        if display_crs(self.basemap) == self.grid_crs or not len(geoms):
+            return geoms
+        coords = shapely.get_coordinates(geoms)
+        x, y = to_display(coords[:, 0], coords[:, 1], self.grid_crs, self.basemap)
+        return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
+
+    @cached_property
+    def geoms(self) -> np.ndarray:
+        """Every outline in the display's system, for tools and tests (answers convert only
+        the cells they send: kept, these would double the grid's memory)."""
+        return self.display(np.arange(len(self.source)))
+
+    def meeting(self, bbox: tuple[float, float, float, float]) -> npt.NDArray[np.intp]:
+        """The cells whose bounds meet ``bbox`` (display system), in code order."""
+        x0, y0, x1, y1 = bbox
+        b = self.bounds
+        hit = (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0)
+        return np.flatnonzero(hit)
 
 
 _cache: dict[tuple[int, int, str], tuple[Grid, CellLayer]] = {}
@@ -59,7 +88,10 @@ def tolerance(zoom: int) -> float:
 
 
 def content_key(grid: Grid) -> str:
-    """A digest of the grid's system and every cell's code, level, name and outline."""
+    """A digest of the grid's system and every cell's code, level, name and outline (a packed
+    grid's content key already is one: the digest of the files they come from)."""
+    if grid.key:
+        return grid.key[:16]
     with _lock:
         hit = _keys.get(id(grid))
         if hit is not None and hit[0] is grid:
@@ -76,28 +108,29 @@ def content_key(grid: Grid) -> str:
 
 
 def cell_layer(grid: Grid, level: int, basemap: Basemap | None) -> CellLayer:
-    """The cells of ``level`` converted to the display's system and indexed (cached per grid,
-    level and display system: conversion is the costly part; each answer then simplifies
-    only the cells it sends)."""
+    """The cells of ``level`` with their bounds in the display's system (cached per grid, level
+    and display system): the grid's columns and outlines as they are, and the bounds of the
+    outlines converted a chunk at a time (the converted outlines are not kept)."""
     key = (id(grid), level, display_crs(basemap))
     with _lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] is grid:
             return hit[1]
-    cells = grid.cells_at(level)
-    geoms = np.array([c.geometry for c in cells], dtype=object)
-    if len(cells):
-        coords = shapely.get_coordinates(geoms)
-        x, y = to_display(coords[:, 0], coords[:, 1], grid.crs, basemap)
-        geoms = shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
-    labels = []
-    for c in cells:
-        zh, other = name_parts(c.name)
-        labels.append((zh or other, other or zh))
-    layer = CellLayer(
-        [c.code for c in cells], [c.name for c in cells], [c.parent or "" for c in cells],
-        labels, geoms, shapely.STRtree(geoms),
-    )  # fmt: skip
+    source = grid.layers.get(level)
+    if source is None:
+        none = np.array([], dtype=str)
+        return CellLayer(none, none, none, np.array([], dtype=object), np.zeros((0, 4)),
+                         grid.crs, basemap)  # fmt: skip
+    columns = source.columns
+    names, parents = columns["names"], np.where(columns["has_parent"], columns["parents"], "")
+    layer = CellLayer(source.codes, names, parents, source.geoms, np.zeros((0, 4)), grid.crs,
+                      basemap)  # fmt: skip
+    chunks = [
+        shapely.bounds(layer.display(np.arange(k, min(k + BOUNDS_CHUNK, len(source)))))
+        for k in range(0, len(source), BOUNDS_CHUNK)
+    ]
+    bounds = np.concatenate(chunks) if chunks else np.zeros((0, 4))
+    layer = CellLayer(source.codes, names, parents, source.geoms, bounds, grid.crs, basemap)
     with _lock:
         _cache[key] = (grid, layer)
     return layer
@@ -142,27 +175,26 @@ def features(
     ``zoom``; at most ``limit`` (MAX_FEATURES) features, then ``"truncated": true``; ``matched``
     says how many met the box. Each feature: id (its index), properties code, name, parent,
     and the name's Chinese (zh) and other (en) parts for labels."""
-    if bbox is None:
-        found = np.arange(len(layer.codes))
-    else:
-        found = np.sort(layer.tree.query(shapely.box(*bbox)))
+    found = np.arange(len(layer.codes)) if bbox is None else layer.meeting(bbox)
     if within:
-        found = np.array([i for i in found if layer.codes[i].startswith(within)], dtype=np.intp)
+        found = np.array([i for i in found if str(layer.codes[i]).startswith(within)],
+                         dtype=np.intp)  # fmt: skip
     limit = MAX_FEATURES if limit is None else limit
     matched = len(found)
     truncated = matched > limit
     found = found[:limit]
     places = decimals(zoom)
     feats: list[dict[str, Any]] = []
-    for i, geom in zip(found, simplified(layer.geoms[found], zoom), strict=True):
+    for i, geom in zip(found, simplified(layer.display(found), zoom), strict=True):
         kind, coords = _rings(geom, places)
         if not coords:
             continue
-        zh, en = layer.labels[i]
+        name = str(layer.names[i])
+        zh, other = name_parts(name)
         feats.append({
             "type": "Feature", "id": int(i),
-            "properties": {"code": layer.codes[i], "name": layer.names[i],
-                           "parent": layer.parents[i], "zh": zh, "en": en},
+            "properties": {"code": str(layer.codes[i]), "name": name,
+                           "parent": str(layer.parents[i]), "zh": zh or other, "en": other or zh},
             "geometry": {"type": kind, "coordinates": coords},
         })  # fmt: skip
     return orjson.dumps({"type": "FeatureCollection", "features": feats, "truncated": truncated,

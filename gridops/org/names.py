@@ -13,15 +13,18 @@ if TYPE_CHECKING:
     from gridops.org.orgchart import OrgChart, Unit
 
 CJK_FROM = 0x2E80  # CJK radicals and beyond: a token holding one of these is Chinese
+_CJK_FROM_CHAR = chr(CJK_FROM)
 
 
 def is_chinese(token: str) -> bool:
-    return any(ord(ch) >= CJK_FROM for ch in token)
+    return bool(token) and max(token) >= _CJK_FROM_CHAR
 
 
 def name_parts(name: str) -> tuple[str, str]:
     """("潍坊新村街道", "Weifang") of "潍坊新村街道 Weifang": the Chinese tokens joined, the others
     joined by spaces (either may be empty)."""
+    if name.isascii():
+        return "", " ".join(name.split())
     tokens = name.split()
     zh = "".join(t for t in tokens if is_chinese(t))
     other = " ".join(t for t in tokens if not is_chinese(t))

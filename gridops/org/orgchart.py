@@ -11,8 +11,10 @@ departments (``dept-<slug>``) with branches covering level-1 cells (``dept-<slug
 from __future__ import annotations
 
 import fnmatch
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -30,7 +32,7 @@ JOINT_GROUP = "joint_group"
 OVERLAY_OWNER = "overlay_owner"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One unit that can own a ticket."""
 
@@ -53,11 +55,11 @@ class Unit:
 
 @dataclass
 class OrgChart:
-    """Units by id, the networkx graph (child → parent "up" edges, member → group edges) and
-    the lookups routing needs."""
+    """Units by id, the networkx graph (child → parent "up" edges, member → group edges; made
+    when first asked for: at city scale it is 120 k nodes that routing never reads) and the
+    lookups routing needs."""
 
     units: dict[str, Unit] = field(default_factory=dict)
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     locality: dict[str, str] = field(default_factory=dict)  # cell code → unit id
     branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (dept, l1) → branch
     overlay_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (layer, code)
@@ -79,15 +81,22 @@ class OrgChart:
         if unit.id in self.units:
             raise node.error(f"duplicate unit id {unit.id!r}")
         self.units[unit.id] = unit
-        self.graph.add_node(unit.id, kind=unit.kind)
 
     def link(self) -> None:
         for unit in self.units.values():
             if unit.parent:
-                self.graph.add_edge(unit.id, unit.parent, rel="up")
                 self.children.setdefault(unit.parent, []).append(unit.id)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        graph = nx.DiGraph()
+        graph.add_nodes_from((u.id, {"kind": u.kind}) for u in self.units.values())
+        for unit in self.units.values():
+            if unit.parent:
+                graph.add_edge(unit.id, unit.parent, rel="up")
             for member in unit.members:
-                self.graph.add_edge(member, unit.id, rel="member")
+                graph.add_edge(member, unit.id, rel="member")
+        return graph
 
     def __contains__(self, unit_id: object) -> bool:
         return unit_id in self.units
@@ -117,7 +126,7 @@ class OrgChart:
 
     def up_cycles(self) -> list[list[str]]:
         """Cycles along the parent edges (each would make "hand up" loop forever)."""
-        up = nx.DiGraph((u, v) for u, v, rel in self.graph.edges(data="rel") if rel == "up")
+        up = nx.DiGraph((u.id, u.parent) for u in self.units.values() if u.parent)
         return [list(c) for c in nx.simple_cycles(up)]
 
 
@@ -166,6 +175,19 @@ def _names(cell: CellLike) -> dict[str, str]:
     }
 
 
+def _placeholders(*templates: str) -> set[str]:
+    """The names the templates use ({code}, {name_zh}, …); unparsable ones count as all."""
+    try:
+        return {
+            field.split(".")[0].split("[")[0].split("!")[0]
+            for template in templates
+            for _, field, _, _ in string.Formatter().parse(template)
+            if field is not None
+        }
+    except ValueError:
+        return {"*"}
+
+
 def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
     seen: set[int] = set()
     for tpl in node.seq():
@@ -174,18 +196,22 @@ def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
         if not 1 <= level <= grid.levels or level in seen:
             raise tpl.error(f"level {level} is not a new grid level 1..{grid.levels}", "level")
         seen.add(level)
+        id_tpl, zh_tpl, en_tpl = tpl.text("id"), tpl.text("zh"), tpl.text("en", "")
+        field_staff = tpl.flag("field_staff", False)
+        # a city's level 3 is 120 k cells whose templates often name only {code}
+        by_code = _placeholders(id_tpl, zh_tpl, en_tpl) <= {"code"}
         for cell in sorted(grid.cells_at(level), key=lambda c: c.code):
             parent = org.locality.get(cell.parent or "", org.centre) if level > 1 else org.centre
-            names = _names(cell)
+            names = {"code": cell.code} if by_code else _names(cell)
             unit = Unit(
-                id=_fill(tpl.text("id"), tpl, "id", **names),
+                id=_fill(id_tpl, tpl, "id", **names),
                 kind=LOCALITY,
-                zh=_fill(tpl.text("zh"), tpl, "zh", **names),
-                en=_fill(tpl.text("en", ""), tpl, "en", **names),
+                zh=_fill(zh_tpl, tpl, "zh", **names),
+                en=_fill(en_tpl, tpl, "en", **names),
                 parent=parent,
                 cell=cell.code,
                 level=level,
-                field_staff=tpl.flag("field_staff", False),
+                field_staff=field_staff,
             )
             org.add(unit, tpl)
             org.locality[cell.code] = unit.id

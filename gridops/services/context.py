@@ -17,7 +17,7 @@ from typing import Any
 from redis import Redis
 
 from gridops.datadir import secure_data_dir
-from gridops.grids import Grid, load_grid
+from gridops.grids import Grid
 from gridops.org import OpsConfig
 from gridops.org.channels import NotifyPolicy, load_policy
 from gridops.org.roster import Roster, load_roster
@@ -84,13 +84,17 @@ class ServiceContext:
 
 
 def _static(grid_path: Path, config_dir: Path, data_dir: Path) -> tuple[Grid, OpsConfig]:
+    from gridops.services.grid_cache import grid_key, load_grid_cached
     from gridops.services.proof_cache import load_proven_ops_config
 
     key = (str(Path(grid_path).resolve()), str(Path(config_dir).resolve()))
     with _STATIC_LOCK:
         if key not in _STATIC:
-            grid = load_grid(grid_path)
-            ops = load_proven_ops_config(config_dir, grid, grid_path=grid_path, data_dir=data_dir)
+            gkey = grid_key(grid_path)
+            grid = load_grid_cached(grid_path, data_dir, gkey)
+            ops = load_proven_ops_config(
+                config_dir, grid, grid_path=grid_path, data_dir=data_dir, grid_digest=gkey
+            )
             _STATIC[key] = (grid, ops)
         return _STATIC[key]
 

@@ -14,40 +14,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 from gridops.datadir import private_dir, write_private
 from gridops.grids import Grid
-from gridops.grids.spec import read_spec
 from gridops.org import OpsConfig, load_ops_config
+from gridops.services.grid_cache import grid_key, hash_files
 
 log = logging.getLogger(__name__)
 
 ORG_CODE = Path(__file__).resolve().parent.parent / "org"
 
 
-def _grid_files(grid_path: Path) -> Iterator[Path]:
-    spec = read_spec(grid_path)
-    yield spec.path
-    for layer in (*spec.levels, *spec.overlays):
-        file = layer.file if layer.file.is_absolute() else spec.path.parent / layer.file
-        yield from sorted(file.parent.glob(f"{file.stem}.*"))  # a shapefile's .dbf, .shx, .prj
-
-
-def content_key(grid_path: Path, config_dir: Path) -> str:
-    """SHA-256 over the grid's spec and layer files, every file of the configuration folder
-    and gridops/org's source — names and bytes."""
-    digest = hashlib.sha256()
-    sources = [("grid", p) for p in _grid_files(Path(grid_path))]
-    sources += [("config", p) for p in sorted(Path(config_dir).rglob("*")) if p.is_file()]
-    sources += [("code", p) for p in sorted(ORG_CODE.glob("*.py"))]
-    for kind, path in sources:
-        digest.update(f"{kind}:{path.name}\0".encode())
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
+def content_key(grid_path: Path, config_dir: Path, grid: str | None = None) -> str:
+    """SHA-256 over the grid's key (:func:`~gridops.services.grid_cache.grid_key`; given as
+    ``grid`` when the caller has it), every file of the configuration folder and gridops/org's
+    source — names and bytes."""
+    digest = hashlib.sha256(f"grid:{grid or grid_key(grid_path)}\0".encode())
+    hash_files(digest, "config", [p for p in sorted(Path(config_dir).rglob("*")) if p.is_file()])
+    hash_files(digest, "code", sorted(ORG_CODE.glob("*.py")))
     return digest.hexdigest()
 
 
@@ -56,12 +41,12 @@ def verdict_file(data_dir: Path, key: str) -> Path:
 
 
 def load_proven_ops_config(
-    config_dir: Path, grid: Grid, *, grid_path: Path, data_dir: Path
+    config_dir: Path, grid: Grid, *, grid_path: Path, data_dir: Path, grid_digest: str | None = None
 ) -> OpsConfig:
     """``load_ops_config`` with the proof skipped when this content was proved before; else
     proved (a failing proof raises ConfigError, as always) and its verdict recorded — only if
     the files did not change while they were being proved."""
-    key = content_key(grid_path, config_dir)
+    key = content_key(grid_path, config_dir, grid_digest)
     verdict = verdict_file(data_dir, key)
     if verdict.is_file():
         return load_ops_config(config_dir, grid, verify=False)

@@ -10,8 +10,10 @@ def test_quick_startup_bench_reports_figures() -> None:
     assert result["bench"] == "startup"
     names = [f["name"] for f in result["figures"]]
     assert names == [
-        "start to a loaded context (sample grid)",
-        "peak RSS of that process (sample grid)",
+        "start to the first answer (sample grid)",
+        "USS of a server (sample grid)",
+        "PSS of a server (sample grid)",
+        "gridops config check (sample grid)",
     ]
     for figure in result["figures"]:
         assert figure["value"] > 0 and figure["baseline"] > 0 and figure["ratio"] > 0
