@@ -25,6 +25,7 @@ from gridops.grids import mvt
 from gridops.grids.basemap import Basemap, display_crs
 from gridops.grids.model import Grid
 from gridops.grids.vector import cell_layer
+from gridops.org.names import name_parts
 
 SCREEN_CELLS = 5_000  # cells a screen may hold before a coarser level is drawn instead
 SCREEN_TILES = 20  # 256 px tiles on a 1440×900 screen
@@ -65,13 +66,14 @@ def tile_layer(grid: Grid, level: int, basemap: Basemap | None) -> TileLayer:
         if hit is not None and hit[0] is grid:
             return hit[1]
     shown = cell_layer(grid, level, basemap)
-    geoms = shown.geoms
+    geoms = shown.display(np.arange(len(shown.source)))  # not kept on the layer: once is enough
     if len(geoms):
         geoms = shapely.transform(geoms, lambda c: np.column_stack(to_world(c[:, 0], c[:, 1])))
     points = shapely.point_on_surface(geoms) if len(geoms) else np.zeros(0, dtype=object)
     xy = shapely.get_coordinates(points) if len(points) else np.zeros((0, 2))
-    made = TileLayer(level, np.array(shown.codes, dtype=str), [zh for zh, _ in shown.labels],
-                     [en for _, en in shown.labels], geoms, shapely.STRtree(geoms),
+    parts = [name_parts(str(name)) for name in shown.names]
+    made = TileLayer(level, np.array(shown.codes, dtype=str), [zh or en for zh, en in parts],
+                     [en or zh for zh, en in parts], geoms, shapely.STRtree(geoms),
                      xy[:, 0], xy[:, 1])  # fmt: skip
     with _lock:
         _layers[key] = (grid, made)
