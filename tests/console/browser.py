@@ -54,3 +54,26 @@ def violations(browser: Any, server: Server, token: str, url: str, lang: str) ->
     found = page.evaluate("async () => (await axe.run(document)).violations")
     page.context.close()
     return [v for v in found if v.get("impact") in ("critical", "serious")]
+
+
+#: What the field app showed when a tap seemed to do nothing: the toast, the task view's state,
+#: the scroll and what lies under the centre of ``selector`` (a known, open flake: under a full
+#: suite's load a tap on 办结上报 sometimes neither sends nor asks why; this says why next time).
+SCENE = """(selector) => {
+  const b = document.querySelector(selector), v = document.getElementById("task-view");
+  const r = b ? b.getBoundingClientRect() : null;
+  const hit = r ? document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) : null;
+  return JSON.stringify({toast: document.getElementById("toast").textContent,
+    shown: document.getElementById("toast").className, sig: v && v.dataset.sig,
+    pending: v && v.dataset.pending, hidden: v && v.hidden, scrollY: window.scrollY,
+    button: r && [r.x, r.y, r.width, r.height], innerHeight: window.innerHeight,
+    hit: hit && (hit.tagName + "#" + hit.id + "." + hit.className),
+    outbox: document.getElementById("outbox").textContent});
+}"""
+
+
+def scene(page: Any, selector: str) -> str:
+    try:
+        return str(page.evaluate(SCENE, selector))
+    except Exception as exc:  # noqa: BLE001 - a diagnosis, never the failure itself
+        return f"(no scene: {exc})"
