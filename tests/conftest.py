@@ -12,7 +12,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -132,3 +132,15 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
         _empty(s.engine)
     yield s
     s.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Known flakes (xfail, not strict) keep their evidence: a browser test whose tap did nothing
+    says what the phone showed, and that line is printed here (xfails hide their output)."""
+    try:
+        for report in terminalreporter.stats.get("xfailed", []):
+            lines = [x for x in str(report.longrepr).splitlines() if "the tap did nothing" in x]
+            if lines:
+                terminalreporter.write_line(f"{report.nodeid}: {lines[-1].strip()[:1500]}")
+    except Exception as exc:  # noqa: BLE001 - evidence only: never the run's outcome
+        terminalreporter.write_line(f"(xfail evidence not printed: {exc})")
