@@ -112,6 +112,8 @@ class Phone:
 
     def done(self, note: str) -> None:
         p = self.page
+        # before and after: some categories require both (the app refuses the done without)
+        p.set_input_files("#ph-before", files=[JPEG | {"buffer": photo()}])
         p.set_input_files("#ph-after", files=[JPEG | {"buffer": photo()}])
         p.fill("#task-view form.done textarea[name=note]", note)
         self.tapped = "#task-view form.done button[type=submit]"
