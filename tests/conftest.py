@@ -134,6 +134,42 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     s.close()
 
 
+def _identity(ops: Any) -> tuple[int, ...]:
+    """Identity of the parts of a cached config a test might be tempted to patch."""
+    cats = ops.taxonomy.categories
+    return (id(ops.taxonomy), id(cats), *map(id, cats.values()), id(ops.org), id(ops.org.units))
+
+
+class _Watched(dict):  # type: ignore[type-arg]
+    """The process's cache of (grid, config), remembering each entry's identity when stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stored: dict[Any, tuple[int, ...]] = {}
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.stored[key] = _identity(value[1])
+        super().__setitem__(key, value)
+
+
+@pytest.fixture(autouse=True)
+def shared_config_untouched() -> Iterator[None]:
+    """A test may not leave the process's shared config changed: every later test in the worker
+    would see it. (One did: a category made to need before/after photos, which later failed the
+    browser shift tests' done on whichever worker ran both.)"""
+    from gridops.services import context
+
+    if not isinstance(context._STATIC, _Watched):
+        watched = _Watched()
+        for key, value in context._STATIC.items():
+            watched[key] = value
+        context._STATIC = watched
+    yield
+    cache = context._STATIC
+    changed = [str(k) for k, (_, ops) in list(cache.items()) if _identity(ops) != cache.stored[k]]
+    assert not changed, f"this test changed the shared, cached config of {changed}: put it back"
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Known flakes (xfail, not strict) keep their evidence: a browser test whose tap did nothing
     says what the phone showed, and that line is printed here (xfails hide their output)."""

@@ -115,10 +115,14 @@ def test_a_category_needing_before_and_after_refuses_one_photo(
     code = ctx.store.get_by_number(number).category
     cats = dict(ctx.ops.taxonomy.categories)
     cats[code] = dataclasses.replace(cats[code], photos_before_after=True)
+    kept = ctx.ops.taxonomy.categories  # the process's shared config: put back after
     object.__setattr__(ctx.ops.taxonomy, "categories", cats)
-    move(client, csrf, number, "accept")
-    files = [("after", ("a.jpg", photo(), "image/jpeg"))]
-    r = move(client, csrf, number, "done", files=files, note="已清理")
+    try:
+        move(client, csrf, number, "accept")
+        files = [("after", ("a.jpg", photo(), "image/jpeg"))]
+        r = move(client, csrf, number, "done", files=files, note="已清理")
+    finally:
+        object.__setattr__(ctx.ops.taxonomy, "categories", kept)
     assert r.status_code == 400 and "处置前" in r.json()["message"]
     assert ctx.store.get_by_number(number).status.value == "accepted"
 

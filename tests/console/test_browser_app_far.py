@@ -21,11 +21,6 @@ CELL = "310115005003002"
 DONE = "#task-view form.done button[type=submit]"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known, open: under a full suite's load a tap on done sometimes neither sends nor "
-    "asks why (1 of 7 runs after the stale-list fix); the failure prints what the phone showed",
-)
 def test_a_far_done_asks_why_and_the_reason_reaches_the_check(server: Server, browser: Any) -> None:
     number = report(server, server.users.api_key(), "Bins overflowing", "E0102", CELL)
     route_batch(server.ctx, 10, now=NOW)

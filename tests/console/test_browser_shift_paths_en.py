@@ -14,10 +14,5 @@ from .test_browser_shift_paths import shift
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known, open: under a full suite's load a tap on done sometimes neither sends nor "
-    "asks why (see the Chinese shift); the failure prints what the phone showed",
-)
 def test_every_path_of_a_shift_in_english(server: Server, browser: Any) -> None:
     shift(server, browser, "en")
