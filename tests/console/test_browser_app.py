@@ -336,27 +336,29 @@ def test_a_photo_chosen_before_the_accept_is_confirmed_is_kept(
     page.context.close()
 
 
-def test_a_task_list_older_than_the_accept_does_not_redraw_the_task(
-    server: Server, browser: Any
-) -> None:
-    """The race behind a lost tap on 办结上报: a task list asked for before the accept was answered
-    arrived after it, showed the task as still to accept and re-drew the view under the worker
-    (the done form, its photo and the tap on it gone). Here the network is held so that list
-    arrives last, every time."""
-    lon, lat = point_in(server.ctx, CELLS[3])
-    unit = "gw-" + CELLS[3]
-    token = server.users.add("gw-stale", "grid_worker", unit)
+def _accept_with_a_list_held(
+    server: Server, browser: Any, user: str, cell: str
+) -> tuple[Any, str, dict[str, Any]]:
+    """A phone whose accept is held unanswered, a task list asked for meanwhile (held too, as
+    ``held["list"]``: route and the server's answer), and the done form marked with a photo in
+    it; every later task list is held in ``held["later"]`` until released (and later ones let
+    through once ``held["open"]`` is set)."""
+    lon, lat = point_in(server.ctx, cell)
+    unit = "gw-" + cell
+    token = server.users.add(user, "grid_worker", unit)
     page = phone(browser, server, token, lon, lat, service_workers="block")  # its own fetches
-    [number] = dispatched_to(server, "gw-stale", unit, "E0104", cell=CELLS[3])
+    [number] = dispatched_to(server, user, unit, "E0104", cell=cell)
     page.wait_for_selector(f'#cards a.card[data-number="{number}"]', timeout=60_000)
-    held: dict[str, Any] = {}
+    held: dict[str, Any] = {"later": []}
 
     def hold_move(route: Any) -> None:
         held["move"] = route
 
-    def hold_first_list(route: Any) -> None:
-        if "list" in held:
+    def hold_lists(route: Any) -> None:
+        if held.get("open"):
             route.continue_()
+        elif "list" in held:
+            held["later"].append(route)
         else:  # asked now, while the accept is still unanswered: the task is still to accept
             held["list"] = (route, route.fetch())
 
@@ -368,7 +370,7 @@ def test_a_task_list_older_than_the_accept_does_not_redraw_the_task(
         if "move" in held:
             break
         page.wait_for_timeout(100)
-    page.route("**/console/app/tasks*", hold_first_list)
+    page.route("**/console/app/tasks*", hold_lists)
     page.evaluate("document.getElementById('refresh').click()")  # the list asked for now
     for _ in range(300):
         if "list" in held:
@@ -378,19 +380,57 @@ def test_a_task_list_older_than_the_accept_does_not_redraw_the_task(
                                                "buffer": shade((90, 160, 40))}])  # fmt: skip
     page.evaluate("document.querySelector('#task-view form.done').dataset.mark = 'kept'")
     page.unroute("**/console/app/moves*")
-    lists: list[str] = []
-    page.on("requestfinished", lambda r: lists.append(r.url) if "/app/tasks" in r.url else None)
     held["move"].continue_()  # the accept is answered, and the app asks for a fresh list
     for _ in range(300):
-        if lists:
+        if held["later"]:
             break
         page.wait_for_timeout(100)
-    page.wait_for_timeout(500)  # the fresh list shown
-    route, stale = held["list"]
-    route.fulfill(response=stale)  # the old list arrives last
-    page.wait_for_timeout(1000)
+    return page, number, held
+
+
+def _task_kept(server: Server, page: Any, number: str) -> None:
+    """The accept was sent once and the done form, its mark and its photo are still there."""
     assert moves_of(server, number) == ["accept"]
     assert page.locator("#accept").count() == 0
     assert page.locator("#task-view form.done[data-mark='kept']").count() == 1
     assert page.locator("#ph-before-preview img").count() == 1
+
+
+def test_a_task_list_older_than_the_accept_does_not_redraw_the_task(
+    server: Server, browser: Any
+) -> None:
+    """The race behind a lost tap on 办结上报: a task list asked for before the accept was answered
+    arrived after it, showed the task as still to accept and re-drew the view under the worker
+    (the done form, its photo and the tap on it gone). Here the network is held so that list
+    arrives last, every time."""
+    page, number, held = _accept_with_a_list_held(server, browser, "gw-stale", CELLS[3])
+    for route in held["later"]:
+        route.continue_()  # the fresh list shown
+    held["open"] = True
+    page.wait_for_timeout(1000)
+    route, stale = held["list"]
+    route.fulfill(response=stale)  # the old list arrives last
+    page.wait_for_timeout(1000)
+    _task_kept(server, page, number)
+    page.context.close()
+
+
+def test_a_task_stays_accepted_while_the_list_after_the_accept_is_awaited(
+    server: Server, browser: Any
+) -> None:
+    """The same race's second half (seen under load): the old list, dropped, still re-drew the
+    view from the tabs the phone held — the accept no longer queued, the fresh list not yet
+    in — so the task showed as still to accept, then was drawn anew when the fresh list came.
+    An accepted move stays applied to the view until a list asked for after it is shown."""
+    page, number, held = _accept_with_a_list_held(server, browser, "gw-await", CELLS[2])
+    route, stale = held["list"]
+    route.fulfill(response=stale)  # the old list arrives while the fresh one is held
+    page.wait_for_timeout(1000)
+    _task_kept(server, page, number)
+    assert page.locator("#task-view .badge.wait").count() == 0  # sent: no longer waiting
+    held["open"] = True
+    for route in held["later"]:
+        route.continue_()  # now the fresh list
+    page.wait_for_timeout(1000)
+    _task_kept(server, page, number)
     page.context.close()

@@ -10,6 +10,9 @@
   var data = { tabs: { todo: [], doing: [], verify: [], check: [], done: [] } };
   var queued = [], kept = [], tab = "todo", open = null, here = null, sending = false;
   var answered = 0, asked = 0, shown = 0;  // moves answered, task lists asked for and shown
+  // Moves the server accepted that no list shown yet reflects: still applied to the view, so the
+  // task does not fall back to how it was (the accept button back) while the next list is awaited.
+  var settled = [];
   var TABS = ["todo", "doing", "verify", "check", "done"];
   var FORMS = ["accept", "done", "verify", "check", "return"];
 
@@ -108,14 +111,14 @@
   function view() {
     var tabs = {};
     TABS.forEach(function (k) { tabs[k] = data.tabs[k].map(function (x) { return Object.assign({}, x); }); });
-    queued.forEach(function (move) {
+    settled.map(function (s) { return s.move; }).concat(queued).forEach(function (move) {
       var from = null, task = null;
       TABS.forEach(function (k) {
         tabs[k].forEach(function (x, i) { if (x.number === move.ticket) { from = k; task = x; task._i = i; } });
       });
       if (!task) return;
       tabs[from].splice(task._i, 1);
-      task.pending = (task.pending || 0) + 1;
+      if (queued.indexOf(move) >= 0) task.pending = (task.pending || 0) + 1;
       if (move.action === "accept") {
         task.status = "accepted";
         task.actions = ["return", "done"].filter(function (a) { return move.had.indexOf(a) >= 0 || a === "done"; });
@@ -503,6 +506,7 @@
             if (answer.ok) {
               changed = true;
               answered += 1;
+              settled.push({ move: move, at: answered });
               if (said.far) say(t("app.far_sent", { d: Math.round(said.distance_m) }));
               return Outbox.remove(move.key).then(next);
             }
@@ -551,6 +555,7 @@
           online(true);
           if (at !== answered || mine < shown) return null;
           shown = mine;
+          settled = settled.filter(function (s) { return s.at > at; });
           skew = Date.parse(fresh.at) - Date.now();
           data = fresh;
           return Outbox.save("tasks:" + body.dataset.user, fresh);
