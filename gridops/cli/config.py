@@ -40,7 +40,7 @@ def staffed_units(config: OpsConfig) -> set[str] | None:
     roster = load_roster(
         config.config_dir / "roster.yaml", config.org.units, city_timezone=_city(config)
     )
-    return {unit for unit in config.org.units if roster.staff_of(unit)}
+    return {unit for unit in config.org.units if roster.has_staff(unit)}
 
 
 def _city(config: OpsConfig) -> str | None:
@@ -186,10 +186,16 @@ def check(
     ),
     grid: Path | None = typer.Option(None, "--grid", help="Grid spec YAML or its directory"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object"),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Run the whole proof even if this content was checked before"
+    ),
 ) -> None:
     """Prove routing is total: every level-3 cell × category has an owner; report units with no
     staff, departments with no coverage, rules that never match, escalation cycles and overlays
     with no owner. Exit 0 when there are only warnings, 1 on errors, 2 on usage errors.
+
+    The report is kept in the data dir per content (grid, configuration, secrets' names, code):
+    the same content checked again answers from it at once; --fresh proves it again.
 
     Example: gridops config check --json
     """
@@ -201,13 +207,37 @@ def check(
     if not grid_spec.exists():
         raise UserError(f"--grid {grid_spec}: no such file or directory")
     secure_data_dir(settings.data_dir)
-    report, seconds = run_check(config_dir, grid_spec, set(settings.secrets), settings.data_dir)
+    report, seconds, made = _checked(
+        config_dir, grid_spec, set(settings.secrets), settings.data_dir, fresh
+    )
     if as_json:
-        out = report.to_dict() | {"config_dir": str(config_dir), "grid": str(grid_spec)}
+        out = report.to_dict() | {"config_dir": str(config_dir), "grid": str(grid_spec),
+                                  "checked_before": made}  # fmt: skip
         print(json.dumps(out, ensure_ascii=False))
     else:
         _print(report, seconds, config_dir, grid_spec)
+        if made:
+            Console().print(f"(the report of {made}: same grid, configuration and code; "
+                            "--fresh proves it again)")  # fmt: skip
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _checked(
+    config_dir: Path, grid_spec: Path, secrets: set[str], data_dir: Path, fresh: bool
+) -> tuple[CheckReport, float, str | None]:
+    """The report kept for this content (and when it was made), or :func:`run_check`'s, kept
+    when the proof ran and nothing changed meanwhile."""
+    from gridops.services.check_cache import check_key, keep_report, kept_report
+
+    t0 = time.perf_counter()
+    key = check_key(grid_spec, config_dir, secrets)
+    kept = None if fresh else kept_report(data_dir, key)
+    if kept is not None:
+        return kept[0], time.perf_counter() - t0, kept[1]
+    report, seconds = run_check(config_dir, grid_spec, secrets, data_dir)
+    if report.stats and check_key(grid_spec, config_dir, secrets) == key:
+        keep_report(data_dir, key, report)
+    return report, seconds, None
 
 
 def register(root: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from gridops.org.check_paths import examples as _examples
 from gridops.org.check_paths import path_problems
 from gridops.org.decision import RoutingFacts
-from gridops.org.engine import designated_owner, static_ok
+from gridops.org.engine import designated_owner, reads, shape, static_ok
 from gridops.org.orgchart import BRANCH, DEPARTMENT, JOINT_GROUP
 
 if TYPE_CHECKING:
@@ -59,6 +59,11 @@ class CheckReport:
     def add(self, severity: str, check: str, subject: str, message: str) -> None:
         self.findings.append(Finding(severity, check, subject, message))
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> CheckReport:
+        """The report :meth:`to_dict` gave."""
+        return cls([Finding(**f) for f in raw["findings"]], dict(raw["stats"]))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
@@ -73,7 +78,7 @@ def check_config(config: OpsConfig, *, staffed_units: Collection[str] | None = N
     """Prove totality and report problems. ``staffed_units`` (from the roster) enables the
     units-with-no-staff report; None skips it."""
     report = CheckReport()
-    _totality(config, report)
+    owned = _totality(config, report)
     _paths(config, report)
     _rules(config, report)
     _cycles(config, report)
@@ -81,32 +86,79 @@ def check_config(config: OpsConfig, *, staffed_units: Collection[str] | None = N
     _coverage(config, report)
     _grid_owners(config, report)
     if staffed_units is not None:
-        _staff(config, report, set(staffed_units))
+        _staff(config, report, {u for u in owned if u in config.org.units}, set(staffed_units))
     else:
         report.stats["staff_checked"] = False
     return report
 
 
-def _totality(config: OpsConfig, report: CheckReport) -> None:
+def owners_of(config: OpsConfig) -> tuple[dict[str, int], Counter[str], list[str]]:
+    """Every level-3 cell × category's owner, counted: (owner → pairs it owns, last-resort
+    pairs per category, pairs whose owner is not a unit). The owner is the designated one of
+    the rule certain to match, or the last resort. Rows sharing their entries are taken
+    together, categories of one shape under one rule too (engine.shape), and each is decided
+    once per distinct value of the lineage positions its rule can read (engine.reads), not once
+    per cell: at 120 k cells most categories are decided per level-2 cell."""
+    org = config.org
+    categories = config.taxonomy.categories
+    levels = config.grid.levels
+    owned: Counter[str] = Counter()
+    last_resort: Counter[str] = Counter()
+    missing: list[str] = []
+    groups: dict[int, tuple[Any, list[tuple[str, tuple[str, ...]]]]] = {}
+    for code, row in config.table.rows().items():
+        groups.setdefault(id(row.entries), (row.entries, []))[1].append((code, row.cells))
+    for entries, rows in groups.values():
+        by_value: dict[tuple[int, ...], dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]]]
+        by_value = {}
+        alike: dict[tuple[object, ...], list[str]] = {}  # one rule, one shape: one owner map
+        for cat, entry in entries.items():
+            alike.setdefault((id(entry.rule), *shape(categories[cat])), []).append(cat)
+        for cats in alike.values():
+            rule, category = entries[cats[0]].rule, categories[cats[0]]
+            at = reads(rule, category, levels)
+            if at not in by_value:
+                index: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+                for item in rows:
+                    index.setdefault(tuple(item[1][i] for i in at), []).append(item)
+                by_value[at] = index
+            counted: Counter[str] = Counter()
+            fallen = 0
+            wrong: list[str] = []
+            for members in by_value[at].values():
+                owner = designated_owner(config, rule, RoutingFacts("", members[0][1]), category)
+                if owner is not None:
+                    counted[owner] += len(members)
+                    if owner not in org.units:
+                        wrong += [code for code, _ in members]
+                    continue
+                fallen += len(members)
+                for code, cells in members:
+                    fallback = org.locality.get(cells[0], org.centre)
+                    counted[fallback] += 1
+                    if fallback not in org.units:
+                        wrong.append(code)
+            for owner, n in counted.items():
+                owned[owner] += n * len(cats)
+            for cat in cats:
+                if fallen:
+                    last_resort[cat] += fallen
+                missing += [f"{code}×{cat}" for code in wrong]
+    return owned, last_resort, missing
+
+
+def _totality(config: OpsConfig, report: CheckReport) -> dict[str, int]:
     """Every level-3 cell × category has an owner that exists: the designated one of the rule
-    certain to match, or the last resort (counted, as a warning per category)."""
+    certain to match, or the last resort (counted, as a warning per category). Returns the
+    owners, counted (for the staff report)."""
     org = config.org
     entries = config.table.compile_all()
     categories = config.taxonomy.categories
-    missing: list[str] = []
-    last_resort: Counter[str] = Counter()
+    owned, last_resort, missing = owners_of(config)
     owners: Counter[str] = Counter()
-    for code, row in config.table.rows().items():
-        facts = RoutingFacts("", row.cells)
-        for cat, entry in row.entries.items():
-            owner = designated_owner(config, entry.rule, facts, categories[cat])
-            if owner is None:
-                last_resort[cat] += 1
-                owner = org.locality.get(row.cells[0], org.centre)
-            if owner not in org.units:
-                missing.append(f"{code}×{cat}")
-            else:
-                owners[org.units[owner].kind] += 1
+    for unit, n in owned.items():
+        if unit in org.units:
+            owners[org.units[unit].kind] += n
     orphans = config.table.orphans()
     if orphans:
         report.add(
@@ -153,6 +205,7 @@ def _totality(config: OpsConfig, report: CheckReport) -> None:
         owners_by_kind=dict(sorted(owners.items())),
         rules=len(config.rules.all),
     )
+    return owned
 
 
 def _paths(config: OpsConfig, report: CheckReport) -> None:
@@ -169,8 +222,9 @@ def _rules(config: OpsConfig, report: CheckReport) -> None:
     """Rules that can never match: shadowed by earlier ones, or matching no cell × category."""
     used: set[str] = set()
     rows = config.table.rows()
-    for row in rows.values():
-        for entry in row.entries.values():
+    distinct = {id(row.entries): row.entries for row in rows.values()}  # rows share entries
+    for entries in distinct.values():
+        for entry in entries.values():
             used.add(entry.rule.id)
             used.update(r.id for r in entry.residual)
     for rule in config.rules.rules:
@@ -252,15 +306,8 @@ def _grid_owners(config: OpsConfig, report: CheckReport) -> None:
         )
 
 
-def _staff(config: OpsConfig, report: CheckReport, staffed: set[str]) -> None:
+def _staff(config: OpsConfig, report: CheckReport, owners: set[str], staffed: set[str]) -> None:
     """Units that own tickets in the table but have nobody on the roster."""
-    owners: set[str] = set()
-    categories = config.taxonomy.categories
-    for row in config.table.rows().values():
-        facts = RoutingFacts("", row.cells)
-        for cat, entry in row.entries.items():
-            owner = designated_owner(config, entry.rule, facts, categories[cat])
-            owners.add(owner or config.org.locality.get(row.cells[0], config.org.centre))
     unstaffed = owners - staffed
     by_kind: dict[str, list[str]] = {}
     for unit in unstaffed:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from gridops.org.decision import RoutingDecision, RoutingFacts
 from gridops.org.engine import decide, dynamic_ok, evaluate, static_ok
-from gridops.org.gridview import lineage
+from gridops.org.gridview import lineage, lineages
 from gridops.org.rules import Rule
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class CompiledTable:
         self.cache: dict[tuple[str, str], RoutingDecision] = {}
         self._rows: dict[str, Row] = {}
         self._shared: dict[tuple[int, ...], dict[str, Entry]] = {}
+        self._orphans: list[str] | None = None
         self._cell_rules = [
             (i, r.match.cells) for i, r in enumerate(config.rules.rules) if r.match.cells
         ]
@@ -70,11 +71,12 @@ class CompiledTable:
     def __len__(self) -> int:
         return sum(len(r.entries) for r in self._rows.values())
 
-    def row(self, code: str) -> Row:
-        """The row of level-3 cell ``code`` (compiled now if needed)."""
+    def row(self, code: str, cells: tuple[str, ...] | None = None) -> Row:
+        """The row of level-3 cell ``code`` (compiled now if needed; ``cells``: its lineage,
+        when the caller has it)."""
         row = self._rows.get(code)
         if row is None:
-            cells = lineage(self.config.grid, code)
+            cells = cells or lineage(self.config.grid, code)
             key = tuple(i for i, named in self._cell_rules if not named.isdisjoint(cells))
             entries = self._shared.get(key)
             if entries is None:
@@ -94,20 +96,23 @@ class CompiledTable:
     def orphans(self) -> list[str]:
         """The deepest-level cells whose lineage does not reach level 1 (no parent at some
         level): tickets in them go to the last resort of their level-1 cell."""
-        grid = self.config.grid
-        return [
-            c.code for c in grid.cells_at(grid.levels) if len(lineage(grid, c.code)) < grid.levels
-        ]
+        if self._orphans is None:
+            levels = self.config.grid.levels
+            every = lineages(self.config.grid)
+            self._orphans = [code for code, cells in every.items() if len(cells) < levels]
+        return list(self._orphans)
 
     def rows(self) -> Mapping[str, Row]:
         return self._rows
 
     def compile_all(self) -> int:
         """Compile every level-3 cell; returns the number of (cell, category) entries."""
-        orphans = set(self.orphans())
-        for cell in self.config.grid.cells_at(self.config.grid.levels):
-            if cell.code not in orphans:
-                self.row(cell.code)
+        levels = self.config.grid.levels
+        every = lineages(self.config.grid)
+        self._orphans = [code for code, cells in every.items() if len(cells) < levels]
+        for code, cells in every.items():
+            if len(cells) == levels:
+                self.row(code, cells)
         return len(self)
 
     def _compile(self, cells: tuple[str, ...]) -> dict[str, Entry]:

@@ -122,6 +122,34 @@ def designated_owner(
     return None
 
 
+def shape(category: Category) -> tuple[object, ...]:
+    """What :func:`resolve` reads of a category: categories of one shape have the same
+    designated owner under the same rule and cells."""
+    return (category.kind, category.on_site, tuple(category.departments))
+
+
+def reads(rule: Rule, category: Category, levels: int) -> tuple[int, ...]:
+    """The positions of ``facts.cells`` (0: level 1) that :func:`designated_owner` can read
+    for ``rule`` and ``category`` when the facts are plain (no overlay, intake unit or return):
+    cells equal at these positions have the same designated owner. Lets the totality proof
+    decide once per distinct value instead of once per level-3 cell (a property test checks
+    it against :func:`resolve`)."""
+    local = levels - 1 if category.on_site else max(1, levels - 1) - 1
+    at: set[int] = set()
+    for target in rule.targets:
+        kind = target.kind
+        if kind in ("department", "branch", "asset_owner"):
+            at.add(0)
+        elif kind == "auto":
+            at.update((0, local))
+        elif kind == "on_site":
+            at.add(levels - 1)
+        elif kind == "locality":
+            assert isinstance(target.arg, int)
+            at.add(target.arg - 1)
+    return tuple(sorted(at))
+
+
 def _local(config: OpsConfig, facts: RoutingFacts, category: Category) -> list[str]:
     """The locality part of ``auto``: the grid-worker post if it may be fixed on site, else the
     level above it (the workstation)."""

@@ -115,6 +115,21 @@ class Roster:
     templates: tuple[Template, ...] = ()
     named: tuple[Staff, ...] = ()
     _cache: dict[str, tuple[Staff, ...]] = field(default_factory=dict, repr=False)
+    _named_units: set[str] | None = field(default=None, repr=False)
+
+    def has_staff(self, unit: str) -> bool:
+        """Whether ``unit`` has anyone (``staff_of`` not empty), without making the staff."""
+        if unit in self._cache:
+            return bool(self._cache[unit])
+        if self._named_units is None:
+            self._named_units = {s.unit for s in self.named}
+        if unit in self._named_units:
+            return True
+        for tpl in self.templates:
+            if fnmatch.fnmatchcase(unit, tpl.units):
+                pattern = self.patterns[tpl.pattern]
+                return tpl.staff > 0 and (pattern.kind != "rotating" or bool(pattern.teams))
+        return False
 
     def staff_of(self, unit: str) -> tuple[Staff, ...]:
         """Everyone of ``unit``: named people first, then template staff."""

@@ -125,3 +125,26 @@ def test_cli_exits_2_on_a_missing_directory(tmp_path: Path) -> None:
 
 def test_shipped_config_dir_is_the_default() -> None:
     assert (DEFAULT_CONFIG_DIR / "routing.yaml").is_file()
+
+
+def test_owners_are_those_of_every_pair_decided_one_by_one(config: OpsConfig) -> None:
+    """check.owners_of decides once per value the rule reads; the result equals deciding every
+    level-3 cell × category pair (the proof as it was)."""
+    from collections import Counter
+
+    from gridops.org import RoutingFacts
+    from gridops.org.check import owners_of
+    from gridops.org.engine import designated_owner
+
+    config.table.compile_all()
+    owned: Counter[str] = Counter()
+    last_resort: Counter[str] = Counter()
+    for row in config.table.rows().values():
+        for cat, entry in row.entries.items():
+            category = config.taxonomy.categories[cat]
+            owner = designated_owner(config, entry.rule, RoutingFacts("", row.cells), category)
+            if owner is None:
+                last_resort[cat] += 1
+                owner = config.org.locality.get(row.cells[0], config.org.centre)
+            owned[owner] += 1
+    assert owners_of(config) == (owned, last_resort, [])

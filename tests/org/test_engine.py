@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from gridops.errors import UserError
 from gridops.org import OpsConfig, RoutingFacts, evaluate, route
+from gridops.org.engine import designated_owner, reads, shape
+from gridops.org.gridview import lineage
 from gridops.tickets.vocabulary import ClockType, Source, TimeLimit
 
 LJZ = ("310115005", "310115005001", "310115005001002")  # 陆家嘴 Lujiazui
@@ -121,3 +123,36 @@ def test_every_ticket_has_an_owner_never_one_that_returned_it(
         assert d.owner_unit not in f.returned_by
     assert not f.returned_by & set(d.candidates[1:])
     assert d.reasons
+
+
+@given(data=st.data())
+def test_the_owner_depends_only_on_the_cells_reads_names(
+    config: OpsConfig, data: st.DataObject
+) -> None:
+    """engine.reads: lineages equal at the positions it names have the same designated owner,
+    whatever the other positions hold (the totality proof decides once per such value)."""
+    rules = [*config.rules.all, config.rules.default]
+    rule = data.draw(st.sampled_from(rules))
+    category = data.draw(st.sampled_from(sorted(config.taxonomy.categories.values(), key=str)))
+    level3 = sorted(c.code for c in config.grid.cells_at(config.grid.levels))
+    one, other = (lineage(config.grid, data.draw(st.sampled_from(level3))) for _ in range(2))
+    at = reads(rule, category, config.grid.levels)
+    mixed = tuple(one[i] if i in at else other[i] for i in range(config.grid.levels))
+    assert designated_owner(config, rule, RoutingFacts("", mixed), category) == designated_owner(
+        config, rule, RoutingFacts("", one), category
+    )
+
+
+@given(data=st.data())
+def test_categories_of_one_shape_have_one_owner(config: OpsConfig, data: st.DataObject) -> None:
+    """engine.shape: what resolve reads of a category; two of one shape, one owner."""
+    rule = data.draw(st.sampled_from([*config.rules.all, config.rules.default]))
+    cats = sorted(config.taxonomy.categories.values(), key=str)
+    one = data.draw(st.sampled_from(cats))
+    alike = [c for c in cats if shape(c) == shape(one)]
+    other = data.draw(st.sampled_from(alike))
+    level3 = sorted(c.code for c in config.grid.cells_at(config.grid.levels))
+    facts = RoutingFacts("", lineage(config.grid, data.draw(st.sampled_from(level3))))
+    assert designated_owner(config, rule, facts, one) == designated_owner(
+        config, rule, facts, other
+    )

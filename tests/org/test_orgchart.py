@@ -7,6 +7,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridops.errors import ConfigError
 from gridops.org import OpsConfig, load_ops_config
@@ -92,3 +94,16 @@ def test_below_is_every_unit_whose_up_chain_meets_the_given_ones(config: OpsConf
     for picked in (["district-centre"], sorted(org.units)[:3], sorted(org.units)[-5:], []):
         want = {u for u in org.units if u in picked or set(org.up_chain(u)) & set(picked)}
         assert org.below(picked) == want
+
+
+@given(parents=st.dictionaries(st.sampled_from("abcdefghij"), st.sampled_from("abcdefghijk")))
+def test_up_cycles_are_the_cycles_of_the_parent_graph(parents: dict[str, str]) -> None:
+    """OrgChart.up_cycles (one walk per unit) finds what a general cycle search finds."""
+    from gridops.org.orgchart import OrgChart, Unit
+
+    org = OrgChart(units={u: Unit(u, LOCALITY, u, u, p) for u, p in parents.items()})
+    expected = {frozenset(c) for c in nx.simple_cycles(nx.DiGraph(list(parents.items())))}
+    found = org.up_cycles()
+    assert {frozenset(c) for c in found} == expected and len(found) == len(expected)
+    for cycle in found:  # each in its order up
+        assert all(parents[a] == b for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True))

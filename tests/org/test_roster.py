@@ -159,3 +159,12 @@ def test_bad_roster_names_file_key_and_value(
     with pytest.raises(ConfigError) as err:
         load_roster(path, unit_ids=["gw-1", "dept-le@1"])
     assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_has_staff_is_whether_staff_of_names_anyone(config) -> None:  # type: ignore[no-untyped-def]
+    """Roster.has_staff answers without making the staff; it agrees with staff_of everywhere."""
+    roster = load_roster(DEFAULT_CONFIG_DIR / "roster.yaml")
+    units = [*config.org.units, "nobody-here", "gw-0"]
+    fresh = load_roster(DEFAULT_CONFIG_DIR / "roster.yaml")
+    assert [fresh.has_staff(u) for u in units] == [bool(roster.staff_of(u)) for u in units]
+    assert not fresh.has_staff("nobody-here") and any(fresh.has_staff(u) for u in units)
