@@ -9,13 +9,15 @@ unit cells appear from the zoom where a screen holds a few thousand of them, and
 ~2,000 unit cells are drawn at every zoom. Each feature says its ``level``.
 
 Coordinates: the display system (see gridops.grids.basemap) projected to Web Mercator in
-world units (0…1, y down), once per (grid, level, display system). Pure: data in, bytes out.
+world units (0…1, y down). A tile finds its cells by their bounds in the display system
+(gridops.grids.vector's cell layer) and converts only those — but for levels of few cells
+(KEEP_WORLD), whose outlines are kept converted: no second copy of the unit cells' outlines is
+kept (at 120 k cells it was 130 MB per process). Pure: data in, bytes out.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from threading import Lock
 
 import numpy as np
@@ -33,22 +35,10 @@ BUFFER = 64 / mvt.EXTENT  # of a tile: outlines cut this far outside, where they
 MAX_Z = 22
 
 
-@dataclass(frozen=True)
-class TileLayer:
-    """One level's cells in Web-Mercator world units, indexed, with label points."""
+KEEP_WORLD = 20_000  # a level of at most this many cells keeps its outlines in world units
 
-    level: int
-    codes: np.ndarray  # str
-    zh: list[str]
-    en: list[str]
-    geoms: np.ndarray
-    tree: shapely.STRtree
-    label_x: np.ndarray
-    label_y: np.ndarray
-
-
-_layers: dict[tuple[int, int, str], tuple[Grid, TileLayer]] = {}
 _spread: dict[tuple[int, int, str, str], tuple[Grid, int, float]] = {}
+_kept: dict[tuple[int, int, str], tuple[Grid, np.ndarray]] = {}
 _lock = Lock()
 
 
@@ -58,26 +48,9 @@ def to_world(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (lon + 180.0) / 360.0, 0.5 - np.log(np.tan(np.pi / 4 + phi / 2)) / (2 * np.pi)
 
 
-def tile_layer(grid: Grid, level: int, basemap: Basemap | None) -> TileLayer:
-    """The cells of ``level`` in world units (built once per grid, level and display system)."""
-    key = (id(grid), level, display_crs(basemap))
-    with _lock:
-        hit = _layers.get(key)
-        if hit is not None and hit[0] is grid:
-            return hit[1]
-    shown = cell_layer(grid, level, basemap)
-    geoms = shown.display(np.arange(len(shown.source)))  # not kept on the layer: once is enough
-    if len(geoms):
-        geoms = shapely.transform(geoms, lambda c: np.column_stack(to_world(c[:, 0], c[:, 1])))
-    points = shapely.point_on_surface(geoms) if len(geoms) else np.zeros(0, dtype=object)
-    xy = shapely.get_coordinates(points) if len(points) else np.zeros((0, 2))
-    parts = [name_parts(str(name)) for name in shown.names]
-    made = TileLayer(level, np.array(shown.codes, dtype=str), [zh or en for zh, en in parts],
-                     [en or zh for zh, en in parts], geoms, shapely.STRtree(geoms),
-                     xy[:, 0], xy[:, 1])  # fmt: skip
-    with _lock:
-        _layers[key] = (grid, made)
-    return made
+def from_world(x: float, y: float) -> tuple[float, float]:
+    """World units back to lon/lat (degrees): the inverse of :func:`to_world`."""
+    return x * 360.0 - 180.0, math.degrees(math.atan(math.sinh(math.pi * (1.0 - 2.0 * y))))
 
 
 def spread(grid: Grid, level: int, within: str, basemap: Basemap | None) -> tuple[int, float]:
@@ -88,14 +61,39 @@ def spread(grid: Grid, level: int, within: str, basemap: Basemap | None) -> tupl
         hit = _spread.get(key)
         if hit is not None and hit[0] is grid:
             return hit[1], hit[2]
-    mine = tile_layer(grid, level, basemap)
-    top = tile_layer(grid, 1, basemap)
+    mine = cell_layer(grid, level, basemap)
+    top = cell_layer(grid, 1, basemap)
     count = int(np.char.startswith(mine.codes, within).sum()) if within else len(mine.codes)
     l1 = within[: len(top.codes[0])] if len(top.codes) else ""
-    area = float(shapely.area(top.geoms[np.char.startswith(top.codes, l1)]).sum())
+    found = np.flatnonzero(np.char.startswith(top.codes, l1))
+    area = float(shapely.area(outlines(grid, 1, basemap, found)).sum()) if len(found) else 0.0
     with _lock:
         _spread[key] = (grid, count, area)
     return count, area
+
+
+def outlines(grid: Grid, level: int, basemap: Basemap | None, found: np.ndarray) -> np.ndarray:
+    """The outlines of ``level``'s cells ``found``, in world units. A level of few, large
+    cells (街镇, 居村: long outlines, drawn at low zoom on every screen) keeps them converted;
+    the unit cells (120 k at city scale) are converted for each tile that draws them."""
+    shown = cell_layer(grid, level, basemap)
+    if len(shown.codes) > KEEP_WORLD:
+        return _world(shown.display(found))
+    key = (id(grid), level, display_crs(basemap))
+    with _lock:
+        hit = _kept.get(key)
+    if hit is None or hit[0] is not grid:
+        hit = (grid, _world(shown.display(np.arange(len(shown.codes)))))
+        with _lock:
+            _kept[key] = hit
+    return hit[1][found]
+
+
+def _world(geoms: np.ndarray) -> np.ndarray:
+    """Outlines in the display's system (lon/lat) to world units."""
+    if not len(geoms):
+        return geoms
+    return shapely.transform(geoms, lambda c: np.column_stack(to_world(c[:, 0], c[:, 1])))
 
 
 def drawn_level(grid: Grid, level: int, within: str, z: int, basemap: Basemap | None) -> int:
@@ -116,23 +114,25 @@ def tile(
     """The MVT of tile z/x/y: layer ``cells`` (polygons: code, level) and layer ``labels`` (a
     point per cell whose point lies in the tile: code, zh, en, level); b"" when empty."""
     lvl = drawn_level(grid, level, within, z, basemap)
-    layer = tile_layer(grid, lvl, basemap)
+    shown = cell_layer(grid, lvl, basemap)
     size = 1.0 / 2**z
     x0, y0 = x * size, y * size
     pad = BUFFER * size
-    found = np.sort(layer.tree.query(shapely.box(x0 - pad, y0 - pad, x0 + size + pad,
-                                                 y0 + size + pad)))  # fmt: skip
+    west, north = from_world(x0 - pad, y0 - pad)
+    east, south = from_world(x0 + size + pad, y0 + size + pad)
+    found = shown.meeting((west, south, east, north))  # the tile's box, in the display's system
     if within and len(found):
-        found = found[np.char.startswith(layer.codes[found], within)]
+        found = found[np.char.startswith(shown.codes[found], within)]
     if not len(found):
         return b""
-    geoms = layer.geoms[found]
+    geoms = outlines(grid, lvl, basemap, found)
+    points = shapely.get_coordinates(shapely.point_on_surface(geoms))
     if z < 16:  # half a pixel of this zoom (a tile is 256 px)
         geoms = shapely.simplify(geoms, 0.5 * size / 256, preserve_topology=False)
     geoms = shapely.clip_by_rect(geoms, x0 - pad, y0 - pad, x0 + size + pad, y0 + size + pad)
     scale = mvt.EXTENT / size
     which, shapes = mvt.polygon_geometries(geoms, (x0, y0), scale)
-    codes = layer.codes[found]
+    codes = shown.codes[found]
     out = b""
     if shapes:
         out += mvt.layer(
@@ -141,14 +141,14 @@ def tile(
             shapes,
             {"code": [str(c) for c in codes[which]], "level": [lvl] * len(which)},
         )
-    lx, ly = layer.label_x[found], layer.label_y[found]
+    lx, ly = points[:, 0], points[:, 1]
     inside = np.flatnonzero((lx >= x0) & (lx < x0 + size) & (ly >= y0) & (ly < y0 + size))
     if len(inside):
-        points = mvt.point_geometries((lx[inside] - x0) * scale, (ly[inside] - y0) * scale)
-        idx = found[inside]
-        out += mvt.layer("labels", mvt.POINT, points, {
-            "code": [str(c) for c in codes[inside]], "zh": [layer.zh[i] for i in idx],
-            "en": [layer.en[i] for i in idx], "level": [lvl] * len(inside)})  # fmt: skip
+        marks = mvt.point_geometries((lx[inside] - x0) * scale, (ly[inside] - y0) * scale)
+        parts = [name_parts(str(name)) for name in shown.names[found[inside]]]
+        out += mvt.layer("labels", mvt.POINT, marks, {
+            "code": [str(c) for c in codes[inside]], "zh": [zh or en for zh, en in parts],
+            "en": [en or zh for zh, en in parts], "level": [lvl] * len(inside)})  # fmt: skip
     return out
 
 
@@ -158,9 +158,9 @@ def valid(z: int, x: int, y: int) -> bool:
 
 
 def warm(grid: Grid, basemap: Basemap | None) -> None:
-    """Build every level's world layer now (called at start, in the background)."""
+    """Count every level's cells and the area they cover now (called at start, in the
+    background, after the cell layers: gridops.grids.vector.warm)."""
     for level in range(1, grid.levels + 1):
-        tile_layer(grid, level, basemap)
         spread(grid, level, "", basemap)
 
 
