@@ -1,11 +1,15 @@
-"""The spatial index of one layer: an STRtree over cell bounding boxes plus prepared
-``intersects_xy`` (boundaries count as inside); ties go to the lowest code."""
+"""The spatial index of one layer: an STRtree over cell bounding boxes plus
+``intersects_xy`` (boundaries count as inside), on prepared outlines where they are long; ties
+go to the lowest code. (Preparing 120 k unit cells held 20 MB per process and made locating no
+faster: measured both ways on the bench grid.)"""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 import shapely
+
+PREPARE_FROM = 64  # vertices: a cell with more is prepared (its segments indexed, ~170 B each)
 
 
 class LayerIndex:
@@ -15,7 +19,8 @@ class LayerIndex:
     def __init__(self, codes: npt.NDArray[np.str_], geoms: npt.NDArray[np.object_]) -> None:
         self.codes = np.append(codes, np.array([""], dtype=codes.dtype if codes.size else str))
         self.geoms = geoms
-        shapely.prepare(self.geoms)
+        if len(geoms):  # long outlines (街镇, 居村) are prepared: small ones gain nothing from it
+            shapely.prepare(geoms[shapely.get_num_coordinates(geoms) > PREPARE_FROM])
         self.tree = shapely.STRtree(self.geoms)
         self._none = len(geoms)
 

@@ -13,7 +13,8 @@ def test_quick_startup_bench_reports_figures() -> None:
         "start to the first answer (sample grid)",
         "USS of a server (sample grid)",
         "PSS of a server (sample grid)",
-        "gridops config check (sample grid)",
+        "gridops config check --fresh (sample grid)",
+        "gridops config check, same content again (sample grid)",
     ]
     for figure in result["figures"]:
         assert figure["value"] > 0 and figure["baseline"] > 0 and figure["ratio"] > 0
