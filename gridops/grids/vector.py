@@ -122,7 +122,7 @@ def cell_layer(grid: Grid, level: int, basemap: Basemap | None) -> CellLayer:
         return CellLayer(none, none, none, np.array([], dtype=object), np.zeros((0, 4)),
                          grid.crs, basemap)  # fmt: skip
     columns = source.columns
-    names, parents = columns["names"], np.where(columns["has_parent"], columns["parents"], "")
+    names, parents = columns["names"], columns["parents"]  # "" where none (Layer.from_cells)
     layer = CellLayer(source.codes, names, parents, source.geoms, np.zeros((0, 4)), grid.crs,
                       basemap)  # fmt: skip
     chunks = [

@@ -79,8 +79,11 @@ def start_warming(ctx: Any) -> threading.Thread | None:
         return None
 
     def both(grid: Any, basemap: Any) -> None:
+        from gridops.services.context import release_free_memory
+
         warm(grid, basemap)
         tiles.warm(grid, basemap)
+        release_free_memory()  # the outlines converted on the way
 
     thread = threading.Thread(target=both, args=(ctx.grid, basemap_of(ctx.settings)),
                               name="gridops-map-warm", daemon=True)  # fmt: skip
