@@ -17,8 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from gridops.tickets.vocabulary import ClockType, Role, TimeLimit
 from gridops.yamlconfig import Node, check_ref, read_yaml
 
@@ -90,13 +88,12 @@ def load_escalation(path: Path) -> Escalation:
         if not steps:
             raise pnode.error("a policy needs at least one step", "steps")
         policies[name] = Policy(name, pnode.text("zh", name), tuple(steps))
-    graph = nx.DiGraph()
+    then: dict[str, set[str]] = {}
     for snode, name, target in refs:
         check_ref(snode, "then", target, policies, "escalation policy")
-        graph.add_edge(name, target)
-    for cycle in sorted(nx.simple_cycles(graph)):
-        i = cycle.index(min(cycle))
-        cycle = cycle[i:] + cycle[:i]
+        then.setdefault(name, set()).add(target)
+    cycle = _first_cycle(then)
+    if cycle:
         raise root.error(f"escalation cycle through 'then': {' → '.join([*cycle, cycle[0]])}")
     default = root.text("default")
     check_ref(root, "default", default, policies, "escalation policy")
@@ -213,3 +210,23 @@ def _reason(snapshot: Snapshot, step: Mapping[str, Any], target: str | None) -> 
         "joint_group": f"hand to joint-enforcement group {target} (联合执法)",
     }
     return f"escalation policy {policy!r}: {words.get(step['action'], step['action'])}"
+
+
+def _first_cycle(edges: Mapping[str, Collection[str]]) -> list[str]:
+    """The least cycle of ``edges`` (policy → policies its ``then`` steps name), starting at its
+    least name; [] when there is none. Each start walks only names above it, so every cycle is
+    met once, from its least name (a handful of policies: no graph library needed)."""
+    found: list[list[str]] = []
+    for start in sorted(edges):
+        path, todo = [start], [iter(sorted(edges.get(start, ())))]
+        while todo:
+            step = next(todo[-1], None)
+            if step is None:
+                todo.pop()
+                path.pop()
+            elif step == start:
+                found.append(list(path))
+            elif step > start and step not in path:
+                path.append(step)
+                todo.append(iter(sorted(edges.get(step, ()))))
+    return min(found, default=[])

@@ -16,13 +16,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from gridops.org.channels import Channel, parse_channels
 from gridops.org.gridview import CellLike, GridLike
 from gridops.org.names import name_parts
 from gridops.yamlconfig import Node, check_ref, read_yaml
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 CENTRE = "centre"
 LOCALITY = "locality"
@@ -89,6 +91,11 @@ class OrgChart:
 
     @cached_property
     def graph(self) -> nx.DiGraph:
+        """The org as a networkx graph (child → parent "up" edges, member → group edges), for
+        analysis and tests; routing never reads it (networkx is imported only here: ~15 MB
+        per process)."""
+        import networkx as nx
+
         graph = nx.DiGraph()
         graph.add_nodes_from((u.id, {"kind": u.kind}) for u in self.units.values())
         for unit in self.units.values():
@@ -240,7 +247,7 @@ def _codes_and_parents(grid: GridLike, level: int) -> list[tuple[str, str | None
     when it has them (no cell objects made: 120 k of them took a fifth of a second)."""
     layer = getattr(grid, "layers", {}).get(level)
     columns = getattr(layer, "columns", None)
-    if columns is None:
+    if layer is None or columns is None:
         return [(c.code, c.parent) for c in sorted(grid.cells_at(level), key=lambda c: c.code)]
     parents = [p if has else None for p, has in zip(
         columns["parents"].tolist(), columns["has_parent"].tolist(), strict=True)]  # fmt: skip

@@ -161,3 +161,20 @@ def test_waits_are_counted_on_the_work_calendar(config: OpsConfig) -> None:
     assert step is not None and step.action == "hand_up"
     assert step.due_at == calendar.deadline(T0, TimeLimit(4, ClockType.WORKING_HOURS))
     assert step.due_at - T0 > timedelta(hours=4)  # the night is not counted
+
+
+@given(st.dictionaries(st.sampled_from("abcdef"), st.sets(st.sampled_from("abcdefg"), max_size=3)))
+def test_the_cycle_named_is_a_cycle_and_none_is_missed(edges: dict[str, set[str]]) -> None:
+    """escalation._first_cycle finds a cycle exactly when a general cycle search does, names a
+    real one, starting at its least policy, and the least of all (a stable message)."""
+    import networkx as nx
+
+    from gridops.org.escalation import _first_cycle
+
+    graph = nx.DiGraph([(a, b) for a, bs in edges.items() for b in bs])
+    every = [c[c.index(min(c)) :] + c[: c.index(min(c))] for c in nx.simple_cycles(graph)]
+    cycle = _first_cycle(edges)
+    assert bool(cycle) == bool(every)
+    if cycle:
+        assert cycle == min(every) and cycle[0] == min(cycle)
+        assert all(b in edges[a] for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True))
