@@ -7,7 +7,8 @@ that routes; so once a process has proved a content, it records the verdict unde
 SHA-256 of all three in ``<data dir>/cache/`` (0700, files 0600), and a process that finds it
 loads the configuration without proving it again (:func:`load_proven_ops_config`). Any change
 to a layer, a YAML file or gridops/org's code makes a new key, and the proof runs again.
-``gridops config check`` always runs the whole proof.
+``gridops config check --fresh`` always runs the whole proof (its report is kept too:
+gridops.services.check_cache).
 """
 
 from __future__ import annotations
