@@ -6,7 +6,6 @@ Shots in zh and en under tests/artifacts/map/ (wall at 1920 and 390 px, notes at
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from gridops.grids import tiles
 from gridops.grids.crs import to_grid_crs
 from gridops.web.console import map_tiles, map_views
+from gridops.web.gzip_cache import GzipCache
 
 from .browser import axe
 from .conftest import Server
@@ -100,7 +100,9 @@ def test_a_coarser_level_and_a_cap_are_said_under_the_desks_map(
     monkeypatch.setattr(map_views, "PIN_CAP", 2)
     monkeypatch.setattr(tiles, "SCREEN_CELLS", 20)
     monkeypatch.setattr(tiles, "_spread", {})
-    monkeypatch.setattr(map_tiles, "_tiles", OrderedDict())  # none made under the usual rule
+    monkeypatch.setattr(
+        map_tiles, "TILES", GzipCache(map_tiles.TILES_BYTES)
+    )  # none made under the usual rule
     token = server.users.add(f"map-cap-{lang}", "dispatcher", "all")
     s = Session(browser, server, token)
     s.page.goto(f"/console/dispatch?queue=new&level=3&lang={lang}")  # the whole district

@@ -9,6 +9,7 @@ import re
 from gridops.grids import vector
 from gridops.services.context import ServiceContext
 from gridops.web.console import map_views
+from gridops.web.gzip_cache import GzipCache
 
 from .conftest import LUJIAZUI_L3, TestClient, Users, sign_in
 from .test_desk import many
@@ -101,7 +102,7 @@ def test_a_cells_answer_is_made_once_per_view(
         return real(*args, **kw)
 
     monkeypatch.setattr(map_views, "features", counted)
-    monkeypatch.setattr(map_views, "_answers", type(map_views._answers)())
+    monkeypatch.setattr(map_views, "ANSWERS", GzipCache(map_views.ANSWERS_BYTES))
     sign_in(client, users.add("d-twice", "dispatcher", "all"))
     query = "/console/map/cells.geojson?level=3&z=13&bbox=121.49,31.22,121.52,31.25"
     first, again = client.get(query), client.get(query)
@@ -111,6 +112,6 @@ def test_a_cells_answer_is_made_once_per_view(
     assert "content-encoding" not in plain.headers and plain.json() == again.json()
     client.get(query.replace("z=13", "z=14"))
     assert len(made) == 2  # another zoom is another answer
-    monkeypatch.setattr(map_views, "ANSWERS_BYTES", 1)
+    monkeypatch.setattr(map_views.ANSWERS, "max_bytes", 1)
     client.get(query.replace("z=13", "z=15"))
-    assert len(map_views._answers) == 1  # only the newest is kept past the budget
+    assert len(map_views.ANSWERS) == 1  # only the newest is kept past the budget

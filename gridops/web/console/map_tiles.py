@@ -9,10 +9,7 @@ the view are fetched.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,14 +20,13 @@ from gridops.grids.basemap import display_crs
 from gridops.grids.vector import content_key
 from gridops.web.basemap import basemap_of
 from gridops.web.console.map_views import _plain, _signed_in
+from gridops.web.gzip_cache import GzipCache
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
 TILES_BYTES = 64 << 20  # the vector tiles kept (with their gzip), newest first
 MVT = "application/vnd.mapbox-vector-tile"
-_tiles: OrderedDict[tuple[Any, ...], tuple[bytes, bytes]] = OrderedDict()
-_size = [0]
-_lock = threading.Lock()
+TILES = GzipCache(TILES_BYTES)
 
 
 def tiles_key(state: WebState) -> str:
@@ -47,21 +43,7 @@ def tiles_url(state: WebState, level: str, within: str) -> str:
 
 def kept_tile(key: tuple[Any, ...], make: Any) -> tuple[bytes, bytes]:
     """A tile and its gzip, made once and kept while among the newest TILES_BYTES."""
-    with _lock:
-        held = _tiles.get(key)
-        if held is not None:
-            _tiles.move_to_end(key)
-            return held
-    body = make()
-    held = (body, gzip.compress(body, 6, mtime=0))
-    with _lock:
-        if key not in _tiles:
-            _tiles[key] = held
-            _size[0] += len(held[0]) + len(held[1])
-        while _size[0] > TILES_BYTES and len(_tiles) > 1:
-            a, b = _tiles.popitem(last=False)[1]
-            _size[0] -= len(a) + len(b)
-    return held
+    return TILES.get(key, make)
 
 
 @router.get("/console/map/tiles/{key}/{level}/{z}/{x}/{y}.mvt")

@@ -15,9 +15,7 @@ gridops.grids.basemap.
 
 from __future__ import annotations
 
-import gzip
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from gridops.grids.basemap import display_crs, to_display
 from gridops.grids.vector import cell_layer, content_key, features, warm
 from gridops.org.orgchart import OrgChart
 from gridops.web.basemap import basemap_of
+from gridops.web.gzip_cache import GzipCache
 from gridops.web.permissions import ALL, Principal
 from gridops.web.state import State, WebState
 
@@ -47,8 +46,7 @@ PIN_CAP = 2000
 GEOJSON = "application/geo+json"
 WARM_FROM = 10_000  # cells: a grid this big has its map layers built at start, in the background
 ANSWERS_BYTES = 64 << 20  # the cells answers kept, newest first (a whole district's is ~6 MB)
-_answers: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()  # tag → (JSON, its gzip)
-_answers_lock = threading.Lock()
+ANSWERS = GzipCache(ANSWERS_BYTES)  # tag → (JSON, its gzip)
 
 
 def cells_answer(tag: str, make: Any) -> tuple[bytes, bytes]:
@@ -56,20 +54,7 @@ def cells_answer(tag: str, make: Any) -> tuple[bytes, bytes]:
     CRS) and its gzip, made by ``make()`` once and kept while among the newest ANSWERS_BYTES:
     every desk opens on the same few views, and a whole district's answer (~6 MB) costs seconds
     to build and to compress."""
-    with _answers_lock:
-        held = _answers.get(tag)
-        if held is not None:
-            _answers.move_to_end(tag)
-            return held
-    body = make()
-    held = (body, gzip.compress(body, 6, mtime=0))
-    with _answers_lock:
-        _answers[tag] = held
-        size = sum(len(a) + len(b) for a, b in _answers.values())
-        while size > ANSWERS_BYTES and len(_answers) > 1:
-            a, b = _answers.popitem(last=False)[1]
-            size -= len(a) + len(b)
-    return held
+    return ANSWERS.get(tag, make)
 
 
 def start_warming(ctx: Any) -> threading.Thread | None:
