@@ -19,7 +19,7 @@ from gridops.grids import tiles
 from gridops.grids.basemap import display_crs
 from gridops.grids.vector import content_key
 from gridops.web.basemap import basemap_of
-from gridops.web.console.map_views import _plain, _signed_in
+from gridops.web.console.readers import plain, reader
 from gridops.web.gzip_cache import GzipCache
 from gridops.web.state import State, WebState
 
@@ -51,13 +51,14 @@ def cell_tile(request: Request, state: State, key: str, level: int, z: int, x: i
               y: int) -> Response:  # fmt: skip
     """One vector tile of a level's cells (plain-text 400 naming what does not fit; 404 when
     the grid changed since the page was made; 401 signed out)."""
-    if _signed_in(state, request) is None:
-        return _plain(401, "sign in first: /console/login")
+    me = reader(state, request)
+    if isinstance(me, Response):
+        return me
     grid = state.ctx.grid
     if not 1 <= level <= grid.levels or not tiles.valid(z, x, y):
-        return _plain(400, f"level must be 1…{grid.levels} and z/x/y a tile (z 0…{tiles.MAX_Z})")
+        return plain(400, f"level must be 1…{grid.levels} and z/x/y a tile (z 0…{tiles.MAX_Z})")
     if key != tiles_key(state):
-        return _plain(404, "the grid changed since this page was made: reload the page")
+        return plain(404, "the grid changed since this page was made: reload the page")
     within = request.query_params.get("within", "")[:20]
     basemap = basemap_of(state.ctx.settings)
 

@@ -29,6 +29,7 @@ from gridops.grids.basemap import display_crs, to_display
 from gridops.grids.vector import cell_layer, content_key, features, warm
 from gridops.org.orgchart import OrgChart
 from gridops.web.basemap import basemap_of
+from gridops.web.console.readers import plain, reader
 from gridops.web.gzip_cache import GzipCache
 from gridops.web.permissions import ALL, Principal
 from gridops.web.state import State, WebState
@@ -94,10 +95,6 @@ def own(name: str) -> FileResponse:
                         headers={"Cache-Control": "max-age=300"})  # fmt: skip
 
 
-def _plain(status: int, text: str) -> Response:
-    return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
-
-
 def _bbox(raw: str) -> tuple[float, float, float, float] | None:
     parts = raw.split(",")
     if len(parts) != 4:
@@ -111,35 +108,26 @@ def _bbox(raw: str) -> tuple[float, float, float, float] | None:
     return w, s, e, n
 
 
-def _signed_in(state: WebState, request: Request) -> Principal | None:
-    from gridops.web.console.pages import signed_in
-    from gridops.web.console.session import NotSignedIn
-
-    try:
-        return signed_in(state, request)
-    except NotSignedIn:
-        return None
-
-
 @router.get("/console/map/cells.geojson")
 def cells_geojson(request: Request, state: State) -> Response:
     """The cells of a level meeting a box, simplified for a zoom (plain-text 400 naming the
     parameter when one does not fit; 401 signed out)."""
-    if _signed_in(state, request) is None:
-        return _plain(401, "sign in first: /console/login")
+    me = reader(state, request)
+    if isinstance(me, Response):
+        return me
     q = request.query_params
     grid = state.ctx.grid
     try:
         level = int(q.get("level", "1"))
         zoom = float(q.get("z", "12"))
     except ValueError:
-        return _plain(400, "level must be 1…N and z a number (the map's zoom)")
+        return plain(400, "level must be 1…N and z a number (the map's zoom)")
     if not 1 <= level <= grid.levels or not np.isfinite(zoom):
-        return _plain(400, f"level must be 1…{grid.levels} and z a number (the map's zoom)")
+        return plain(400, f"level must be 1…{grid.levels} and z a number (the map's zoom)")
     raw = q.get("bbox", "")
     bbox = _bbox(raw) if raw else None
     if raw and bbox is None:
-        return _plain(400, f"bbox {raw[:80]!r} must be west,south,east,north in degrees")
+        return plain(400, f"bbox {raw[:80]!r} must be west,south,east,north in degrees")
     within = q.get("within", "")[:20]
     basemap = basemap_of(state.ctx.settings)
     layer = cell_layer(grid, level, basemap)
@@ -218,15 +206,10 @@ def pins_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]:
 def pins_geojson(request: Request, state: State) -> Response:
     """The desk's tickets as pins (same query string as /console/dispatch)."""
     from gridops.web.console.dispatch_views import require_queue_reader
-    from gridops.web.permissions import PermissionDenied
 
-    me = _signed_in(state, request)
-    if me is None:
-        return _plain(401, "sign in first: /console/login")
-    try:
-        require_queue_reader(me)
-    except PermissionDenied as e:
-        return _plain(403, str(e))
+    me = reader(state, request, require_queue_reader)
+    if isinstance(me, Response):
+        return me
     return Response(orjson.dumps(pins_of(state, me, request)), media_type=GEOJSON)
 
 
@@ -304,21 +287,17 @@ def wall_pins(state: WebState, me: Principal, level: int) -> dict[str, Any]:
 @router.get("/console/map/wall.geojson")
 def wall_geojson(request: Request, state: State) -> Response:
     """The wall's pins and shades (readers of reports: the wall's own readers)."""
-    from gridops.web.permissions import Action, PermissionDenied, require
+    from gridops.web.permissions import Action, require
 
-    me = _signed_in(state, request)
-    if me is None:
-        return _plain(401, "sign in first: /console/login")
-    try:
-        require(me, Action.READ_REPORTS)
-    except PermissionDenied as e:
-        return _plain(403, str(e))
+    me = reader(state, request, lambda p: require(p, Action.READ_REPORTS))
+    if isinstance(me, Response):
+        return me
     try:
         level = int(request.query_params.get("level", "1"))
     except ValueError:
         level = 0
     if not 1 <= level <= min(3, state.ctx.grid.levels):
-        return _plain(400, f"level must be 1…{min(3, state.ctx.grid.levels)}")
+        return plain(400, f"level must be 1…{min(3, state.ctx.grid.levels)}")
     return Response(orjson.dumps(wall_pins(state, me, level)), media_type=GEOJSON)
 
 

@@ -126,18 +126,15 @@ def tracks_geojson(request: Request, state: State, day: str | None = None) -> Re
     """The day's tracks in the reader's area (plain-text 400/401/403 naming the problem)."""
     import orjson
 
-    from gridops.web.console.map_views import GEOJSON, _plain, _signed_in
-    from gridops.web.permissions import PermissionDenied
+    from gridops.web.console.map_views import GEOJSON
+    from gridops.web.console.readers import plain, reader
 
-    me = _signed_in(state, request)
-    if me is None:
-        return _plain(401, "sign in first: /console/login")
+    me = reader(state, request, lambda p: require(p, Action.READ_REPORTS))
+    if isinstance(me, Response):
+        return me
     try:
-        require(me, Action.READ_REPORTS)
         chosen = _day(state, day)
-    except PermissionDenied as e:
-        return _plain(403, e.reason)
     except UserError as e:
-        return _plain(400, str(e))
+        return plain(400, str(e))
     found = _coloured(patrol_day(state, me, chosen))
     return Response(orjson.dumps(tracks(state, found["rows"])), media_type=GEOJSON)

@@ -18,7 +18,7 @@ from gridops.metrics import BY_NAME, rate
 from gridops.metrics.periods import parse_period
 from gridops.web.console import supervise_data as data
 from gridops.web.console.supervise_form import SuperviseView, read_view
-from gridops.web.permissions import Action, PermissionDenied, Principal, require
+from gridops.web.permissions import Action, Principal, require
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
@@ -83,13 +83,9 @@ def shade_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]
 @router.get("/console/supervise/map.json")
 def shade_json(request: Request, state: State) -> Response:
     """The shades of the desk's map (plain text when signed out or refused)."""
-    from gridops.web.console.map_views import _plain, _signed_in
+    from gridops.web.console.readers import reader
 
-    me = _signed_in(state, request)
-    if me is None:
-        return _plain(401, "sign in first: /console/login")
-    try:
-        require(me, Action.READ_REPORTS)
-    except PermissionDenied as e:
-        return _plain(403, str(e))
+    me = reader(state, request, lambda p: require(p, Action.READ_REPORTS))
+    if isinstance(me, Response):
+        return me
     return Response(orjson.dumps(shade_of(state, me, request)), media_type="application/json")

@@ -1,0 +1,47 @@
+"""Who may read the console's data answers (map cells, tiles, pins, shades, tracks): one
+preamble for them all — signed out is a plain-text 401, refused a plain-text 403 with the
+reason — so each answer states only what it checks, never how to refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.state import WebState
+
+SIGN_IN_FIRST = "sign in first: /console/login"
+
+
+def plain(status: int, text: str) -> Response:
+    """A plain-text answer (data endpoints answer scripts, never pages)."""
+    return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def signed_in_or_none(state: WebState, request: Request) -> Principal | None:
+    """The signed-in principal of ``request``, or None."""
+    from gridops.web.console.pages import signed_in
+    from gridops.web.console.session import NotSignedIn
+
+    try:
+        return signed_in(state, request)
+    except NotSignedIn:
+        return None
+
+
+def reader(
+    state: WebState, request: Request, may: Callable[[Principal], None] | None = None
+) -> Principal | Response:
+    """The signed-in principal, if ``may`` (which raises PermissionDenied) lets them read;
+    else the 401 or 403 to answer: ``me = reader(…); if isinstance(me, Response): return me``."""
+    me = signed_in_or_none(state, request)
+    if me is None:
+        return plain(401, SIGN_IN_FIRST)
+    if may is not None:
+        try:
+            may(me)
+        except PermissionDenied as e:
+            return plain(403, e.reason)
+    return me
