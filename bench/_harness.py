@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
 from gridops.queue.embedded import EmbeddedRedis
-from gridops.services.context import ServiceContext, build_context
+from gridops.services.context import ServiceContext, build_context, settle_gc
 from gridops.services.intake import IntakeReport, _drafts
 from gridops.settings import REPO_ROOT, load_settings
 from gridops.store.engine import checkpointer, writers_held
@@ -72,6 +72,7 @@ def environment(tmp: Path, name: str) -> Iterator[tuple[ServiceContext, str, dic
             if db_url:
                 env["GRIDOPS_DATABASE_URL"] = db_url
             ctx = build_context(load_settings(env))
+            settle_gc()  # as gridops serve does: this process submits as the web server would
             try:
                 yield ctx, info.url, env
             finally:

@@ -59,7 +59,7 @@ def serve(
 
     from gridops.cli.reach import check_reachable
     from gridops.queue.connect import embedded_for, release_embedded
-    from gridops.services.context import build_context
+    from gridops.services.context import build_context, settle_gc
     from gridops.web.app import create_app
     from gridops.web.install_secret import install_key
 
@@ -76,7 +76,9 @@ def serve(
         # let that one end us with status 0, through the finally clauses below
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
-            uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level.lower(),
+            app = create_app(ctx)
+            settle_gc()  # the context and the app live as long as the server
+            uvicorn.run(app, host=host, port=port, log_level=log_level.lower(),
                         timeout_graceful_shutdown=SHUTDOWN_GRACE)  # fmt: skip
         finally:
             ctx.close()

