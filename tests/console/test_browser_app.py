@@ -394,6 +394,10 @@ def _task_kept(server: Server, page: Any, number: str) -> None:
     assert page.locator("#accept").count() == 0
     assert page.locator("#task-view form.done[data-mark='kept']").count() == 1
     assert page.locator("#ph-before-preview img").count() == 1
+    meta = page.inner_text("#task-view .meta")
+    assert "null" not in meta and "undefined" not in meta, meta  # the touched-up line, as drawn
+    toast = page.get_attribute("#toast", "class") or ""
+    assert "shown" not in toast, page.inner_text("#toast")  # "sending…" no longer, once sent
 
 
 def test_a_task_list_older_than_the_accept_does_not_redraw_the_task(
@@ -422,7 +426,7 @@ def test_a_task_stays_accepted_while_the_list_after_the_accept_is_awaited(
     view from the tabs the phone held — the accept no longer queued, the fresh list not yet
     in — so the task showed as still to accept, then was drawn anew when the fresh list came.
     An accepted move stays applied to the view until a list asked for after it is shown."""
-    page, number, held = _accept_with_a_list_held(server, browser, "gw-await", CELLS[2])
+    page, number, held = _accept_with_a_list_held(server, browser, "gw-await", "310115005002001")
     route, stale = held["list"]
     route.fulfill(response=stale)  # the old list arrives while the fresh one is held
     page.wait_for_timeout(1000)

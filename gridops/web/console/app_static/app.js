@@ -48,6 +48,12 @@
     say.timer = setTimeout(function () { toast.classList.remove("shown"); }, 6000);
   }
 
+  // The toast says ``text`` no longer (once it is no longer true: "sending…" when all is sent).
+  function unsay(text) {
+    var toast = document.getElementById("toast");
+    if (toast.textContent === text) toast.classList.remove("shown");
+  }
+
   // -- time and distance ----------------------------------------------------------------------
   function span(ms) {
     var s = Math.floor(Math.abs(ms) / 1000);
@@ -390,8 +396,9 @@
 
   function touchUp(box, task) {
     var meta = box.querySelector(".meta");
-    if (meta) meta.replaceChildren(el("span", { "class": "status", text: t("status." + task.status) }), " · ",
-      countdown(task), task.pending ? el("span", { "class": "badge wait", text: t("app.pending") }) : null);
+    if (meta) meta.replaceChildren.apply(meta, [el("span", { "class": "status", text: t("status." + task.status) }), " · ",
+      countdown(task), task.pending ? el("span", { "class": "badge wait", text: t("app.pending") }) : null]
+      .filter(function (x) { return x !== null; }));
     box.dataset.sig = sig(task);
     box.dataset.pending = task.pending || 0;
   }
@@ -535,6 +542,7 @@
     return Promise.all([Outbox.all(), Outbox.kept()]).then(function (r) {
       queued = r[0];
       kept = r[1];
+      if (!queued.length) unsay(t("app.sending"));
       render();
     });
   }
