@@ -1,7 +1,8 @@
 """``gridops config check``'s report, kept per content (检查缓存).
 
 The report depends only on the grid's files, the configuration's files (roster and calendar
-included), the names of the secrets set and the code that checks; so once it is made it is
+included) and where they are (its findings name them), the names of the secrets set and the
+code that checks; so once it is made it is
 kept under the SHA-256 of all of them in ``<data dir>/cache/`` (0700, files 0600), and a check
 of the same content answers from it at once. ``--fresh`` runs the whole proof again. A report
 that was changed while it was made (a file edited meanwhile) is not kept.
@@ -28,8 +29,10 @@ CHECK_CODE = [Path(__file__).resolve().parent.parent / "cli" / "config.py", Path
 
 
 def check_key(grid_path: Path, config_dir: Path, secrets: Collection[str]) -> str:
-    """SHA-256 over the proof's content key, the secrets' names and the checking code."""
-    digest = hashlib.sha256(f"check:{content_key(grid_path, config_dir)}\0".encode())
+    """SHA-256 over the proof's content key, where the grid and the configuration are (the
+    report names their files), the secrets' names and the checking code."""
+    where = f"{Path(grid_path).resolve()}\0{Path(config_dir).resolve()}"
+    digest = hashlib.sha256(f"check:{content_key(grid_path, config_dir)}\0{where}\0".encode())
     digest.update(("secrets:" + "\0".join(sorted(secrets)) + "\0").encode())
     hash_files(digest, "code", sorted(CHECK_CODE))
     return digest.hexdigest()

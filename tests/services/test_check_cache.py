@@ -57,6 +57,27 @@ def test_the_same_content_answers_from_the_kept_report(check, tmp_path: Path) ->
     assert check("--fresh")["checked_before"] is None
 
 
+def test_the_same_content_elsewhere_is_checked_anew(check, tmp_path: Path) -> None:  # noqa: ANN001
+    """The report names the files it read: a copy of the configuration in another folder gets
+    its own report, naming its own files (found by the suite: a kept report named another
+    test's folder)."""
+    check()
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(check.config, elsewhere)
+    args = [
+        "config",
+        "check",
+        "--json",
+        "--config-dir",
+        str(elsewhere),
+        "--grid",
+        str(DEFAULT_GRID),
+    ]
+    result = CliRunner().invoke(app, args)
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert report["checked_before"] is None and report["config_dir"] == str(elsewhere)
+
+
 def test_an_edited_file_or_another_secret_proves_again(
     check, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001
