@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Float,
     Index,
@@ -84,6 +86,15 @@ def _insert_sql(paramstyle: str) -> str:
     )
 
 
+def _copy(conn: Connection, chunk: Sequence[AddressRecord]) -> None:
+    """PostgreSQL: the rows through COPY, in the transaction ``conn`` is in (a million rows in
+    seconds; the driver's pipelined INSERTs took 23 s)."""
+    raw: Any = conn.connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy(f"COPY addresses ({', '.join(COLUMNS)}) FROM STDIN") as out:
+        for r in chunk:
+            out.write_row(_row(r))
+
+
 def replace_addresses(
     engine: Engine,
     records: Sequence[AddressRecord],
@@ -99,7 +110,10 @@ def replace_addresses(
         conn.execute(delete(addresses))
         for start in range(0, len(records), BATCH):
             chunk = records[start : start + BATCH]
-            conn.exec_driver_sql(sql, [_row(r) for r in chunk])
+            if conn.dialect.name == "postgresql":
+                _copy(conn, chunk)
+            else:
+                conn.exec_driver_sql(sql, [_row(r) for r in chunk])
             if progress is not None:
                 progress(len(chunk))
         made = conn.execute(
