@@ -16,8 +16,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -280,7 +278,15 @@ def checkpointer(engine: Engine) -> Checkpointer | None:
 
 
 def migrate(engine: Engine) -> None:
-    """``alembic upgrade head`` on this engine (safe to run from many processes at once)."""
+    """``alembic upgrade head`` on this engine (safe to run from many processes at once);
+    nothing — not even Alembic's import — when the database is at the shipped head already."""
+    from gridops.store.revision import current_revision, shipped_head
+
+    if current_revision(engine) == shipped_head():
+        return
+    from alembic import command
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with write(engine) as conn:
