@@ -31,9 +31,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy gridops workers
 
-# every core (pytest-xdist); a test file stays on one worker, so its module fixtures start once
+# every core (pytest-xdist); a test file stays on one worker, so its module fixtures start once;
+# the 25 slowest tests are listed at the end (the suite must stay well under CI's 20 minutes)
 unit: $(STAMP)
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=25
 
 test: lint typecheck unit
 
