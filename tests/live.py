@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,3 +31,26 @@ def serving(app: Any, **config: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def wait_for(
+    what: str,
+    check: Callable[[], bool],
+    deadline_s: float = 60.0,
+    *,
+    poll_s: float = 0.1,
+    errors_wait: bool = False,
+) -> None:
+    """Poll ``check`` until true; fail naming ``what`` when ``deadline_s`` passes. With
+    ``errors_wait``, an exception from ``check`` counts as "not yet" (a server that a fault
+    test took away on purpose)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            if check():
+                return
+        except Exception:
+            if not errors_wait:
+                raise
+        time.sleep(poll_s)
+    raise AssertionError(f"timed out after {deadline_s:.0f} s waiting for {what}")

@@ -26,11 +26,13 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from live import wait_for as live_wait_for
 
 from .lab import Lab, netns_usable, scratch_dir, sweep_stale
 from .load import Load, Sent, spread_points
@@ -65,16 +67,7 @@ HUNG_S = 3.0  # a worker host hangs this long before it dies
 DEADLINE_S = 150.0
 
 
-def wait_for(what: str, check: Callable[[], bool], deadline_s: float = DEADLINE_S) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - a server may be away on purpose
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {deadline_s:.0f} s waiting for {what}")
+wait_for = partial(live_wait_for, deadline_s=DEADLINE_S, poll_s=0.3, errors_wait=True)
 
 
 @pytest.fixture

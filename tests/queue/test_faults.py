@@ -13,10 +13,12 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 import toy_stage
+from live import wait_for as live_wait_for
 from redis import Redis
 
 from gridops.queue import kick
@@ -31,14 +33,7 @@ HERE = Path(__file__).resolve().parent
 DEADLINE_S = 60.0
 
 
-def wait_for(what: str, check: Callable[[], bool], deadline_s: float = DEADLINE_S) -> None:
-    """Poll ``check`` until true; fail naming ``what`` if the (generous) deadline passes."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(live_wait_for, deadline_s=DEADLINE_S)
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple]:

@@ -16,12 +16,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import toy_stage
+from live import wait_for
 from redis import Redis
 from rq import Queue
 from rq.registry import FailedJobRegistry
@@ -161,12 +161,3 @@ def done(db: str) -> int:
         return int(conn.execute("SELECT count(*) FROM items WHERE status = 'done'").fetchone()[0])
     finally:
         conn.close()
-
-
-def wait_for(what: str, check, deadline_s: float = 60.0) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")

@@ -14,10 +14,12 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
+from live import wait_for as live_wait_for
 from redis import Redis
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -40,16 +42,7 @@ pytestmark = [pytest.mark.fault, pytest.mark.slow]
 DEADLINE_S = 90.0
 
 
-def wait_for(what: str, check: Callable[[], bool], deadline_s: float = DEADLINE_S) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - the database may be away on purpose
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(live_wait_for, deadline_s=DEADLINE_S, errors_wait=True)
 
 
 def reports(ctx: ServiceContext, start: int, n: int):
