@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from gridops.store.engine import MIGRATIONS
+
 _LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:\"([^\"]*)\"|'([^']*)'|None)",
                    re.MULTILINE)  # fmt: skip
 
