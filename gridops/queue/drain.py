@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from rq import Queue, get_current_job
 from rq.serializers import JSONSerializer
 
+from gridops.queue.lease import Lease
 from gridops.queue.stages import Stage
 
 log = logging.getLogger(__name__)
@@ -153,13 +154,16 @@ def run_drain(stage: dict[str, Any]) -> dict[str, Any]:
 
 
 def drain(conn: Redis, stage: Stage) -> DrainOutcome:
-    """Run one batch of ``stage`` now; kicks the next drain while batches come back full."""
+    """Run one batch of ``stage`` now; kicks the next drain while batches come back full. An
+    exclusive stage runs under a :class:`~gridops.queue.lease.Lease`, or is skipped."""
     conn.delete(pending_key(stage.name))
-    token = uuid.uuid4().hex
-    if stage.exclusive and not conn.set(
-        running_key(stage.name), token, nx=True, ex=stage.timeout_s
-    ):
-        return DrainOutcome(skipped=True)
+    if not stage.exclusive:
+        return _drain(conn, stage)
+    with Lease(conn, running_key(stage.name)) as held:
+        return _drain(conn, stage) if held else DrainOutcome(skipped=True)
+
+
+def _drain(conn: Redis, stage: Stage) -> DrainOutcome:
     process_batch = stage.resolve()
     until = time.monotonic() + stage.run_for_s
     processed = total = 0
@@ -173,9 +177,6 @@ def drain(conn: Redis, stage: Stage) -> DrainOutcome:
         delay = schedule_retry(conn, stage)
         log.warning("stage %s: transient error, retry in %.1fs: %s", stage.name, delay, exc)
         return DrainOutcome(retry_in=delay)
-    finally:
-        if stage.exclusive:
-            _release(conn, running_key(stage.name), token)
     conn.delete(attempts_key(stage.name))
     rekicked = processed >= stage.batch_limit and kick(conn, stage)
     return DrainOutcome(processed=total, rekicked=rekicked)
@@ -205,10 +206,3 @@ _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
-
-
-def _release(conn: Redis, key: str, token: str) -> None:
-    try:
-        conn.eval(_RELEASE, 1, key, token)
-    except Exception:  # noqa: BLE001 - the lock expires by itself
-        log.warning("could not release %s; it expires by itself", key)

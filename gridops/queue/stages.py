@@ -36,7 +36,7 @@ class Stage:
     every_seconds: float | None = None  # periodic (定时): kicked on this interval
     rekick_seconds: float | None = 5.0  # safety net: kicked this often anyway (lost triggers)
     exclusive: bool = False  # at most one drain of this stage runs at a time, cluster-wide
-    timeout_s: int = 300  # job timeout; also the exclusive lock's lifetime
+    timeout_s: int = 300  # job timeout (an exclusive stage's lock is a lease: queue/lease.py)
     #: a drain takes further batches while they come back full, for up to this many seconds
     #: (one RQ job costs milliseconds of its own; 0: one batch per job)
     run_for_s: float = 0.0
