@@ -20,6 +20,7 @@ from typing import Any
 
 from gridops.datadir import private_dir, write_private
 from gridops.org.check import CheckReport
+from gridops.services.cache_files import prune, used
 from gridops.services.grid_cache import hash_files
 from gridops.services.proof_cache import content_key
 
@@ -47,7 +48,9 @@ def kept_report(data_dir: Path, key: str) -> tuple[CheckReport, str] | None:
     path = report_file(data_dir, key)
     try:
         raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return CheckReport.from_dict(raw["report"]), str(raw["made"])
+        kept = CheckReport.from_dict(raw["report"]), str(raw["made"])
+        used(path)
+        return kept
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -62,5 +65,6 @@ def keep_report(data_dir: Path, key: str, report: CheckReport, now: datetime | N
     try:
         private_dir(path.parent)
         write_private(path, json.dumps({"made": made, "report": report.to_dict()}))
+        prune(path.parent, "check-", ".json")
     except OSError as exc:
         log.warning("check report not kept (%s)", exc)

@@ -21,6 +21,7 @@ from gridops.datadir import open_private, private_dir
 from gridops.grids import Grid, load_grid
 from gridops.grids.packed import FORMAT, PackRefused, read_pack, write_pack
 from gridops.grids.spec import read_spec
+from gridops.services.cache_files import prune, used
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def load_grid_cached(grid_path: Path, data_dir: Path, key: str | None = None) ->
     pack = pack_file(data_dir, key)
     grid = _read(pack, key, quiet=True)
     if grid is not None:
+        used(pack)
         return grid
     private_dir(pack.parent)
     with open_private(pack.with_name(f"grid-{key}.lock"), append=True) as lock:
@@ -79,6 +81,7 @@ def load_grid_cached(grid_path: Path, data_dir: Path, key: str | None = None) ->
             return built
         write_pack(built, pack, key)
         log.info("grid packed for every process: %s", pack)
+        prune(pack.parent, "grid-", ".pack")
     return _read(pack, key, quiet=False) or built
 
 

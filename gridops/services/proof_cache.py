@@ -20,6 +20,7 @@ from pathlib import Path
 from gridops.datadir import private_dir, write_private
 from gridops.grids import Grid
 from gridops.org import OpsConfig, load_ops_config
+from gridops.services.cache_files import prune, used
 from gridops.services.grid_cache import grid_key, hash_files
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,13 @@ def load_proven_ops_config(
     key = content_key(grid_path, config_dir, grid_digest)
     verdict = verdict_file(data_dir, key)
     if verdict.is_file():
+        used(verdict)
         return load_ops_config(config_dir, grid, verify=False)
     ops = load_ops_config(config_dir, grid, verify=True)
     if content_key(grid_path, config_dir) == key:
         private_dir(verdict.parent)
         write_private(verdict, f"{grid_path}\n{config_dir}\n")
+        prune(verdict.parent, "proof-", ".ok")
     else:
         log.warning("the grid or configuration changed while it was proved: not recorded")
     return ops

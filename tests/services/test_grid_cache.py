@@ -88,9 +88,9 @@ def test_the_pack_is_private_and_made_once(tmp_path: Path) -> None:
     pack = pack_file(data, grid_key(DEFAULT_GRID))
     assert stat.S_IMODE(pack.stat().st_mode) == 0o600
     assert stat.S_IMODE(pack.parent.stat().st_mode) == 0o700
-    made = pack.stat().st_mtime_ns
+    made = pack.stat().st_ino  # a pack is written to a new file and moved into place
     again = load_grid_cached(DEFAULT_GRID, data)
-    assert pack.stat().st_mtime_ns == made and again.key == first.key
+    assert pack.stat().st_ino == made and again.key == first.key
     assert not list(pack.parent.glob(".*.tmp"))
 
 
@@ -106,6 +106,22 @@ def test_a_changed_grid_makes_a_new_pack(tmp_path: Path, grid_dir: Path) -> None
     assert after.key != before.key
     assert after.cells[code].name.startswith(old + "新")
     assert len(list((data / "cache").glob("grid-*.pack"))) == 2
+
+
+def test_edits_keep_the_last_three_packs_and_the_one_in_use(tmp_path: Path, grid_dir: Path) -> None:
+    data = tmp_path / "data"
+    first = load_grid_cached(grid_dir, data)
+    layer = grid_dir / "level1.geojson"
+    old = first.cells[first.cells_at(1)[0].code].name.split()[0]
+    keys = [first.key]
+    for n in range(1, 5):  # four edits: five contents
+        text = layer.read_text(encoding="utf-8")
+        layer.write_text(text.replace(old + "新" * (n - 1), old + "新" * n, 1), encoding="utf-8")
+        keys.append(load_grid_cached(grid_dir, data).key)
+    held = {p.name for p in (data / "cache").glob("grid-*.pack")}
+    assert held == {f"grid-{k}.pack" for k in keys[-3:]}
+    assert len(list((data / "cache").glob("grid-*.lock"))) == 3
+    assert first.cells_at(1)  # the first pack's grid, still mapped, still reads
 
 
 def _damage(pack: Path, how: str) -> None:
