@@ -36,6 +36,7 @@ LIVE, STREAM = "/console/dispatch/live", "/console/dispatch/stream"
 class Event:
     id: str
     data: str
+    kind: str = "message"  # the ``event:`` field
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,12 @@ Item = Event | Comment | Retry
 def parse(lines: Iterator[str]) -> Iterator[Item]:
     """The items of an event stream, block by block (the SSE parsing rules we rely on)."""
     data: list[str] = []
-    event_id = ""
+    event_id, kind = "", "message"
     for line in lines:
         if line == "":
             if data:
-                yield Event(event_id, "\n".join(data))
-            data = []
+                yield Event(event_id, "\n".join(data), kind)
+            data, kind = [], "message"
             continue
         field, _, value = line.partition(":")
         value = value.removeprefix(" ")
@@ -69,6 +70,8 @@ def parse(lines: Iterator[str]) -> Iterator[Item]:
             data.append(value)
         elif field == "id":
             event_id = value
+        elif field == "event":
+            kind = value
         elif field == "retry":
             yield Retry(int(value))
 
@@ -206,7 +209,8 @@ def test_the_stream_ends_when_its_user_is_deactivated(server: Server) -> None:
             read_until(items, heartbeats(1))
             Accounts(server.ctx.store.engine).update_user("d-gone", now=NOW, active=False)
             rest = list(items)  # returns only when the server ends it
-        assert not [i for i in rest if isinstance(i, Event)]
+        events = [i for i in rest if isinstance(i, Event)]
+        assert [e.kind for e in events] == ["ended"]  # the page says so (console.js)
         assert client.get(STREAM, follow_redirects=False).status_code == 303
 
 

@@ -124,7 +124,8 @@ async def changes(
             log.debug("live stream: the database is unavailable: %s", exc)
             due = False
         if due:
-            if html is None:
+            if html is None:  # the page says the session ended (console.js), rather than retry
+                yield "event: ended\ndata: \n\n"
                 return
             seen, rendered = mark, now
             if (hashed := digest(html)) != held:

@@ -176,6 +176,10 @@ def error_page(request: Request, exc: Exception) -> Response:
     state: WebState = request.app.state.web
     t = translator(lang_of(request))
     if isinstance(exc, NotSignedIn):
+        if request.headers.get("x-requested-with"):  # a page's script (a poll): no redirect
+            from gridops.web.console.readers import signed_out
+
+            return signed_out(request)
         if request.method == "GET":
             target = quote(
                 str(request.url.path) + ("?" + request.url.query if request.url.query else "")

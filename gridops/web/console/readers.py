@@ -12,12 +12,19 @@ from fastapi.responses import Response
 from gridops.web.permissions import PermissionDenied, Principal
 from gridops.web.state import WebState
 
-SIGN_IN_FIRST = "sign in first: /console/login"
-
 
 def plain(status: int, text: str) -> Response:
     """A plain-text answer (data endpoints answer scripts, never pages)."""
     return Response(text, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def signed_out(request: Request) -> Response:
+    """The plain-text 401 of a script's request without a session, in the reader's language
+    (the page's script shows its own notice, ``#ended`` in base.html)."""
+    from gridops.web.console.i18n import translator
+    from gridops.web.console.pages import lang_of
+
+    return plain(401, translator(lang_of(request))("signin_first"))
 
 
 def signed_in_or_none(state: WebState, request: Request) -> Principal | None:
@@ -38,7 +45,7 @@ def reader(
     else the 401 or 403 to answer: ``me = reader(…); if isinstance(me, Response): return me``."""
     me = signed_in_or_none(state, request)
     if me is None:
-        return plain(401, SIGN_IN_FIRST)
+        return signed_out(request)
     if may is not None:
         try:
             may(me)

@@ -260,4 +260,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "step.joint_group": ("移交联合执法组 {unit}", "hand to joint-enforcement group {unit}"),
     "kind.component": ("部件", "component"),
     "kind.event": ("事件", "event"),
+    "ended": (
+        "登录已结束（退出、过期或长时间未操作），本页已停止更新。",
+        "Your session has ended (signed out, expired or idle): this page no longer updates.",
+    ),
+    "ended.again": (
+        "在新标签页重新登录（本页已填内容保留）",
+        "Sign in again in a new tab (what you typed here stays)",
+    ),
+    "signin_first": ("请先登录：/console/login", "Sign in first: /console/login"),
 }

@@ -166,7 +166,10 @@
 
   function get(url, done) {
     fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "picker" } })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        if (r.status === 401) ended();
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) { if (html !== null) done(html); })
       .catch(function () { /* offline: the typed name is resolved when the form is sent */ });
   }
@@ -181,11 +184,49 @@
     live.dataset[counter] = String(Number(live.dataset[counter] || 0) + 1);
   }
 
+  // The session ended (signed out elsewhere, expired, idle): say so at the top, dim what the page
+  // shows and stop asking — a list that silently stops updating would be worse than none.
+  var gone = false;
+  function ended() {
+    if (gone) return;
+    gone = true;
+    var live = document.getElementById("live");
+    if (live) stopPolling(live);
+    document.body.classList.add("ended");
+    var note = document.getElementById("ended");
+    if (note) note.hidden = false;
+  }
+  window.gridopsEnded = ended; // the map's and the hotline's scripts say it too
+
+  // Signing in again happens in another tab (the notice's link), so nothing typed here is lost;
+  // back on this page, one look says whether it has a session again, and it picks up again.
+  function revive() {
+    if (!gone) return;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Requested-With": "check" } })
+      .then(function (r) {
+        if (!r.ok || !gone) return;
+        gone = false;
+        document.body.classList.remove("ended");
+        var note = document.getElementById("ended");
+        if (note) note.hidden = true;
+        var live = document.getElementById("live");
+        if (live && window.EventSource && live.dataset.stream) stream(live);
+        else if (live) startPolling(live);
+        if (live) poll();
+      })
+      .catch(function () { /* offline: the next visit tries again */ });
+  }
+  window.addEventListener("focus", revive);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) revive(); });
+
   function poll() {
     var live = document.getElementById("live");
-    if (!live || !live.dataset.poll) return;
+    if (!live || !live.dataset.poll || gone) return;
     fetch(live.dataset.poll, { credentials: "same-origin", headers: { "X-Requested-With": "poll" } })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        if (r.status === 401) ended();
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (html !== null && swap(live, html)) bump(live, "polled");
       })
@@ -193,7 +234,7 @@
   }
 
   function startPolling(live) {
-    if (live.dataset.polling || !live.dataset.poll) return;
+    if (live.dataset.polling || !live.dataset.poll || gone) return;
     live.dataset.polling = "1";
     live.polling = setInterval(poll, Number(live.dataset.interval || 4000));
   }
@@ -209,8 +250,14 @@
   // row, or a refusal (login page, 403), fall back to polling, and try the stream again every
   // data-restream ms (a minute by default) while polling: once it opens, polling stops.
   function stream(live) {
+    if (gone) return;
     var failures = 0;
     var source = new EventSource(live.dataset.stream);
+    source.addEventListener("ended", function () {
+      source.close();
+      delete live.dataset.streaming;
+      ended();
+    });
     if (!live.dataset.polling) live.dataset.streaming = "1";
     source.onopen = function () {
       failures = 0;

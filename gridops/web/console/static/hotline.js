@@ -19,7 +19,10 @@
       method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
       headers: { "X-Requested-With": "hotline" }
     })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        if (r.status === 401 && window.gridopsEnded) window.gridopsEnded(); // console.js's notice
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (html === null || mine !== sent) return;  // a newer look-up is on its way
         look.innerHTML = html;

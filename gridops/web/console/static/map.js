@@ -130,6 +130,9 @@ function note(box, kind, text) {
   p.textContent = text;
 }
 
+// A data answer refused for want of a session: the page says so (console.js's notice).
+const signedOut = (r) => { if (r.status === 401 && window.gridopsEnded) window.gridopsEnded(); };
+
 const fill = (t, v) => String(t || "").replace(/\{(\w+)\}/g, (all, k) => (k in v ? Number(v[k]).toLocaleString(document.documentElement.lang) : all));
 
 function start(box) {
@@ -188,7 +191,7 @@ function start(box) {
     if (!d.pins) return;
     const r = await (early || fetch(d.pins, { credentials: "same-origin" }));
     early = null;
-    if (!r.ok) return;
+    if (!r.ok) return signedOut(r);
     const data = await r.json();
     shade(data.shades || data.counts || {});
     map.getSource("pins").setData(data);
@@ -204,7 +207,7 @@ function start(box) {
     if (!d.shade) return;
     const mine = ++shadeAsked;
     const r = await fetch(d.shade, { credentials: "same-origin" });
-    if (!r.ok || mine !== shadeAsked) return;
+    if (!r.ok || mine !== shadeAsked) return signedOut(r);
     const data = await r.json();
     // The cells' source: GeoJSON, or vector tiles whose features are in the layer "cells".
     const where = map.getSource("cells").type === "vector" ? { source: "cells", sourceLayer: "cells" } : { source: "cells" };
@@ -246,7 +249,7 @@ function start(box) {
   async function loadTracks() {
     if (!d.tracks) return;
     const r = await fetch(d.tracks, { credentials: "same-origin" });
-    if (!r.ok) return;
+    if (!r.ok) return signedOut(r);
     const data = await r.json();
     map.getSource("tracks").setData(data);
     box.dataset.tracksShown = String(data.features.length);
