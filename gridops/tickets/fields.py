@@ -51,7 +51,7 @@ def coerce(where: str, name: str, value: Any) -> Any:
         if not isinstance(value, str) or not ID_RE.match(value):
             raise bad("is not a ticket id (32 lowercase hex characters)")
         return value
-    if name == "evidence":
+    if name in ("evidence", "evidence_before"):
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise bad("must be a list of media references")
         return tuple(value)

@@ -62,6 +62,14 @@ class Rule:
     effect: Effect = lambda t, f, now, actor: {}
 
 
+def _all_evidence(given: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ticket's evidence after a done: the photos before the work (``evidence_before``,
+    recorded apart in the event) and after it (``evidence``), each once."""
+    if not given.get("evidence_before"):
+        return given.get("evidence", ())  # as given: recorded once, under changes
+    return tuple(dict.fromkeys((*given.get("evidence_before", ()), *given.get("evidence", ()))))
+
+
 def _rule(action: str, sources: set[Status], target: Status | None, roles: set[Role], **kw: Any):
     return Rule(action, frozenset(sources), target, frozenset(roles), **kw)
 
@@ -109,15 +117,16 @@ TABLE: dict[str, Rule] = {
                   "returned_by": (*t.returned_by, t.owner_unit), "owner_unit": "",
                   "assignee": "", "last_reason": f["reason"]}),
         _rule("handle", {S.ACCEPTED}, S.HANDLED, {R.FIELD_STAFF, R.GRID_WORKER},
-              required=("note",), optional=("evidence",), clock=ClockEffect.STOP,
+              required=("note",), optional=("evidence", "evidence_before"),
+              clock=ClockEffect.STOP,
               effect=lambda t, f, now, a: {"handled_at": now, "handling_note": f["note"],
-                                           "evidence": f.get("evidence", ())}),
+                                           "evidence": _all_evidence(f)}),
         _rule("onsite_resolve", {S.REPORTED}, S.HANDLED,
               {R.GRID_WORKER, R.INSPECTOR, R.FIELD_STAFF},
-              required=("note",), optional=("evidence", "owner_unit"),
+              required=("note",), optional=("evidence", "evidence_before", "owner_unit"),
               effect=lambda t, f, now, a: {
                   "onsite": True, "handled_at": now, "handling_note": f["note"],
-                  "evidence": f.get("evidence", ()), "assignee": a,
+                  "evidence": _all_evidence(f), "assignee": a,
                   "owner_unit": f.get("owner_unit", t.owner_unit)}),
         _rule("check_pass", {S.HANDLED}, S.CLOSED, {R.INSPECTOR, R.SUPERVISOR},
               optional=("note",), effect=lambda t, f, now, a: {"closed_at": now}),

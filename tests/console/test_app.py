@@ -264,3 +264,58 @@ def test_a_verification_asks_what_was_found_not_what_was_done() -> None:
     assert 't("app.verify_note")' in verify and 't("app.note")' not in verify
     assert app_words("zh")["app.verify_note"] == "核实情况"
     assert app_words("en")["app.verify_note"] == "What you found"
+
+
+def test_photos_before_and_after_stay_apart_however_the_done_is_sent(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """The ticket page's done form (and the API under it) takes photos before and after the work;
+    the page shows each under its own heading, and so does a done from the app."""
+    import re
+
+    number, csrf = routed_worker(client, ctx, users)
+    move(client, csrf, number, "accept")
+    r = client.post(
+        f"/console/tickets/{number}/done",
+        data={"csrf": csrf, "note": "已清理", "next": f"/console/tickets/{number}"},
+        files=[("photos_before", ("b.jpg", shade((200, 10, 10)), "image/jpeg")),
+               ("photos", ("a.jpg", shade((10, 200, 10)), "image/jpeg"))],
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303, r.text
+    ticket = ctx.store.get_by_number(number)
+    page = client.get(f"/console/tickets/{number}").text
+
+    def shown(figure: str) -> set[str]:
+        found = re.search(rf'<figure id="photos-{figure}">(.*?)</figure>', page, re.S)
+        assert found, figure
+        return set(re.findall(r"/console/media/([\w.]+)", found.group(1)))
+
+    before, after = shown("before"), shown("after")
+    assert len(before) == len(after) == 1 and before | after == set(ticket.evidence)
+    assert ctx.store.events(ticket.id)[-1].payload["fields"]["evidence_before"] == sorted(before)
+
+
+def test_the_api_refuses_a_done_without_both_photos_where_the_category_asks(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    number, csrf = routed_worker(client, ctx, users)
+    move(client, csrf, number, "accept")
+    code = ctx.store.get_by_number(number).category
+    cats = dict(ctx.ops.taxonomy.categories)
+    cats[code] = dataclasses.replace(cats[code], photos_before_after=True)
+    kept = ctx.ops.taxonomy.categories  # the process's shared config: put back after
+    object.__setattr__(ctx.ops.taxonomy, "categories", cats)
+    worker = ctx.store.get_by_number(number).assignee
+    token = users.add(f"{worker}-api", "grid_worker", ctx.store.get_by_number(number).owner_unit)
+    one = [("photos", ("a.jpg", photo(), "image/jpeg"))]
+    try:
+        r = client.post(f"/console/tickets/{number}/done", data={"csrf": csrf, "note": "已清理"},
+                        files=one, follow_redirects=False)  # fmt: skip
+        api = client.post(f"/api/v1/tickets/{number}/done", data={"note": "done"}, files=one,
+                          headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    finally:
+        object.__setattr__(ctx.ops.taxonomy, "categories", kept)
+    assert r.status_code == 400 and "处置前" in r.text
+    assert api.status_code == 400 and "photos_before" in api.json()["detail"]
+    assert ctx.store.get_by_number(number).status.value == "accepted"  # nothing half-done

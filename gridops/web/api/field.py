@@ -35,6 +35,10 @@ from gridops.web.state import Me, State, WebState
 router = APIRouter(tags=["field"], responses=SIGNED_IN)
 MAX_PHOTOS = 9
 Photos = Annotated[list[UploadFile], File(description="JPEG or PNG photos, ≤ 10 MB each")]
+PhotosBefore = Annotated[
+    list[UploadFile],
+    File(description="Photos of the place before the work (处置前), JPEG or PNG, ≤ 10 MB each"),
+]
 
 
 class ReturnIn(Body):
@@ -126,11 +130,13 @@ def report_done(
     ticket: str,
     note: Annotated[str, Form(min_length=1, max_length=2000)],
     photos: Photos = [],  # noqa: B006 - FastAPI copies defaults
+    photos_before: PhotosBefore = [],  # noqa: B006
     key: IdempotencyKey = None,
 ) -> Any:
     def move(within: Within | None) -> Ticket:
         found = allowed_ticket(state, me, ticket, Action.REPORT_DONE)
-        return handled(state, me, found, note, store_photos(state, photos), within=within)
+        after, before = store_photos(state, photos), store_photos(state, photos_before)
+        return handled(state, me, found, note, after, within=within, before=before)
 
     return once(state, me, key, ticket=ticket, action="done", move=move,
                 out=lambda t: ticket_out(state, me, t))  # fmt: skip
@@ -138,12 +144,25 @@ def report_done(
 
 def handled(
     state: WebState, me: Principal, found: Ticket, note: str, evidence: tuple[str, ...],
-    within: Within | None = None,
+    within: Within | None = None, before: tuple[str, ...] = (),
 ) -> Ticket:  # fmt: skip
-    """``found`` reported done by ``me`` (allowed already) with its stored photos, linked to
-    the ticket so its readers may see them (the API's and the field app's one way)."""
-    moved = act_as(state, me, found, "handle", within=within, note=note, evidence=evidence)
-    add_refs(state.ctx.store.engine, moved.id, evidence)
+    """``found`` reported done by ``me`` (allowed already) with its stored photos — after the
+    work (``evidence``) and before it (``before``) — linked to the ticket so its readers may
+    see them (the API's, the console's and the field app's one way). A category that asks
+    for photos before and after gets both or a 400."""
+    from gridops.errors import UserError
+
+    category = state.ctx.ops.taxonomy.categories.get(found.category)
+    if category is not None and category.photos_before_after and not (before and evidence):
+        raise UserError(
+            f"category {found.category} needs photos before the work (photos_before) and "
+            "after it (photos), at least one of each"
+        )
+    fields: dict[str, Any] = {"note": note, "evidence": evidence}
+    if before:
+        fields["evidence_before"] = before
+    moved = act_as(state, me, found, "handle", within=within, **fields)
+    add_refs(state.ctx.store.engine, moved.id, (*before, *evidence))
     return moved
 
 

@@ -39,7 +39,7 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         clock_state = "done_late" if clock.stopped_at > due else "done_on_time"
     moves = of_ticket(state.ctx, ticket.number)
     far = [m.presence for m in moves if m.presence is not None and m.presence.far]
-    before, after = before_after(ticket, moves)
+    before, after = before_after(state, ticket, moves)
     return {
         "number": ticket.number,
         "status": ticket.status.value,
@@ -69,15 +69,24 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
     }
 
 
-def before_after(ticket: Ticket, moves: Any) -> tuple[list[str], list[str]]:
+def before_after(state: WebState, ticket: Ticket, moves: Any) -> tuple[list[str], list[str]]:
     """The photos of the place before the work (the report's, and those the worker took
-    before) and after it (the last done move's; without one, the ticket's evidence), for the
-    check (核查) to compare side by side."""
+    before) and after it, for the check (核查) to compare side by side: from the last done
+    move made in the app, else — for a ticket awaiting its check — from the ticket's events
+    (a done through the API or the console's pages), else the ticket's evidence as after."""
     done = [m for m in moves if m.action == "done" and (m.photos_before or m.photos_after)]
-    after = list(done[-1].photos_after) if done else [str(p) for p in ticket.evidence]
-    taken = list(done[-1].photos_before) if done else []
-    before = [p for p in dict.fromkeys([*map(str, ticket.media), *taken]) if p not in after]
-    return before, after
+    if done:
+        after = list(done[-1].photos_after)
+        taken = list(done[-1].photos_before)
+        before = [p for p in dict.fromkeys([*map(str, ticket.media), *taken]) if p not in after]
+        return before, after
+    if ticket.status is Status.HANDLED:
+        from gridops.services.queues import timeline
+        from gridops.tickets.evidence import before_after as told
+
+        return told(ticket, timeline(state.ctx, ticket))
+    after = [str(p) for p in ticket.evidence]
+    return [p for p in dict.fromkeys(map(str, ticket.media)) if p not in after], after
 
 
 def _today_start(state: WebState) -> datetime:

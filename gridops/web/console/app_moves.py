@@ -186,7 +186,7 @@ def _apply(
             raise Refused("app.err.note")
         before = field_api.store_photos(state, _files(form, "before"))
         after = field_api.store_photos(state, _files(form, "after"))
-        field_api.handled(state, me, found, note, before + after, within=within)
+        field_api.handled(state, me, found, note, after, within=within, before=before)
     elif action.startswith("verify_"):
         given = action.removeprefix("verify_")
         if given != "exists" and not reason:

@@ -20,6 +20,7 @@ from gridops.services.field_moves import positions
 from gridops.services.verification import ANSWERS as VERIFICATION_ANSWERS
 from gridops.store.errors import StaleTicket, UnknownTicket
 from gridops.tickets.errors import IllegalTransition, RoleNotAllowed
+from gridops.tickets.evidence import before_after
 from gridops.tickets.model import Ticket
 from gridops.tickets.workflow import TABLE
 from gridops.web.api import dispatch as dispatch_api
@@ -244,15 +245,15 @@ def show(
         forms.people = people(state, owner)
         forms.person = decided.get("assignee", "") if suggested else ""
     groups, group = page.groups(say, found, decided)
-    before = page.photos(found.media)
-    after = page.photos(found.evidence)
+    events = timeline(state.ctx, found)
+    before, after = (page.photos(p) for p in before_after(found, events))
     return render(
         request, state, "ticket.html", me=me, status=status,
         ticket=with_due(ticket_out(state, me, found)),
         routing=page.routing_of(say, decided, suggested),
-        events=page.timeline(say, me, timeline(state.ctx, found), found),
+        events=page.timeline(say, me, events, found),
         actions=actions, groups=groups, group=group, forms=forms, problem=problem, detail=detail,
-        before=[p for p in before if p not in after], after=after,
+        before=before, after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),
         presence=positions(state.ctx, found.number, found.category),
         glmap=ticket_map(state, found), assignee_name=person_name(state, found.assignee),
@@ -376,11 +377,18 @@ async def ticket_done(request: Request, state: State, number: str) -> Response:
 
 
 def _done(state: WebState, me: Principal, form: Any, number: str, t: Any = None) -> Response:
-    photos = [p for p in form.getlist("photos") if not isinstance(p, str) and p.filename]
+    def files(name: str) -> list[Any]:
+        return [p for p in form.getlist(name) if not isinstance(p, str) and p.filename]
+
     note = _text(dict(form), "note")
     if not note:
         raise UserError(t("err.required", field=t("note")) if t else "note: say what was done")
-    field_api.report_done(state, me, number, note, photos)
+    after, before = files("photos"), files("photos_before")
+    found = state.ctx.store.get_by_number(number)
+    category = state.ctx.ops.taxonomy.categories.get(found.category) if found else None
+    if t and category is not None and category.photos_before_after and not (before and after):
+        raise UserError(t("app.err.before_after"))  # the API says it too, in English
+    field_api.report_done(state, me, number, note, after, before)
     return back(_next(dict(form), "/console/field"), "done: ok")
 
 

@@ -75,6 +75,8 @@ WORDS: dict[str, tuple[str, str]] = {
     # -- the ticket page -----------------------------------------------------------------------
     "before_after": ("处置前后照片", "Before and after"),
     "before": ("处置前", "Before"),
+    "photos_before": ("处置前照片", "Photos before the work"),
+    "photos_after": ("处置后照片", "Photos after the work"),
     "after": ("处置后", "After"),
     "external_photo": ("外部照片链接", "External photo link"),
     "photo_missing": ("照片未存储", "Photo not stored"),
