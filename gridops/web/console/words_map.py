@@ -16,6 +16,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "地图标出最新的 {n} 件（未结案件共 {total} 件）",
         "The map marks the newest {n} of {total} open tickets",
     ),
+    "map.shade_no_webgl": (
+        "此浏览器无法显示地图（不支持网页图形加速）；各网格的指标见上方表格。",
+        "This browser has no WebGL, so no map: each cell's figures are in the table above.",
+    ),
     "map.wall_no_webgl": (
         "此屏幕无法显示地图（浏览器不支持网页图形加速）",
         "This screen has no WebGL: the map cannot be drawn",
