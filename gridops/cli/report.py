@@ -60,15 +60,9 @@ def report(
     Example: gridops report --by unit --period 2026-10 --format csv
     """
     from gridops.metrics import build_report, load_indicator_config, parse_period
+    from gridops.services.reports import period_counts
     from gridops.settings import load_settings
     from gridops.store import open_store
-    from gridops.store.rollups import (
-        DIMS,
-        RollupParams,
-        indicator_counts,
-        refresh_rollups,
-        rollup_counts,
-    )
 
     if by not in BY:
         raise UserError(f"--by {by!r}: use one of {', '.join(BY)}")
@@ -77,28 +71,14 @@ def report(
     settings = load_settings()
     p = parse_period(period, settings.timezone)
     config = load_indicator_config(indicators or settings.config_dir / "indicators.yaml")
-    params = RollupParams(config.dispatch_limit_minutes * 60, config.satisfied_min)
-    now = datetime.now(UTC)
     store = open_store(settings.database_url, timezone=settings.timezone)
     try:
-        if exact or by not in DIMS:
-            groups = indicator_counts(
-                store.engine,
-                by=by,
-                start=p.start,
-                end=p.end,
-                as_of=now,
-                dispatch_limit_s=params.dispatch_limit_s,
-                satisfied_min=params.satisfied_min,
-            )
-        else:
-            days = refresh_rollups(store.engine, now=now, params=params, tz=settings.timezone)
-            if days > 31:
-                typer.echo(f"daily rollups: {days} days recomputed", err=True)
-            first, after = p.days(settings.timezone)
-            groups = rollup_counts(store.engine, by=by, first=first, after=after)
+        groups, days = period_counts(store, config, by=by, period=p, now=datetime.now(UTC),
+                                     tz=settings.timezone, exact=exact)  # fmt: skip
     finally:
         store.close()
+    if days > 31:
+        typer.echo(f"daily rollups: {days} days recomputed", err=True)
     labels = _names(settings, by, [g.key for g in groups]) if names and groups else {}
     rows = build_report(groups, config, labels)
     if fmt == "json":

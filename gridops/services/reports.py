@@ -12,9 +12,16 @@ from typing import Any
 from gridops.metrics import IndicatorConfig, ReportRow, build_report
 from gridops.metrics.periods import Period
 from gridops.store.queries import TicketScope
-from gridops.store.rollups import GroupCounts, indicator_counts
+from gridops.store.rollups import (
+    DIMS,
+    GroupCounts,
+    RollupParams,
+    indicator_counts,
+    refresh_rollups,
+    rollup_counts,
+)
 
-__all__ = ["GroupCounts", "grouped_counts", "indicator_rows"]
+__all__ = ["GroupCounts", "grouped_counts", "indicator_rows", "period_counts"]
 
 
 def grouped_counts(
@@ -56,3 +63,22 @@ def indicator_rows(
     :func:`grouped_counts`."""
     groups = grouped_counts(store, config, by=by, period=period, now=now, scope=scope)
     return build_report(groups, config, names or {})
+
+
+def period_counts(
+    store: Any, config: IndicatorConfig, *, by: str, period: Period, now: datetime, tz: str,
+    exact: bool = False,
+) -> tuple[list[GroupCounts], int]:  # fmt: skip
+    """``gridops report``'s counts and how many days of rollups were recomputed for them: by
+    unit, l1, l2 and category from the daily rollups (brought up to date first: only days
+    whose tickets changed); by l3, person or all, or ``exact``, from the tickets themselves."""
+    params = RollupParams(config.dispatch_limit_minutes * 60, config.satisfied_min)
+    if exact or by not in DIMS:
+        groups = indicator_counts(
+            store.engine, by=by, start=period.start, end=period.end, as_of=now,
+            dispatch_limit_s=params.dispatch_limit_s, satisfied_min=params.satisfied_min,
+        )  # fmt: skip
+        return groups, 0
+    days = refresh_rollups(store.engine, now=now, params=params, tz=tz)
+    first, after = period.days(tz)
+    return rollup_counts(store.engine, by=by, first=first, after=after), days
