@@ -293,6 +293,10 @@ def test_photos_before_and_after_stay_apart_however_the_done_is_sent(
 
     before, after = shown("before"), shown("after")
     assert len(before) == len(after) == 1 and before | after == set(ticket.evidence)
+    for when, refs in (("before", before), ("after", after)):  # the timeline labels them too
+        row = re.search(rf'<span class="detail photos {when}"><b>(.*?)</b>(.*?)</span>', page, re.S)
+        assert row and row.group(1) == {"before": "处置前", "after": "处置后"}[when]
+        assert set(re.findall(r"/console/media/([\w.]+)", row.group(2))) == refs
     assert ctx.store.events(ticket.id)[-1].payload["fields"]["evidence_before"] == sorted(before)
 
 

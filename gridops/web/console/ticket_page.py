@@ -61,6 +61,8 @@ class Entry:
     at: str
     details: list[tuple[str, Markup]] = field(default_factory=list)
     photos: list[Photo] = field(default_factory=list)
+    #: a done's photos before the work (the rest, ``photos``, are after it): labelled apart
+    photos_before: list[Photo] = field(default_factory=list)
 
 
 def _said(say: Speaker, text: Any, system: bool) -> Markup:
@@ -108,8 +110,10 @@ def entry(say: Speaker, event: dict[str, Any], ticket: Ticket) -> Entry:
         details.append((t("duplicate_of_id"), code(changes["duplicate_of"])))
     if changes.get("routing") and event["type"] == "dispatch":
         details.append((t("routing"), Markup('<a href="#routing">{}</a>').format(t("routed"))))
-    row.photos = photos([*(changes.get("media") or ()), *(given.get("evidence") or ()),
-                         *(changes.get("evidence") or ())])  # fmt: skip
+    row.photos_before = photos(given.get("evidence_before"))
+    taken_before = {p.ref for p in row.photos_before}
+    row.photos = [p for p in photos([*(changes.get("media") or ()), *(given.get("evidence") or ()),
+                  *(changes.get("evidence") or ())]) if p.ref not in taken_before]  # fmt: skip
     return row
 
 
