@@ -200,6 +200,19 @@ def count_changed_since(store: Store, since: datetime) -> int:
         return int(conn.execute(q).scalar_one())
 
 
+def count_closed_between(
+    store: Store, start: datetime, end: datetime, scope: TicketScope | None = None
+) -> int:
+    """Tickets closed in [start, end) whenever they were reported (within ``scope`` if given);
+    narrowed by updated_at, which every change sets (indexed)."""
+    c = tickets.c
+    q = select(func.count()).where(c.updated_at >= start, c.closed_at >= start, c.closed_at < end)
+    if scope is not None:
+        q = q.where(_scope_condition(scope))
+    with store.engine.connect() as conn:
+        return int(conn.execute(q).scalar_one())
+
+
 def count_overdue(
     store: Store,
     *,

@@ -56,3 +56,34 @@ def test_field_staff_may_not_see_the_wall(client: TestClient, users: Users) -> N
     sign_in(client, users.add("w-1", "field_staff", "sc-310115005"))
     r = client.get("/console/wall")
     assert r.status_code == 403 and "<html" in r.text
+
+
+def test_the_week_counts_closures_on_the_day_they_were_closed(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """Four tickets reported two days ago and closed yesterday: two days ago shows 4 reported
+    and none closed, yesterday none reported and 4 closed (it showed them closed on the day
+    they were reported)."""
+    from datetime import timedelta
+
+    from gridops.services.actions import act
+
+    from .conftest import NOW
+
+    numbers = routed(ctx, 4, days_ago=2)
+    for number in numbers:
+        ticket = ctx.store.get_by_number(number)
+        act(ctx, ticket.id, "force_close", actor="s-1", role="supervisor",
+            now=NOW - timedelta(days=1), reason="现场已清理")  # fmt: skip
+    sign_in(client, users.add("s-1", "supervisor", "all"))
+    page = client.get("/console/wall").text
+    week = dict(
+        (day, (int(rep), int(clo)))
+        for day, rep, clo in re.findall(
+            r'<tr data-day="([0-9-]+)">.*?</meter> (\d+)</td>\s*<td>.*?</meter> (\d+)</td></tr>',
+            page, re.S,
+        )
+    )  # fmt: skip
+    two_days_ago = (NOW - timedelta(days=2)).strftime("%m-%d")
+    yesterday = (NOW - timedelta(days=1)).strftime("%m-%d")
+    assert week[two_days_ago] == (4, 0) and week[yesterday] == (0, 4)

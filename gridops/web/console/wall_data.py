@@ -10,6 +10,7 @@ from typing import Any
 
 from gridops.metrics import rate
 from gridops.metrics.periods import parse_period
+from gridops.store.queries import count_closed_between
 from gridops.web.console.supervise_data import grouped_counts
 from gridops.web.permissions import Principal
 from gridops.web.state import WebState
@@ -70,11 +71,13 @@ def wall(state: WebState, me: Principal) -> Wall:
     by_category = grouped_counts(state, "category", period, scope)
     categories = [(g.key, g.counts["reports"]) for g in by_category]
     days = []
-    for k in range(DAYS - 1, -1, -1):
+    for k in range(DAYS - 1, -1, -1):  # reported that day; closed that day, whenever reported
         day = today - timedelta(days=k)
-        [counts] = grouped_counts(state, "all", parse_period(day.isoformat(), tz), scope) or [None]
-        days.append(Day(day.strftime("%m-%d"), counts.counts["reports"] if counts else 0,
-                        counts.counts["closed"] if counts else 0))  # fmt: skip
+        period_of_day = parse_period(day.isoformat(), tz)
+        [counts] = grouped_counts(state, "all", period_of_day, scope) or [None]
+        closed = count_closed_between(state.ctx.store, period_of_day.start, period_of_day.end,
+                                      scope)  # fmt: skip
+        days.append(Day(day.strftime("%m-%d"), counts.counts["reports"] if counts else 0, closed))
     week = parse_period(f"{(today - timedelta(days=DAYS - 1)).isoformat()}..{today}", tz)
     streets = []
     for g in grouped_counts(state, "l1", week, scope):
