@@ -229,3 +229,22 @@ def test_sorting_puts_rows_without_a_value_last_and_paging_covers_every_row_once
     assert [p.page for p in pages] == [1, 2, 3, 3] and pages[0].pages == 3
     assert [r.key for p in pages[:3] for r in p.rows] == [r.key for r in ordered]
     assert (pages[2].first, pages[2].last, pages[2].total) == (101, 119, 119)
+
+
+def test_the_score_and_grade_come_first_and_the_lists_carry_their_labels(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """The composite score and grade sit beside the name, not after sixteen rates off to the
+    right; the lists' cells say what they are, so a phone shows each ticket as a labelled card."""
+    routed(ctx, 3, days_ago=3)
+    sign_in(client, users.add("s-cols", "supervisor", "all"))
+    page = client.get("/console/supervise").text
+    table = page[page.index('id="rates"') :]
+    heads = re.findall(
+        r"<th scope=\"col\"[^>]*>(?:<a [^>]*>)?([^<]+)", table[: table.index("</thead>")]
+    )
+    assert heads[:4] == ["名称", "n", "综合评分", "等级"], heads[:6]
+    overdue = page[page.index('id="list-overdue"') :]
+    assert 'class="tickets stack"' in overdue[:2000]
+    for label in ("案卷号", "类别", "状态", "责任单位", "时限"):
+        assert f'data-label="{label}"' in overdue

@@ -163,6 +163,30 @@ def test_field_staff_return_a_task_with_a_reason(
     assert f'data-number="{number}"' not in r.text
 
 
+def test_a_task_card_names_its_category_and_why_it_came_back_and_done_names_the_case(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    from gridops.services.actions import act
+
+    number = report(client, ctx, users)
+    route_batch(ctx, 10, now=NOW)
+    t = ctx.store.get_by_number(number)
+    for action, role, fields in (("accept", "grid_worker", {}),
+                                 ("handle", "grid_worker", {"note": "清理"}),
+                                 ("check_fail", "supervisor", {"reason": "仍有垃圾"}),
+                                 ("accept", "grid_worker", {})):  # fmt: skip
+        t = act(ctx, t.id, action, actor=t.assignee if role != "supervisor" else "s",
+                role=role, now=NOW, **fields)  # fmt: skip
+    csrf = sign_in(client, users.add(t.assignee, "grid_worker", t.owner_unit))
+    page = client.get("/console/field").text
+    card = page[page.index(f'data-number="{number}"') :]
+    assert "<b>暴露垃圾</b>" in card[:800]  # the category's name, not only its code
+    assert "仍有垃圾" in card[:1200]  # why it came back (返工)
+    done = client.post(f"/console/tickets/{number}/done",
+                       data={"csrf": csrf, "note": "已清理", "next": "/console/field"})  # fmt: skip
+    assert done.status_code == 200 and f"已提交处理反馈 {number}" in done.text
+
+
 def test_every_page_names_an_icon_that_is_served(client: TestClient, users: Users) -> None:
     """A page without one makes the browser ask for /favicon.ico: a 404 in every console log."""
     for path in ("/console/login", "/console/wall"):

@@ -33,7 +33,7 @@ from gridops.web.console.action_forms import CONFIRM, FormProblem, checked, fiel
 from gridops.web.console.dispatch_views import with_due
 from gridops.web.console.explain import Speaker
 from gridops.web.console.i18n import Typed
-from gridops.web.console.pages import back, done, html_errors, lang_of, refusal, render, signed_in
+from gridops.web.console.pages import done, html_errors, lang_of, refusal, render, signed_in
 from gridops.web.console.session import check_csrf
 from gridops.web.console.ticket_page import Forms
 from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied, Principal, authorize
@@ -389,7 +389,7 @@ def _done(state: WebState, me: Principal, form: Any, number: str, t: Any = None)
     if t and category is not None and category.photos_before_after and not (before and after):
         raise UserError(t("app.err.before_after"))  # the API says it too, in English
     field_api.report_done(state, me, number, note, after, before)
-    return back(_next(dict(form), "/console/field"), "done: ok")
+    return done(_next(dict(form), "/console/field"), "done", number)
 
 
 @router.get("/console/media/{name}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from gridops.metrics import rate
 from gridops.metrics.periods import parse_period
-from gridops.store.queries import count_closed_between
+from gridops.services.reports import closures
 from gridops.web.console.supervise_data import grouped_counts
 from gridops.web.permissions import Principal
 from gridops.web.state import WebState
@@ -75,8 +75,7 @@ def wall(state: WebState, me: Principal) -> Wall:
         day = today - timedelta(days=k)
         period_of_day = parse_period(day.isoformat(), tz)
         [counts] = grouped_counts(state, "all", period_of_day, scope) or [None]
-        closed = count_closed_between(state.ctx.store, period_of_day.start, period_of_day.end,
-                                      scope)  # fmt: skip
+        closed = closures(state.ctx.store, period_of_day, scope)
         days.append(Day(day.strftime("%m-%d"), counts.counts["reports"] if counts else 0, closed))
     week = parse_period(f"{(today - timedelta(days=DAYS - 1)).isoformat()}..{today}", tz)
     streets = []

@@ -17,8 +17,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "The map marks the newest {n} of {total} open tickets",
     ),
     "map.shade_no_webgl": (
-        "此浏览器无法显示地图（不支持网页图形加速）；各网格的指标见上方表格。",
-        "This browser has no WebGL, so no map: each cell's figures are in the table above.",
+        "此浏览器无法显示地图（不支持网页图形加速）；同样的指标见上方表格。",
+        "This browser has no WebGL, so no map: the table above has the same figures.",
     ),
     "map.wall_no_webgl": (
         "此屏幕无法显示地图（浏览器不支持网页图形加速）",
