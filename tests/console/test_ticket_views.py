@@ -165,3 +165,21 @@ def test_forms_follow_the_permission_table_and_the_workflow_in_every_status(
         assert offered == allowed, s
     if role in ("dispatcher", "supervisor"):
         assert "suspend" in available(state, me, ticket)
+
+
+def test_the_assignee_is_named_from_the_roster(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """A roster person without an account of their own (张伟, zhang-wei, in the shipped roster)
+    is shown by name beside the id, as the timeline shows them, not by the id alone."""
+    from gridops.services.actions import act
+
+    number = report(client, ctx, users)
+    route_batch(ctx, 10, now=NOW)
+    t = ctx.store.get_by_number(number)
+    act(ctx, t.id, "reassign", actor="d", role="dispatcher", now=NOW,
+        owner_unit="gw-310115005001001", assignee="zhang-wei")  # fmt: skip
+    sign_in(client, users.add("d-names", "dispatcher", "all"))
+    page = client.get(f"/console/tickets/{number}").text
+    shown = page[page.index('<dd id="assignee">') :]
+    assert shown.startswith('<dd id="assignee"><span translate="no">张伟</span> <code>zhang-wei')
