@@ -76,6 +76,24 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def pg_connections_closed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test on PostgreSQL leaves no connection open: one it dropped is found here and named
+    as this test's fault (else the garbage collector would warn, as an error, in whichever
+    test happened to run next on the worker)."""
+    yield
+    if "pg_url" not in request.fixturenames:
+        return
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    left = [str(w.message) for w in caught if "psycopg" in str(w.message)]
+    assert not left, f"this test left {len(left)} PostgreSQL connection(s) open: {left[0]}"
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a real redis-server (the embedded launcher) on a free port, for this session."""

@@ -92,7 +92,7 @@ def test_one_ticket_through_three_roles(server: Server, browser: Any) -> None:
     field.wait_for_load_state()
     task = field.locator(f'article.task[data-number="{number}"]')
     task.locator("form.done input[name=note]").fill("已清运")
-    task.locator("form.done input[type=file]").set_input_files(
+    task.locator("form.done input[name=photos]").set_input_files(
         files=[{"name": "p.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
     )
     task.locator("form.done button").click()

@@ -92,6 +92,16 @@ def test_the_map_is_shaded_by_the_indicator_picked(
     assert want["310115005"] == pytest.approx(2 / 6) and want["310115004"] == pytest.approx(3 / 4)
     assert want["310115125"] == 0.0
     assert stops(first["fill"]) == (0.0, 0.75)
+    framed = page.evaluate(  # the map frames the 街镇 with figures, not the whole district
+        """([box, codes]) => { const el = document.querySelector(box), m = el.map;
+             const [w, s, e, n] = JSON.parse(el.dataset.bounds), b = m.getBounds();
+             const seen = new Set(m.queryRenderedFeatures({layers: ['cells']})
+               .map(f => f.properties.code));
+             return {narrower: b.getEast() - b.getWest() < e - w,
+                     all: codes.every(c => seen.has(c))}; }""",
+        [BOX, [code[:9] for code in MADE]],
+    )
+    assert framed == {"narrower": True, "all": True}
     assert (first["low"], first["high"]) == ("0.0%", "75.0%")
     n = first["data"]["total"]
     assert n == 12 and (f"n = {n}" in first["note"])

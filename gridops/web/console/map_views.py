@@ -215,11 +215,17 @@ def pins_geojson(request: Request, state: State) -> Response:
 
 def bounds_of(state: WebState, code: str = "") -> list[float]:
     """[w, s, e, n] in the display's system of cell ``code`` (the whole grid when "")."""
+    return bounds_of_cells(state, [code] if code in state.ctx.grid.cells else [])
+
+
+def bounds_of_cells(state: WebState, codes: list[str]) -> list[float]:
+    """[w, s, e, n] in the display's system around the cells ``codes`` (the whole grid when
+    none of them is a cell)."""
     import shapely
 
     grid = state.ctx.grid
-    cell = grid.cells.get(code)
-    geoms = [cell.geometry] if cell else [c.geometry for c in grid.cells_at(1)]
+    geoms = [grid.cells[c].geometry for c in codes if c in grid.cells]
+    geoms = geoms or [c.geometry for c in grid.cells_at(1)]
     w, s, e, n = shapely.total_bounds(geoms)
     x, y = to_display(np.array([w, e, w, e]), np.array([s, s, n, n]), grid.crs,
                       basemap_of(state.ctx.settings))  # fmt: skip

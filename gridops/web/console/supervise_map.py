@@ -74,7 +74,12 @@ def shade_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]
     level = t(f"level.{view.view}")
     total = sum(ns.values())
     note = t("sv.map_note", name=name, cells=len(have), level=level, n=total, period=read.label)
+    from gridops.web.console.map_views import bounds_of_cells
+
+    counted = [code for code, n in ns.items() if n]
+    fit = bounds_of_cells(state, counted) if counted else None  # where the figures are
     return {"indicator": view.ind, "name": name, "level": int(view.view), "period": read.label,
+            "fit": fit,
             "values": values, "n": ns, "lo": lo, "hi": hi, "cells": len(have), "total": total,
             "low": pct(lo) if have else "—", "high": pct(hi) if have else "—",
             "note": note if have else t("sv.map_empty", name=name, period=read.label)}  # fmt: skip

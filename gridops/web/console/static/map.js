@@ -216,6 +216,11 @@ function start(box) {
       if (v !== null) map.setFeatureState({ ...where, id: code }, { v, k: data.n[code] });
     }
     map.setPaintProperty("cells", "fill-color", ramp(data.lo, data.hi));
+    // Once, on the first figures: frame the cells that have any (not the whole district).
+    if (data.fit && !box.dataset.fitted) {
+      box.dataset.fitted = "1";
+      map.fitBounds(data.fit, { padding: 24, duration: 0, maxZoom: 16 });
+    }
     const legend = document.querySelector(`.shade-legend[data-for="${box.id}"]`);
     if (legend) {
       legend.hidden = false;
