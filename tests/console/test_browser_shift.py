@@ -6,6 +6,7 @@ then finds the shift in today's indicators, each rate with its n."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +17,22 @@ from gridops.services.intake import IntakeReport, submit
 from gridops.tickets import Role, Source
 
 from .browser import login
-from .conftest import NOW, Server
+from .conftest import CHROMIUM, CHROMIUM_ARGS, NOW, Server
 
 pytestmark = pytest.mark.slow
 SHIFT = 30
 RETURNED, ESCALATED, SUPERVISED, HANDLED, FAILED = 5, 3, 2, 10, 2
+
+
+@pytest.fixture(scope="module")
+def browser(browser: Any) -> Iterator[Any]:
+    """Chromium without WebGL: the desk and the supervisor's pages show their server-drawn
+    map instead of starting MapLibre on every one of this shift's ~150 page loads (software
+    WebGL here: most of the test's time). The web maps have tests of their own."""
+    args = [*CHROMIUM_ARGS, "--disable-webgl", "--disable-3d-apis"]
+    b = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    yield b
+    b.close()
 
 
 def new_tickets(server: Server) -> list[str]:
