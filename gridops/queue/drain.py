@@ -155,15 +155,25 @@ def run_drain(stage: dict[str, Any]) -> dict[str, Any]:
 
 def drain(conn: Redis, stage: Stage) -> DrainOutcome:
     """Run one batch of ``stage`` now; kicks the next drain while batches come back full. An
-    exclusive stage runs under a :class:`~gridops.queue.lease.Lease`, or is skipped."""
+    exclusive stage runs under a :class:`~gridops.queue.lease.Lease` (released before the
+    next drain is kicked, so that one is not skipped), or is skipped."""
     conn.delete(pending_key(stage.name))
-    if not stage.exclusive:
-        return _drain(conn, stage)
-    with Lease(conn, running_key(stage.name)) as held:
-        return _drain(conn, stage) if held else DrainOutcome(skipped=True)
+    if stage.exclusive:
+        with Lease(conn, running_key(stage.name)) as held:
+            if not held:
+                return DrainOutcome(skipped=True)
+            outcome = _batches(conn, stage)
+    else:
+        outcome = _batches(conn, stage)
+    if outcome.retry_in is not None:
+        return outcome
+    conn.delete(attempts_key(stage.name))
+    rekicked = outcome.rekicked and kick(conn, stage)
+    return DrainOutcome(processed=outcome.processed, rekicked=rekicked)
 
 
-def _drain(conn: Redis, stage: Stage) -> DrainOutcome:
+def _batches(conn: Redis, stage: Stage) -> DrainOutcome:
+    """The stage's batches (``rekicked``: the last came back full), or a scheduled retry."""
     process_batch = stage.resolve()
     until = time.monotonic() + stage.run_for_s
     processed = total = 0
@@ -177,9 +187,7 @@ def _drain(conn: Redis, stage: Stage) -> DrainOutcome:
         delay = schedule_retry(conn, stage)
         log.warning("stage %s: transient error, retry in %.1fs: %s", stage.name, delay, exc)
         return DrainOutcome(retry_in=delay)
-    conn.delete(attempts_key(stage.name))
-    rekicked = processed >= stage.batch_limit and kick(conn, stage)
-    return DrainOutcome(processed=total, rekicked=rekicked)
+    return DrainOutcome(processed=total, rekicked=processed >= stage.batch_limit)
 
 
 def schedule_retry(conn: Redis, stage: Stage, now: float | None = None) -> float:

@@ -84,6 +84,27 @@ def test_exclusive_stage_skips_while_another_runs(redis_conn: Redis) -> None:
     assert not redis_conn.exists(running_key("t"))  # released after the run
 
 
+def test_an_exclusive_drain_lets_go_before_it_kicks_the_next(
+    redis_conn: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full batch kicks the next drain only once the lease is released: a worker that takes
+    that drain at once must not find the stage still held and skip it."""
+    import sys
+
+    drains = sys.modules["gridops.queue.drain"]  # the module (gridops.queue.drain is the function)
+
+    held_at_kick: list[int] = []
+    real_kick = drains.kick
+
+    def kick_spy(conn: Redis, s: Stage) -> bool:
+        held_at_kick.append(int(conn.exists(running_key("t"))))
+        return real_kick(conn, s)
+
+    monkeypatch.setattr(drains, "kick", kick_spy)
+    outcome = drain(redis_conn, stage("count_full", exclusive=True, batch_limit=3))
+    assert outcome.rekicked and held_at_kick == [0]
+
+
 def test_snapshot_counts_queues_and_retries(redis_conn: Redis) -> None:
     from gridops.queue.status import snapshot
 
