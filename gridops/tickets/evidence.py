@@ -24,9 +24,3 @@ def before_after(ticket: Ticket, events: Iterable[Event]) -> tuple[list[str], li
     before = list(dict.fromkeys([*map(str, ticket.media), *taken]))
     after = [p for p in dict.fromkeys(map(str, ticket.evidence)) if p not in before]
     return before, after
-
-
-def told_apart(events: Iterable[Event]) -> bool:
-    """Whether the last done recorded its photos before the work apart."""
-    dones = [e for e in events if e.type in DONES]
-    return bool(dones and (dones[-1].payload.get("fields") or {}).get("evidence_before"))
