@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import Field
 
+from gridops.errors import UserError
 from gridops.store.batch_write import Within
 from gridops.store.media_refs import add_refs
 from gridops.tickets.model import Ticket, TicketDraft
@@ -49,8 +50,6 @@ def store_photos(state: WebState, photos: list[UploadFile]) -> tuple[str, ...]:
     """Each upload checked by content, EXIF stripped, stored by hash; returns the file names
     (blocking file work: routes calling it are plain ``def``, run in the thread pool)."""
     if len(photos) > MAX_PHOTOS:
-        from gridops.errors import UserError
-
         raise UserError(f"{len(photos)} photos sent; at most {MAX_PHOTOS} per report")
     refs = []
     for upload in photos:
@@ -142,6 +141,17 @@ def report_done(
                 out=lambda t: ticket_out(state, me, t))  # fmt: skip
 
 
+class PhotosMissing(UserError):
+    """A done without a photo before and one after the work, where its category asks."""
+
+
+def photos_missing(state: WebState, ticket: Ticket, before: Any, after: Any) -> bool:
+    """Whether a done of ``ticket`` with these photos lacks the before or the after that its
+    category asks for (``photos_before_after``)."""
+    category = state.ctx.ops.taxonomy.categories.get(ticket.category)
+    return category is not None and category.photos_before_after and not (before and after)
+
+
 def handled(
     state: WebState, me: Principal, found: Ticket, note: str, evidence: tuple[str, ...],
     within: Within | None = None, before: tuple[str, ...] = (),
@@ -150,11 +160,8 @@ def handled(
     work (``evidence``) and before it (``before``) — linked to the ticket so its readers may
     see them (the API's, the console's and the field app's one way). A category that asks
     for photos before and after gets both or a 400."""
-    from gridops.errors import UserError
-
-    category = state.ctx.ops.taxonomy.categories.get(found.category)
-    if category is not None and category.photos_before_after and not (before and evidence):
-        raise UserError(
+    if photos_missing(state, found, before, evidence):
+        raise PhotosMissing(
             f"category {found.category} needs photos before the work (photos_before) and "
             "after it (photos), at least one of each"
         )

@@ -175,12 +175,7 @@ def _apply(
         act_as(state, me, found, "return", within=within, reason=reason)
     elif action == "done":
         found = allowed_ticket(state, me, number, Action.REPORT_DONE)
-        category = state.ctx.ops.taxonomy.categories.get(found.category)
-        if (
-            category is not None
-            and category.photos_before_after
-            and not (_files(form, "before") and _files(form, "after"))
-        ):
+        if field_api.photos_missing(state, found, _files(form, "before"), _files(form, "after")):
             raise Refused("app.err.before_after")
         if not note:
             raise Refused("app.err.note")

@@ -383,12 +383,12 @@ def _done(state: WebState, me: Principal, form: Any, number: str, t: Any = None)
     note = _text(dict(form), "note")
     if not note:
         raise UserError(t("err.required", field=t("note")) if t else "note: say what was done")
-    after, before = files("photos"), files("photos_before")
-    found = state.ctx.store.get_by_number(number)
-    category = state.ctx.ops.taxonomy.categories.get(found.category) if found else None
-    if t and category is not None and category.photos_before_after and not (before and after):
-        raise UserError(t("app.err.before_after"))  # the API says it too, in English
-    field_api.report_done(state, me, number, note, after, before)
+    try:
+        field_api.report_done(state, me, number, note, files("photos"), files("photos_before"))
+    except field_api.PhotosMissing:
+        if t is None:
+            raise
+        raise UserError(t("app.err.before_after")) from None  # the API's words are English
     return done(_next(dict(form), "/console/field"), "done", number)
 
 
