@@ -14,16 +14,7 @@ from gridops.services.routing import route_batch
 from gridops.store.field_moves import FieldMoves
 
 from .conftest import NOW, TestClient, Users, photo, sign_in
-from .test_views import report
-
-
-def routed_worker(client: TestClient, ctx: ServiceContext, users: Users) -> tuple[str, str]:
-    """A reported ticket routed to a grid worker, who is signed in: (number, csrf)."""
-    number = report(client, ctx, users)
-    route_batch(ctx, 10, now=NOW)
-    routed = ctx.store.get_by_number(number)
-    csrf = sign_in(client, users.add(routed.assignee, "grid_worker", routed.owner_unit))
-    return number, csrf
+from .test_views import routed_worker
 
 
 def move(client: TestClient, csrf: str, number: str, action: str, key: str = "",

@@ -8,7 +8,8 @@ from gridops.services.context import ServiceContext
 from gridops.store.field_moves import FieldMoves
 
 from .conftest import TestClient, Users
-from .test_app import move, routed_worker, shade
+from .test_app import move, shade
+from .test_views import routed_worker
 
 WHY = "现场无法靠近（封闭、施工）；围挡施工中"
 

@@ -10,7 +10,8 @@ import pytest
 from gridops.services.context import ServiceContext
 
 from .conftest import TestClient, Users
-from .test_app import events, move, routed_worker
+from .test_app import events, move
+from .test_views import routed_worker
 
 
 @pytest.mark.parametrize("action", ["accept", "return"])

@@ -23,6 +23,15 @@ def report(client: TestClient, ctx: ServiceContext, users: Users, l3: str = LUJI
     return str(r.json()[0]["service_request_id"])
 
 
+def routed_worker(client: TestClient, ctx: ServiceContext, users: Users) -> tuple[str, str]:
+    """A reported ticket routed to a grid worker, who is signed in: (number, csrf)."""
+    number = report(client, ctx, users)
+    route_batch(ctx, 10, now=NOW)
+    routed = ctx.store.get_by_number(number)
+    csrf = sign_in(client, users.add(routed.assignee, "grid_worker", routed.owner_unit))
+    return number, csrf
+
+
 def status(ctx: ServiceContext, number: str) -> str:
     return ctx.store.get_by_number(number).status.value
 
@@ -143,10 +152,7 @@ def test_the_dashboard_refuses_roles_without_reports(client: TestClient, users: 
 def test_field_staff_return_a_task_with_a_reason(
     client: TestClient, ctx: ServiceContext, users: Users
 ) -> None:
-    number = report(client, ctx, users)
-    route_batch(ctx, 10, now=NOW)
-    routed = ctx.store.get_by_number(number)
-    csrf = sign_in(client, users.add(routed.assignee, "grid_worker", routed.owner_unit))
+    number, csrf = routed_worker(client, ctx, users)
     page = client.get("/console/field").text
     assert f'data-number="{number}"' in page and 'class="act return"' in page
     empty = client.post(f"/console/tickets/{number}/do/return",
@@ -168,8 +174,7 @@ def test_a_task_card_names_its_category_and_why_it_came_back_and_done_names_the_
 ) -> None:
     from gridops.services.actions import act
 
-    number = report(client, ctx, users)
-    route_batch(ctx, 10, now=NOW)
+    number, csrf = routed_worker(client, ctx, users)
     t = ctx.store.get_by_number(number)
     for action, role, fields in (("accept", "grid_worker", {}),
                                  ("handle", "grid_worker", {"note": "清理"}),
@@ -177,7 +182,6 @@ def test_a_task_card_names_its_category_and_why_it_came_back_and_done_names_the_
                                  ("accept", "grid_worker", {})):  # fmt: skip
         t = act(ctx, t.id, action, actor=t.assignee if role != "supervisor" else "s",
                 role=role, now=NOW, **fields)  # fmt: skip
-    csrf = sign_in(client, users.add(t.assignee, "grid_worker", t.owner_unit))
     page = client.get("/console/field").text
     card = page[page.index(f'data-number="{number}"') :]
     assert "<b>暴露垃圾</b>" in card[:800]  # the category's name, not only its code
