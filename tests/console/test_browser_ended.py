@@ -93,3 +93,28 @@ def test_a_scripts_request_without_a_session_is_a_plain_401_in_its_language(
             assert words in r.text, (path, r.text)
     page = httpx.get(server.url + "/console/dispatch")  # a person's page: the login page
     assert page.status_code == 303 and "/console/login" in page.headers["location"]
+
+
+DATA_LINKS = ("/console/map/cells.geojson?level=1", "/console/map/pins.geojson",
+              "/console/map/wall.geojson", "/console/supervise/map.json",
+              "/console/patrols/tracks.geojson", "/console/app/tasks")  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_data_link_opened_in_the_address_bar_is_a_page_not_json(
+    browser: Any, server: Server, lang: str
+) -> None:
+    """The maps' and the app's data answers are for their scripts; a person who opens one (a
+    link copied from the network panel, a bookmark) gets a page in their language, signed in
+    or not — never raw JSON or GeoJSON."""
+    words = {"zh": "这是数据，不是页面", "en": "This is data, not a page"}[lang]
+    page = login(browser, server, server.users.add(f"data-{lang}", "supervisor", "all"))
+    signed_out = browser.new_context(base_url=server.url).new_page()
+    for who in (page, signed_out):
+        for link in DATA_LINKS:
+            answer = who.goto(f"{link}{'&' if '?' in link else '?'}lang={lang}")
+            assert answer is not None and answer.status == 406, link
+            assert who.evaluate("document.contentType") == "text/html", link
+            assert who.locator("#error-title").inner_text() == words, link
+    page.context.close()
+    signed_out.context.close()

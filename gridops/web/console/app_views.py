@@ -77,7 +77,12 @@ def app_page(request: Request, state: State) -> HTMLResponse:
 
 @router.get("/console/app/tasks")
 async def app_tasks(request: Request, state: State) -> Response:
-    """The five tabs as JSON (401 / 403 as JSON with a message, for the app's script)."""
+    """The five tabs as JSON (401 / 403 as JSON with a message, for the app's script; a page
+    saying what it is when opened in the address bar)."""
+    if request.headers.get("sec-fetch-mode") == "navigate":
+        from gridops.web.console.readers import not_a_page
+
+        return await run_in_threadpool(not_a_page, state, request)
     t = translator(lang_of(request))
     try:
         me = await run_in_threadpool(signed_in, state, request)

@@ -271,5 +271,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "在新标签页重新登录（本页已填内容保留）",
         "Sign in again in a new tab (what you typed here stays)",
     ),
+    "err.data_title": ("这是数据，不是页面", "This is data, not a page"),
+    "err.data_link": (
+        "这个地址是运行台页面（地图等）读取的数据，请从运行台的页面打开。",
+        "This address holds data that the console's pages (the maps) read: open it from a page.",
+    ),
     "signin_first": ("请先登录：/console/login", "Sign in first: /console/login"),
 }
