@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from gridops.org.check_paths import examples as _examples
 from gridops.org.check_paths import path_problems
-from gridops.org.decision import RoutingFacts
-from gridops.org.engine import designated_owner, reads, shape, static_ok
+from gridops.org.engine import PlainOwner, plain_owner, shape, static_ok
+from gridops.org.gridview import codes_and_parents
 from gridops.org.orgchart import BRANCH, DEPARTMENT, JOINT_GROUP
 
 if TYPE_CHECKING:
     from gridops.org.config import OpsConfig
 
 ERROR = "error"
+CellRow = tuple[str, tuple[str, ...]]  # a level-3 cell's code and lineage
 WARNING = "warning"
 
 
@@ -97,47 +98,33 @@ def owners_of(config: OpsConfig) -> tuple[dict[str, int], Counter[str], list[str
     pairs per category, pairs whose owner is not a unit). The owner is the designated one of
     the rule certain to match, or the last resort. Rows sharing their entries are taken
     together, categories of one shape under one rule too (engine.shape), and each is decided
-    once per distinct value of the lineage positions its rule can read (engine.reads), not once
-    per cell: at 120 k cells most categories are decided per level-2 cell."""
-    org = config.org
+    once per distinct value of the lineage positions its owner reads (engine.plain_owner), not
+    once per cell: at 120 k cells most categories are decided per level-2 cell."""
     categories = config.taxonomy.categories
-    levels = config.grid.levels
     owned: Counter[str] = Counter()
     last_resort: Counter[str] = Counter()
     missing: list[str] = []
-    groups: dict[int, tuple[Any, list[tuple[str, tuple[str, ...]]]]] = {}
+    groups: dict[int, tuple[Any, list[CellRow]]] = {}
     for code, row in config.table.rows().items():
         groups.setdefault(id(row.entries), (row.entries, []))[1].append((code, row.cells))
+    decided: dict[tuple[int, PlainOwner | None], tuple[Counter[str], int, list[str]]] = {}
     for entries, rows in groups.values():
-        by_value: dict[tuple[int, ...], dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]]]
-        by_value = {}
+        by_value: dict[tuple[int, ...], dict[tuple[str, ...], list[CellRow]]] = {}
         alike: dict[tuple[object, ...], list[str]] = {}  # one rule, one shape: one owner map
         for cat, entry in entries.items():
             alike.setdefault((id(entry.rule), *shape(categories[cat])), []).append(cat)
         for cats in alike.values():
-            rule, category = entries[cats[0]].rule, categories[cats[0]]
-            at = reads(rule, category, levels)
+            plain = plain_owner(config, entries[cats[0]].rule, categories[cats[0]])
+            at = plain.at if plain is not None else ()
             if at not in by_value:
-                index: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+                index: dict[tuple[str, ...], list[CellRow]] = {}
                 for item in rows:
                     index.setdefault(tuple(item[1][i] for i in at), []).append(item)
                 by_value[at] = index
-            counted: Counter[str] = Counter()
-            fallen = 0
-            wrong: list[str] = []
-            for members in by_value[at].values():
-                owner = designated_owner(config, rule, RoutingFacts("", members[0][1]), category)
-                if owner is not None:
-                    counted[owner] += len(members)
-                    if owner not in org.units:
-                        wrong += [code for code, _ in members]
-                    continue
-                fallen += len(members)
-                for code, cells in members:
-                    fallback = org.locality.get(cells[0], org.centre)
-                    counted[fallback] += 1
-                    if fallback not in org.units:
-                        wrong.append(code)
+            key = (id(rows), plain)
+            if key not in decided:
+                decided[key] = _decide(config, plain, by_value[at])
+            counted, fallen, wrong = decided[key]
             for owner, n in counted.items():
                 owned[owner] += n * len(cats)
             for cat in cats:
@@ -145,6 +132,31 @@ def owners_of(config: OpsConfig) -> tuple[dict[str, int], Counter[str], list[str
                     last_resort[cat] += fallen
                 missing += [f"{code}×{cat}" for code in wrong]
     return owned, last_resort, missing
+
+
+def _decide(
+    config: OpsConfig, plain: PlainOwner | None, index: dict[tuple[str, ...], list[CellRow]]
+) -> tuple[Counter[str], int, list[str]]:
+    """The owners under ``plain`` of the level-3 cells ``index`` holds (by the value of the
+    positions ``plain`` reads), counted: (owner → cells, cells left to the last resort, codes
+    whose owner is not a unit)."""
+    org = config.org
+    counted: Counter[str] = Counter()
+    wrong: list[str] = []
+    if plain is None:  # the last resort: the level-1 cell's sub-centre, else the centre
+        rows = [row for members in index.values() for row in members]
+        for code, cells in rows:
+            fallback = org.locality.get(cells[0], org.centre)
+            counted[fallback] += 1
+            if fallback not in org.units:
+                wrong.append(code)
+        return counted, len(rows), wrong
+    for members in index.values():
+        owner = plain.of(config, members[0][1])
+        counted[owner] += len(members)
+        if owner not in org.units:
+            wrong += [code for code, _ in members]
+    return counted, 0, wrong
 
 
 def _totality(config: OpsConfig, report: CheckReport) -> dict[str, int]:
@@ -171,8 +183,8 @@ def _totality(config: OpsConfig, report: CheckReport) -> dict[str, int]:
         )
     report.stats["orphan_cells"] = len(orphans)
     for level in range(1, config.grid.levels + 1):
-        cells = config.grid.cells_at(level)
-        lacking = [c.code for c in cells if org.locality.get(c.code) not in org.units]
+        cells = codes_and_parents(config.grid, level)
+        lacking = [code for code, _ in cells if org.locality.get(code) not in org.units]
         if lacking:
             why = " (the last resort: 属地兜底, and where returns 退单 end)" if level == 1 else ""
             report.add(
@@ -198,7 +210,7 @@ def _totality(config: OpsConfig, report: CheckReport) -> dict[str, int]:
             "by hand (末位责任制)",
         )
     report.stats.update(
-        level3_cells=len(config.grid.cells_at(config.grid.levels)),
+        level3_cells=len(codes_and_parents(config.grid, config.grid.levels)),
         categories=len(categories),
         entries=entries,
         units=len(org.units),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gridops.org.categories import Category
+from gridops.org.gridview import codes_and_parents
 from gridops.org.orgchart import DEPARTMENT, JOINT_GROUP
 from gridops.org.rules import Rule, Target
 
@@ -44,7 +45,9 @@ class Paths:
         found = set(self.owners.get(policy, ()))
         for level in self.levels.get(policy, ()):
             found.update(
-                org.locality[c.code] for c in grid.cells_at(level) if c.code in org.locality
+                org.locality[code]
+                for code, _ in codes_and_parents(grid, level)
+                if code in org.locality
             )
         return found
 

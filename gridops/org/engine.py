@@ -6,7 +6,7 @@ designated, 末位/属地兜底 last resort). Pure: no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from gridops.errors import UserError
@@ -128,34 +128,65 @@ def shape(category: Category) -> tuple[object, ...]:
     return (category.kind, category.on_site, tuple(category.departments))
 
 
-def reads(rule: Rule, category: Category, levels: int) -> tuple[int, ...]:
-    """The positions of ``facts.cells`` (0: level 1) that :func:`designated_owner` can read
-    for ``rule`` and ``category`` when the facts are plain (no overlay, intake unit or return):
-    cells equal at these positions have the same designated owner. Lets the totality proof
-    decide once per distinct value instead of once per level-3 cell (a property test checks
-    it against :func:`resolve`)."""
-    local = levels - 1 if category.on_site else max(1, levels - 1) - 1
-    at: set[int] = set()
+@dataclass(frozen=True)
+class PlainOwner:
+    """The designated owner for plain facts as a function of the lineage: a department's
+    branch in the level-1 cell, the locality unit of one level's cell, or a named unit.
+    Equal values are one function (the totality proof decides each once)."""
+
+    kind: str  # branch | locality | unit
+    arg: str | int  # the department, the level, the unit
+
+    @property
+    def at(self) -> tuple[int, ...]:
+        """The positions of the lineage (0: level 1) the owner depends on."""
+        if self.kind == "unit":
+            return ()
+        return (int(self.arg) - 1,) if self.kind == "locality" else (0,)
+
+    def of(self, config: OpsConfig, cells: tuple[str, ...]) -> str:
+        """The owner for the lineage ``cells``."""
+        if self.kind == "branch":
+            return config.org.branches.get((str(self.arg), cells[0]), str(self.arg))
+        if self.kind == "locality":
+            return config.org.locality[cells[int(self.arg) - 1]]
+        return str(self.arg)
+
+
+def plain_owner(config: OpsConfig, rule: Rule, category: Category) -> PlainOwner | None:
+    """:func:`designated_owner` for plain facts (no overlay, intake unit or return), as a
+    function of the lineage; None: no target names a unit (the last resort). Lets the totality
+    proof decide once per distinct value of what it reads, not per level-3 cell (a property
+    test checks it against :func:`designated_owner`)."""
     for target in rule.targets:
-        kind = target.kind
-        if kind in ("department", "branch", "asset_owner"):
-            at.add(0)
-        elif kind == "auto":
-            at.update((0, local))
-        elif kind == "on_site":
-            at.add(levels - 1)
-        elif kind == "locality":
-            assert isinstance(target.arg, int)
-            at.add(target.arg - 1)
-    return tuple(sorted(at))
+        kind, arg = target.kind, target.arg
+        if kind == "auto":  # 先属主后属地 for components, 先属地后属主 for events
+            owned = category.kind is Kind.COMPONENT and category.departments
+            kind, arg = (
+                ("department", None) if owned else ("locality", _local_level(config, category))
+            )
+        elif kind == "on_site" and category.on_site:
+            kind, arg = "locality", config.grid.levels
+        if kind in ("department", "asset_owner") and category.departments:
+            kind, arg = "branch", category.departments[0]  # plain facts: no overlay owner
+        if kind in ("branch", "locality", "unit"):
+            assert arg is not None
+            return PlainOwner(kind, arg)
+        # overlay, intake (plain facts have neither), on_site off site, no department: next
+    return None
+
+
+def _local_level(config: OpsConfig, category: Category) -> int:
+    """The level of ``auto``'s locality: the grid-worker post's if the category may be fixed
+    on site, else the level above it (the workstation)."""
+    levels = config.grid.levels
+    return levels if category.on_site else max(1, levels - 1)
 
 
 def _local(config: OpsConfig, facts: RoutingFacts, category: Category) -> list[str]:
     """The locality part of ``auto``: the grid-worker post if it may be fixed on site, else the
     level above it (the workstation)."""
-    levels = config.grid.levels
-    level = levels if category.on_site else max(1, levels - 1)
-    return [config.org.locality[facts.cells[level - 1]]]
+    return [config.org.locality[facts.cells[_local_level(config, category) - 1]]]
 
 
 def known_prefix(config: OpsConfig, cells: tuple[str, ...]) -> tuple[str, ...]:

@@ -77,19 +77,30 @@ def lineage(grid: GridLike, code: str) -> tuple[str, ...]:
     return tuple(reversed(chain))
 
 
+def codes_and_parents(grid: GridLike, level: int) -> list[tuple[str, str | None]]:
+    """(code, parent) of every cell of ``level`` in code order — from a packed grid's columns
+    when it has them (no cell objects made: 120 k of them take a fifth of a second)."""
+    layer = getattr(grid, "layers", {}).get(level)
+    columns = getattr(layer, "columns", None)
+    if layer is None or columns is None:
+        return [(c.code, c.parent) for c in sorted(grid.cells_at(level), key=lambda c: c.code)]
+    parents = [p if has else None for p, has in zip(
+        columns["parents"].tolist(), columns["has_parent"].tolist(), strict=True)]  # fmt: skip
+    return list(zip(layer.codes.tolist(), parents, strict=True))
+
+
 def lineages(grid: GridLike) -> dict[str, tuple[str, ...]]:
     """:func:`lineage` of every deepest-level cell at once: one pass over each level's cells
     instead of a lookup per ancestor per cell (at 120 k cells, seconds instead of tens)."""
+    every = [codes_and_parents(grid, level) for level in range(1, grid.levels + 1)]
     parent: dict[str, str | None] = {}
-    for level in range(1, grid.levels + 1):
-        for cell in grid.cells_at(level):
-            parent[cell.code] = cell.parent
+    for cells in every:
+        parent.update(cells)
     out: dict[str, tuple[str, ...]] = {}
-    for cell in grid.cells_at(grid.levels):
-        chain = [cell.code]
-        up = cell.parent
+    for code, up in every[-1]:
+        chain = [code]
         while up is not None and up in parent:
             chain.append(up)
             up = parent[up]
-        out[cell.code] = tuple(reversed(chain))
+        out[code] = tuple(reversed(chain))
     return out

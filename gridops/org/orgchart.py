@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gridops.org.channels import Channel, parse_channels
-from gridops.org.gridview import CellLike, GridLike
+from gridops.org.gridview import CellLike, GridLike, codes_and_parents
 from gridops.org.names import name_parts
 from gridops.yamlconfig import Node, check_ref, read_yaml
 
@@ -242,24 +242,12 @@ def _expand_localities(org: OrgChart, node: Node, grid: GridLike) -> None:
         raise node.error(f"no locality template for grid level(s) {sorted(missing)}")
 
 
-def _codes_and_parents(grid: GridLike, level: int) -> list[tuple[str, str | None]]:
-    """(code, parent) of every cell of ``level`` in code order — from a packed grid's columns
-    when it has them (no cell objects made: 120 k of them took a fifth of a second)."""
-    layer = getattr(grid, "layers", {}).get(level)
-    columns = getattr(layer, "columns", None)
-    if layer is None or columns is None:
-        return [(c.code, c.parent) for c in sorted(grid.cells_at(level), key=lambda c: c.code)]
-    parents = [p if has else None for p, has in zip(
-        columns["parents"].tolist(), columns["has_parent"].tolist(), strict=True)]  # fmt: skip
-    return list(zip(layer.codes.tolist(), parents, strict=True))
-
-
 def _expand_by_code(
     org: OrgChart, tpl: Node, grid: GridLike, level: int, templates: tuple[str, str, str],
     field_staff: bool,
 ) -> None:  # fmt: skip
     """The locality units of ``level`` whose templates name only {code} (the fast path)."""
-    cells = _codes_and_parents(grid, level)
+    cells = codes_and_parents(grid, level)
     if cells:  # a template's mistake is reported once, as the general path would
         for key, template in zip(("id", "zh", "en"), templates, strict=True):
             _fill(template, tpl, key, code=cells[0][0])

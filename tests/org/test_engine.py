@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gridops.errors import UserError
 from gridops.org import OpsConfig, RoutingFacts, evaluate, route
-from gridops.org.engine import designated_owner, reads, shape
+from gridops.org.engine import designated_owner, plain_owner, shape
 from gridops.org.gridview import lineage
 from gridops.tickets.vocabulary import ClockType, Source, TimeLimit
 
@@ -126,21 +126,23 @@ def test_every_ticket_has_an_owner_never_one_that_returned_it(
 
 
 @given(data=st.data())
-def test_the_owner_depends_only_on_the_cells_reads_names(
+def test_the_plain_owner_is_the_designated_owner_and_reads_only_what_it_names(
     config: OpsConfig, data: st.DataObject
 ) -> None:
-    """engine.reads: lineages equal at the positions it names have the same designated owner,
-    whatever the other positions hold (the totality proof decides once per such value)."""
+    """engine.plain_owner: for plain facts it gives the designated owner, and lineages equal at
+    the positions it names have that owner whatever the other positions hold (the totality
+    proof decides once per such value)."""
     rules = [*config.rules.all, config.rules.default]
     rule = data.draw(st.sampled_from(rules))
     category = data.draw(st.sampled_from(sorted(config.taxonomy.categories.values(), key=str)))
     level3 = sorted(c.code for c in config.grid.cells_at(config.grid.levels))
     one, other = (lineage(config.grid, data.draw(st.sampled_from(level3))) for _ in range(2))
-    at = reads(rule, category, config.grid.levels)
+    owner = designated_owner(config, rule, RoutingFacts("", one), category)
+    plain = plain_owner(config, rule, category)
+    assert (plain.of(config, one) if plain else None) == owner
+    at = plain.at if plain else ()
     mixed = tuple(one[i] if i in at else other[i] for i in range(config.grid.levels))
-    assert designated_owner(config, rule, RoutingFacts("", mixed), category) == designated_owner(
-        config, rule, RoutingFacts("", one), category
-    )
+    assert designated_owner(config, rule, RoutingFacts("", mixed), category) == owner
 
 
 @given(data=st.data())
