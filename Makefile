@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml $(LOCK)
 	@$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
 	@# setuptools comes from the lock too: no build isolation, nothing unpinned is fetched
 	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# bytecode now, as pip does for a non-editable install: where PYTHONDONTWRITEBYTECODE is
+	@# set, every start compiled the package again (0.35 s of a city-scale server's start)
+	@$(BIN)/python -m compileall -q gridops workers > /dev/null
 	@touch $(STAMP)
 
 install: $(STAMP)
