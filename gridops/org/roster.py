@@ -77,6 +77,11 @@ class Staff:
     team: str | None = None
     channels: tuple[Channel, ...] = ()  # where this person is reached (通知渠道)
     lead: bool = False  # the unit's shift lead (值班长): told when nobody on shift can be
+    name_en: str = ""  # the name on English pages ("": ``name`` there too)
+
+    def name_in(self, lang: str) -> str:
+        """The name to show on a page in ``lang`` (zh | en)."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Template:
     pattern: str
     staff: int  # per unit, or per team for a rotating pattern
     name: str = "{unit} staff {n}"
+    name_en: str = ""  # the English pages' name ("": ``name``)
 
     def expand(self, unit: str, pattern: ShiftPattern) -> list[Staff]:
         teams: tuple[str | None, ...] = pattern.teams if pattern.kind == "rotating" else (None,)
@@ -98,6 +104,7 @@ class Template:
                     Staff(
                         id=f"{unit}-{tag}",
                         name=self.name.format(unit=unit, n=tag),
+                        name_en=self.name_en.format(unit=unit, n=tag),
                         unit=unit,
                         pattern=self.pattern,
                         team=team,
@@ -280,16 +287,25 @@ def _pattern(name: str, node: Node) -> ShiftPattern:
 
 
 def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
-    node.mapping({"units", "pattern", "staff", "name"}, {"units", "pattern", "staff"})
+    node.mapping({"units", "pattern", "staff", "name", "name_en"}, {"units", "pattern", "staff"})
     pattern = node.choice("pattern", patterns)
     count = node.child("staff").value
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
         raise node.error(f"expected a whole number 1..50, got {count!r}", "staff")
-    return Template(node.text("units"), pattern, count, node.text("name", "{unit} staff {n}"))
+    name, name_en = node.text("name", "{unit} staff {n}"), node.text("name_en", "")
+    for key, text in (("name", name), ("name_en", name_en)):
+        try:
+            text.format(unit="gw-1", n="1")
+        except (KeyError, IndexError, ValueError):
+            raise node.error(
+                f"{text!r}: a name may hold only {{unit}} and {{n}}, e.g. \"网格员 {{unit}}-{{n}}\"",
+                key,
+            ) from None
+    return Template(node.text("units"), pattern, count, name, name_en)
 
 
 def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: set[str] | None) -> Staff:
-    node.mapping({"id", "name", "unit", "pattern", "team", "channels", "lead"},
+    node.mapping({"id", "name", "name_en", "unit", "pattern", "team", "channels", "lead"},
                  {"id", "name", "unit", "pattern"})  # fmt: skip
     pattern = patterns[node.choice("pattern", patterns)]
     unit = node.text("unit")
@@ -301,7 +317,8 @@ def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: set[str] | N
     elif team is not None:
         raise node.error(f"only a rotating pattern has teams, {pattern.name!r} is {pattern.kind}")
     return Staff(node.text("id"), node.text("name"), unit, pattern.name, team,
-                 parse_channels(node.child("channels")), node.flag("lead", False))  # fmt: skip
+                 parse_channels(node.child("channels")), node.flag("lead", False),
+                 node.text("name_en", ""))  # fmt: skip
 
 
 def _time(node: Node, key: str) -> time:

@@ -127,6 +127,10 @@ class Person:
     name: str
     on_shift: bool | None
     open: int
+    name_en: str = ""  # the English pages' name ("": ``name``)
+
+    def name_in(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
 
 
 def people_of(ctx: ServiceContext, unit: str, now: datetime, users: Iterable[Any]) -> list[Person]:
@@ -137,7 +141,7 @@ def people_of(ctx: ServiceContext, unit: str, now: datetime, users: Iterable[Any
     working = {s.id for s in on_shift(ctx.roster, unit, now, ctx.calendar.is_working_day)}
     people: dict[str, Person] = {}
     for s in ctx.roster.staff_of(unit):
-        people[s.id] = Person(s.id, s.name, s.id in working, load.get(s.id, 0))
+        people[s.id] = Person(s.id, s.name, s.id in working, load.get(s.id, 0), s.name_en)
     for u in users:
         if u.active and u.role in FIELD_ROLES and (u.units == "all" or unit in u.units):
             people.setdefault(u.id, Person(u.id, u.name or u.id, None, load.get(u.id, 0)))

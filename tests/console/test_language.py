@@ -237,3 +237,17 @@ def test_the_check_sees_what_it_must() -> None:
     assert foreign_words(page, "en") == ["派遣"]
     assert foreign_words('<a id="lang">English</a>剩余 2小时05分', "zh") == []
     assert NOW + timedelta(0) == NOW  # (the fixtures' clock)
+
+
+def test_the_people_picker_names_people_in_the_pages_language(
+    client: TestClient, users: Users
+) -> None:
+    """Roster names on English pages are their name_en (Zhang Wei; Grid worker …), not the
+    Chinese name (they were, on every English desk and ticket page)."""
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    url = "/console/pick/people?unit=gw-310115005001001"
+    en = client.get(url + "&lang=en").text
+    assert "Zhang Wei" in en and "Grid worker gw-310115005001001-1" in en
+    assert "张伟" not in en and "网格员" not in en
+    zh = client.get(url + "&lang=zh").text
+    assert "张伟" in zh and "网格员 gw-310115005001001-1" in zh

@@ -133,6 +133,26 @@ def test_shipped_roster_loads() -> None:
     assert {s.team for s in roster.staff_of("dept-law-enforcement@310115005")} >= set("ABCD")
 
 
+def test_people_have_a_name_for_english_pages() -> None:
+    """name_en (named people, templates) on English pages; name where none is given."""
+    roster = load_roster(DEFAULT_CONFIG_DIR / "roster.yaml")
+    names = {
+        s.id: (s.name_in("zh"), s.name_in("en")) for s in roster.staff_of("gw-310115005001001")
+    }
+    assert names["zhang-wei"] == ("张伟", "Zhang Wei")
+    assert names["gw-310115005001001-1"] == (
+        "网格员 gw-310115005001001-1",
+        "Grid worker gw-310115005001001-1",
+    )
+    plain = roster_from_dict(
+        {
+            **BASE,
+            "templates": [{"units": "gw-*", "pattern": "day", "staff": 1, "name": "网格员{n}"}],
+        }
+    )
+    assert [s.name_in("en") for s in plain.staff_of("gw-1")] == ["张伟", "网格员1"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -149,6 +169,14 @@ def test_shipped_roster_loads() -> None:
             "unknown unit 'zz'",
         ),
         ({"timezone": "Mars/Base"}, "timezone"),
+        (
+            {"templates": [{"units": "gw-*", "pattern": "day", "staff": 1, "name": "{who}"}]},
+            "templates[0].name: '{who}': a name may hold only {unit} and {n}",
+        ),
+        (
+            {"templates": [{"units": "gw-*", "pattern": "day", "staff": 1, "name_en": "x {"}]},
+            "templates[0].name_en",
+        ),
     ],
 )
 def test_bad_roster_names_file_key_and_value(

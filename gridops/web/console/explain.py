@@ -43,7 +43,7 @@ class Speaker:
         """A person of ``unit_id`` by their roster name, their id beside it; the id alone when
         the roster does not know them."""
         found = self.roster.staff_of(unit_id) if self.roster is not None and unit_id else ()
-        name = next((s.name for s in found if s.id == person_id), "")
+        name = next((s.name_in(self.lang) for s in found if s.id == person_id), "")
         if not name or name == person_id:
             return code(person_id)
         return Markup('<span translate="no">{}</span> {}').format(name, code(person_id))

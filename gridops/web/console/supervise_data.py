@@ -92,8 +92,11 @@ def person_names(state: WebState, ids: Sequence[str]) -> dict[str, tuple[str, st
     for pid in ids:
         unit, _, tag = pid.rpartition("-")
         staff = {s.id: s for s in roster.staff_of(unit)} if unit in org.units else {}
-        named = next((s.name for s in roster.named if s.id == pid), None) or accounts.get(pid)
-        if named:
+        person = next((s for s in roster.named if s.id == pid), None)
+        named = person.name if person else accounts.get(pid)
+        if person and person.name_en:
+            out[pid] = (person.name, person.name_en)
+        elif named:
             out[pid] = (named, named if named.isascii() else "")
         elif pid in staff:
             u = org.units[unit]
