@@ -298,7 +298,8 @@ def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
             text.format(unit="gw-1", n="1")
         except (KeyError, IndexError, ValueError):
             raise node.error(
-                f"{text!r}: a name may hold only {{unit}} and {{n}}, e.g. \"网格员 {{unit}}-{{n}}\"",
+                f"{text!r}: a name may hold only {{unit}} and {{n}}, "
+                "e.g. '网格员 {unit}-{n}'",
                 key,
             ) from None
     return Template(node.text("units"), pattern, count, name, name_en)
