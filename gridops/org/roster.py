@@ -286,6 +286,9 @@ def _pattern(name: str, node: Node) -> ShiftPattern:
     return ShiftPattern(name, kind)
 
 
+NAME_PLACEHOLDERS = "a name may hold only {unit} and {n}, e.g. '网格员 {unit}-{n}'"
+
+
 def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
     node.mapping({"units", "pattern", "staff", "name", "name_en"}, {"units", "pattern", "staff"})
     pattern = node.choice("pattern", patterns)
@@ -298,8 +301,7 @@ def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
             text.format(unit="gw-1", n="1")
         except (KeyError, IndexError, ValueError):
             raise node.error(
-                f"{text!r}: a name may hold only {{unit}} and {{n}}, "
-                "e.g. '网格员 {unit}-{n}'",
+                f"{text!r}: {NAME_PLACEHOLDERS}",
                 key,
             ) from None
     return Template(node.text("units"), pattern, count, name, name_en)
