@@ -66,7 +66,11 @@ def shaded(page: Any, loads: int) -> dict[str, Any]:
                      fill: m.getPaintProperty('cells', 'fill-color'),
                      low: document.getElementById('legend-low').textContent,
                      high: document.getElementById('legend-high').textContent,
-                     note: document.getElementById('legend-note').textContent}; }""",
+                     note: document.getElementById('legend-note').textContent,
+                     same: document.querySelector('.shade-legend .same').checkVisibility()
+                       ? document.getElementById('legend-same').textContent : null,
+                     range: document.querySelector('.shade-legend .range').checkVisibility()};
+           }""",
         BOX,
     )
 
@@ -103,6 +107,7 @@ def test_the_map_is_shaded_by_the_indicator_picked(
     )
     assert framed == {"narrower": True, "all": True}
     assert (first["low"], first["high"]) == ("0.0%", "75.0%")
+    assert first["range"] and first["same"] is None
     n = first["data"]["total"]
     assert n == 12 and (f"n = {n}" in first["note"])
     assert ("处置率" in first["note"]) == (lang == "zh") and ("andling" in first["note"]) == (
@@ -119,6 +124,9 @@ def test_the_map_is_shaded_by_the_indicator_picked(
     assert second["state"] == want  # 张江 handled nothing: no rework rate, drawn as no data
     assert want["310115125"] is None and want["310115005"] == 0.0
     assert second["state"] != first["state"] and stops(second["fill"]) != stops(first["fill"])
+    # one value wherever there is one (0.0%): said once, no "lowest 0.0% … highest 0.0%"
+    assert set(want.values()) == {0.0, None}
+    assert second["same"] == "0.0%" and not second["range"]
     assert page.get_attribute(BOX, "data-mark") == "same"  # not a reload
     assert "ind=rework_rate" in page.url
     assert "ind=rework_rate" in (page.get_attribute("#view-2", "href") or "")

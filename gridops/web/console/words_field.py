@@ -131,7 +131,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "app.logout_unsent": (
         "还有 {n} 条操作未发送：请在有信号时发送后再退出",
-        "{n} moves are not sent yet: send them with signal before signing out",
+        "Moves not sent yet: {n}. Send them with signal before signing out",
     ),
     "app.kept": ("未能提交的操作（已保留）", "Moves not applied (kept)"),
     "app.kept_badge": ("有未提交操作", "A move was not applied"),
@@ -175,10 +175,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "app.patrol": ("巡查", "Patrol"),
     "app.patrol.start": ("开始巡查", "Start patrol"),
     "app.patrol.stop": ("结束巡查", "End patrol"),
-    "app.patrol.on": ("巡查中 · {n} 个轨迹点 · {km} 公里", "On patrol · {n} points · {km} km"),
+    "app.patrol.on": (
+        "巡查中 · {n} 个轨迹点 · {km} 公里",
+        "On patrol · track points: {n} · {km} km",
+    ),
     "app.patrol.saved": (
         "巡查已结束，轨迹将发送（{n} 个点）",
-        "Patrol ended; its track is sent ({n} points)",
+        "Patrol ended; its track is sent (track points: {n})",
     ),
     "app.patrol.report": ("上报发现的问题", "Report a problem found"),
     "app.patrol.category": ("问题类别", "Category"),

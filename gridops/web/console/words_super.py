@@ -12,9 +12,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "sv.map_low": ("最低", "lowest"),
     "sv.map_high": ("最高", "highest"),
     "sv.map_none": ("无数据", "no data"),
+    "sv.map_same": ("各网格均为", "every area:"),
     "sv.map_note": (
         "{name}（{period}）：{cells} 个{level}有数据，n = {n}；点击网格查看其下各行",
-        "{name} ({period}): {cells} areas with data ({level} level), n = {n}; "
+        "{name} ({period}): areas with data ({level} level): {cells}, n = {n}; "
         "click one for its rows",
     ),
     "sv.map_empty": ("{name}（{period}）：暂无数据", "{name} ({period}): no data yet"),
@@ -34,7 +35,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "sv.league_top": ("前 {n} 名", "top {n}"),
     "sv.rows_info": (
         "第 {page}/{pages} 页 · 共 {total} 行 · 显示第 {first}–{last} 行",
-        "Page {page} of {pages} · {total} rows · showing {first}–{last}",
+        "Page {page} of {pages} · rows {first}–{last} of {total}",
     ),
     "sv.list_info": (
         "共 {total} 件 · 第 {page}/{pages} 页",

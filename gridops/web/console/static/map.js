@@ -226,6 +226,11 @@ function start(box) {
       legend.hidden = false;
       legend.querySelector("#legend-low").textContent = data.low;
       legend.querySelector("#legend-high").textContent = data.high;
+      // One value everywhere: say so once, not "lowest 0.0% … highest 0.0%" around a ramp.
+      const same = data.cells > 0 && data.lo === data.hi;
+      legend.querySelector(".range").hidden = same;
+      legend.querySelector(".same").hidden = !same;
+      legend.querySelector("#legend-same").textContent = data.low;
       legend.querySelector("#legend-note").textContent = data.note;
     }
     box.shade = data;
