@@ -204,9 +204,9 @@ def replay(
     table = Table(title=f"replay: {result.total} incidents, {len(result.moved)} change owner")
     for col in ("unit", "name", "before", "after", "change"):
         table.add_column(col, justify="left" if col in ("unit", "name") else "right")
-    units = new.org.units | old.org.units
     for u, b, a in result.workload[:limit]:
-        name = units[u].zh if u in units else ""
+        unit = old.org.units.get(u) or new.org.units.get(u)
+        name = unit.zh if unit is not None else ""
         table.add_row(u, name, str(b), str(a), f"{a - b:+d}")
     Console().print(table)
 

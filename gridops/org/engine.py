@@ -106,7 +106,8 @@ def resolve(
         found = (org.overlay_owners.get(o) for o in facts.overlays if o[0] == target.arg)
         return [u for u in found if u]
     if kind == "intake":
-        return [facts.intake_unit] if facts.intake_unit in org.units else []
+        intake = facts.intake_unit
+        return [intake] if intake is not None and intake in org.units else []
     assert kind == "unit" and isinstance(target.arg, str)
     return [target.arg]
 

@@ -5,7 +5,7 @@ rather than by id. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,16 +48,16 @@ def unit_name(unit: Unit, lang: str) -> Name:
     return Name(unit.zh or unit.en or unit.id, "zh" if unit.zh else "en")
 
 
-def _rank(unit: Unit, needle: str) -> tuple[int, int, str] | None:
-    if unit.id.casefold() == needle:
-        return (0, 0, unit.id)
+def _rank(unit_id: str, zh: str, en: str, needle: str) -> tuple[int, int, str] | None:
+    if unit_id.casefold() == needle:
+        return (0, 0, unit_id)
     best: tuple[int, int, str] | None = None
-    for name in (unit.zh, unit.en):
+    for name in (zh, en):
         folded = name.casefold()
         if not folded or needle not in folded:
             continue
         rank = 1 if folded == needle else 2 if folded.startswith(needle) else 3
-        found = (rank, len(name), unit.id)
+        found = (rank, len(name), unit_id)
         best = found if best is None or found < best else best
     return best
 
@@ -86,19 +86,26 @@ def find_units(
     if not needle:
         return []
     wanted = frozenset(kinds) if kinds is not None else None
+    named = list(_named(org, wanted))
     ranked = []
-    for unit in org.units.values():
-        if wanted is not None and unit.kind not in wanted:
-            continue
-        rank = _rank(unit, needle)
+    for unit_id, zh, en, make in named:
+        rank = _rank(unit_id, zh, en, needle)
         if rank is not None:
-            ranked.append((rank, unit))
+            ranked.append((rank, make))
     if not ranked:
-        for unit in org.units.values():
-            if wanted is not None and unit.kind not in wanted:
-                continue
-            names = [n for n in (unit.zh.casefold(), unit.en.casefold()) if n]
+        for unit_id, zh, en, make in named:
+            names = [n for n in (zh.casefold(), en.casefold()) if n]
             if any(_holds_loosely(n, needle) for n in names):
-                ranked.append(((4, min(len(n) for n in names), unit.id), unit))
+                ranked.append(((4, min(len(n) for n in names), unit_id), make))
     ranked.sort(key=lambda pair: pair[0])
-    return [unit for _, unit in ranked[:limit]]
+    return [make() for _, make in ranked[:limit]]
+
+
+def _named(
+    org: OrgChart, wanted: frozenset[str] | None
+) -> Iterator[tuple[str, str, str, Callable[[], Unit]]]:
+    """(id, 中文, English, the unit) of the units of the kinds ``wanted`` (None: all); a post
+    is made only when it is found."""
+    for unit_id, zh, en, kind, make in org.units.names():
+        if wanted is None or kind in wanted:
+            yield unit_id, zh, en, make

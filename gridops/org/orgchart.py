@@ -21,54 +21,59 @@ from typing import TYPE_CHECKING
 from gridops.org.channels import Channel, parse_channels
 from gridops.org.gridview import CellLike, GridLike, codes_and_parents
 from gridops.org.names import name_parts
+from gridops.org.posts import Localities, Posts, Units, clash
+from gridops.org.unit import (  # noqa: F401  (the kinds are imported from here too)
+    BRANCH,
+    CENTRE,
+    DEPARTMENT,
+    JOINT_GROUP,
+    LOCALITY,
+    OVERLAY_OWNER,
+    Unit,
+)
 from gridops.yamlconfig import Node, check_ref, read_yaml
 
 if TYPE_CHECKING:
     import networkx as nx
-
-CENTRE = "centre"
-LOCALITY = "locality"
-DEPARTMENT = "department"
-BRANCH = "branch"
-JOINT_GROUP = "joint_group"
-OVERLAY_OWNER = "overlay_owner"
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One unit that can own a ticket."""
-
-    id: str
-    kind: str  # one of the module constants above
-    zh: str
-    en: str
-    parent: str | None  # the unit one level up (escalation's "hand up")
-    cell: str | None = None  # the grid cell it is responsible for (localities, branches, owners)
-    level: int | None = None  # the cell's level (0 for overlays)
-    department: str | None = None  # the department a branch belongs to
-    field_staff: bool = False
-    members: tuple[str, ...] = ()  # joint-enforcement group members
-    lead: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} {self.zh}"
 
 
 @dataclass
 class OrgChart:
     """Units by id, the networkx graph (child → parent "up" edges, member → group edges; made
     when first asked for: at city scale it is 120 k nodes that routing never reads) and the
-    lookups routing needs."""
+    lookups routing needs. ``units`` and ``locality`` make a city's 网格员 posts when asked
+    for (gridops.org.posts)."""
 
-    units: dict[str, Unit] = field(default_factory=dict)
-    locality: dict[str, str] = field(default_factory=dict)  # cell code → unit id
+    units: Units = field(default_factory=lambda: Units(_no_posts))
+    locality: Localities = field(default_factory=Localities)  # cell code → unit id
     branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (dept, l1) → branch
     overlay_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (layer, code)
     centre: str = "district-centre"
     children: dict[str, list[str]] = field(default_factory=dict)  # unit → units it is parent of
     #: unit id or glob (``dept-law-enforcement@*``) → its channels (通知渠道); first match wins
     channels: dict[str, tuple[Channel, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.units, Units):  # a plain mapping (tests): held as it is
+            given, self.units = self.units, Units(_no_posts)
+            self.units.held.update(given)
+        if not isinstance(self.locality, Localities):
+            given_cells, self.locality = self.locality, Localities()
+            self.locality.held.update(given_cells)
+        self.units.parent_of = self._post_parent
+
+    def _post_parent(self, posts: Posts, code: str) -> str:
+        """A post's parent: the locality unit of its cell's parent, else the centre."""
+        up = posts.parents[code]
+        return self.locality.get(up or "", self.centre) if posts.level > 1 else self.centre
+
+    def add_posts(self, posts: Posts, node: Node) -> None:
+        """A level's posts (gridops.org.posts); an id another unit has is refused."""
+        shared = clash(posts, self.units.held, self.units.posts)
+        if shared is not None:
+            raise node.error(f"duplicate unit id {shared!r}")
+        self.units.posts.append(posts)
+        self.locality.posts.append(posts)
 
     def channels_of(self, unit_id: str) -> tuple[Channel, ...]:
         """The channels of ``unit_id``: its own entry, else the first glob that matches."""
@@ -85,9 +90,26 @@ class OrgChart:
         self.units[unit.id] = unit
 
     def link(self) -> None:
-        for unit in self.units.values():
+        """The children of the held units (a post's: :meth:`children_of`)."""
+        for unit in self.units.held.values():
             if unit.parent:
                 self.children.setdefault(unit.parent, []).append(unit.id)
+
+    def children_of(self, unit_id: str) -> list[str]:
+        """The units whose parent is ``unit_id``: held ones, then posts."""
+        out = list(self.children.get(unit_id, ()))
+        for posts in self.units.posts:
+            if posts.level == 1:
+                if unit_id == self.centre:
+                    out += map(posts.id_of, posts.parents)
+                continue
+            unit = self.units.get(unit_id)
+            cell = unit.cell if unit is not None and unit.kind == LOCALITY else None
+            if cell is not None and self.locality.get(cell) == unit_id:
+                out += map(posts.id_of, posts.children(cell))
+            if unit_id == self.centre:  # cells whose parent has no locality unit
+                out += map(posts.id_of, posts.orphans(self.locality))
+        return out
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -109,15 +131,19 @@ class OrgChart:
         return unit_id in self.units
 
     def of_kind(self, kind: str) -> Iterator[Unit]:
-        return (u for u in self.units.values() if u.kind == kind)
+        """The units of ``kind`` (posts are made only for localities)."""
+        yield from (u for u in self.units.held.values() if u.kind == kind)
+        if kind == LOCALITY:
+            for posts in self.units.posts:
+                yield from (self.units[posts.id_of(code)] for code in posts.parents)
 
     def up_chain(self, unit_id: str) -> tuple[str, ...]:
         """The units above ``unit_id``, nearest first (stops at a cycle)."""
         chain: list[str] = []
-        parent = self.units[unit_id].parent if unit_id in self.units else None
+        parent = self.units.parent(unit_id)
         while parent and parent not in chain and parent != unit_id:
             chain.append(parent)
-            parent = self.units[parent].parent if parent in self.units else None
+            parent = self.units.parent(parent)
         return tuple(chain)
 
     def below(self, unit_ids: Iterable[str]) -> frozenset[str]:
@@ -125,7 +151,7 @@ class OrgChart:
         seen = set(unit_ids)
         todo = list(seen)
         while todo:
-            for child in self.children.get(todo.pop(), ()):
+            for child in self.children_of(todo.pop()):
                 if child not in seen:
                     seen.add(child)
                     todo.append(child)
@@ -135,7 +161,9 @@ class OrgChart:
         """Cycles along the parent edges (each would make "hand up" loop forever). A unit has
         one parent at most, so each walk up either ends or closes one cycle: one pass over the
         units (at 120 k units, milliseconds where a general cycle search took a second)."""
-        parent = {u.id: u.parent for u in self.units.values() if u.parent}
+        # posts are on no cycle (each one's parent is a locality unit of a level above, up to
+        # the centre): the walks start at the held units and stop at a post
+        parent = {u.id: u.parent for u in self.units.held.values() if u.parent}
         walked: dict[str, int] = {}  # unit → the walk that reached it first
         cycles: list[list[str]] = []
         for n, start in enumerate(parent):
@@ -174,6 +202,10 @@ def load_org(path: Path, grid: GridLike) -> OrgChart:
                 check_ref(root.child("channels"), key, key, org.units, "unit")
             org.channels[key] = parse_channels(node)
     return org
+
+
+def _no_posts(posts: Posts, code: str) -> str:
+    raise AssertionError("an OrgChart sets its units' parent_of")
 
 
 def _fill(template: str, node: Node, key: str, **values: object) -> str:
@@ -246,12 +278,17 @@ def _expand_by_code(
     org: OrgChart, tpl: Node, grid: GridLike, level: int, templates: tuple[str, str, str],
     field_staff: bool,
 ) -> None:  # fmt: skip
-    """The locality units of ``level`` whose templates name only {code} (the fast path)."""
+    """The locality units of ``level`` whose templates name only {code} (the fast path): as
+    posts made when asked for where the id is ``prefix{code}suffix``, else each one now."""
     cells = codes_and_parents(grid, level)
     if cells:  # a template's mistake is reported once, as the general path would
         for key, template in zip(("id", "zh", "en"), templates, strict=True):
             _fill(template, tpl, key, code=cells[0][0])
     id_tpl, zh_tpl, en_tpl = templates
+    split = Posts.split(id_tpl)
+    if split is not None:
+        org.add_posts(Posts(level, *split, zh_tpl, en_tpl, field_staff, dict(cells)), tpl)
+        return
     locality, units, centre = org.locality, org.units, org.centre
     for code, up in cells:
         parent = locality.get(up or "", centre) if level > 1 else centre

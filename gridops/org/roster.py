@@ -18,7 +18,8 @@ and the working-day test are passed in.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -245,7 +246,9 @@ def roster_from_dict(
         raise top.error(f"unknown time zone {tz!r}; use e.g. Asia/Shanghai", "timezone") from None
     patterns = {name: _pattern(name, node) for name, node in top.child("patterns").items()}
     templates = tuple(_template(node, patterns) for node in _seq_or_empty(top.child("templates")))
-    known = set(unit_ids) if unit_ids is not None else None
+    known: Container[str] | None = None  # a mapping or set is asked, not copied (120 k units)
+    if unit_ids is not None:
+        known = unit_ids if isinstance(unit_ids, Mapping | AbstractSet) else set(unit_ids)
     named: list[Staff] = []
     seen: set[str] = set()
     for node in _seq_or_empty(top.child("staff")):
@@ -307,7 +310,7 @@ def _template(node: Node, patterns: Mapping[str, ShiftPattern]) -> Template:
     return Template(node.text("units"), pattern, count, name, name_en)
 
 
-def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: set[str] | None) -> Staff:
+def _staff(node: Node, patterns: Mapping[str, ShiftPattern], known: Container[str] | None) -> Staff:
     node.mapping({"id", "name", "name_en", "unit", "pattern", "team", "channels", "lead"},
                  {"id", "name", "unit", "pattern"})  # fmt: skip
     pattern = patterns[node.choice("pattern", patterns)]
