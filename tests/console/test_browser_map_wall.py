@@ -47,7 +47,7 @@ def test_the_wall_shows_open_tickets_on_a_still_map(
         s.page.set_viewport_size({"width": width, "height": 1080 if width > 600 else 844})
         s.page.goto(f"/console/wall?lang={lang}")
         wall_ready(s)
-        assert s.page.locator("#wall-map-note").is_hidden()
+        assert s.page.locator("#wall-map-svg").is_hidden()
         assert s.page.locator(f"{WALL} .maplibregl-ctrl-zoom-in").count() == 0  # nothing to press
         shade = s.page.evaluate(
             "() => document.querySelector('#wallmap').map"

@@ -56,7 +56,7 @@ def test_the_wall_follows_new_tickets_by_itself(server: Server, browser: Any, to
         page = login(browser, server, token, viewport={"width": 1920, "height": 1080})
         page.goto("/console/wall")
         page.wait_for_selector("#wallmap[data-ready='1'][data-cells-shown]")
-        assert page.locator("#wall-map-note").is_hidden()  # the map, not the no-WebGL note
+        assert page.locator("#wall-map-svg").is_hidden()  # the map, not the no-WebGL note
         assert int(page.get_attribute("#wallmap", "data-pins-total") or 0) > 0  # overdue
         page.evaluate("document.getElementById('wallmap').dataset.mark = 'first'")
         before = int(page.inner_text('[data-stage="reports"] .big'))
@@ -68,7 +68,7 @@ def test_the_wall_follows_new_tickets_by_itself(server: Server, browser: Any, to
         # the panels were swapped around the map: the same map, still drawn, note still hidden
         assert page.get_attribute("#wallmap", "data-mark") == "first"
         assert page.locator("#wallmap").is_visible()
-        assert page.locator("#wall-map-note").is_hidden()
+        assert page.locator("#wall-map-svg").is_hidden()
         page.context.close()
     finally:
         server.app.state.web.extra.pop(TIMING_KEY, None)

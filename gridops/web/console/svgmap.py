@@ -126,12 +126,12 @@ def render_map(
     counts: Mapping[str, int],
     pins: Iterable[Pin] = (),
     selected: str | None = None,
-    href: Callable[[str], str],
+    href: Callable[[str], str] | None,
     label: Callable[[DrawnCell, int], str],
     title: str = "",
 ) -> str:
-    """The SVG document for ``cells``: one linked, shaded path per cell, then the pins; a group
-    named ``title`` (its cells are links: not an image)."""
+    """The SVG document for ``cells``: one shaded path per cell (a link, with ``href``), then
+    the pins; a group named ``title`` (its cells are links: not an image)."""
     if not cells:
         return ""
     minx = min(c.bounds[0] for c in cells)
@@ -150,10 +150,11 @@ def render_map(
     for c in cells:
         n = counts.get(c.code, 0)
         cls = f"cell s{shade(n)}" + (" sel" if c.code == selected else "")
-        out.append(
-            f'<a href="{escape(href(c.code))}"><path class="{cls}" data-code="{c.code}" '
-            f'data-open="{n}" d="{c.path}"><title>{escape(label(c, n))}</title></path></a>'
+        path = (
+            f'<path class="{cls}" data-code="{c.code}" data-open="{n}" d="{c.path}">'
+            f"<title>{escape(label(c, n))}</title></path>"
         )
+        out.append(f'<a href="{escape(href(c.code))}">{path}</a>' if href else path)
     proj = projection_of(grid)
     radius = step * 5
     for p in pins:

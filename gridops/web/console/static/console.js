@@ -57,6 +57,9 @@
     kept.forEach(function (el) {
       var twin = document.getElementById(el.id);
       if (twin && twin !== el) twin.replaceWith(el);
+      // a kept web map that is shown hides the server's map that came with the new panels
+      var fallback = el.dataset.fallback && document.getElementById(el.dataset.fallback);
+      if (fallback && !el.hidden) fallback.hidden = true;
     });
     tick();
     arrived(live, before);
