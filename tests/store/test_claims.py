@@ -129,6 +129,8 @@ def test_no_ticket_is_ever_held_by_two_workers(steps):
                         del holder[i]
             elif mine.get(worker):  # write the worker's first claimed ticket
                 tid = mine[worker].pop(0)
+                if tid not in order:  # written by a worker that took it after this claim ran out
+                    continue
                 t = store.get(tid)
                 store.apply_transitions(
                     [apply(t, "verify", actor="a", role="acceptor", now=now, **VERIFY)]
