@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 from gridops.cli import app
 from gridops.settings import DEFAULT_CONFIG_DIR
 
-NAMED = "  - {id: zhang-wei, name: 张伟, unit: gw-310115005001001, pattern: day}"
+NAMED = (
+    "  - {id: zhang-wei, name: 张伟, name_en: Zhang Wei, unit: gw-310115005001001, pattern: day}"
+)
 
 
 def check(tmp_path: Path, channels: str, notify: str | None = None) -> tuple[int, dict, str]:

@@ -229,7 +229,8 @@ def shift(server: Server, browser: Any, lang: str) -> None:
     mend, swap, joint, pause, forced = (  # the hotline's, after the routing stage has run
         hotline(server, c, f"垃圾 {i}", i) for i, c in enumerate(CELLS[2:7])
     )
-    zh, li_na = ("张伟", "zhang-wei"), ("李娜", "li-na")
+    en = lang == "en"  # people by the name of the page's language (roster.yaml's name_en)
+    zh, li_na = ("Zhang Wei" if en else "张伟", "zhang-wei"), ("Li Na" if en else "李娜", "li-na")
     for number, (person, user) in ((mend, zh), (swap, zh), (joint, li_na), (pause, li_na),
                                    (forced, li_na)):  # fmt: skip
         desk.open(number)
@@ -252,7 +253,7 @@ def shift(server: Server, browser: Any, lang: str) -> None:
     assert desk.status() == "returned"
     assert "点位在隔壁网格" in desk.detail("return")
     shot(desk.page, "shift-returned-ticket" + ("" if lang == "zh" else "-en"))
-    desk.dispatch_by_name(post_name, "李娜")
+    desk.dispatch_by_name(post_name, li_na[0])
     assert desk.status() == "dispatched"
     assert swap in li.cards("todo")
 
