@@ -3,6 +3,7 @@ kicks lost to a Redis outage logged once per outage."""
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ import sys
 import pytest
 
 from gridops.queue.embedded import EmbeddedRedis, free_port
-from gridops.services.context import GC_YOUNG
+from gridops.services.context import GC_YOUNG, loading
 from gridops.settings import REPO_ROOT
 
 from .conftest import make_context
@@ -20,7 +21,8 @@ from .conftest import make_context
 PROBE = (
     "import gc, json; d = gc.get_threshold(); "
     "from gridops.services.context import current; ctx = current(); "
-    "print(json.dumps([d, gc.get_threshold(), gc.get_freeze_count() > 0])); ctx.close()"
+    "print(json.dumps([d, gc.get_threshold(), gc.get_freeze_count() > 0, gc.isenabled()])); "
+    "ctx.close()"
 )
 
 
@@ -29,9 +31,26 @@ def test_a_worker_processs_context_tunes_the_young_generation_and_freezes(tmp_pa
     env.pop("GRIDOPS_DATABASE_URL", None)
     out = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
-    default, tuned, frozen = json.loads(out.stdout.strip().splitlines()[-1])
+    default, tuned, frozen, collecting = json.loads(out.stdout.strip().splitlines()[-1])
     assert tuned == [GC_YOUNG, default[1], default[2]] and default[0] < GC_YOUNG
-    assert frozen
+    assert frozen and collecting  # no collections while loading (context.loading), then again
+
+
+def test_loading_pauses_collections_and_restores_them_whatever_happens():
+    assert gc.isenabled()
+    with loading():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), loading():
+        raise RuntimeError("a config that does not load")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with loading():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
 
 
 def test_kicks_lost_to_a_redis_outage_are_logged_once_and_the_recovery_once(
