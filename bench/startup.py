@@ -118,6 +118,13 @@ def run(quick: bool = False) -> BenchResult:
             first.stop()
         check_warm = _config_check(env, "--fresh")  # the whole proof, the grid's pack made
         check_kept = _config_check(env)  # the same content again: the kept report
+        alone = Server(env)  # one process on its own: the "a process answers"
+        try:
+            alone_s = alone.answered()
+        finally:
+            alone.stop()
+            subprocess.run([*GRIDOPS, "redis", "stop"], env=env, capture_output=True,
+                           check=False, timeout=60)  # fmt: skip
         a, b = Server(env), Server(env)
         try:
             warm_s = max(a.answered(), b.answered())
@@ -129,7 +136,11 @@ def run(quick: bool = False) -> BenchResult:
             subprocess.run([*GRIDOPS, "redis", "stop"], env=env, capture_output=True,
                            check=False, timeout=60)  # fmt: skip
     note = f"{label}; gridops serve until /healthz answers"
-    result.add(Figure(f"start to the first answer ({label})", warm_s, "s", cold_s,
+    result.add(Figure(f"start to the first answer, one server ({label})", alone_s, "s", cold_s,
+                      lower_is_better=True,
+                      note=f"{note}; one process alone (its embedded Redis started by it); "
+                           "baseline: the cold build (empty cache)"))  # fmt: skip
+    result.add(Figure(f"start to the first answer, two at once ({label})", warm_s, "s", cold_s,
                       lower_is_better=True,
                       note=f"{note}; the later of two started together; baseline: the cold "
                            "build (empty cache)"))  # fmt: skip

@@ -10,7 +10,8 @@ def test_quick_startup_bench_reports_figures() -> None:
     assert result["bench"] == "startup"
     names = [f["name"] for f in result["figures"]]
     assert names == [
-        "start to the first answer (sample grid)",
+        "start to the first answer, one server (sample grid)",
+        "start to the first answer, two at once (sample grid)",
         "USS of a server (sample grid)",
         "PSS of a server (sample grid)",
         "gridops config check --fresh (sample grid)",
