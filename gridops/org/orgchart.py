@@ -98,13 +98,13 @@ class OrgChart:
     def children_of(self, unit_id: str) -> list[str]:
         """The units whose parent is ``unit_id``: held ones, then posts."""
         out = list(self.children.get(unit_id, ()))
+        unit = self.units.get(unit_id) if self.units.posts else None
+        cell = unit.cell if unit is not None and unit.kind == LOCALITY else None
         for posts in self.units.posts:
             if posts.level == 1:
                 if unit_id == self.centre:
                     out += map(posts.id_of, posts.parents)
                 continue
-            unit = self.units.get(unit_id)
-            cell = unit.cell if unit is not None and unit.kind == LOCALITY else None
             if cell is not None and self.locality.get(cell) == unit_id:
                 out += map(posts.id_of, posts.children(cell))
             if unit_id == self.centre:  # cells whose parent has no locality unit

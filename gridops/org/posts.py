@@ -13,7 +13,6 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from functools import partial
 
 from gridops.org.unit import LOCALITY, Unit
 
@@ -168,22 +167,6 @@ class Units(MutableMapping[str, Unit]):
 
     def __len__(self) -> int:
         return len(self.held) + sum(len(p.parents) for p in self.posts)
-
-    def names(self) -> Iterator[tuple[str, str, str, str, Callable[[], Unit]]]:
-        """(id, 中文 name, English name, kind, the unit) of every unit, a post made only when
-        asked for: a search over a city's 120 k names (gridops.org.names)."""
-        for unit in self.held.values():
-            yield unit.id, unit.zh, unit.en, unit.kind, partial(_same, unit)
-        for posts in self.posts:
-            zh, en = posts.zh, posts.en
-            for code in posts.parents:
-                unit_id = posts.id_of(code)
-                yield (unit_id, zh.format(code=code), en.format(code=code), LOCALITY,
-                       partial(self.__getitem__, unit_id))  # fmt: skip
-
-
-def _same(unit: Unit) -> Unit:
-    return unit
 
 
 def clash(posts: Posts, held: Mapping[str, object], others: list[Posts]) -> str | None:

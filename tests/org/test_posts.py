@@ -59,12 +59,17 @@ def test_chains_children_and_scopes_agree(
 
 
 @pytest.mark.parametrize(
-    "typed", ["网格员", "310115005001", "gw-310115005001001", "post 3101", "陆家嘴"]
-)
+    "typed",
+    [
+        "网格员", "310115005001", "gw-310115005001001", "GW-310115005001001", "post 3101",
+        "陆家嘴", "5001001网格", "grid-worker POST 310115004", "单元 网格员", "市容所 xx", "9",
+    ],
+)  # fmt: skip
 def test_the_name_search_finds_the_same_units(orgs: tuple[OrgChart, OrgChart], typed: str) -> None:
     lazy, eager = orgs
     found = find_units(lazy, typed, limit=30)
-    assert found == find_units(eager, typed, limit=30) and found
+    assert found == find_units(eager, typed, limit=30)
+    assert bool(found) == (typed != "市容所 xx")
     assert find_units(lazy, typed, kinds=[LOCALITY]) == find_units(eager, typed, kinds=[LOCALITY])
 
 
@@ -82,3 +87,17 @@ def test_two_units_with_one_id_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="duplicate unit id 'x-3101'"):
         load_org(path, grid)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_any_piece_of_a_name_finds_the_same_units(
+    orgs: tuple[OrgChart, OrgChart], data: st.DataObject
+) -> None:
+    lazy, eager = orgs
+    unit = eager.units[data.draw(st.sampled_from(sorted(eager.units)))]
+    text = data.draw(st.sampled_from([t for t in (unit.id, unit.zh, unit.en) if t]))
+    start = data.draw(st.integers(0, len(text) - 1))
+    piece = text[start : data.draw(st.integers(start + 1, len(text)))]
+    piece = data.draw(st.sampled_from([piece, piece.upper(), f"{piece} {piece[:2]}"]))
+    assert find_units(lazy, piece, limit=12) == find_units(eager, piece, limit=12)
