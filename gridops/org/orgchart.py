@@ -96,16 +96,22 @@ class OrgChart:
                 self.children.setdefault(unit.parent, []).append(unit.id)
 
     def children_of(self, unit_id: str) -> list[str]:
-        """The units whose parent is ``unit_id``: held ones, then posts."""
+        """The units whose parent is ``unit_id``: held ones, then posts (none made)."""
         out = list(self.children.get(unit_id, ()))
-        unit = self.units.get(unit_id) if self.units.posts else None
-        cell = unit.cell if unit is not None and unit.kind == LOCALITY else None
+        if not self.units.posts:
+            return out
+        held = self.units.held.get(unit_id)
+        cell: str | None = None  # only a cell's own locality unit is the parent of its children's
+        if held is not None and held.kind == LOCALITY and held.cell:
+            cell = held.cell if self.locality.get(held.cell) == unit_id else None
+        elif held is None and (post := self.units.post(unit_id)) is not None:
+            cell = post[1]
         for posts in self.units.posts:
             if posts.level == 1:
                 if unit_id == self.centre:
                     out += map(posts.id_of, posts.parents)
                 continue
-            if cell is not None and self.locality.get(cell) == unit_id:
+            if cell is not None:
                 out += map(posts.id_of, posts.children(cell))
             if unit_id == self.centre:  # cells whose parent has no locality unit
                 out += map(posts.id_of, posts.orphans(self.locality))

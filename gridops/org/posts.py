@@ -131,6 +131,16 @@ class Units(MutableMapping[str, Unit]):
                     return posts, code
         return None
 
+    def brief(self, unit_id: str) -> tuple[str, str | None, str | None] | None:
+        """(kind, cell, parent) of ``unit_id``, a post's without making it; None: no unit."""
+        held = self.held.get(unit_id)
+        if held is not None:
+            return held.kind, held.cell, held.parent
+        post = self.post(unit_id)
+        if post is None:
+            return None
+        return LOCALITY, post[1], self.parent_of(*post)
+
     def parent(self, unit_id: str) -> str | None:
         """The parent of ``unit_id`` (None: none, or no such unit), a post's made for it."""
         found = self.held.get(unit_id)

@@ -114,15 +114,18 @@ def cells_covered(org: OrgChart, units: Set[str]) -> frozenset[str]:
 
 def _top_cells(org: OrgChart, covered: Set[str]) -> frozenset[str]:
     """The cells whose locality unit is in ``covered`` and whose parent cell's is not."""
-    top = set()
-    for unit_id in covered:
-        unit = org.units.get(unit_id)
-        if unit is None or unit.kind != LOCALITY or not unit.cell:
+    top: set[str] = set()
+    for unit_id in covered:  # units.brief: a city's posts are not made for this
+        brief = org.units.brief(unit_id)
+        if brief is None:
             continue
-        if org.locality.get(unit.cell) != unit_id:
+        kind, cell, parent_id = brief
+        if kind != LOCALITY or not cell:
             continue
-        parent = org.units.get(unit.parent or "")
-        if parent is not None and parent.kind == LOCALITY and unit.parent in covered:
+        if unit_id in org.units.held and org.locality.get(cell) != unit_id:
+            continue  # (a post is its cell's locality unit)
+        parent = org.units.brief(parent_id or "")
+        if parent is not None and parent[0] == LOCALITY and parent_id in covered:
             continue  # inside a covered parent cell: that cell's code already matches
-        top.add(unit.cell)
+        top.add(cell)
     return frozenset(top)

@@ -15,6 +15,7 @@ from gridops.org.names import find_units
 from gridops.org.orgchart import LOCALITY, OrgChart, load_org
 from gridops.org.posts import Posts
 from gridops.settings import DEFAULT_CONFIG_DIR, DEFAULT_GRID
+from gridops.web.queries import _top_cells
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,8 @@ def test_chains_children_and_scopes_agree(
         assert lazy.up_chain(unit) == eager.up_chain(unit)
         assert sorted(lazy.children_of(unit)) == sorted(eager.children.get(unit, ()))
     assert lazy.below([lazy.centre]) == frozenset(ids)
+    below = eager.below(picked)
+    assert _top_cells(lazy, below) == _top_cells(eager, below)  # a scope's cells (web.queries)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from gridops.org.categories import escalation_group
 from gridops.org.names import unit_name
+from gridops.org.unit import JOINT_GROUP
 from gridops.services.desk import Person
 from gridops.tickets.model import Status, Ticket
 from gridops.web.api.common import event_out
@@ -166,7 +167,7 @@ def groups(say: Speaker, ticket: Ticket, decided: dict[str, Any]) -> tuple[list[
     """The joint-enforcement groups by name in the reader's language, and the one to
     preselect: the routing decision's or the category's (none when neither has one)."""
     org = say.ops.org
-    found = sorted((u for u in org.units.values() if u.kind == "joint_group"),
+    found = sorted(org.of_kind(JOINT_GROUP),
                    key=lambda u: unit_name(u, say.lang).text)  # fmt: skip
     category = say.ops.taxonomy.categories.get(ticket.category)
     return found, escalation_group(category, decided.get("joint_group")) or ""
