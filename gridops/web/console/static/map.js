@@ -95,7 +95,10 @@ function style(d) {
     // Labels once a cell of the level is big enough to hold one (街镇 always).
     { id: "labels", type: "symbol", source: "cells", ...from("labels"), minzoom: LABEL_FROM[d.level] || 0,
       layout: { "text-field": ["get", document.documentElement.lang === "en" ? "en" : "zh"], "text-size": textSize(d), "text-font": ["sans-serif"],
-                "symbol-placement": "point", "text-max-width": 8 },
+                "symbol-placement": "point", "text-max-width": 8,
+                // where the centre is taken (small 街镇 side by side), a label may sit beside it
+                "text-variable-anchor": ["center", "top", "bottom", "left", "right"],
+                "text-radial-offset": 0.5, "text-padding": 1 },
       paint: { "text-color": "#1b2733", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
     // Patrol tracks: a white casing under each walker's colour.
     { id: "track-casing", type: "line", source: "tracks", layout: { "line-join": "round", "line-cap": "round" },
