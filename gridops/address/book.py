@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import shapely
@@ -24,6 +24,8 @@ ROAD_CUTOFF = 60.0  # rapidfuzz score below which a road is not the road asked f
 #: Weight of each part in a candidate's score (they sum to 100 when all are present).
 WEIGHTS = {"road": 50, "number": 20, "lane": 12, "sublane": 8, "building": 5, "room": 3}
 House = tuple[str, str, str]
+#: What a 街镇 is said without (陆家嘴 for 陆家嘴街道, 川沙 for 川沙新镇, 潍坊 for 潍坊新村街道).
+STREET_SUFFIXES = ("新村街道", "街道", "新镇", "镇", "乡")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,16 @@ class AddressBook:
         self.lon = np.asarray(lons, dtype=float)
         self.lat = np.asarray(lats, dtype=float)
         self._keys = list(self._roads)
+        self._short: dict[str, set[str]] = {}
+        for street in {p.street for p in self.parts if p.street}:
+            for name in short_names(street):
+                self._short.setdefault(name, set()).add(street)
+        self._short_len = max(map(len, self._short), default=0)
+        self._town_keys: dict[str, list[str]] = {}  # a short name → the keys starting with it
+        for key in self._keys:
+            for n in range(2, min(self._short_len, len(key) - 1) + 1):
+                if key[:n] in self._short:
+                    self._town_keys.setdefault(key[:n], []).append(key)
         self._scale = math.cos(math.radians(float(self.lat.mean()))) if len(self.lat) else 1.0
         self._tree = shapely.STRtree(shapely.points(self.lon * self._scale, self.lat))
 
@@ -112,26 +124,51 @@ class AddressBook:
 
     def geocode(self, text: str, limit: int = 5) -> list[Candidate]:
         """The addresses best matching ``text``, best first (ties: by text), at most ``limit``."""
-        q = parse(text)
-        key = q.road or compact(q.rest)
-        if not key or not self._keys:
-            return []
         scored: dict[int, float] = {}
-        for road, similarity in self._roads_like(key, bool(q.road)):
-            for i in self._houses(road, q):
-                score = _score(q, self.parts[i], similarity)
-                if score > scored.get(i, -1.0):
-                    scored[i] = score
+        for q, keys in self._readings(parse(text)):
+            for road, similarity in self._roads_like(q.road or compact(q.rest), bool(q.road), keys):
+                for i in self._houses(road, q):
+                    score = _score(q, self.parts[i], similarity)
+                    if score > scored.get(i, -1.0):
+                        scored[i] = score
         best = sorted(scored.items(), key=lambda kv: (-kv[1], self.texts[kv[0]]))[:limit]
         return [self._candidate(i, score=round(s, 1)) for i, s in best]
 
-    def _roads_like(self, key: str, is_road: bool) -> list[tuple[str, float]]:
+    def _readings(self, q: AddressParts) -> list[tuple[AddressParts, Sequence[str]]]:
+        """How to read the query, each reading with the keys its road may be among. As parsed;
+        when its road (or place) is unknown and starts with a 街镇 said without its suffix
+        (陆家嘴新苑大道), also as that 街镇 and the road after it (the parser cannot tell 陆家嘴
+        from the start of a road's name, the book's 街镇 can): then only so when that road is
+        known, else beside the text as parsed, which is like only the keys that start alike
+        (陆家嘴坏路: 陆家嘴环路)."""
+        key = q.road or compact(q.rest)
+        if not key or not self._keys:
+            return []
+        if q.street or key in self._roads:
+            return [(q, self._keys)]
+        split: list[AddressParts] = []
+        alike: Sequence[str] = self._keys
+        for n in range(2, min(self._short_len, len(key) - 1) + 1):
+            streets, after = self._short.get(key[:n]), key[n:]
+            if not streets or (q.road and parse(after).road != after):
+                continue  # 花木路: not 花木 and a road 路
+            if not split:
+                alike = self._town_keys.get(key[:n], [])
+            for street in sorted(streets):
+                part = {"road": after} if q.road else {"rest": after}
+                split.append(replace(q, street=street, **part))
+        known = [r for r in split if (r.road or r.rest) in self._roads]
+        if known:
+            return [(r, self._keys) for r in known]
+        return [(q, alike), *((r, self._keys) for r in split)]
+
+    def _roads_like(self, key: str, is_road: bool, keys: Sequence[str]) -> list[tuple[str, float]]:
         """Road (or place) keys like ``key`` with their similarity 0–100: the exact key alone
-        when it is known, else up to five fuzzy ones."""
+        when it is known, else up to five fuzzy ones of ``keys``."""
         if key in self._roads:
             return [(key, 100.0)]
         scorer = fuzz.ratio if is_road else fuzz.WRatio
-        found = process.extract(key, self._keys, scorer=scorer, limit=5, score_cutoff=ROAD_CUTOFF)
+        found = process.extract(key, keys, scorer=scorer, limit=5, score_cutoff=ROAD_CUTOFF)
         return [(k, float(s)) for k, s, _ in found]
 
     def _houses(self, road: str, q: AddressParts, keep: int = 40) -> list[int]:
@@ -181,6 +218,18 @@ class AddressBook:
             score,
             distance_m,
         )
+
+
+def short_names(street: str) -> set[str]:
+    """The names a 街镇 goes by without its suffix, two characters at least: 陆家嘴街道 →
+    陆家嘴, 川沙新镇 → 川沙, 潍坊新村街道 → 潍坊新村 and 潍坊 (唐镇: none)."""
+    names = set()
+    for suffix in STREET_SUFFIXES:
+        if street.endswith(suffix):
+            names.add(street[: -len(suffix)])
+            if suffix == "新镇":
+                break  # 川沙新镇 is not 川沙新
+    return {n for n in names if len(n) >= 2}
 
 
 def _order(h: House) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ ticket's reporter: personal data, shown masked to whoever may not see contacts.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,7 +34,8 @@ PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,19}$")
 @dataclass(frozen=True)
 class Call:
     """What the acceptor typed: the caller, the place (an address text, or a chosen address's
-    id), the description and the category."""
+    id), the description and the category. The number is kept as :func:`normal_phone` makes
+    it."""
 
     phone: str = ""
     name: str = ""
@@ -41,6 +43,9 @@ class Call:
     address_id: str = ""
     description: str = ""
     category: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "phone", normal_phone(self.phone))
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,16 @@ class LookUp:
     loading: bool = False  # the address database is still being loaded by this process
 
 
+def normal_phone(phone: str) -> str:
+    """A number as typed, half-width and trimmed: how it is checked and stored. A Chinese
+    input method types full-width forms (１３８, ＋, －, ideographic spaces); NFKC makes them
+    the ASCII ones."""
+    return unicodedata.normalize("NFKC", phone).strip()
+
+
 def digits(phone: str) -> str:
     """The digits of a phone number (how two numbers are compared)."""
-    return re.sub(r"\D", "", phone)
+    return re.sub(r"[^0-9]", "", normal_phone(phone))
 
 
 def look_up(ctx: ServiceContext, call: Call, limit: int = 6) -> LookUp:

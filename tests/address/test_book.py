@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gridops.address.book import AddressBook, AddressRecord
+from gridops.address.book import AddressBook, AddressRecord, decisive, short_names
 
 
 def rec(i: int, text: str, lon: float, lat: float, *aliases: str) -> AddressRecord:
@@ -95,9 +97,67 @@ def test_reverse_many_and_empty():
 
 
 def test_decisive_needs_a_clear_leader():
-    from gridops.address.book import decisive
-
     assert decisive(BOOK.geocode("科苑路88号")).id == "A1"
     assert decisive(BOOK.geocode("科园路88号")).id == "A1"  # a typo, nothing else close
     assert decisive(BOOK.geocode("张杨路88号")) is None  # two towns
     assert decisive([]) is None
+
+
+#: 街镇 of each kind of suffix, roads that start like a 街镇's short name (花木路, 陆家嘴环路),
+#: and rivals of one name in two 街镇 (张杨路) or one character apart (新高大道, 新苑大道).
+TOWN_RECORDS = [
+    rec(1, "浦东新区陆家嘴街道新苑大道1号", 121.50, 31.24),
+    rec(2, "浦东新区陆家嘴街道新苑大道2弄1号", 121.51, 31.24),
+    rec(3, "浦东新区张江镇新高大道1号", 121.60, 31.20),
+    rec(4, "浦东新区陆家嘴街道陆家嘴环路8号", 121.50, 31.23),
+    rec(5, "浦东新区花木街道花木路1号", 121.55, 31.21),
+    rec(6, "浦东新区花木街道张杨路88号", 121.54, 31.23),
+    rec(7, "浦东新区金桥镇张杨路88号", 121.59, 31.26),
+    rec(8, "浦东新区川沙新镇川环南路1号", 121.70, 31.19),
+    rec(9, "浦东新区潍坊新村街道夏港大道1号", 121.52, 31.24),
+    rec(10, "浦东新区合庆乡海徐路3号", 121.72, 31.25),
+]
+TOWNS = AddressBook(TOWN_RECORDS)
+#: Each record with a name its 街镇 goes by without its suffix (潍坊新村街道: 潍坊新村, 潍坊).
+SAID = [(r, n) for r in TOWN_RECORDS for n in sorted(short_names(r.parts.street))]
+
+
+def test_the_names_a_town_goes_by_without_its_suffix():
+    assert short_names("陆家嘴街道") == {"陆家嘴"}
+    assert short_names("川沙新镇") == {"川沙"}
+    assert short_names("潍坊新村街道") == {"潍坊新村", "潍坊"}
+    assert short_names("合庆乡") == {"合庆"}
+    assert short_names("唐镇") == set()  # one character: the start of too many roads
+
+
+def test_a_town_said_without_its_suffix_and_a_typo_in_the_road():
+    found = TOWNS.geocode("陆家嘴新园大道１号")
+    assert decisive(found).id == "A1"
+    assert found[0].score == TOWNS.geocode("陆家嘴街道新园大道1号")[0].score
+
+
+def test_a_road_that_starts_like_a_town_is_still_that_road():
+    assert TOWNS.geocode("花木路1号")[0].id == "A5"
+    assert TOWNS.geocode("陆家嘴环路8号")[0].id == "A4"
+    assert TOWNS.geocode("陆家嘴坏路8号")[0].id == "A4"  # a typo: not 陆家嘴 and a road 坏路
+
+
+@given(
+    said=st.sampled_from(SAID),
+    district=st.sampled_from(["", "浦东新区", "上海市浦东新区"]),
+    typo=st.sampled_from(["", "园", "苑", "高"]),
+    full_width=st.booleans(),
+)
+def test_a_town_said_without_its_suffix_finds_what_the_whole_name_finds(
+    said, district, typo, full_width
+):
+    record, short = said
+    after = record.text.split(record.parts.street, 1)[1]  # the road and its 门牌
+    if typo:
+        after = after[0] + typo + after[2:]  # the road's second character misheard
+    if full_width:
+        after = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in after)
+    whole = TOWNS.geocode(district + record.parts.street + after)
+    found = TOWNS.geocode(district + short + after)
+    assert found and found[0].id == whole[0].id
+    assert found[0].score >= whole[0].score

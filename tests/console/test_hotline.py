@@ -122,3 +122,11 @@ def test_while_the_address_book_loads_the_desk_says_so_in_both_languages(
         gate.set()
     looked = call(client, acceptor, "look", address="锦绣路1号", description="路灯坏了")
     assert "浦东新区陆家嘴街道锦绣路1号" in looked.text
+
+
+def test_a_number_typed_full_width_is_taken_and_stored_half_width(client, ctx, acceptor):
+    taken = call(client, acceptor, "take", phone="１３８　１２３４－５６７８", address_id="L1",
+                 address="锦绣路1号", description="垃圾", category="E0102")  # fmt: skip
+    assert taken.status_code == 303, re.findall(r"来电号码[^<]*", taken.text)
+    number = re.search(r"/console/tickets/([^?]+)\?done=hotline", taken.headers["location"])[1]
+    assert ctx.store.get_by_number(number).reporter.phone == "138 1234-5678"

@@ -4,10 +4,12 @@ cell through the same intake (then routing); candidates, suggestions and repeat 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridops.org.suggest import category_words, suggest
 from gridops.services.addresses import AddressAmbiguous, import_addresses
-from gridops.services.hotline import Call, look_up, take_call
+from gridops.services.hotline import Call, check_call, look_up, take_call
 from gridops.services.routing import route_batch
 from gridops.tickets import Source, Status
 
@@ -44,6 +46,34 @@ def test_a_call_by_address_is_routed_to_the_cells_unit(ctx):
     assert routed.status in (Status.DISPATCHED, Status.VERIFYING), routed.status
     if routed.status is Status.DISPATCHED:
         assert routed.owner_unit
+
+
+#: Each character of a number as a Chinese input method may type it: half- or full-width, and
+#: a space as an ideographic one.
+TYPED = {d: (d, chr(ord(d) + 0xFEE0)) for d in "0123456789"} | {
+    "+": ("+", "＋"),
+    "-": ("-", "－"),
+    " ": (" ", "\u3000"),
+}
+
+
+@given(data=st.data())
+def test_a_number_typed_full_width_is_the_number_typed_half_width(data):
+    number = data.draw(st.text(alphabet="0123456789+- ", max_size=22), label="number")
+    typed = "".join(data.draw(st.sampled_from(TYPED[c])) for c in number)
+    call = Call(phone=typed, address="锦绣路1号", description="垃圾", category="E0102")
+    assert call.phone == number.strip()
+    as_ascii = Call(phone=number, address="锦绣路1号", description="垃圾", category="E0102")
+    assert check_call(call, {"E0102"}) == check_call(as_ascii, {"E0102"})
+
+
+def test_a_full_width_number_is_taken_and_stored_half_width(ctx):
+    call = Call(phone="＋８６　１３８－１２３４－５６７８", address_id="L1", description="垃圾",
+                category="E0102")  # fmt: skip
+    ticket = take_call(ctx, call, actor="acc1", now=NOW)
+    assert ctx.store.get(ticket.id).reporter.phone == "+86 138-1234-5678"
+    again = look_up(ctx, Call(phone="８６１３８１２３４５６７８", address_id="L1"))
+    assert [t.id for t in again.repeats] == [ticket.id]
 
 
 def test_an_ambiguous_address_writes_nothing(ctx):
