@@ -6,6 +6,7 @@ category asks for both, and the PWA's files (manifest, icons, service worker).""
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from typing import Any
 
@@ -56,6 +57,38 @@ def test_the_tabs_hold_my_task_with_its_place_and_navigation(
     assert "accept" in task["actions"] and task["due"]
     en = client.get("/console/app/tasks?lang=en").json()["tabs"]["todo"][0]
     assert en["category_name"] == "exposed garbage"
+
+
+def test_a_task_says_its_street_address_and_its_cell_with_the_sub_district(
+    client: TestClient, ctx: ServiceContext, users: Users, tmp_path: Any
+) -> None:
+    """The worker finds the job by the nearest standard address (标准地址库), then the cell;
+    in English the community's name alone ("community 1") says its 街镇 too."""
+    from gridops.services.addresses import import_addresses
+
+    number, _ = routed_worker(client, ctx, users)
+    ticket = ctx.store.get_by_number(number)
+
+    def addresses(east: float) -> None:
+        f = tmp_path / "a.csv"
+        f.write_text(f"id,address,lon,lat\nA1,浦东新区测试路1号,{ticket.point_lon + east},"
+                     f"{ticket.point_lat}\nA2,浦东新区测试路99号,{ticket.point_lon + 0.01},"
+                     f"{ticket.point_lat}\n", "utf-8")  # fmt: skip
+        import_addresses(ctx.store, ctx.grid, f, now=NOW)
+
+    def task(lang: str) -> dict[str, Any]:
+        return client.get(f"/console/app/tasks?lang={lang}").json()["tabs"]["todo"][0]
+
+    assert task("zh")["address"] == ""  # no address database yet: the cell alone
+    addresses(0.0)
+    zh, en = task("zh"), task("en")
+    assert zh["address"] == en["address"] == "浦东新区测试路1号"
+    assert zh["place"] == ctx.grid.cells[ticket.cells[1]].name.split(" (")[0].replace(" ", "")
+    l1_en = ctx.grid.cells[ticket.cells[0]].name.split(" ", 1)[1]
+    assert en["place"].startswith(f"{l1_en} · community ")
+    addresses(0.0005)  # ~47 m east: said as near it, in the worker's language
+    assert re.fullmatch(r"浦东新区测试路1号附近（约4\d米）", task("zh")["address"])
+    assert re.fullmatch(r"near 浦东新区测试路1号 \(~4\d m\)", task("en")["address"])
 
 
 def test_a_move_sent_twice_is_applied_once(

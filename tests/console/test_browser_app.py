@@ -103,6 +103,16 @@ def test_offline_moves_are_applied_once_when_the_signal_returns(
     page.tap("#accept")
     taps += 1
     page.wait_for_selector("#task-view form.done")
+    # nothing said and no photo: the note is not filled in for the worker, so it is refused
+    assert page.input_value("#task-view form.done textarea[name=note]") == ""
+    queued = page.inner_text("#outbox")  # the accept, offline
+    page.tap("#task-view form.done button[type=submit]")
+    assert page.evaluate("document.querySelector('#task-view form.done textarea').validity"
+                         ".valueMissing")  # fmt: skip
+    page.fill("#task-view form.done textarea[name=note]", "暴露垃圾已清运")
+    page.tap("#task-view form.done button[type=submit]")  # a note but no photo after: asked
+    assert "没有处置后照片" in page.inner_text("#task-view form.done .no-photo")
+    assert page.inner_text("#outbox") == queued  # nothing more queued (not the path counted)
     page.context.set_geolocation({"longitude": t1.lon + 0.01, "latitude": t1.lat})  # moved away
     page.set_input_files("#ph-before", files=[{"name": "before.jpg", "mimeType": "image/jpeg",
                                                "buffer": shade((200, 60, 40))}])  # fmt: skip
@@ -325,6 +335,7 @@ def test_a_photo_chosen_before_the_accept_is_confirmed_is_kept(
     assert page.locator("#ph-before-preview img").count() == 1
     page.set_input_files("#ph-after", files=[{"name": "after.jpg", "mimeType": "image/jpeg",
                                               "buffer": shade((40, 60, 200))}])  # fmt: skip
+    page.fill("#task-view form.done textarea[name=note]", "已清理")
     page.tap("#task-view form.done button[type=submit]")
     page.wait_for_selector("#list-view:not([hidden])")
     for _ in range(300):  # the done move on its way to the server

@@ -14,6 +14,7 @@ from gridops.store.field_moves import FieldMoves
 
 from .browser import AXE, scene
 from .conftest import NOW, Server
+from .test_app import shade
 from .test_browser_app import phone, report, shot
 
 pytestmark = pytest.mark.slow
@@ -36,6 +37,10 @@ def test_a_far_done_asks_why_and_the_reason_reaches_the_check(server: Server, br
     page.tap("#accept")
     page.wait_for_selector("#task-view form.done")
     page.wait_for_selector("#task-view [data-dist] .dist")  # the phone knows where it is
+    page.fill("#task-view form.done textarea[name=note]", "Rubbish cleared")
+    page.set_input_files(
+        "#ph-after", files=[{"name": "a.jpg", "mimeType": "image/jpeg", "buffer": shade((9, 9, 9))}]
+    )
     page.tap(DONE)
     try:
         page.wait_for_selector("#far-ask[open]")

@@ -24,12 +24,18 @@ _DOING = {Status.ACCEPTED, Status.REWORK, Status.ESCALATED}
 
 def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[str, Any]:
     """One task as the app shows it (a plain dict, JSON as it is)."""
+    from gridops.services.addresses import nearest_address
     from gridops.services.field_moves import of_ticket, radius_of
 
     lon, lat = to_grid_crs(ticket.lon, ticket.lat, ticket.crs, WGS84)
-    names = [say.place_text(c) for c in reversed(ticket.cells)]  # the deepest named cell
-    place = next((n for n, c in zip(names, reversed(ticket.cells), strict=True) if n != c), "")
-    links = nav_links(lon, lat, place or ticket.number)
+    place = place_of(ticket, say)
+    near = nearest_address(state.ctx.store, ticket)
+    address = ""  # the 标准地址库's nearest address, as the console's tables say it
+    if near is not None:
+        metres = round(near.distance_m)
+        address = (near.text if metres <= 30
+                   else say.t("address_near", address=near.text, metres=metres))  # fmt: skip
+    links = nav_links(lon, lat, (near.text if near else "") or place or ticket.number)
     category = state.ctx.ops.taxonomy.categories.get(ticket.category)
     due, clock = ticket.clock.due_at, ticket.clock
     clock_state = ""  # as the console's with_due: no countdown once paused or stopped
@@ -47,6 +53,7 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         "category_name": say.category(ticket.category),
         "description": ticket.description,
         "place": place,
+        "address": address,
         "nearby": [str(n.striptags()) for n in say.nearby(ticket.overlays)],
         "lon": round(lon, 7),
         "lat": round(lat, 7),
@@ -67,6 +74,19 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
         "before": before,
         "after": after,
     }
+
+
+def place_of(ticket: Ticket, say: Speaker) -> str:
+    """The deepest named cell of a ticket in the reader's language, with its 街镇 where the
+    name does not hold it (English names read "community 1" alone): "Weifang · community 1"."""
+    named = [(c, say.place_text(c)) for c in reversed(ticket.cells)]
+    deepest = next(((c, n) for c, n in named if n != c), None)
+    if deepest is None:
+        return ""
+    top = say.place_text(ticket.cells[0]) if ticket.cells else ""
+    if deepest[0] == ticket.cells[0] or top == ticket.cells[0] or top in deepest[1]:
+        return deepest[1]
+    return f"{top} · {deepest[1]}"
 
 
 def before_after(state: WebState, ticket: Ticket, moves: Any) -> tuple[list[str], list[str]]:

@@ -63,7 +63,13 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "app.note": ("处置说明", "What was done"),
     "app.verify_note": ("核实情况", "What you found"),
-    "app.done_note": ("已现场处置完毕", "Handled on site"),
+    "app.done_note": ("例：暴露垃圾已清运，路面已冲洗", "e.g. rubbish cleared, pavement washed"),
+    "app.no_after_photo": (
+        "没有处置后照片，核查时无从对比。请拍一张；确实无法拍照，"
+        "请在说明中写明原因后再点一次「办结上报」。",
+        "No photo after: the check will have nothing to compare. Take one; if you cannot, say"
+        " why in the note and tap Report done again.",
+    ),
     "app.return_why": ("退单原因", "Why return it"),
     "app.reason.not_ours": ("不属于本单位职责", "Not our unit's job"),
     "app.reason.wrong_place": ("位置不在本单位辖区", "The place is outside our area"),

@@ -175,7 +175,7 @@
   function mapSlot(task) {
     if (shownMap && shownMap.dataset.number === task.number) return shownMap;
     var slot = el("div", { "class": "map-slot", role: "img", "aria-label": t("app.map_at", { lon: task.lon, lat: task.lat }),
-      "data-lon": task.lon, "data-lat": task.lat }, [el("span", { "class": "addr", text: place(task) })]);
+      "data-lon": task.lon, "data-lat": task.lat }, [el("span", { "class": "addr", text: where(task) })]);
     if (navigator.onLine && window.gridopsMap && task.map) {
       Object.keys(task.map).forEach(function (k) { slot.setAttribute("data-" + k, task.map[k]); });
       setTimeout(function () {  // once in the page, so the map can measure its box
@@ -191,12 +191,18 @@
     return task.place || (task.nearby && task.nearby[0]) || t("app.no_place");
   }
 
+  // Where to go: the nearest standard address (标准地址库) first, then the cell it lies in.
+  function where(task) {
+    return task.address || place(task);
+  }
+
   function card(task) {
     var conflict = kept.filter(function (k) { return k.ticket === task.number; }).length;
     return el("a", { "class": "card" + (task.overdue ? " late" : ""), href: "#task/" + task.number,
       "data-number": task.number }, [
       el("span", { "class": "cat", text: task.category_name }),
-      el("span", { "class": "where", text: place(task) }),
+      el("span", { "class": "where", text: where(task) }),
+      task.address ? el("span", { "class": "cell", text: place(task) }) : null,
       el("span", { "class": "meta" }, [countdown(task), " ", el("span", { "data-dist": task.number }, [distance(task)])]),
       task.pending ? el("span", { "class": "badge wait", text: t("app.pending") }) : null,
       conflict ? el("span", { "class": "badge bad", text: t("app.kept_badge") }) : null,
@@ -227,8 +233,8 @@
   }
 
   function doneForm(task) {
-    var note = el("textarea", { name: "note", rows: "2", required: true });
-    note.value = t("app.done_note");
+    // Not filled in for the worker: a done says what was done (the check reads it).
+    var note = el("textarea", { name: "note", rows: "2", required: true, placeholder: t("app.done_note") });
     return el("form", { "class": "move done", "data-action": "done" }, [
       el("h3", { text: t("app.do.done") }),
       el("div", { "class": "pair" }, [
@@ -356,7 +362,8 @@
       el("h2", { text: task.category_name }),
       el("p", { "class": "meta" }, [el("span", { "class": "status", text: t("status." + task.status) }), " · ", countdown(task),
         task.pending ? el("span", { "class": "badge wait", text: t("app.pending") }) : null]),
-      el("p", { "class": "where" }, [el("strong", { text: place(task) }), " ", el("span", { "data-dist": task.number }, [distance(task)])]),
+      el("p", { "class": "where" }, [el("strong", { "class": "addr", text: where(task) }), " ", el("span", { "data-dist": task.number }, [distance(task)])]),
+      task.address ? el("p", { "class": "cell", text: place(task) }) : null,
       mapSlot(task),
       el("nav", { "class": "navi", "aria-label": t("app.navigate") }, [
         el("a", { href: task.nav.amap, "class": "btn", text: t("app.nav.amap") }),
@@ -425,6 +432,14 @@
       var after = photos.some(function (p) { return p.field === "after"; });
       if (task.before_after && !(before && after)) { say(t("app.err.before_after")); return; }
       if (!fields.note) { say(t("app.err.note")); return; }
+      // No photo after: the check has nothing to compare. Asked once; a second tap sends it.
+      if (!after && form.dataset.noPhoto !== "1") {
+        form.dataset.noPhoto = "1";
+        var warn = form.querySelector(".no-photo") || form.insertBefore(
+          el("p", { "class": "err no-photo", role: "alert" }), form.querySelector("button[type=submit]"));
+        warn.textContent = t("app.no_after_photo");
+        return;
+      }
     }
     queue(task, action, fields, photos);
   }
