@@ -21,7 +21,7 @@ from gridops.store.queries import TicketScope, counts_by_cell
 from gridops.tickets import Role, Ticket
 
 #: The dispatcher's tabs, in order.
-DESK_QUEUES = ("new", "returned", "overdue", "escalated", "supervised")
+DESK_QUEUES = ("new", "returned", "overdue", "escalated", "supervised", "open")
 PAGE_SIZES = (20, 50, 100)
 FIELD_ROLES = frozenset({Role.FIELD_STAFF, Role.GRID_WORKER})
 MAX_PLACES = 500  # a place search naming more cells than this is too vague to be one

@@ -22,6 +22,8 @@ QUEUES = {
     "escalated": "in joint enforcement (联合执法)",
     "supervised": "open and flagged for supervision (督办)",
     "handled": "handled, waiting for the check (待核查)",
+    "open": "every open ticket, whatever its step (全部在办): where a search finds a ticket "
+    "the other queues have let go",
 }
 
 #: Queue name → the tickets it holds. Listing and counting both read this one table.
@@ -32,6 +34,7 @@ QUEUE_FILTERS = {
     "escalated": TicketFilter((Status.ESCALATED,)),
     "supervised": TicketFilter(tuple(OPEN), supervised=True),
     "handled": TicketFilter((Status.HANDLED,)),
+    "open": TicketFilter(tuple(OPEN)),
 }
 
 

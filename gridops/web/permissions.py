@@ -206,6 +206,15 @@ class PermissionDenied(Exception):
         self.reason = reason
 
 
+class NotVisible(PermissionDenied):
+    """The 403 for a ticket the principal may not see or that does not exist (one answer for
+    both: no oracle for case numbers); ``ref`` is the number as they asked for it."""
+
+    def __init__(self, reason: str, ref: str) -> None:
+        super().__init__(reason)
+        self.ref = ref
+
+
 def _scope_text(p: Principal) -> str:
     return "all units" if p.unit_scope == ALL else ", ".join(sorted(p.unit_scope)) or "no units"
 
@@ -295,7 +304,7 @@ def sees_every_ticket(principal: Principal) -> bool:
     return listing_scope(principal).all_units
 
 
-def not_visible(principal: Principal, ref: str) -> PermissionDenied:
+def not_visible(principal: Principal, ref: str) -> NotVisible:
     """The one refusal for a ticket ``principal`` may not see, whether or not it exists: it
     names the ticket as they asked for it and their own scope, never the ticket's owner."""
     label, ref = _LABEL[principal.role], ref[:64]
@@ -305,9 +314,10 @@ def not_visible(principal: Principal, ref: str) -> PermissionDenied:
         within = f"they reported or verification tasks within {_scope_text(principal)}"
     else:
         within = f"within {_scope_text(principal)}"
-    return PermissionDenied(
+    return NotVisible(
         f"{label} may act only on tickets {within}; ticket {ref} is not one of them, or does "
-        "not exist"
+        "not exist",
+        ref,
     )
 
 

@@ -93,6 +93,61 @@ def test_search_by_number_text_and_place_and_a_cell_filter_by_name(
     assert rows(nowhere.text) == [] and 'id="count-new">0<' in nowhere.text
 
 
+def test_a_ticket_that_left_the_queues_is_found_by_its_number_and_in_all_open(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """An acceptor reads a case number to the dispatcher after routing dispatched it: the
+    desk finds it under 全部在办 (every open ticket) and offers to open it from any tab; a
+    closed or other district's ticket is only offered to whoever may read it."""
+    from gridops.services.routing import route_batch
+
+    [a] = many(ctx, 1)
+    route_batch(ctx, 10, now=NOW)
+    assert ctx.store.get_by_number(a).status.value == "dispatched"
+    [b] = many(ctx, 1, LUJIAZUI_L3[:-1] + "2")
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    new = client.get(f"/console/dispatch?q={a}")
+    assert rows(new.text) == [] and 'id="count-open">1<' in new.text
+    assert re.search(rf'id="found"[^>]*>案件 {a} 当前为「已派遣」，不在此列表中。 '
+                     rf'<a href="/console/tickets/{a}">打开案件</a>', new.text)  # fmt: skip
+    everything = client.get(f"/console/dispatch?queue=open&q={a}")
+    assert rows(everything.text) == [a] and 'id="found"' not in everything.text
+    assert sorted(rows(client.get("/console/dispatch?queue=open").text)) == sorted([a, b])
+    en = client.get(f"/console/dispatch?q={a}&lang=en")
+    assert f"Case {a} is dispatched: not in this list." in en.text
+    client.cookies.clear()
+    sign_in(client, users.add("d-far", "dispatcher", "sc-310115004"))  # 潍坊: not theirs
+    assert 'id="found"' not in client.get(f"/console/dispatch?q={a}").text
+    client.cookies.clear()
+    sign_in(client, users.add("d-all", "dispatcher", "all"))  # reads every ticket: a 404
+    unknown = client.get("/console/tickets/C0NOPE123")
+    assert unknown.status_code == 404 and "没有找到这个案件，请核对案件编号。" in unknown.text
+    client.cookies.clear()
+    sign_in(client, users.add("d-far2", "dispatcher", "sc-310115004"))
+    typo = client.get("/console/tickets/C0NOPE123")  # one answer for a typo and a ban
+    assert typo.status_code == 403 and "没有找到案件 C0NOPE123" in typo.text
+    assert "未找到" in typo.text and "无权访问" not in typo.text
+
+
+def test_the_bulk_bar_offers_only_what_the_role_may_do(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    many(ctx, 2)
+    sign_in(client, users.add("acc-1", "acceptor", "all"))
+    acceptor = client.get("/console/dispatch").text  # an acceptor voids, never dispatches
+    assert 'id="bulk-void"' in acceptor and 'id="bulk-dispatch"' not in acceptor
+    assert 'id="bulk-unit"' not in acceptor and 'name="n"' in acceptor
+    client.cookies.clear()
+    sign_in(client, users.add("s-1", "supervisor", "all"))
+    supervisor = client.get("/console/dispatch").text  # reads the desk, acts on no batch
+    assert 'id="bulk-bar"' not in supervisor and 'name="n"' not in supervisor
+    assert 'id="select-all"' not in supervisor and len(rows(supervisor)) == 2
+    client.cookies.clear()
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    dispatcher = client.get("/console/dispatch").text
+    assert 'id="bulk-dispatch"' in dispatcher and 'id="bulk-void"' in dispatcher
+
+
 @pytest.mark.parametrize(
     "url",
     [

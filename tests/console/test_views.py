@@ -68,6 +68,9 @@ def test_dispatcher_actions_through_the_forms(
     r = client.post(f"/console/tickets/{second}/do/merge",
                     data={"csrf": csrf, "duplicate_of": first})  # fmt: skip
     assert r.status_code == 200 and status(ctx, second) == "duplicate"
+    merged = client.get(f"/console/tickets/{second}").text  # the case number, not the row's id
+    assert re.search(rf'重复于.*<a href="/console/tickets/{first}"><code[^>]*>{first}<', merged)
+    assert ctx.store.get_by_number(first).id not in merged
     r = client.post(f"/console/tickets/{first}/do/dispatch",
                     data={"csrf": csrf, "owner_unit": "sc-310115005"})  # fmt: skip
     assert r.status_code == 200 and status(ctx, first) == "dispatched"

@@ -18,7 +18,7 @@ from gridops.web.permissions import ALL, FIELD_ROLES, Action, PermissionDenied, 
 from gridops.web.state import Me, State, WebState
 
 router = APIRouter(tags=["dispatch"], responses=SIGNED_IN)
-QueueName = Literal["new", "returned", "overdue", "escalated", "supervised", "handled"]
+QueueName = Literal["new", "returned", "overdue", "escalated", "supervised", "handled", "open"]
 QUEUE_ROLES = frozenset({Role.DISPATCHER, Role.ACCEPTOR, Role.SUPERVISOR})
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 

@@ -20,7 +20,7 @@ from gridops.web.console.desk_form import DeskRead, read_view
 from gridops.web.console.live import embedded, fragment_stream
 from gridops.web.console.pages import html_errors, lang_of, render, signed_in
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
-from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied, Principal
 from gridops.web.state import State, WebState
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +63,9 @@ def _row(ticket: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+BULK = (("dispatch", Action.DISPATCH), ("void", Action.VOID))
+
+
 def queue_panel(state: WebState, me: Principal, read: DeskRead) -> dict[str, Any]:
     """The tabs with their counts and the chosen page of the chosen queue, of the tickets
     ``me`` may read (one counting query, one page query)."""
@@ -72,12 +75,31 @@ def queue_panel(state: WebState, me: Principal, read: DeskRead) -> dict[str, Any
     page = desk(state, me, read)
     view = read.view
     first = (page.page - 1) * page.per_page + 1
+    shown = {t["number"] for t in page.rows}
     return {
         "queues": QUEUE_NAMES, "counts": page.counts, "queue": view.queue, "view": view,
         "rows": [_row(t, now) for t in page.rows], "page": page.page, "pages": page.pages,
         "total": page.total, "first": first, "last": first + len(page.rows) - 1,
         "columns": COLUMNS, "link": view.link,
+        "found": None if view.q in shown else numbered(state, me, view.q),
+        # the bulk bar offers only what the role may do (an acceptor voids, never dispatches)
+        "bulk_ops": tuple(op for op, action in BULK if action in ROLE_ACTIONS[me.role]),
     }  # fmt: skip
+
+
+def numbered(state: WebState, me: Principal, text: str) -> dict[str, str] | None:
+    """The ticket whose case number the search text is, when ``me`` may read it: the desk
+    offers to open it whatever its step (closed, in a unit's hands) and whatever the tab."""
+    from gridops.store.errors import UnknownTicket
+    from gridops.web.api.common import allowed_ticket
+
+    if not text or len(text) > 40 or " " in text:
+        return None
+    try:
+        found = allowed_ticket(state, me, text, Action.READ_TICKET)
+    except (UnknownTicket, PermissionDenied):
+        return None
+    return {"number": found.number, "status": found.status.value}
 
 
 def grid_map(

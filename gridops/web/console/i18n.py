@@ -44,6 +44,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "queue.escalated": ("联合执法", "Escalated"),
     "queue.supervised": ("督办", "Supervised"),
     "queue.handled": ("待核查", "To check"),
+    "queue.open": ("全部在办", "All open"),
+    "search.found": (
+        "案件 {number} 当前为「{status}」，不在此列表中。",
+        "Case {number} is {status}: not in this list.",
+    ),
+    "search.open": ("打开案件", "Open it"),
     "filters": ("筛选", "Filters"),
     "category": ("类别", "Category"),
     "cell": ("网格", "Cell"),

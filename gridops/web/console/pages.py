@@ -31,7 +31,7 @@ from gridops.web.console.session import (
     csrf_token,
     principal_of_request,
 )
-from gridops.web.permissions import PermissionDenied, Principal
+from gridops.web.permissions import NotVisible, PermissionDenied, Principal
 from gridops.web.state import WebState
 
 HERE = Path(__file__).parent
@@ -125,6 +125,7 @@ def render(
         tz=state.tz,
         say=Speaker(t, lang, state.ctx.ops, state.ctx.grid, state.ctx.roster),
         countdown=lambda due, clock_state="": countdown(due, state.now(), t, clock_state),
+        my_name=lambda: _name_of(state, me),  # asked by the page's header only
         **values,
     )
     response = HTMLResponse(html, status_code=status)
@@ -133,6 +134,19 @@ def render(
             LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, samesite="strict"
         )
     return response
+
+
+def _name_of(state: WebState, me: Principal | None) -> str:
+    """The signed-in user's own name ("" when none is kept, or it is their id)."""
+    from gridops.store.errors import UnknownAccount
+
+    if me is None:
+        return ""
+    try:
+        name = state.accounts.user(me.user_id).name
+    except UnknownAccount:
+        return ""
+    return name if name and name != me.user_id else ""
 
 
 _STATUS: tuple[tuple[type[Exception], int, str], ...] = (
@@ -154,9 +168,12 @@ def refusal(exc: Exception, t: Callable[..., str]) -> tuple[int, str, str, str]:
     if found is None:
         raise exc
     code, title = found
+    title = "not_found" if isinstance(exc, NotVisible) else title
     detail = exc.reason if isinstance(exc, PermissionDenied) else str(exc)
     if isinstance(exc, PermissionDenied) and "(CSRF)" in detail:
         message = t("err.csrf")
+    elif isinstance(exc, NotVisible):  # a typo in a case number reads as one, not as a ban
+        message = t("err.not_visible", number=exc.ref)
     elif isinstance(exc, PermissionDenied | RoleNotAllowed):
         message = t("err.forbidden")
     elif isinstance(exc, IllegalTransition):
@@ -165,7 +182,7 @@ def refusal(exc: Exception, t: Callable[..., str]) -> tuple[int, str, str, str]:
     elif isinstance(exc, StaleTicket):
         message = t("err.stale")
     elif isinstance(exc, UnknownTicket):
-        message = t("not_found")
+        message = t("err.unknown_ticket")
     else:
         message = t("err.input")
     return code, title, message, detail

@@ -7,6 +7,7 @@ group the category's joint group suggests."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +72,9 @@ def _said(say: Speaker, text: Any, system: bool) -> Markup:
     return say.reason(str(text)) if system else content(str(text))
 
 
-def entry(say: Speaker, event: dict[str, Any], ticket: Ticket) -> Entry:
+def entry(
+    say: Speaker, event: dict[str, Any], ticket: Ticket, numbers: Mapping[str, str] | None = None
+) -> Entry:
     """A timeline row with what the step said: reason, note, approval, unit, person, group,
     time limit, satisfaction, evidence."""
     t = say.t
@@ -107,10 +110,12 @@ def entry(say: Speaker, event: dict[str, Any], ticket: Ticket) -> Entry:
         details.append((t("joint_group"), say.unit(given["group"])))
     if changes.get("satisfaction"):
         details.append((t("satisfaction"), Markup(str(changes["satisfaction"]))))
-    if changes.get("duplicate_of"):
-        details.append((t("duplicate_of_id"), code(changes["duplicate_of"])))
+    if changes.get("duplicate_of"):  # an internal id: the case number, linked, where known
+        other = (numbers or {}).get(changes["duplicate_of"])
+        details.append((t("duplicate_of_id"), Markup('<a href="/console/tickets/{}">{}</a>').format(
+            other, code(other)) if other else code(changes["duplicate_of"])))  # fmt: skip
     if changes.get("routing") and event["type"] == "dispatch":
-        details.append((t("routing"), Markup('<a href="#routing">{}</a>').format(t("routed"))))
+        details.append((t("routing"), Markup('<a href="#routing">{}</a>').format(t("routed_see"))))
     row.photos_before = photos(given.get("evidence_before"))
     taken_before = {p.ref for p in row.photos_before}
     row.photos = [p for p in photos([*(changes.get("media") or ()), *(given.get("evidence") or ()),
@@ -118,8 +123,15 @@ def entry(say: Speaker, event: dict[str, Any], ticket: Ticket) -> Entry:
     return row
 
 
-def timeline(say: Speaker, me: Principal, events: list[Any], ticket: Ticket) -> list[Entry]:
-    return [entry(say, event_out(me, e), ticket) for e in events]
+def timeline(
+    say: Speaker,
+    me: Principal,
+    events: list[Any],
+    ticket: Ticket,
+    numbers: Mapping[str, str] | None = None,
+) -> list[Entry]:
+    """The timeline's entries; ``numbers``: case numbers of the tickets it names by id."""
+    return [entry(say, event_out(me, e), ticket, numbers) for e in events]
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,12 +247,18 @@ def show(
         forms.person = decided.get("assignee", "") if suggested else ""
     groups, group = page.groups(say, found, decided)
     events = timeline(state.ctx, found)
+    numbers = {}  # the case numbers of the tickets the timeline names by id (a duplicate's)
+    for e in events:
+        other = (e.payload.get("changes") or {}).get("duplicate_of")
+        if other and other not in numbers:
+            with suppress(UnknownTicket):
+                numbers[other] = state.ctx.store.get(other).number
     before, after = (page.photos(p) for p in before_after(found, events))
     return render(
         request, state, "ticket.html", me=me, status=status,
         ticket=with_due(ticket_out(state, me, found)),
         routing=page.routing_of(say, decided, suggested),
-        events=page.timeline(say, me, events, found),
+        events=page.timeline(say, me, events, found, numbers),
         actions=actions, groups=groups, group=group, forms=forms, problem=problem, detail=detail,
         before=before, after=after,
         category=state.ctx.ops.taxonomy.categories.get(found.category),

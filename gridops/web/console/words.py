@@ -110,7 +110,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "limit_of": ("时限", "Time limit"),
     "duplicate_of_id": ("重复于", "Duplicate of"),
     "reports": ("合并上报数", "Reports merged"),
-    "routed": ("按派遣依据", "By the routing decision"),
+    "routed_see": ("见上方", "see above"),
     "error_summary": ("请更正以下问题", "There is a problem"),
     "confirm": ("请确认", "Please confirm"),
     "confirm.void": (
@@ -200,6 +200,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "Someone changed the ticket first; nothing was saved. Look at it again and retry",
     ),
     "err.forbidden": ("您的角色或所辖单位不允许此操作", "Your role or units do not allow this"),
+    "err.unknown_ticket": ("没有找到这个案件，请核对案件编号。", "No such case: check the number."),
+    "err.not_visible": (
+        "没有找到案件 {number}：编号不存在，或不在您可查看的范围内。请核对编号。",
+        "No case {number} found: the number does not exist, or the case is outside what you may"
+        " see. Check the number.",
+    ),
     "err.csrf": (
         "表单已过期，请刷新页面后重试",
         "The form has expired: reload the page and try again",
