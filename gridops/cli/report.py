@@ -107,12 +107,10 @@ def _names(settings: Any, by: str, keys: list[str]) -> dict[str, tuple[str, str]
     return {k: (units[k].zh, units[k].en) for k in keys if k in units}
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def _rate(r: Any) -> str:
-    return f"{_pct(r.value)} ({r.n})"
+    """A rate as the console's pages and exports show it (Rate.percent: half up, exact)."""
+    shown = r.percent()
+    return f"{'—' if shown is None else f'{shown}%'} ({r.n})"
 
 
 def _table(rows: list[Any], by: str, period: str, min_n: int, limit: int) -> None:

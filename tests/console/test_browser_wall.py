@@ -5,7 +5,9 @@ map (the grid, overdue pins) staying drawn in its slot while the panels around i
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -72,3 +74,83 @@ def test_the_wall_follows_new_tickets_by_itself(server: Server, browser: Any, to
         page.context.close()
     finally:
         server.app.state.web.extra.pop(TIMING_KEY, None)
+
+
+def luminance(png: bytes) -> float:
+    """The mean luminance (0–255) along the middle of a bar's screenshot, inside its border."""
+    from PIL import Image, ImageStat
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    w, h = image.size
+    middle = image.crop((3, h // 2 - 1, w - 3, h // 2 + 1))
+    return float(ImageStat.Stat(middle).mean[0])
+
+
+def test_a_day_without_tickets_reads_as_an_empty_bar(
+    server: Server, browser: Any, token: str
+) -> None:
+    """The bars of 近 7 日上报与结案 on the dark wall: the empty track dim, the value bright (the
+    browser's own track was near white, so a day with 0 looked like a full bar)."""
+    page = login(browser, server, token, viewport={"width": 1440, "height": 900})
+    page.goto("/console/wall")
+    page.wait_for_load_state()
+    meters = page.locator("#wall-trend meter")
+    values = [int(v) for v in meters.evaluate_all("ms => ms.map(m => m.value)")]
+    top = int(meters.first.get_attribute("max") or 0)
+    assert 0 in values and top in values and top > 0
+    empty = luminance(meters.nth(values.index(0)).screenshot())
+    full = luminance(meters.nth(values.index(top)).screenshot())
+    page.context.close()
+    assert empty < 70, f"an empty bar's track is bright ({empty:.0f} of 255)"
+    assert full > empty + 70, (
+        f"a full bar ({full:.0f}) does not stand out of its track ({empty:.0f})"
+    )
+
+
+STREETS = """() => {
+  const panel = document.getElementById('wall-streets'), box = panel.getBoundingClientRect();
+  const inside = el => { const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom + 0.5
+      && r.right <= box.right + 0.5; };
+  const rows = [...panel.querySelectorAll('li[data-street]')];
+  const more = document.getElementById('wall-streets-more');
+  return {shown: rows.map(li => getComputedStyle(li).display !== 'none'),
+          whole: rows.filter(li => getComputedStyle(li).display !== 'none').map(inside),
+          more: more && !more.hidden ? more.textContent : null,
+          moreInside: more ? inside(more) : null,
+          height: document.documentElement.scrollHeight,
+          width: document.documentElement.scrollWidth};
+}"""
+
+
+def test_the_streets_that_do_not_fit_are_counted_not_cut(
+    server: Server, browser: Any, token: str
+) -> None:
+    """Every 街镇 with tickets (36) on a wall one screen high at 1440×900 and 1920×1080: the rows
+    shown are the worst, each whole, and a note in the page's language counts the rest."""
+    grid = server.ctx.grid
+    streets = sorted({c.code[:9] for c in grid.cells_at(3)})
+    for street in streets:
+        routed(server.ctx, 1, max(c.code for c in grid.cells_at(3) if c.code[:9] == street), 6)
+    words = {"zh": "个街镇未显示", "en": "more sub-districts not shown"}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for lang in ("zh", "en"):
+        for width, height in ((1440, 900), (1920, 1080)):
+            page = login(browser, server, token, viewport={"width": width, "height": height})
+            page.goto(f"/console/wall?lang={lang}")
+            page.wait_for_load_state()
+            page.evaluate("document.fonts.ready")
+            got = page.evaluate(STREETS)
+            page.screenshot(path=str(ARTIFACTS / f"wall-streets-{lang}-{width}.png"))
+            page.context.close()
+            where = f"{lang} {width}×{height}"
+            assert got["height"] <= height and got["width"] <= width, where  # one screen
+            shown, rows = sum(got["shown"]), len(got["shown"])
+            assert rows == len(streets) == 36 and shown >= 8, where
+            assert got["shown"] == [True] * shown + [False] * (rows - shown), where  # worst first
+            assert all(got["whole"]), f"{where}: a row is cut at the panel's edge"
+            if shown < rows:
+                assert got["more"] and words[lang] in got["more"], where
+                assert re.search(rf"\b{rows - shown}\b", got["more"]) and got["moreInside"], where
+            else:
+                assert got["more"] is None, where

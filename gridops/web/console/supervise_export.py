@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from gridops.metrics import ReportRow
@@ -17,7 +18,8 @@ PERCENT = "0.0%"
 
 @dataclass(frozen=True)
 class Sheet:
-    """A table: its title, headings, rows of cells, and which columns are rates."""
+    """A table: its title, headings, rows of cells, and which columns are rates (each a
+    percentage as :meth:`Rate.percent` gives it, the page's figure, or None)."""
 
     title: str
     head: list[str]
@@ -46,7 +48,7 @@ def rates_sheet(
         line: list[Any] = [r.key, name or r.key, r.n]
         for k in shown:
             x = r.rates[k]
-            line += [None if x.value is None else round(x.value, 4), x.n]
+            line += [x.percent(), x.n]
         score = None if r.score.value is None else round(r.score.value, 1)
         out.append([*line, score, r.score.grade or ""])
     return Sheet(title, head, out, frozenset(rates))
@@ -73,14 +75,14 @@ def tickets_sheet(
 
 
 def as_csv(sheet: Sheet) -> bytes:
-    """The sheet as CSV; a rate as a percentage with one decimal, as on the page."""
+    """The sheet as CSV; a rate as the page's percentage (one decimal, half up)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(sheet.head)
     for row in sheet.rows:
         w.writerow(
             [
-                f"{v * 100:.1f}%" if i in sheet.rate_columns and v is not None else _plain(v)
+                f"{v}%" if i in sheet.rate_columns and v is not None else _plain(v)
                 for i, v in enumerate(row)
             ]
         )
@@ -88,7 +90,8 @@ def as_csv(sheet: Sheet) -> bytes:
 
 
 def as_xlsx(sheet: Sheet) -> bytes:
-    """The sheet as an .xlsx workbook: bold headings, rates as numbers shown as percentages."""
+    """The sheet as an .xlsx workbook: bold headings, rates as numbers shown as percentages
+    (the page's figure as a fraction: 90.4 % is 0.904, so Excel shows what the page does)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -99,7 +102,7 @@ def as_xlsx(sheet: Sheet) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in sheet.rows:
-        ws.append([_plain(v) if v is None or isinstance(v, str) else v for v in row])
+        ws.append([_cell(v, i in sheet.rate_columns) for i, v in enumerate(row)])
     for col in sheet.rate_columns:
         for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
             cell.number_format = PERCENT
@@ -111,6 +114,12 @@ def as_xlsx(sheet: Sheet) -> bytes:
 
 def _plain(v: Any) -> Any:
     return "" if v is None else str(v)
+
+
+def _cell(v: Any, is_rate: bool) -> Any:
+    if v is None or isinstance(v, str):
+        return _plain(v)
+    return float(Decimal(v) / 100) if is_rate else v
 
 
 def _sheet_title(title: str) -> str:

@@ -14,7 +14,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gridops.metrics import BY_NAME, rate
+from gridops.metrics import BY_NAME, Rate, rate
 from gridops.metrics.periods import parse_period
 from gridops.web.console import supervise_data as data
 from gridops.web.console.supervise_form import SuperviseView, read_view
@@ -42,8 +42,9 @@ def shade_box(state: WebState, me: Principal, view: SuperviseView) -> dict[str, 
                    shade="/console/supervise/map.json" + view.link())  # fmt: skip
 
 
-def pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
+def pct(r: Rate) -> str:
+    """As the desk's table and its exports show a rate (Rate.percent)."""
+    return f"{r.percent()}%"
 
 
 def shade_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]:
@@ -65,11 +66,15 @@ def shade_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]
     i = BY_NAME[view.ind]
     values: dict[str, float | None] = {}
     ns: dict[str, int] = {}
+    have: list[Rate] = []
     for g in table.groups:
         r = rate(g.counts[i.numerator], g.counts[i.denominator])
         values[g.key], ns[g.key] = r.value, r.n
-    have = [v for v in values.values() if v is not None]
-    lo, hi = (min(have), max(have)) if have else (0.0, 0.0)
+        if r.value is not None:
+            have.append(r)
+    low = min(have, key=lambda r: r.value or 0.0) if have else None
+    high = max(have, key=lambda r: r.value or 0.0) if have else None
+    lo, hi = (low.value or 0.0, high.value or 0.0) if low and high else (0.0, 0.0)
     name = i.en if lang == "en" else i.zh
     level = t(f"level.{view.view}")
     total = sum(ns.values())
@@ -81,7 +86,7 @@ def shade_of(state: WebState, me: Principal, request: Request) -> dict[str, Any]
     return {"indicator": view.ind, "name": name, "level": int(view.view), "period": read.label,
             "fit": fit,
             "values": values, "n": ns, "lo": lo, "hi": hi, "cells": len(have), "total": total,
-            "low": pct(lo) if have else "—", "high": pct(hi) if have else "—",
+            "low": pct(low) if low else "—", "high": pct(high) if high else "—",
             "note": note if have else t("sv.map_empty", name=name, period=read.label)}  # fmt: skip
 
 

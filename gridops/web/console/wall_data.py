@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from gridops.metrics import rate
@@ -34,6 +35,7 @@ class Street:
     en: str
     on_time: float | None
     n: int
+    shown: Decimal | None = None  # on_time as a percentage, as the desk shows it (Rate.percent)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ def wall(state: WebState, me: Principal) -> Wall:
         if cell is None:
             continue
         r = rate(g.counts["handled_on_time"], g.counts["due"])
-        streets.append(Street(g.key, *split_name(cell.name), r.value, r.n))
+        streets.append(Street(g.key, *split_name(cell.name), r.value, r.n, r.percent()))
+    # the worst first: what the wall cannot fit is cut from the end (console.js, fitLists)
     streets.sort(key=lambda s: (s.on_time is None, s.on_time or 0.0, s.code))
     return Wall(stages, lists["overdue"][0], lists["overdue"][1], lists["supervised"][0],
                 lists["supervised"][1], categories[:LISTED], days, streets)  # fmt: skip

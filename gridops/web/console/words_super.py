@@ -172,6 +172,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "近 7 日各街镇按期处置率",
         "On-time handling by sub-district, 7 days",
     ),
+    "wall.more_streets": (
+        "由低到高列出，另有 {n} 个街镇未显示",
+        "Lowest first; {n} more sub-districts not shown",
+    ),
     "done.adm_disable": ("已停用该用户", "The user is disabled"),
     "done.adm_enable": ("已启用该用户", "The user is enabled"),
     "done.adm_scope": ("已修改角色和单位", "Role and units changed"),

@@ -62,9 +62,40 @@
       if (fallback && !el.hidden) fallback.hidden = true;
     });
     tick();
+    fitLists(live);
     arrived(live, before);
     return true;
   }
+
+  // A list that is cut to fit its panel (the wall's 街镇, worst first): the rows that fit are
+  // shown whole, the rest are hidden and counted in the list's note ("{n} more not shown").
+  function fitLists(root) {
+    (root || document).querySelectorAll("[data-fit]").forEach(function (list) {
+      var panel = list.closest(".panel") || list.parentElement;
+      var note = document.getElementById(list.dataset.fit);
+      var rows = Array.prototype.slice.call(list.children);
+      function show(k) {
+        rows.forEach(function (row, i) { row.hidden = i >= k; });
+        if (note) {
+          note.hidden = k >= rows.length;
+          note.textContent = fill(note.dataset.more, { n: rows.length - k });
+        }
+        return panel.scrollHeight <= panel.clientHeight + 1;
+      }
+      if (show(rows.length)) return;
+      var lo = 0, hi = rows.length - 1; // show(lo) fits (or nothing does), show(hi + 1) does not
+      while (lo < hi) {
+        var mid = Math.ceil((lo + hi) / 2);
+        if (show(mid)) lo = mid; else hi = mid - 1;
+      }
+      show(lo);
+    });
+  }
+  var refit = null;
+  window.addEventListener("resize", function () {
+    cancelAnimationFrame(refit);
+    refit = requestAnimationFrame(function () { fitLists(); });
+  });
 
   function numbers(root) {
     var seen = {};
@@ -311,6 +342,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     backLinks();
     tick();
+    fitLists();
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { fitLists(); });
     setInterval(tick, 30000);
     var live = document.getElementById("live");
     if (live) ["focusout", "input", "change"].forEach(function (type) {
