@@ -77,6 +77,12 @@ def test_dispatcher_actions_through_the_forms(
     moved = {"csrf": csrf, "owner_unit": "ws-310115005001", "reason": "属地"}
     r = client.post(f"/console/tickets/{first}/do/reassign", data=moved)
     assert r.status_code == 200 and ctx.store.get_by_number(first).owner_unit == "ws-310115005001"
+    held = ctx.store.get_by_number(first)
+    box = re.search(r'<input id="reassign-owner_unit"[^>]*value="([^"]*)"', r.text)
+    assert box and "第1居委" in box.group(1)  # the unit that holds it now, not routing's pick
+    again = client.post(f"/console/tickets/{first}/do/reassign", data=moved)  # a no-op: refused
+    assert again.status_code == 400 and "案件已在该单位" in again.text
+    assert ctx.store.get_by_number(first).version == held.version  # nothing written
     joint = {"csrf": csrf, "group": "jeg-street-order", "reason": "多部门"}
     r = client.post(f"/console/tickets/{first}/do/escalate", data=joint)
     assert r.status_code == 200 and status(ctx, first) == "escalated"

@@ -163,6 +163,12 @@ def reassign(state: State, me: Me, ticket: str, body: ReassignIn) -> dict[str, A
     if body.owner_unit not in state.ctx.ops.org:
         raise UserError(f"owner_unit {body.owner_unit!r} is not in the org chart")
     _check_assignee(state, body.owner_unit, body.assignee)
+    if body.owner_unit == found.owner_unit and (body.assignee or None) == (found.assignee or None):
+        raise UserError(
+            f"reassign: {body.owner_unit!r} already holds ticket {found.number}"
+            f"{f' with {found.assignee!r}' if found.assignee else ''}; name another unit, or "
+            "another of its people"
+        )
     fields = {"owner_unit": body.owner_unit, "assignee": body.assignee}
     if body.reason:
         fields["reason"] = body.reason

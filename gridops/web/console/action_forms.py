@@ -124,6 +124,8 @@ def field_of(
     if head in LABELS:
         value = Typed(str(form.get(head, ""))[:40])
         return FormProblem({head: t("err.filter", field=t(LABELS[head]), value=value)})
+    if text.startswith("reassign: "):  # to the unit (and person) that hold it already
+        return FormProblem({"owner_unit": t("err.same_owner")})
     if text.startswith("assignee "):
         person, unit = Typed(form.get("assignee", "")), Typed(form.get("owner_unit", ""))
         return FormProblem({"assignee": t("err.not_person", person=person, unit=unit)})

@@ -238,13 +238,17 @@ def show(
     forms = forms or Forms()
     actions = available(state, me, found)
     owner = decided.get("owner_unit") or found.owner_unit
+    if "reassign" in actions and found.owner_unit:  # the unit that holds it now, not routing's
+        owner = found.owner_unit
     if forms.failed in ("dispatch", "reassign"):  # the people of the unit that was typed
         typed = resolve_unit(state.ctx.ops.org, forms.typed.get("owner_unit", ""), lang, say.t)
         owner = typed.unit or owner
     if owner in state.ctx.ops.org and {"dispatch", "reassign"} & set(actions):
         forms.unit = say.unit_text(owner)
         forms.people = people(state, owner)
-        forms.person = decided.get("assignee", "") if suggested else ""
+        forms.person = (
+            decided.get("assignee", "") if suggested and owner != found.owner_unit else ""
+        )
     groups, group = page.groups(say, found, decided)
     events = timeline(state.ctx, found)
     numbers = {}  # the case numbers of the tickets the timeline names by id (a duplicate's)

@@ -200,6 +200,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "Someone changed the ticket first; nothing was saved. Look at it again and retry",
     ),
     "err.forbidden": ("您的角色或所辖单位不允许此操作", "Your role or units do not allow this"),
+    "err.same_owner": (
+        "案件已在该单位（及该处置人）手中：请填写另一个单位，或选择该单位的另一位处置人",
+        "The case is already with this unit (and person): name another unit, or another of its"
+        " people",
+    ),
     "err.unknown_ticket": ("没有找到这个案件，请核对案件编号。", "No such case: check the number."),
     "err.not_visible": (
         "没有找到案件 {number}：编号不存在，或不在您可查看的范围内。请核对编号。",

@@ -57,6 +57,13 @@ def test_an_assignee_is_a_person_of_the_tickets_unit(
     moved = client.post(f"/api/v1/tickets/{fresh}/reassign", headers=dispatcher,
                         json={"owner_unit": UNIT, "assignee": "ghost-99"})  # fmt: skip
     assert moved.status_code == 400 and state_of(ctx, fresh)[0:2] == ("dispatched", 2)
+    same = client.post(f"/api/v1/tickets/{fresh}/reassign", headers=dispatcher,
+                       json={"owner_unit": UNIT, "assignee": "gw-user"})  # fmt: skip
+    assert same.status_code == 400 and "already holds" in same.json()["detail"]  # a no-op
+    assert state_of(ctx, fresh)[0:2] == ("dispatched", 2)
+    pooled = client.post(f"/api/v1/tickets/{fresh}/reassign", headers=dispatcher,
+                         json={"owner_unit": UNIT})  # fmt: skip
+    assert pooled.status_code == 200 and not pooled.json()["assignee"]  # back to the unit
     assert dispatch(client, dispatcher, number, "").status_code == 200  # the unit's queue
 
 
