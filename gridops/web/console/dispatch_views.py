@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from gridops.tickets.vocabulary import Role
 from gridops.web.console.desk_form import DeskRead, read_view
 from gridops.web.console.live import embedded, fragment_stream
+from gridops.web.console.map_views import GL_COOKIE
 from gridops.web.console.pages import html_errors, lang_of, render, signed_in
 from gridops.web.console.svgmap import DrawnCell, Pin, cells_for, render_map
 from gridops.web.permissions import ROLE_ACTIONS, Action, PermissionDenied, Principal
@@ -188,16 +189,22 @@ def dispatch_page(request: Request, state: State) -> HTMLResponse:
             for r in panel["rows"]]  # fmt: skip
     lang = lang_of(request)
     say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid)
-    svg = grid_map(state, me, read, pins, say)
+    # a browser that drew the web map before gets none of the SVG fallback (map_views.GL_COOKIE)
+    asked_svg = request.query_params.get("map") == "svg"
+    omitted = request.cookies.get(GL_COOKIE) == "1" and not asked_svg
+    svg = "" if omitted else grid_map(state, me, read, pins, say)
     categories = sorted(state.ctx.ops.taxonomy.categories.values(), key=lambda c: c.code)
     live = embedded(queue_fragment(request, state, me, read, panel))
     l1 = read.view.l1
-    return render(
+    page = render(
         request, state, "dispatch.html", me=me, svg=svg, svg_bytes=len(svg.encode()),
-        glmap=desk_map(request, state, read),
+        svg_omitted=omitted, glmap=desk_map(request, state, read),
         level=read.view.level, l1=l1, categories=categories, errors=read.errors,
         status=400 if read.errors else 200, **live, **panel,
     )  # fmt: skip
+    if asked_svg:
+        page.delete_cookie(GL_COOKIE, path="/console")
+    return page
 
 
 @router.get("/console/dispatch/live", response_class=HTMLResponse)

@@ -44,6 +44,10 @@ VENDORED = {
 }
 OWN = {"map.js": "text/javascript", "map.css": "text/css"}
 PIN_CAP = 2000
+#: Set by map.js in a browser that drew the web map (it has script and WebGL): the desk then
+#: leaves out its SVG fallback (565 KB and ~0.3 s of a 街镇's unit cells). map.js clears it and
+#: reloads where WebGL is gone; ``?map=svg`` clears it for a browser without script.
+GL_COOKIE = "gridops_gl"
 GEOJSON = "application/geo+json"
 WARM_FROM = 10_000  # cells: a grid this big has its map layers built at start, in the background
 ANSWERS_BYTES = 64 << 20  # the cells answers kept, newest first (a whole district's is ~6 MB)

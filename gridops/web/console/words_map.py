@@ -20,6 +20,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "此浏览器无法显示地图（不支持网页图形加速）；同样的指标见上方表格。",
         "This browser has no WebGL, so no map: the table above has the same figures.",
     ),
+    "map.svg_omitted": (
+        "此浏览器能显示网格地图，因此本页未附带简易地图。",
+        "This browser draws the grid map, so the page leaves out the plain one.",
+    ),
+    "map.svg_show": ("显示简易地图（无脚本）", "Show the plain map (no script)"),
     "map.wall_no_webgl": (
         "此屏幕无法显示地图（浏览器不支持网页图形加速）",
         "This screen has no WebGL: the map cannot be drawn",

@@ -339,6 +339,17 @@
     });
   }
 
+  // The desk left out its SVG map because this browser drew the web map before (map.js's
+  // cookie); if map.js did not run this time (its script failed to load), ask for the SVG.
+  window.addEventListener("load", function () {
+    var omitted = document.querySelector("#map[data-omitted]");
+    var box = document.querySelector(".glmap");
+    if (!omitted || !box || !box.hidden) return;
+    var again = new URL(window.location.href);
+    again.searchParams.set("map", "svg");
+    window.location.replace(again.href);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     backLinks();
     tick();

@@ -315,6 +315,22 @@ function start(box) {
   }
 }
 
+// A browser that draws the web map says so (map_views.GL_COOKIE): the desk then leaves out its
+// SVG fallback. Where WebGL is gone (switched off, another screen) it is forgotten, and a page
+// sent without its fallback is asked for again with it (?map=svg always has it: no loop).
+const GL = "gridops_gl";
+const hasGL = document.cookie.split("; ").includes(GL + "=1");
+if (webgl()) {
+  if (!hasGL) document.cookie = `${GL}=1; path=/console; max-age=31536000; samesite=strict`;
+} else if (hasGL) {
+  document.cookie = `${GL}=; path=/console; max-age=0; samesite=strict`;
+  if (document.querySelector("[data-omitted]")) {
+    const again = new URL(window.location.href);
+    again.searchParams.set("map", "svg");
+    window.location.replace(again.href);
+  }
+}
+
 if (webgl()) {
   // The field app draws its task's map when it shows the task (app_static/app.js).
   window.gridopsMap = (box) => { start(box); return box.map; };
