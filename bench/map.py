@@ -9,9 +9,14 @@ one), and the web map also for the whole district at level 3 (twice: the second 
 server's kept answer), where the server sends at most
 20,000 cells of the view (vector.MAX_FEATURES). Figures, from the browser's performance API:
 
-- first paint: ms from navigation start to the first frame with the grid drawn (web map:
-  MapLibre's first ``idle`` with the cells loaded; SVG: the ``load`` event, after which the
-  inline SVG is laid out and painted in the next frame, measured with requestAnimationFrame).
+- first paint: ms from navigation start to the map drawn (web map: MapLibre's first ``idle``
+  with the cells loaded, that is with the pins, heat and labels placed too; SVG: the ``load``
+  event, after which the inline SVG is laid out and painted in the next frame, measured with
+  requestAnimationFrame). ``first_frame_ms``: the web map's first frame with the cells in it.
+- warm browser (``warm_browser``): the same two views visited in turn in one browser kept
+  through a shift, as a dispatcher's is (its cache and compiled scripts warm, the desk sent
+  without its SVG fallback once the web map was drawn); the medians after the first visit.
+  Every other web-map figure is a browser's first visit: a fresh profile, nothing cached.
 - pan/zoom fps: frames counted with requestAnimationFrame during 3 s of continuous pan and zoom
   (web map: ``easeTo`` steps; SVG: its viewBox moved every frame — the baseline has no pan or
   zoom of its own), with the longest frame, and the vector tiles fetched meanwhile.
@@ -92,6 +97,19 @@ TIMELINE_JS = """() => {
   return out;  // (the tiles are fetched by the map's worker: not in this page's timeline)
 }"""
 TILES_JS = "() => Number(document.getElementById('glmap').dataset.tilesAsked || 0)"
+# The first frame drawn with the grid's cells in it (MapLibre's first ``render`` once the cells'
+# tiles of the view are loaded), as data-render-ms: ``idle`` (data-paint-ms) waits for the pins,
+# the heat layer and the labels' placement too. Added before the page's own scripts run.
+RENDER_HOOK = """(() => { const t = setInterval(() => { const b = document.getElementById('glmap');
+  if (!b || !b.map) return; clearInterval(t); const m = b.map;
+  m.on('render', () => { if (b.dataset.renderMs || !m.isSourceLoaded('cells')) return;
+    if (m.querySourceFeatures('cells', {sourceLayer: 'cells'}).length)
+      b.dataset.renderMs = performance.now().toFixed(0); });
+}, 5); })();"""
+WARM_JS = """() => { const n = performance.getEntriesByType('navigation')[0];
+  const b = document.getElementById('glmap');
+  return {html: Math.round(n.responseEnd), dom_ready: Math.round(n.domContentLoadedEventEnd),
+          first_frame: +b.dataset.renderMs || null, idle: +b.dataset.paintMs}; }"""
 HIDE_ALL_JS = """() => { const m = document.getElementById('glmap').map;
   for (const l of m.getStyle().layers)
     if (l.id !== 'bg') m.setLayoutProperty(l.id, 'visibility', 'none'); }"""
@@ -137,6 +155,7 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                            ("gl_district_again", "/console/dispatch?level=3"),
                            ("svg_l1", f"/console/dispatch?level=3&l1={l1}")):  # fmt: skip
             ctx = browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
+            ctx.add_init_script(RENDER_HOOK)
             page = ctx.new_page()
             page.set_default_navigation_timeout(300_000)  # the cold server, on a loaded machine
             page.goto("/console/login")
@@ -149,6 +168,8 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
             if kind.startswith("gl"):
                 page.wait_for_selector("#glmap[data-paint-ms]", timeout=120_000)
                 paint = float(page.get_attribute("#glmap", "data-paint-ms") or "nan")
+                page.wait_for_timeout(200)
+                frame = float(page.get_attribute("#glmap", "data-render-ms") or "nan")
                 timeline = page.evaluate(TIMELINE_JS)
                 shown = int(page.get_attribute("#glmap", "data-cells-shown") or 0)
                 page.locator("#glmap").scroll_into_view_if_needed()
@@ -169,10 +190,50 @@ def measure(url: str, token: str, l1: str, n_cells: int) -> dict[str, Any]:
                 page.locator("svg.gridmap").scroll_into_view_if_needed()
                 fps = page.evaluate(FPS_JS, ["svg", 3000])
             out[kind] = {"first_paint_ms": round(paint), "cells_drawn": shown, **fps}
+            if kind.startswith("gl") and frame == frame:  # not NaN
+                out[kind]["first_frame_ms"] = round(frame)
             if kind.startswith("gl"):
                 out[kind]["timeline_ms"] = timeline
             ctx.close()
         browser.close()
+    return out
+
+
+def measure_warm(url: str, token: str, l1: str, rounds: int = 5) -> dict[str, Any]:
+    """First paint in one browser kept through a shift, as a dispatcher's is: its HTTP cache
+    and compiled scripts warm, and the desk sent without its SVG fallback once the web map was
+    drawn (map_views.GL_COOKIE). ``rounds`` visits of the 街镇 view and of the district view,
+    in turn; each figure's median over the visits after the first, and every visit's figures."""
+    from statistics import median
+
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, Any] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        ctx = browser.new_context(base_url=url, viewport={"width": 1440, "height": 900})
+        ctx.add_init_script(RENDER_HOOK)
+        page = ctx.new_page()
+        page.set_default_navigation_timeout(300_000)
+        page.goto("/console/login")
+        page.fill("#token", token)
+        page.click("#login")
+        page.wait_for_load_state()
+        views = {"l1": f"/console/dispatch?level=3&l1={l1}",
+                 "district": "/console/dispatch?level=3"}  # fmt: skip
+        seen: dict[str, list[dict[str, Any]]] = {k: [] for k in views}
+        for _ in range(rounds):
+            for name, path in views.items():
+                page.goto(path)
+                page.wait_for_selector("#glmap[data-paint-ms]", timeout=120_000, state="attached")
+                page.wait_for_timeout(200)
+                seen[name].append(page.evaluate(WARM_JS))
+        browser.close()
+    for name, visits in seen.items():
+        later = visits[1:] or visits
+        out[name] = {f"median_{k}_ms": median(v[k] for v in later if v[k] is not None)
+                     for k in ("html", "dom_ready", "first_frame", "idle")}  # fmt: skip
+        out[name]["visits"] = visits
     return out
 
 
@@ -223,6 +284,7 @@ def main() -> None:
         url, (server, ctx, l1), token = serve(grid_dir, Path(tmp))
         try:
             figures = measure(url, token, l1, n)
+            figures["warm_browser"] = measure_warm(url, token, l1)
             figures["server"] = server_figures(ctx, l1)
             print(json.dumps(figures, indent=1))
         finally:

@@ -194,3 +194,5 @@ def test_the_assignee_is_named_by_their_name_beside_their_id(
     page = client.get(f"/console/tickets/{number}").text
     shown = page[page.index('id="assignee"') : page.index("</dd>", page.index('id="assignee"'))]
     assert '<span translate="no">张伟</span> <code>zw-7</code>' in shown
+    timeline = page[page.index('id="timeline"') :]  # the reassign's line names them too
+    assert '<span translate="no">张伟</span> <code>zw-7</code>' in timeline

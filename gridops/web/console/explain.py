@@ -38,12 +38,15 @@ class Speaker:
     ops: Any
     grid: Any
     roster: Any = None  # the people's names, where the page names people
+    name_of: Callable[[str], str] | None = None  # a user account's own name ("" when none)
 
     def person(self, unit_id: str | None, person_id: str) -> Markup:
-        """A person of ``unit_id`` by their roster name, their id beside it; the id alone when
-        the roster does not know them."""
+        """A person of ``unit_id`` by their roster name (else their account's), their id beside
+        it; the id alone when neither knows them."""
         found = self.roster.staff_of(unit_id) if self.roster is not None and unit_id else ()
         name = next((s.name_in(self.lang) for s in found if s.id == person_id), "")
+        if not name and self.name_of is not None:
+            name = self.name_of(person_id)
         if not name or name == person_id:
             return code(person_id)
         return Markup('<span translate="no">{}</span> {}').format(name, code(person_id))

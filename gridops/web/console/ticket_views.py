@@ -233,7 +233,8 @@ def show(
     from gridops.web.console.pickers import people, resolve_unit
 
     lang = lang_of(request)
-    say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid, state.ctx.roster)
+    say = Speaker(translator(lang), lang, state.ctx.ops, state.ctx.grid, state.ctx.roster,
+                  name_of=lambda uid: person_name(state, uid))  # fmt: skip
     decided, suggested = page.decision(state, found)
     forms = forms or Forms()
     actions = available(state, me, found)
