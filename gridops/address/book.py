@@ -66,6 +66,7 @@ class Candidate:
     cell: str
     score: float = 100.0
     distance_m: float = 0.0
+    en: str = ""  # its alias in Latin letters, if any: how an English page says it
 
 
 class AddressBook:
@@ -80,6 +81,7 @@ class AddressBook:
         lats: list[float] = []
         self._roads: dict[str, dict[House, list[int]]] = {}
         self._by_id: dict[str, int] = {}
+        self._en: dict[int, str] = {}  # the first alias in Latin letters (few addresses have one)
         for i, r in enumerate(records):
             self.ids.append(r.id)
             self.texts.append(r.text)
@@ -91,6 +93,8 @@ class AddressBook:
             self._index(i, r.parts)
             for alias in r.aliases:
                 self._index(i, parse(alias))
+                if i not in self._en and alias.isascii():
+                    self._en[i] = alias
         self.lon = np.asarray(lons, dtype=float)
         self.lat = np.asarray(lats, dtype=float)
         self._keys = list(self._roads)
@@ -217,6 +221,7 @@ class AddressBook:
             self.cells[i],
             score,
             distance_m,
+            self._en.get(i, ""),
         )
 
 

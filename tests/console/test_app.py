@@ -69,11 +69,11 @@ def test_a_task_says_its_street_address_and_its_cell_with_the_sub_district(
     number, _ = routed_worker(client, ctx, users)
     ticket = ctx.store.get_by_number(number)
 
-    def addresses(east: float) -> None:
+    def addresses(east: float, alias: str = "") -> None:
         f = tmp_path / "a.csv"
-        f.write_text(f"id,address,lon,lat\nA1,浦东新区测试路1号,{ticket.point_lon + east},"
-                     f"{ticket.point_lat}\nA2,浦东新区测试路99号,{ticket.point_lon + 0.01},"
-                     f"{ticket.point_lat}\n", "utf-8")  # fmt: skip
+        f.write_text(f"id,address,lon,lat,aliases\nA1,浦东新区测试路1号,{ticket.point_lon + east},"
+                     f"{ticket.point_lat},{alias}\nA2,浦东新区测试路99号,{ticket.point_lon + 0.01},"
+                     f"{ticket.point_lat},\n", "utf-8")  # fmt: skip
         import_addresses(ctx.store, ctx.grid, f, now=NOW)
 
     def task(lang: str) -> dict[str, Any]:
@@ -89,6 +89,11 @@ def test_a_task_says_its_street_address_and_its_cell_with_the_sub_district(
     addresses(0.0005)  # ~47 m east: said as near it, in the worker's language
     assert re.fullmatch(r"浦东新区测试路1号附近（约4\d米）", task("zh")["address"])
     assert re.fullmatch(r"near 浦东新区测试路1号 \(~4\d m\)", task("en")["address"])
+    addresses(0.0, "测试路一号|No. 1 Test Road")  # an English page says its Latin alias
+    assert (task("zh")["address"], task("en")["address"]) == (
+        "浦东新区测试路1号",
+        "No. 1 Test Road",
+    )
 
 
 def test_a_move_sent_twice_is_applied_once(

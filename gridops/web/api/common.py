@@ -108,7 +108,8 @@ def address_out(state: WebState, ticket: Ticket) -> dict[str, Any] | None:
     near = nearest_address(state.ctx.store, ticket)
     if near is None:
         return None
-    return {"id": near.id, "text": near.text, "cell": near.cell, "distance_m": near.distance_m}
+    return {"id": near.id, "text": near.text, "text_en": near.en, "cell": near.cell,
+            "distance_m": near.distance_m}  # fmt: skip
 
 
 def event_out(me: Principal, event: Event) -> dict[str, Any]:

@@ -32,9 +32,9 @@ def card(state: WebState, me: Principal, ticket: Ticket, say: Speaker) -> dict[s
     near = nearest_address(state.ctx.store, ticket)
     address = ""  # the 标准地址库's nearest address, as the console's tables say it
     if near is not None:
-        metres = round(near.distance_m)
-        address = (near.text if metres <= 30
-                   else say.t("address_near", address=near.text, metres=metres))  # fmt: skip
+        metres, said = round(near.distance_m), (say.lang == "en" and near.en) or near.text
+        address = (said if metres <= 30
+                   else say.t("address_near", address=said, metres=metres))  # fmt: skip
     links = nav_links(lon, lat, (near.text if near else "") or place or ticket.number)
     category = state.ctx.ops.taxonomy.categories.get(ticket.category)
     due, clock = ticket.clock.due_at, ticket.clock

@@ -28,10 +28,12 @@ def test_api_and_desk_show_the_nearest_address(
     assert first["address"] is None
     p = ctx.grid.cells[LUJIAZUI_L3].geometry.representative_point()
     f = tmp_path / "a.csv"
-    f.write_text(f"id,address,lon,lat\nL1,浦东新区陆家嘴街道锦绣路1号,{p.x},{p.y}\n", "utf-8")
+    f.write_text(f"id,address,lon,lat,aliases\nL1,浦东新区陆家嘴街道锦绣路1号,{p.x},{p.y},"
+                 "锦绣路一号|No. 1 Jinxiu Road\n", "utf-8")  # fmt: skip
     import_addresses(ctx.store, ctx.grid, f, now=NOW)
     got = client.get(f"/api/v1/tickets/{bare}", headers=dispatcher).json()["ticket"]
     assert got["address"] == {"id": "L1", "text": "浦东新区陆家嘴街道锦绣路1号",
+                              "text_en": "No. 1 Jinxiu Road",  # the alias in Latin letters
                               "cell": LUJIAZUI_L3, "distance_m": 0.0}  # fmt: skip
     far = report(ctx, 0.001)  # ~95 m east
     away = client.get(f"/api/v1/tickets/{far}", headers=dispatcher).json()["ticket"]["address"]
