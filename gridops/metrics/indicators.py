@@ -23,40 +23,40 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("registration_rate", "立案率", "registration rate", "registered", "reports"),
+    Indicator("registration_rate", "立案率", "Registration rate", "registered", "reports"),
     Indicator(
-        "dispatch_accuracy", "准确派遣率", "dispatch accuracy", "dispatched_right", "dispatched"
+        "dispatch_accuracy", "准确派遣率", "Dispatch accuracy", "dispatched_right", "dispatched"
     ),
     Indicator(
-        "on_time_dispatch", "按时派遣率", "on-time dispatch", "dispatched_on_time", "dispatched"
+        "on_time_dispatch", "按时派遣率", "On-time dispatch", "dispatched_on_time", "dispatched"
     ),
-    Indicator("handling_rate", "处置率", "handling rate", "handled", "due"),
-    Indicator("on_time_handling", "按期处置率", "on-time handling", "handled_on_time", "due"),
-    Indicator("close_rate", "结案率", "close rate", "closed", "due"),
+    Indicator("handling_rate", "处置率", "Handling rate", "handled", "due"),
+    Indicator("on_time_handling", "按期处置率", "On-time handling", "handled_on_time", "due"),
+    Indicator("close_rate", "结案率", "Close rate", "closed", "due"),
     Indicator(
         "close_rate_ex_suspended",
         "结案率(扣除缓办)",
-        "close rate (suspended excluded)",
+        "Close rate (suspended excluded)",
         "closed",
         "due_not_suspended",
     ),
-    Indicator("on_time_close", "按期结案率", "on-time close", "closed_on_time", "due"),
-    Indicator("rework_rate", "返工率", "rework rate", "reworked", "handled"),
+    Indicator("on_time_close", "按期结案率", "On-time close", "closed_on_time", "due"),
+    Indicator("rework_rate", "返工率", "Rework rate", "reworked", "handled"),
     Indicator(
-        "onsite_resolution", "现场解决率", "on-site resolution", "resolved_onsite", "resolved"
+        "onsite_resolution", "现场解决率", "On-site resolution", "resolved_onsite", "resolved"
     ),
-    Indicator("escalation_rate", "升级率", "escalation rate", "escalated", "dispatched"),
-    Indicator("supervision_rate", "督办率", "supervision rate", "supervised", "dispatched"),
-    Indicator("satisfaction", "满意率", "satisfaction", "satisfied", "callbacks"),
+    Indicator("escalation_rate", "升级率", "Escalation rate", "escalated", "dispatched"),
+    Indicator("supervision_rate", "督办率", "Supervision rate", "supervised", "dispatched"),
+    Indicator("satisfaction", "满意率", "Satisfaction", "satisfied", "callbacks"),
     Indicator(
         "valid_report_rate",
         "有效上报率",
-        "valid report rate",
+        "Valid report rate",
         "valid_inspector_reports",
         "inspector_reports",
     ),
     Indicator(
-        "active_discovery", "主动发现率", "active discovery rate", "found_actively", "reports"
+        "active_discovery", "主动发现率", "Active discovery rate", "found_actively", "reports"
     ),
 )
 BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}

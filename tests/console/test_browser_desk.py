@@ -271,3 +271,58 @@ def test_an_empty_queue_says_so_readably_on_a_phone(server: Server, browser: Any
         "static"
     )
     page.context.close()
+
+
+#: Each card cell's label and value on the desk's phone layout: where the label (its
+#: ``data-label``, drawn by ::before) ends and where each line of the value starts.
+CARD_CELLS = """() => {
+  const measure = document.createElement("canvas").getContext("2d"), out = [];
+  for (const td of document.querySelectorAll("#queue-table tbody tr[data-number] td[data-label]")) {
+    const b = getComputedStyle(td, "::before"), s = getComputedStyle(td);
+    const r = td.getBoundingClientRect();
+    measure.font = `${b.fontWeight} ${b.fontSize} ${b.fontFamily}`;
+    const text = measure.measureText(td.dataset.label).width, box = parseFloat(b.width);
+    const left = r.left + parseFloat(s.borderLeftWidth) + parseFloat(s.paddingLeft)
+      + parseFloat(b.marginLeft);
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const lines = [...range.getClientRects()].filter((x) => x.width > 0);
+    out.push({label: td.dataset.label, end: left + Math.min(text, isNaN(box) ? text : box),
+              bottom: r.top + parseFloat(s.paddingTop) + parseFloat(b.height || "0"),
+              lines: lines.map((x) => [x.left, x.top])});
+  }
+  return out;
+}"""
+
+#: The filter boxes' placeholders: the text's width and the room the box gives it.
+PLACEHOLDERS = """() => [...document.querySelectorAll("#desk-filters input[placeholder]")]
+.map((i) => {
+  const s = getComputedStyle(i), measure = document.createElement("canvas").getContext("2d");
+  measure.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  return [i.id, measure.measureText(i.placeholder).width,
+          i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)];
+})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_on_a_phone_each_label_reads_apart_from_its_value_and_the_placeholders_whole(
+    server: Server, browser: Any, desk: dict[str, Any], lang: str
+) -> None:
+    """At 390 px the queue's rows are cards, each cell labelled by its ``data-label``: "Address
+    / nearby" ran into its value ("Address / nearbynear 浦东新区…"); the search boxes cut their
+    placeholders ("Case no., description o")."""
+    page = login(browser, server, desk["token"], width=390)
+    page.goto(f"/console/dispatch?queue=new&lang={lang}")
+    cells = page.evaluate(CARD_CELLS)
+    assert len({c["label"] for c in cells}) >= 9, cells[:3]
+    crowded = [
+        (c["label"], line, round(c["end"], 1))
+        for c in cells
+        for line in c["lines"]
+        if line[0] < c["end"] + 4 and line[1] < c["bottom"] - 1  # beside it, and too close
+    ]
+    assert crowded == [], crowded[:5]
+    cut = [(i, round(text), round(room)) for i, text, room in page.evaluate(PLACEHOLDERS)
+           if text > room]  # fmt: skip
+    assert cut == [] and page.evaluate("document.documentElement.scrollWidth") <= 390, cut
+    page.context.close()

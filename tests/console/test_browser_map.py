@@ -303,6 +303,43 @@ def test_a_cell_click_filters_the_list_and_the_map_agrees(browser: Any, server: 
     s.close()
 
 
+@pytest.mark.parametrize(("lang", "name"), [("zh", "老港镇"), ("en", "Laogang")])
+def test_a_clicked_cell_shows_by_its_name_and_applying_again_keeps_it(
+    browser: Any, server: Server, lang: str, name: str
+) -> None:
+    """A click on a 街镇 put its bare code (310115144) in the 网格 box: the box shows its name
+    in the page's language, and the form applied again still selects that one cell."""
+    laogang = "310115144"
+    report(server, laogang + "001001", f"cell name {lang}", seconds=50 if lang == "zh" else 51)
+    token = server.users.add(f"map-name-{lang}", "dispatcher", "all")
+    s = Session(browser, server, token)
+    s.page.goto(f"/console/dispatch?queue=new&level=1&lang={lang}")
+    s.ready()
+    spot = to_grid_crs(*away_from_pins(server, laogang), server.ctx.grid.crs, "EPSG:4326")
+    where = s.page.evaluate(
+        """(p) => { const box = document.getElementById('glmap'), m = box.map;
+             m.jumpTo({center: p, zoom: 12}); box.scrollIntoView({block: 'center'});
+             const r = box.getBoundingClientRect();
+             return [r.left + r.width / 2, r.top + r.height / 2]; }""",
+        list(spot),
+    )
+    s.page.wait_for_function("() => document.getElementById('glmap').map.loaded()")
+    with s.page.expect_navigation():
+        s.page.mouse.click(*where)
+    assert f"cell={laogang}" in s.page.url
+    s.ready()
+    assert s.page.locator("#f-cell").input_value() == name
+    total = s.page.get_attribute("#page-info", "data-total")
+    assert s.page.get_attribute("#glmap", "data-selected") == laogang and int(total or 0) >= 1
+    with s.page.expect_navigation():
+        s.page.click("#apply")
+    s.ready()
+    assert s.page.get_attribute("#glmap", "data-selected") == laogang
+    assert s.page.get_attribute("#page-info", "data-total") == total
+    assert s.page.locator("#f-cell").input_value() == name
+    s.close()
+
+
 def test_the_pins_follow_live_updates(browser: Any, server: Server) -> None:
     token = server.users.add("map-live", "dispatcher", "all")
     s = Session(browser, server, token)

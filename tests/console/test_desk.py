@@ -93,6 +93,46 @@ def test_search_by_number_text_and_place_and_a_cell_filter_by_name(
     assert rows(nowhere.text) == [] and 'id="count-new">0<' in nowhere.text
 
 
+def test_a_cell_given_by_its_code_shows_by_name_and_the_filter_never_widens(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """The maps' links give the 网格 filter a cell's code: the box shows the cell's name in the
+    page's language when that name, sent back, selects that cell alone (a 街镇); a name that
+    would select other cells too, or none (a 居村: "community 1" is in every 街镇), keeps the
+    code in the box and shows the name beside it."""
+    from gridops.services.desk import places
+    from gridops.web.console.desk_form import read_view
+    from gridops.web.console.i18n import translator
+
+    def box(html: str) -> str:
+        found = re.search(r'<input name="cell" id="f-cell" value="([^"]*)"', html)
+        assert found, "no cell box"
+        return found.group(1)
+
+    here = many(ctx, 2)
+    sign_in(client, users.add("d-cellname", "dispatcher", "all"))
+    street = LUJIAZUI_L3[:9]
+    for lang, name in (("zh", "陆家嘴街道"), ("en", "Lujiazui")):
+        page = client.get(f"/console/dispatch?cell={street}&l1={street}&lang={lang}").text
+        assert box(page) == name and 'id="f-cell-name"' not in page
+        again = client.get(f"/console/dispatch?cell={name}&l1={street}&lang={lang}").text
+        assert sorted(rows(again)) == sorted(here) == sorted(rows(page))
+        search = read_view({"cell": name}, translator(lang), ctx.grid, {}).search
+        assert search.cells == frozenset({street})
+    community = LUJIAZUI_L3[:12]
+    for lang in ("zh", "en"):
+        page = client.get(f"/console/dispatch?cell={community}&lang={lang}").text
+        assert box(page) == community  # the code: its name would select more cells
+        beside = re.search(r'<small class="hint" id="f-cell-name">(.*?)</small>', page)
+        assert beside and re.sub(r"<[^>]+>", "", beside.group(1)).strip()
+        assert 'aria-describedby="f-cell-name"' in page
+    from gridops.web.console.explain import Speaker
+
+    for lang in ("zh", "en"):  # why: its name, sent back, would not select it alone
+        said = Speaker(translator(lang), lang, ctx.ops, ctx.grid).place_text(community)
+        assert said != community and places(ctx.grid, said) != frozenset({community})
+
+
 def test_a_ticket_that_left_the_queues_is_found_by_its_number_and_in_all_open(
     client: TestClient, ctx: ServiceContext, users: Users
 ) -> None:
@@ -146,6 +186,38 @@ def test_the_bulk_bar_offers_only_what_the_role_may_do(
     sign_in(client, users.add("d-1", "dispatcher", "all"))
     dispatcher = client.get("/console/dispatch").text
     assert 'id="bulk-dispatch"' in dispatcher and 'id="bulk-void"' in dispatcher
+
+
+def test_a_browser_that_draws_the_web_map_gets_no_svg_fallback(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    url = "/console/dispatch?level=3&l1=310115005"
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="gridmap"' in client.get(url).text
+    client.cookies.set("gridops_gl", "1", path="/console")
+    lean = client.get(url)
+    assert 'class="gridmap"' not in lean.text and 'id="map" data-omitted="1"' in lean.text
+    assert "显示简易地图（无脚本）" in lean.text and "&amp;map=svg" in lean.text
+    asked = client.get(url + "&map=svg")
+    assert 'class="gridmap"' in asked.text and "gridops_gl=" in asked.headers["set-cookie"]
+
+
+def test_english_pages_say_an_address_by_its_latin_alias(
+    client: TestClient, ctx: ServiceContext, users: Users, tmp_path: Path
+) -> None:
+    from gridops.services.addresses import import_addresses
+
+    [n] = many(ctx, 1)
+    t = ctx.store.get_by_number(n)
+    f = tmp_path / "a.csv"
+    f.write_text(f"id,address,lon,lat,aliases\nA1,浦东新区陆家嘴街道锦绣路1号,{t.point_lon},"
+                 f"{t.point_lat},锦绣路一号|No. 1 Jinxiu Road\n", "utf-8")  # fmt: skip
+    import_addresses(ctx.store, ctx.grid, f, now=NOW)
+    sign_in(client, users.add("d-1", "dispatcher", "all"))
+    for url in ("/console/dispatch", f"/console/tickets/{n}"):
+        zh, en = client.get(url + "?lang=zh").text, client.get(url + "?lang=en").text
+        assert ">浦东新区陆家嘴街道锦绣路1号<" in zh and "No. 1 Jinxiu Road" not in zh
+        assert ">No. 1 Jinxiu Road<" in en and "锦绣路1号" not in en
 
 
 @pytest.mark.parametrize(

@@ -47,3 +47,18 @@ def test_every_workflow_action_has_a_timeline_label_in_both_languages() -> None:
     assert set(TABLE) | {"report"} <= set(EVENT_LABELS)
     for zh, en in EVENT_LABELS.values():
         assert zh and en and zh != en
+
+
+def test_english_counts_read_right_for_one_and_for_many() -> None:
+    """No "1 open ticket(s)": an English message with a count reads right whatever the count
+    ("label: n", as "areas with data: n" does); the Chinese needs no plural."""
+    en = translator("en")
+    assert [k for k, (_, e) in CATALOGUE.items() if re.search(r"\w\((s|es)\)", e)] == []
+    for key in ("announce_new", "announce_urgent", "confirm.bulk_void"):
+        for n in (1, 2):
+            said = en(key, n=n)
+            assert str(n) in said and not re.search(r"\b1 (\w+ )?\w+s\b", said), said
+    for n in (1, 3):
+        said = en("hotline.repeats", count=n)
+        assert str(n) in said and "(s)" not in said, said
+    assert translator("zh")("announce_new", n=1) == "新到案件 1 件"

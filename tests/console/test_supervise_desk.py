@@ -248,3 +248,26 @@ def test_the_score_and_grade_come_first_and_the_lists_carry_their_labels(
     assert 'class="tickets stack"' in overdue[:2000]
     for label in ("案卷号", "类别", "状态", "责任单位", "时限"):
         assert f'data-label="{label}"' in overdue
+
+
+def test_the_english_column_headings_are_in_sentence_case(
+    client: TestClient, ctx: ServiceContext, users: Users
+) -> None:
+    """The headings read "Name / Score / Grade" beside "registration rate": every English
+    heading of the indicator table (and each indicator's name wherever the page shows it: the
+    definitions, the map's picker) starts with a capital; n, the sample size's symbol, stays."""
+    routed(ctx, 2)
+    sign_in(client, users.add("s-case", "supervisor", "all"))
+    page = client.get("/console/supervise?lang=en").text
+    table = page[page.index('id="rates"') :]
+    heads = re.findall(
+        r"<th scope=\"col\"[^>]*>(?:<a [^>]*>)?([^<]+)", table[: table.index("</thead>")]
+    )
+    assert heads[:4] == ["Name", "n", "Score", "Grade"], heads[:6]
+    assert "Registration rate" in heads and len(heads) > 10
+    lower = [h for h in heads if h != "n" and not h[:1].isupper()]
+    assert lower == [], lower
+    for i in INDICATORS:
+        assert i.en[:1].isupper() and i.en[1:] == i.en[1:].lower(), i.en
+        if i.name in SHOWN:
+            assert f"<dt>{i.en}</dt>" in page and f">{i.en}</option>" in page

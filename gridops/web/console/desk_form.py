@@ -43,6 +43,17 @@ class DeskView:
         kept.setdefault("queue", values["queue"] or "new")
         return "?" + urlencode(kept)
 
+    def cell_box(self, grid: Any, name: str) -> tuple[str, str]:
+        """What the cell filter's box shows and what beside it, ``name`` being the cell's name
+        in the page's language: a code (as the maps' links carry it) shows as that name when
+        the name, typed back, selects that cell alone; else the code stays in the box (the
+        filter must not widen) with the name beside it. Anything else shows as typed."""
+        if self.cell not in grid.cells or not name or name == self.cell:
+            return self.cell, ""
+        if places(grid, name) == frozenset({self.cell}):
+            return name, ""
+        return self.cell, name
+
     def sort_link(self, column: str) -> str:
         """Sort by ``column``: ascending first, the other way when it is already so sorted."""
         way = "desc" if self.sort == column and self.dir == "asc" else "asc"

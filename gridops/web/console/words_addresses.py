@@ -33,7 +33,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "hotline.other": ("其他类别", "Another category"),
     "hotline.repeats": (
         "该来电人在此地点有 {count} 件未结案件",
-        "This caller has {count} open ticket(s) at this place",
+        "Open tickets of this caller at this place: {count}",
     ),
     "hotline.repeats_help": (
         "如为同一问题，请勿重复受理：打开案件补充说明。",

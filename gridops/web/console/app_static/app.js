@@ -187,6 +187,19 @@
     return slot;
   }
 
+  // A map whose slot leaves the page goes with it (map.remove()): left running, MapLibre's
+  // ResizeObserver and the map's own notes would still reach for a box no longer in the page.
+  // ``keep``: the slot of the task shown again, kept as it is.
+  function dropMaps(box, keep) {
+    box.querySelectorAll(".map-slot.drawn").forEach(function (slot) {
+      if (slot === keep) return;
+      if (slot.map) slot.map.remove();
+      slot.map = null;
+      slot.classList.remove("drawn");
+    });
+    shownMap = keep;
+  }
+
   function place(task) {
     return task.place || (task.nearby && task.nearby[0]) || t("app.no_place");
   }
@@ -335,6 +348,7 @@
     open = number;
     if (!task) {
       var keptHere = kept.filter(function (k) { return k.ticket === number; });
+      dropMaps(box, null);
       box.replaceChildren(el("a", { href: "#", "class": "back", text: "← " + t("app.back") }),
         el("p", { "class": "empty", text: t("app.gone") }));
       if (keptHere.length) box.appendChild(keptBlock({ number: number }));
@@ -351,8 +365,7 @@
       return;
     }
     var drawn = box.querySelector(".map-slot.drawn");  // the same task's map is kept as it is
-    shownMap = drawn && drawn.dataset.number === number ? drawn : null;
-    if (drawn && !shownMap && drawn.map) drawn.map.remove();
+    dropMaps(box, drawn && drawn.dataset.number === number ? drawn : null);
     box.dataset.number = number;
     box.dataset.sig = sig(task);
     box.dataset.pending = task.pending || 0;
