@@ -168,6 +168,10 @@ def test_a_ticket_reported_after_the_stream_opened_arrives_as_an_event(server: S
             read_until(items, heartbeats(1))  # open, and the page's rows are what it holds
             number = report(server)
             event = read_until(items, carrying(number))[-1]
+            # the fragment as it settles (a loaded machine may catch a step of the report on
+            # its way): the last event before two quiet heartbeats, which the reconnect names
+            settled = [i for i in read_until(items, heartbeats(2)) if isinstance(i, Event)]
+            event = settled[-1] if settled else event
         assert isinstance(event, Event) and 'id="queues"' in event.data
         assert event.id == digest(event.data)
         # a reconnect names the last event: the unchanged fragment is not sent again

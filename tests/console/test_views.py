@@ -149,7 +149,7 @@ def test_every_dashboard_table_exports_as_csv(
     body = r.content.decode("utf-8")
     assert body.startswith("\ufeff") and ("Case no." in body or "Code,Name,n" in body)
     if table == "indicators":
-        assert "310115005" in body and "close rate n" in body
+        assert "310115005" in body and "Close rate n" in body
 
 
 def test_the_dashboard_refuses_roles_without_reports(client: TestClient, users: Users) -> None:
