@@ -123,6 +123,19 @@ STREETS = """() => {
 }"""
 
 
+OVERDUE = """() => {
+  const panel = document.getElementById('wall-overdue'), box = panel.getBoundingClientRect();
+  const inside = el => { const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom + 0.5; };
+  const rows = [...panel.querySelectorAll('li[data-number]')];
+  const shown = rows.filter(li => getComputedStyle(li).display !== 'none');
+  const more = document.getElementById('wall-overdue-more');
+  return {rows: rows.length, whole: shown.map(inside),
+          more: more && !more.hidden ? more.textContent : null,
+          moreInside: more ? inside(more) : null};
+}"""
+
+
 def test_the_streets_that_do_not_fit_are_counted_not_cut(
     server: Server, browser: Any, token: str
 ) -> None:
@@ -141,6 +154,7 @@ def test_the_streets_that_do_not_fit_are_counted_not_cut(
             page.wait_for_load_state()
             page.evaluate("document.fonts.ready")
             got = page.evaluate(STREETS)
+            late = page.evaluate(OVERDUE)
             page.screenshot(path=str(ARTIFACTS / f"wall-streets-{lang}-{width}.png"))
             page.context.close()
             where = f"{lang} {width}×{height}"
@@ -154,3 +168,10 @@ def test_the_streets_that_do_not_fit_are_counted_not_cut(
                 assert re.search(rf"\b{rows - shown}\b", got["more"]) and got["moreInside"], where
             else:
                 assert got["more"] is None, where
+            # the overdue list (the 36 tickets, 6 days old, are all late): whole rows, the rest
+            # counted in the page's language
+            assert late["rows"] and all(late["whole"]), f"{where}: an overdue row is cut"
+            hidden = late["rows"] - len(late["whole"])
+            assert hidden > 0 and late["more"], where
+            assert re.search(rf"\b{hidden}\b", late["more"]) and late["moreInside"], where
+            assert ("未显示" in late["more"]) == (lang == "zh"), where

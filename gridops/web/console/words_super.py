@@ -176,6 +176,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "由低到高列出，另有 {n} 个街镇未显示",
         "Lowest first; {n} more sub-districts not shown",
     ),
+    "wall.more_rows": ("另有 {n} 件未显示", "Not shown here: {n} more"),
     "done.adm_disable": ("已停用该用户", "The user is disabled"),
     "done.adm_enable": ("已启用该用户", "The user is enabled"),
     "done.adm_scope": ("已修改角色和单位", "Role and units changed"),
