@@ -74,11 +74,13 @@
       var panel = list.closest(".panel") || list.parentElement;
       var note = document.getElementById(list.dataset.fit);
       var rows = Array.prototype.slice.call(list.children);
+      // the note counts against the whole (data-total: the overdue list holds the first few of all)
+      var total = Math.max(rows.length, Number(note && note.dataset.total) || 0);
       function show(k) {
         rows.forEach(function (row, i) { row.hidden = i >= k; });
         if (note) {
-          note.hidden = k >= rows.length;
-          note.textContent = fill(note.dataset.more, { n: rows.length - k });
+          note.hidden = k >= total;
+          note.textContent = fill(note.dataset.more, { n: total - k });
         }
         return panel.scrollHeight <= panel.clientHeight + 1;
       }
