@@ -83,7 +83,7 @@ def _named_cells(grid: Any) -> list[tuple[str, int, str | None, str]]:
     if held is not None and held[0]() is grid:
         return held[1]
     found = [
-        (c.code, c.level, c.parent, " ".join(c.name.split()).casefold())
+        (c.code, c.level, c.parent, "".join(c.name.split()).casefold())
         for c in grid.cells.values()
         if c.name and c.name != c.code
     ]
@@ -95,10 +95,11 @@ def _named_cells(grid: Any) -> list[tuple[str, int, str | None, str]]:
 
 def places(grid: Any, text: str) -> frozenset[str]:
     """The cells ``text`` names: the cell whose code it is, or the cells whose name holds it
-    (any case) — only the top ones (a ticket in a cell is in every cell above it, so a found
-    cell below another found one adds nothing). Empty when nothing matches, or more than
-    MAX_PLACES top cells would (too vague to be a place)."""
-    needle = " ".join(text.split()).casefold()
+    (any case, spaces aside: the console writes 陆家嘴街道第1居委 for the grid's 陆家嘴街道 第1居委)
+    — only the top ones (a ticket in a cell is in every cell above it, so a found cell below
+    another found one adds nothing). Empty when nothing matches, or more than MAX_PLACES top
+    cells would (too vague to be a place)."""
+    needle = "".join(text.split()).casefold()
     if not needle:
         return frozenset()
     if needle in grid.cells:
