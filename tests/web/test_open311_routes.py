@@ -29,6 +29,17 @@ def post(client: TestClient, ctx: ServiceContext, api_key: str, fmt: str = "json
     return client.post(f"{BASE}/requests.{fmt}", data=form)
 
 
+def test_a_phone_number_typed_full_width_is_taken_half_width(
+    client: TestClient, ctx: ServiceContext, api_key: str
+) -> None:
+    """A Chinese input method types （０２１）　５８８８－１２３４: it was refused."""
+    made = post(client, ctx, api_key, phone="（０２１）　５８８８－１２３４")
+    assert made.status_code == 200, made.text
+    ticket = ctx.store.get_by_number(made.json()[0]["service_request_id"])
+    assert ticket.reporter.phone == "(021) 5888-1234"
+    assert post(client, ctx, api_key, phone="１３８ｘ").status_code == 400  # still not a number
+
+
 def test_services_in_both_formats(client: TestClient) -> None:
     js = client.get(f"{BASE}/services.json")
     assert js.status_code == 200 and js.headers["content-type"].startswith("application/json")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -215,6 +216,8 @@ def parse_request_form(items: Items, *, jurisdiction_id: str | None = None) -> R
     if email is not None and not _EMAIL.match(email):
         raise bad_request(f"email {email!r} is not an e-mail address")
     phone = _one(fields, "phone")
+    if phone is not None:  # a Chinese input method types full-width forms: １３８, （, －
+        phone = unicodedata.normalize("NFKC", phone).strip()
     if phone is not None and not _PHONE.match(phone):
         raise bad_request(f"phone {phone!r} is not a phone number (digits, spaces, + ( ) -)")
     media_url = _one(fields, "media_url")
