@@ -263,6 +263,17 @@ def away_from_pins(server: Server, l3: str) -> tuple[float, float]:
     return best.x, best.y
 
 
+def centre_on(page: Any, spot: tuple[float, float], zoom: int) -> list[float]:
+    """Put ``spot`` (WGS84) in the web map's centre at ``zoom``: the page's pixel there."""
+    return page.evaluate(
+        """([p, z]) => { const box = document.getElementById('glmap'), m = box.map;
+             m.jumpTo({center: p, zoom: z}); box.scrollIntoView({block: 'center'});
+             const r = box.getBoundingClientRect();
+             return [r.left + r.width / 2, r.top + r.height / 2]; }""",
+        [list(spot), zoom],
+    )
+
+
 def test_a_cell_click_filters_the_list_and_the_map_agrees(browser: Any, server: Server) -> None:
     for i in range(3):
         report(server, L3, f"cell click {i}", seconds=20 + i)
@@ -272,13 +283,7 @@ def test_a_cell_click_filters_the_list_and_the_map_agrees(browser: Any, server: 
     s.page.goto("/console/dispatch?queue=new&level=3&l1=310115005")
     s.ready()
     spot = to_grid_crs(*away_from_pins(server, L3), server.ctx.grid.crs, "EPSG:4326")
-    where = s.page.evaluate(
-        """(p) => { const box = document.getElementById('glmap'), m = box.map;
-             m.jumpTo({center: p, zoom: 16}); box.scrollIntoView({block: 'center'});
-             const r = box.getBoundingClientRect();
-             return [r.left + r.width / 2, r.top + r.height / 2]; }""",
-        list(spot),
-    )
+    where = centre_on(s.page, spot, 16)
     s.page.wait_for_function("() => document.getElementById('glmap').map.loaded()")
     hit = s.page.evaluate(
         """([x, y]) => { const box = document.getElementById('glmap');
@@ -316,13 +321,7 @@ def test_a_clicked_cell_shows_by_its_name_and_applying_again_keeps_it(
     s.page.goto(f"/console/dispatch?queue=new&level=1&lang={lang}")
     s.ready()
     spot = to_grid_crs(*away_from_pins(server, laogang), server.ctx.grid.crs, "EPSG:4326")
-    where = s.page.evaluate(
-        """(p) => { const box = document.getElementById('glmap'), m = box.map;
-             m.jumpTo({center: p, zoom: 12}); box.scrollIntoView({block: 'center'});
-             const r = box.getBoundingClientRect();
-             return [r.left + r.width / 2, r.top + r.height / 2]; }""",
-        list(spot),
-    )
+    where = centre_on(s.page, spot, 12)
     s.page.wait_for_function("() => document.getElementById('glmap').map.loaded()")
     with s.page.expect_navigation():
         s.page.mouse.click(*where)

@@ -231,6 +231,13 @@ def test_sorting_puts_rows_without_a_value_last_and_paging_covers_every_row_once
     assert (pages[2].first, pages[2].last, pages[2].total) == (101, 119, 119)
 
 
+def headings(table: str) -> list[str]:
+    """The column headings of the first table head in ``table`` (a sort link's text too)."""
+    return re.findall(
+        r"<th scope=\"col\"[^>]*>(?:<a [^>]*>)?([^<]+)", table[: table.index("</thead>")]
+    )
+
+
 def test_the_score_and_grade_come_first_and_the_lists_carry_their_labels(
     client: TestClient, ctx: ServiceContext, users: Users
 ) -> None:
@@ -240,9 +247,7 @@ def test_the_score_and_grade_come_first_and_the_lists_carry_their_labels(
     sign_in(client, users.add("s-cols", "supervisor", "all"))
     page = client.get("/console/supervise").text
     table = page[page.index('id="rates"') :]
-    heads = re.findall(
-        r"<th scope=\"col\"[^>]*>(?:<a [^>]*>)?([^<]+)", table[: table.index("</thead>")]
-    )
+    heads = headings(table)
     assert heads[:4] == ["名称", "n", "综合评分", "等级"], heads[:6]
     overdue = page[page.index('id="list-overdue"') :]
     assert 'class="tickets stack"' in overdue[:2000]
@@ -260,9 +265,7 @@ def test_the_english_column_headings_are_in_sentence_case(
     sign_in(client, users.add("s-case", "supervisor", "all"))
     page = client.get("/console/supervise?lang=en").text
     table = page[page.index('id="rates"') :]
-    heads = re.findall(
-        r"<th scope=\"col\"[^>]*>(?:<a [^>]*>)?([^<]+)", table[: table.index("</thead>")]
-    )
+    heads = headings(table)
     assert heads[:4] == ["Name", "n", "Score", "Grade"], heads[:6]
     assert "Registration rate" in heads and len(heads) > 10
     lower = [h for h in heads if h != "n" and not h[:1].isupper()]

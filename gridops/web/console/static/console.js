@@ -342,7 +342,8 @@
   }
 
   // The desk left out its SVG map because this browser drew the web map before (map.js's
-  // cookie); if map.js did not run this time (its script failed to load), ask for the SVG.
+  // cookie); where the web map did not start this time (no WebGL now, map.js not loaded),
+  // ask for the page with its SVG (?map=svg: the server clears the cookie).
   window.addEventListener("load", function () {
     var omitted = document.querySelector("#map[data-omitted]");
     var box = document.querySelector(".glmap");

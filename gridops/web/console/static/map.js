@@ -316,19 +316,11 @@ function start(box) {
 }
 
 // A browser that draws the web map says so (map_views.GL_COOKIE): the desk then leaves out its
-// SVG fallback. Where WebGL is gone (switched off, another screen) it is forgotten, and a page
-// sent without its fallback is asked for again with it (?map=svg always has it: no loop).
+// SVG fallback. Where it no longer can (WebGL gone, this script not loaded), console.js asks
+// for the page again with ?map=svg, which always has the SVG and clears the cookie.
 const GL = "gridops_gl";
-const hasGL = document.cookie.split("; ").includes(GL + "=1");
-if (webgl()) {
-  if (!hasGL) document.cookie = `${GL}=1; path=/console; max-age=31536000; samesite=strict`;
-} else if (hasGL) {
-  document.cookie = `${GL}=; path=/console; max-age=0; samesite=strict`;
-  if (document.querySelector("[data-omitted]")) {
-    const again = new URL(window.location.href);
-    again.searchParams.set("map", "svg");
-    window.location.replace(again.href);
-  }
+if (webgl() && !document.cookie.split("; ").includes(GL + "=1")) {
+  document.cookie = `${GL}=1; path=/console; max-age=31536000; samesite=strict`;
 }
 
 if (webgl()) {
